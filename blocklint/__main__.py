@@ -1,0 +1,3 @@
+from blocklint.cli import main
+
+main()

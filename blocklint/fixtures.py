@@ -1,0 +1,304 @@
+"""The fixtures a rule may ask for by argument name: the rule author's API.
+
+Document fixtures are computed once per document, on first use. A fixture that does not
+apply to a document is None, and a rule that asks for it does not run there: a rule that
+takes `steps` runs only on workflows that have a `steps` mapping. Fixtures hand out only
+values of the type their name promises (a `steps` that is a list in the file is None here;
+the schema rules report it), so rules can trust the outer type of what they receive.
+
+Per-node fixtures fan out: a rule taking `step` runs once per step, and may also take that
+node's companions (`step_name` with `step`, `image_name` with `image`, `param_group` with
+`param`).
+
+| fixture | value |
+|---|---|
+| doc | the `Document` (path, kind, data, spans) |
+| problems | the loader's problems (for the BL0xx rules) |
+| kind | the document kind name, e.g. `block-spec` |
+| data | the whole file's data |
+| body | the body: `body:` of a peak CLI file, or the file itself |
+| spec | the body of a spec or spec-release document |
+| block_kind | `workflow` or `service` for block specs and releases |
+| config | a block spec's (or release's) `config` mapping |
+| workflow | `config` of a workflow |
+| service | `config` of a service |
+| steps | `config.steps` of a workflow |
+| images | `config.images` of a workflow |
+| triggers / watchers | `config.triggers` / `config.watchers` lists |
+| parameters | the parameter definitions (`parameters:` of a peak CLI spec file) |
+| build_params / run_params | `{name: definition}` of the build / run parameters |
+| deployment | the body of a deployment, revision or parameter document |
+| step_graph | a networkx DiGraph of the steps (edge parent → child) |
+| settings | the run's `Settings` (rule options, `--spec` files, ...) |
+| schema_issues | the schema issues of the document (shared by the BL1xx rules) |
+| options | this rule's options from the configuration |
+| step (+ step_name) | each step mapping |
+| image (+ image_name) | each image build definition: `config.images` entries, a step's inline `image`, a service's `image` |
+| trigger | each trigger mapping |
+| watcher | each watcher mapping |
+| param (+ param_group) | each parameter definition in `parameters.build` / `parameters.run` |
+"""
+
+from __future__ import annotations
+
+import difflib
+
+from blocklint import kinds
+
+FIXTURES: dict = {}
+FANOUT: dict = {}
+FANOUT_EXTRAS = {"step": ("step_name",), "image": ("image_name",), "param": ("param_group",),
+                 "trigger": (), "watcher": ()}
+WORKFLOW_KEYS = frozenset({"steps", "triggers", "watchers", "images"})
+SERVICE_KEYS = frozenset({"serviceType", "image", "imageDetails", "entrypoint", "healthCheckURL",
+                          "minInstances", "sessionStickiness", "scaleToZero"})
+
+
+def did_you_mean(word: str, candidates) -> str:
+    """`; did you mean 'x'?` for the closest candidate, or an empty string."""
+    close = difflib.get_close_matches(str(word), [str(c) for c in candidates], n=1, cutoff=0.6)
+    return f"; did you mean '{close[0]}'?" if close else ""
+
+
+def _fixture(func):
+    FIXTURES[func.__name__] = func
+    return func
+
+
+def _fanout(func):
+    FANOUT[func.__name__] = func
+    return func
+
+
+class Resolver:
+    """Computes and caches one document's fixtures."""
+
+    def __init__(self, doc, settings):
+        self.doc = doc
+        self.settings = settings
+        self.cache: dict = {}
+
+    def get(self, name: str, rule=None):
+        if name == "settings":
+            return self.settings
+        if name == "options":
+            return self.settings.options.get(rule.id, {}) if rule else {}
+        if name not in self.cache:
+            self.cache[name] = FIXTURES[name](self)
+        return self.cache[name]
+
+    def fan_out(self, name: str):
+        return FANOUT[name](self)
+
+
+def _dict(value):
+    return value if isinstance(value, dict) else None
+
+
+def _list(value):
+    return value if isinstance(value, list) else None
+
+
+@_fixture
+def doc(r):
+    return r.doc
+
+
+@_fixture
+def problems(r):
+    return r.doc.problems
+
+
+@_fixture
+def kind(r):
+    return r.doc.kind
+
+
+@_fixture
+def data(r):
+    return r.doc.data
+
+
+@_fixture
+def body(r):
+    return _dict(r.doc.body) if r.doc.kind else None
+
+
+@_fixture
+def spec(r):
+    return r.get("body") if r.doc.kind in kinds.SPEC_KINDS else None
+
+
+@_fixture
+def block_kind(r):
+    if r.doc.kind not in ("block-spec", "block-spec-release"):
+        return None
+    body_ = r.get("body") or {}
+    if body_.get("kind") in ("workflow", "service"):
+        return body_["kind"]
+    config_ = body_.get("config")
+    if isinstance(config_, dict):
+        if WORKFLOW_KEYS & set(config_):
+            return "workflow"
+        if SERVICE_KEYS & set(config_):
+            return "service"
+    return None
+
+
+@_fixture
+def config(r):
+    if r.doc.kind not in ("block-spec", "block-spec-release"):
+        return None
+    return _dict((r.get("body") or {}).get("config"))
+
+
+@_fixture
+def workflow(r):
+    return r.get("config") if r.get("block_kind") == "workflow" else None
+
+
+@_fixture
+def service(r):
+    return r.get("config") if r.get("block_kind") == "service" else None
+
+
+@_fixture
+def steps(r):
+    return _dict((r.get("workflow") or {}).get("steps"))
+
+
+@_fixture
+def images(r):
+    return _dict((r.get("workflow") or {}).get("images"))
+
+
+@_fixture
+def triggers(r):
+    return _list((r.get("workflow") or {}).get("triggers"))
+
+
+@_fixture
+def watchers(r):
+    return _list((r.get("workflow") or {}).get("watchers"))
+
+
+@_fixture
+def parameters(r):
+    if r.doc.kind not in kinds.SPEC_KINDS or not r.doc.cli:
+        return None
+    return _dict(r.doc.data.get("parameters"))
+
+
+def _params_of(r, group: str):
+    definitions = _list((r.get("parameters") or {}).get(group))
+    if definitions is None:
+        return {} if r.get("parameters") is not None or r.get("spec") is not None else None
+    return {item["name"]: item for item in definitions
+            if isinstance(item, dict) and isinstance(item.get("name"), str)}
+
+
+@_fixture
+def build_params(r):
+    return _params_of(r, "build")
+
+
+@_fixture
+def run_params(r):
+    return _params_of(r, "run")
+
+
+@_fixture
+def deployment(r):
+    return r.get("body") if r.doc.kind in kinds.DEPLOYMENT_KINDS else None
+
+
+@_fixture
+def settings(r):
+    return r.settings
+
+
+@_fixture
+def options(r):
+    return {}  # replaced per rule by Resolver.get
+
+
+@_fixture
+def step_graph(r):
+    steps_ = r.get("steps")
+    if steps_ is None:
+        return None
+    import networkx
+
+    graph = networkx.DiGraph()
+    graph.add_nodes_from(steps_)
+    for name, step_ in steps_.items():
+        parents = step_.get("parents") if isinstance(step_, dict) else None
+        for parent in parents if isinstance(parents, list) else ():
+            if isinstance(parent, str) and parent in steps_:
+                graph.add_edge(parent, name)
+    return graph
+
+
+@_fanout
+def step(r):
+    steps_ = r.get("steps") or {}
+    base = r.doc.path_of(steps_)
+    for name, value in steps_.items():
+        if isinstance(value, dict):
+            yield base + (name,), value, {"step_name": name}
+
+
+@_fanout
+def image(r):
+    images_ = r.get("images") or {}
+    base = r.doc.path_of(images_)
+    for name, value in images_.items():
+        if isinstance(value, dict):
+            yield base + (name,), value, {"image_name": name}
+    for name, value in (r.get("steps") or {}).items():
+        if isinstance(value, dict) and isinstance(value.get("image"), dict):
+            yield r.doc.path_of(value["image"]), value["image"], {"image_name": f"step {name}"}
+    service_ = r.get("service")
+    if service_ and isinstance(service_.get("image"), dict):
+        yield r.doc.path_of(service_["image"]), service_["image"], {"image_name": "service"}
+
+
+def _items(r, name: str):
+    items = r.get(name) or []
+    base = r.doc.path_of(items)
+    for index, value in enumerate(items):
+        if isinstance(value, dict):
+            yield base + (index,), value, {}
+
+
+@_fanout
+def trigger(r):
+    yield from _items(r, "triggers")
+
+
+@_fanout
+def watcher(r):
+    yield from _items(r, "watchers")
+
+
+@_fanout
+def param(r):
+    parameters_ = r.get("parameters") or {}
+    for group in ("build", "run"):
+        definitions = parameters_.get(group)
+        if not isinstance(definitions, list):
+            continue
+        base = r.doc.path_of(definitions)
+        for index, value in enumerate(definitions):
+            if isinstance(value, dict):
+                yield base + (index,), value, {"param_group": group}
+
+
+@_fixture
+def schema_issues(r):
+    """The document's schema issues, computed once and shared by the BL1xx rules."""
+    if r.doc.kind is None or r.doc.data is None:
+        return None
+    from blocklint import schema
+
+    return schema.validate(r.doc.data, r.doc.kind, cli=r.doc.cli)

@@ -1,0 +1,105 @@
+"""Which files to check, and checking them: load each, run the engine, collect results."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from blocklint.engine import Engine
+from blocklint.findings import ERROR, Finding
+from blocklint.load import FILE_START, Document, LoadSettings, Problem, load_bytes, load_path
+
+SPEC_SUFFIXES = (".yaml", ".yml", ".json", ".j2")
+SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", ".venv", "venv", ".tox", ".nox", "node_modules",
+                          "__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".blocklint",
+                          "site-packages", ".eggs"})
+STDIN = "-"
+
+
+class UnreadablePath(Exception):
+    """A path named on the command line that does not exist or cannot be read."""
+
+
+@dataclass(frozen=True)
+class Target:
+    path: str
+    explicit: bool  # named on the command line (not found by walking a directory)
+
+
+@dataclass
+class FileResult:
+    path: str
+    kind: str | None = None
+    findings: list = field(default_factory=list)
+    skipped: bool = False
+
+    @property
+    def failed(self) -> bool:
+        return any(finding.severity == ERROR for finding in self.findings)
+
+
+def discover(paths, *, exclude=()) -> list[Target]:
+    """Files named, and the spec files found below the directories named, in a stable order."""
+    targets: list[Target] = []
+    for name in paths:
+        if name == STDIN:
+            targets.append(Target(STDIN, True))
+            continue
+        path = Path(name)
+        if path.is_dir():
+            targets.extend(Target(str(found), False) for found in _walk(path, exclude))
+        elif path.exists():
+            targets.append(Target(str(path), True))
+        else:
+            raise UnreadablePath(f"{name}: no such file or directory")
+    return targets
+
+
+def _walk(root: Path, exclude) -> list[Path]:
+    import fnmatch
+
+    found = []
+    for directory, subdirs, files in os.walk(root):
+        subdirs[:] = sorted(d for d in subdirs if d not in SKIPPED_DIRS
+                            and not (Path(directory, d) / "pyvenv.cfg").exists()
+                            and not any(fnmatch.fnmatch(d, pattern) for pattern in exclude))
+        for file in sorted(files):
+            full = Path(directory, file)
+            if file.endswith(SPEC_SUFFIXES) and not any(
+                    fnmatch.fnmatch(str(full), pattern) or fnmatch.fnmatch(file, pattern) for pattern in exclude):
+                found.append(full)
+    return found
+
+
+def load_target(target: Target, load_settings: LoadSettings, *, stdin_bytes: bytes | None = None,
+                stdin_name: str = "<stdin>") -> Document:
+    if target.path == STDIN:
+        doc = load_bytes(stdin_bytes or b"", stdin_name, load_settings)
+    else:
+        try:
+            doc = load_path(target.path, load_settings)
+        except OSError as error:
+            raise UnreadablePath(f"{target.path}: {error.strerror or error}") from error
+    if doc.kind is None and not doc.problems and target.explicit:
+        doc.problems.append(Problem("BL006", FILE_START, (
+            "not a Press document blocklint recognises (a block or app spec, a release, a deployment, a "
+            "revision, metadata or parameters); if it is one, name its kind with --kind")))
+    return doc
+
+
+_PRESS_HINT = re.compile(r"""^(?:body|"body")\s*:|^\s*"?kind"?\s*:\s*"?(?:workflow|service|app)\b""", re.M)
+
+
+def _looks_like_press(doc: Document) -> bool:
+    """For a walked file that could not be loaded: report it only if it seems meant for Press."""
+    return bool(_PRESS_HINT.search(doc.source)) or doc.path.endswith(".j2")
+
+
+def check_target(target: Target, engine: Engine, load_settings: LoadSettings, **stdin) -> FileResult:
+    doc = load_target(target, load_settings, **stdin)
+    if doc.kind is None and (not doc.problems or not (target.explicit or _looks_like_press(doc))):
+        return FileResult(doc.path, skipped=True)
+    findings: list[Finding] = engine.check(doc)
+    return FileResult(doc.path, doc.kind, findings)

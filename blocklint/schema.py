@@ -1,0 +1,161 @@
+"""The packaged JSON Schemas, and schema errors turned into located, readable issues.
+
+`schemas/press.json` holds every definition under `$defs`; each kind has `<kind>-body` (the
+body given to the SDK) and `<kind>-file` (the peak CLI file). Most documents are valid, so a
+jsonschema-rs check answers first; python-jsonschema, slower to import and to run, only
+explains the documents that fail.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+from blocklint.engine import Key
+from blocklint.fixtures import did_you_mean
+
+SCHEMA_ID = "https://blocklint.dev/schemas/press.json"
+PARAM_REF_DEFS = {"#/$defs/integer-or-param": "integer", "#/$defs/number-or-param": "number",
+                  "#/$defs/boolean-or-param": "boolean"}
+
+
+@lru_cache(maxsize=1)
+def press_schema() -> dict:
+    return json.loads(resources.files("blocklint").joinpath("schemas/press.json").read_text("utf-8"))
+
+
+def schema_for(kind: str, *, cli: bool = True) -> dict:
+    """A self-contained schema for one kind: a peak CLI file, or a bare SDK body."""
+    root = press_schema()
+    entry = f"{kind}-file" if cli else f"{kind}-body"
+    if entry not in root["$defs"]:
+        raise KeyError(kind)
+    return {
+        "$schema": root["$schema"],
+        "$id": f"https://blocklint.dev/schemas/{entry}.json",
+        "title": root["$defs"][entry].get("title", entry),
+        "$ref": f"#/$defs/{entry}",
+        "$defs": root["$defs"],
+    }
+
+
+@lru_cache(maxsize=None)
+def _fast_validator(kind: str, cli: bool):
+    import jsonschema_rs
+
+    return jsonschema_rs.Draft202012Validator(schema_for(kind, cli=cli))
+
+
+@lru_cache(maxsize=None)
+def _full_validator(kind: str, cli: bool):
+    import jsonschema
+
+    return jsonschema.Draft202012Validator(schema_for(kind, cli=cli))
+
+
+@dataclass(frozen=True)
+class Issue:
+    rule: str
+    path: tuple
+    message: str
+
+
+def validate(data, kind: str, *, cli: bool) -> list[Issue]:
+    """Schema issues of one document; an empty list when it is valid."""
+    try:
+        if _fast_validator(kind, cli).is_valid(data):
+            return []
+    except (ValueError, TypeError, OverflowError):
+        pass  # data jsonschema-rs cannot take (non-string keys, ...): let jsonschema judge
+    issues: list[Issue] = []
+    for error in _full_validator(kind, cli).iter_errors(data):
+        issues.extend(_explain(error))
+    return issues
+
+
+def where(path) -> str:
+    shown = [str(part) for part in path if part != "body"] if path and path[0] == "body" else list(map(str, path))
+    return ".".join(shown) if shown else "the document"
+
+
+def _quote(value) -> str:
+    text = json.dumps(value) if isinstance(value, (str, int, float, bool)) or value is None else type(value).__name__
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+_TYPE_NAMES = {"object": "a mapping", "array": "a list", "string": "a string", "integer": "an integer",
+               "number": "a number", "boolean": "a boolean (true or false)", "null": "null"}
+
+
+def _json_type(value) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int):
+        return "an integer"
+    if isinstance(value, float):
+        return "a number"
+    if isinstance(value, str):
+        return f"the string {_quote(value)}"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return "null" if value is None else type(value).__name__
+
+
+def _expected(types) -> str:
+    types = [types] if isinstance(types, str) else list(types)
+    return " or ".join(_TYPE_NAMES.get(name, name) for name in types)
+
+
+def _explain(error) -> list[Issue]:  # noqa: C901 - one branch per JSON Schema keyword
+    path = tuple(error.absolute_path)
+    validator = error.validator
+    name = where(path)
+    if validator in ("additionalProperties", "unevaluatedProperties"):
+        allowed = sorted(error.schema.get("properties", {}))
+        extras = [key for key in error.instance if key not in error.schema.get("properties", {})]
+        listed = f" (allowed: {', '.join(allowed)})" if 0 < len(allowed) <= 12 else ""
+        return [Issue("BL101", path + (Key(key),),
+                      f"unknown key '{key}' in {name}{did_you_mean(key, allowed) or listed}")
+                for key in extras]
+    if validator == "required":
+        missing = [key for key in error.validator_value if key not in error.instance]
+        return [Issue("BL102", path, f"missing required key '{key}' in {name}") for key in missing]
+    if validator == "type":
+        return [Issue("BL103", path, f"{name} must be {_expected(error.validator_value)}, "
+                                     f"not {_json_type(error.instance)}")]
+    if validator in ("enum", "const"):
+        allowed = error.validator_value if validator == "enum" else [error.validator_value]
+        hint = did_you_mean(error.instance, [a for a in allowed if isinstance(a, str)]) \
+            if isinstance(error.instance, str) else ""
+        shown = ", ".join(_quote(value) for value in allowed)
+        return [Issue("BL104", path, f"{name} is {_quote(error.instance)}; expected {shown}{hint}")]
+    if validator in ("anyOf", "oneOf") and error.context:
+        return _explain_alternatives(error, path, name)
+    return [Issue("BL105", path, f"{name}: {error.message}")]
+
+
+def _explain_alternatives(error, path, name) -> list[Issue]:
+    scalar_checks = {"type", "pattern", "const", "enum"}
+    if all(sub.validator in scalar_checks and not sub.relative_path for sub in error.context):
+        expected = []
+        for option in error.validator_value:
+            resolved = option
+            if "$ref" in option:
+                ref = option["$ref"]
+                if ref == "#/$defs/param-ref":
+                    expected.append('an "@param:NAME" reference')
+                    continue
+                resolved = press_schema()["$defs"].get(ref.rsplit("/", 1)[-1], {})
+            if "type" in resolved:
+                expected.append(_expected(resolved["type"]))
+            elif "const" in resolved or "enum" in resolved:
+                expected.append(" or ".join(_quote(v) for v in resolved.get("enum", [resolved.get("const")])))
+        expected = list(dict.fromkeys(expected)) or ["a different value"]
+        return [Issue("BL103", path, f"{name} must be {' or '.join(expected)}, not {_json_type(error.instance)}")]
+    from jsonschema.exceptions import best_match
+
+    return _explain(best_match(error.context))

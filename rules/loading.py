@@ -1,0 +1,195 @@
+"""BL0xx: reading the file. Each rule reports one kind of problem the loader met."""
+
+from blocklint.engine import rule
+from blocklint.findings import WARNING
+
+
+def _reported(problems, rule_id):
+    return [(problem.span, problem.message) for problem in problems if problem.rule == rule_id]
+
+
+@rule("BL001", "invalid-yaml")
+def invalid_yaml(problems):
+    """The file is not valid YAML (or, for `.json` files, not valid JSON).
+
+    ## Why is this bad?
+    The peak CLI stops at the first syntax error, and so does the platform. Common causes are
+    a tab used for indentation, an unclosed bracket or quote, and (in JSON) a trailing comma.
+
+    ## Example
+    ```yaml
+    body:
+    	kind: workflow
+    ```
+    Use spaces:
+    ```yaml
+    body:
+      kind: workflow
+    ```
+    """
+    return _reported(problems, "BL001")
+
+
+@rule("BL002", "empty-file")
+def empty_file(problems):
+    """The file is empty or holds only comments.
+
+    ## Why is this bad?
+    The peak CLI fails on an empty file with an unhelpful `NoneType` error.
+
+    ## Example
+    An empty `spec.yaml`. Write the document, starting with `body:`.
+    """
+    return _reported(problems, "BL002")
+
+
+@rule("BL003", "not-utf8-text")
+def not_utf8_text(problems):
+    """The file is binary or not valid UTF-8.
+
+    ## Why is this bad?
+    The peak CLI reads spec files as UTF-8; any other encoding fails to load or is garbled.
+
+    ## Example
+    A file saved as Latin-1 with `é` in a description. Save it as UTF-8.
+    """
+    return _reported(problems, "BL003")
+
+
+@rule("BL004", "duplicate-key")
+def duplicate_key(problems):
+    """A mapping has the same key twice.
+
+    ## Why is this bad?
+    YAML loaders keep only the last value, so the first one is lost without a word: a step
+    defined twice, or a `parents:` list overwritten.
+
+    ## Example
+    ```yaml
+    steps:
+      load: {command: python load.py}
+      load: {command: python load2.py}
+    ```
+    Give each step its own name.
+    """
+    return _reported(problems, "BL004")
+
+
+@rule("BL005", "resource-limit")
+def resource_limit(problems):
+    """The file is past a limit blocklint sets to stay fast on hostile input.
+
+    Limits: 10 MiB per file, 100 levels of nesting, 1,000,000 nodes after expanding YAML
+    aliases. No real Press document comes near them.
+
+    ## Why is this bad?
+    A file this large or deep is generated or malicious (a "billion laughs" alias bomb
+    expands a few lines into gigabytes); the platform would reject it anyway.
+
+    ## Example
+    ```yaml
+    a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]
+    b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]
+    # ... repeated nine times
+    ```
+    """
+    return _reported(problems, "BL005")
+
+
+@rule("BL006", "not-a-press-document")
+def not_a_press_document(problems):
+    """A file named on the command line is not a Press document blocklint recognises.
+
+    Kinds are recognised from their shape; `--kind NAME` forces one. In a directory walk,
+    YAML files that are not Press documents (CI workflows, compose files) are skipped quietly.
+
+    ## Why is this bad?
+    Either the file is not a spec (nothing to check), or its shape is so far off that
+    blocklint cannot tell what it should be: the platform will not know either.
+
+    ## Example
+    ```yaml
+    version: "3"
+    services: {web: {image: nginx}}
+    ```
+    """
+    return _reported(problems, "BL006")
+
+
+@rule("BL007", "template-error")
+def template_error(problems):
+    """The file cannot be rendered as the peak CLI renders it (Jinja).
+
+    A syntax error in a `{% ... %}` tag, an `{% include %}` of a file that does not exist
+    (paths are relative to the working directory or the including file), or a circular include.
+
+    ## Why is this bad?
+    The peak CLI renders every file before reading it, and stops on these errors.
+
+    ## Example
+    ```yaml
+    body:
+      {% include "missing.yaml" %}
+    ```
+    """
+    return _reported(problems, "BL007")
+
+
+@rule("BL008", "undefined-template-variable")
+def undefined_template_variable(problems):
+    """A `{{ variable }}` in a peak CLI file has no value.
+
+    Values come from `--params-file FILE`, `-p key=value` and `os_env` (the environment).
+
+    ## Why is this bad?
+    The peak CLI renders an undefined variable as an empty string without a warning, and a
+    key left empty is then dropped: the spec silently loses a field. A `{{name}}` meant for
+    the platform (an http step's payload placeholder) is lost the same way; wrap it in
+    `{% raw %}…{% endraw %}` so it is sent as written.
+
+    ## Example
+    ```yaml
+        payload: '{"data": "{{data}}"}'
+    ```
+    Fixed:
+    ```yaml
+        payload: '{% raw %}{"data": "{{data}}"}{% endraw %}'
+    ```
+    """
+    return _reported(problems, "BL008")
+
+
+@rule("BL009", "multiple-documents")
+def multiple_documents(problems):
+    """The file holds more than one YAML document (`---` separators).
+
+    ## Why is this bad?
+    The peak CLI loads exactly one document per file and fails on a second.
+
+    ## Example
+    ```yaml
+    body: {...}
+    ---
+    body: {...}
+    ```
+    Put each document in a file of its own.
+    """
+    return _reported(problems, "BL009")
+
+
+@rule("BL010", "null-value-dropped", severity=WARNING)
+def null_value_dropped(problems):
+    """A key in a peak CLI file has a null value, so the CLI drops it.
+
+    ## Why is this bad?
+    The peak CLI removes null-valued keys before sending, so `parents:` with nothing after
+    it does not mean "no parents", it means the key was never written: often a value was
+    forgotten or a template variable was empty.
+
+    ## Example
+    ```yaml
+        resources:
+          instanceTypeId:
+    ```
+    """
+    return _reported(problems, "BL010")
