@@ -44,7 +44,24 @@ def _load_params_file(path) -> dict:
     return {key: value for key, value in doc.data.items() if value is not None}
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+# Commands that live in their own modules, imported only when invoked.
+LAZY_COMMANDS: dict[str, str] = {}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx):
+        return sorted([*super().list_commands(ctx), *LAZY_COMMANDS])
+
+    def get_command(self, ctx, name):
+        if name in LAZY_COMMANDS:
+            from importlib import import_module
+
+            module_name, _, attribute = LAZY_COMMANDS[name].partition(":")
+            return getattr(import_module(module_name), attribute)
+        return super().get_command(ctx, name)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="blocklint")
 def cli():
     """Lint and validate Peak Press block specs, deployments and app specs."""
@@ -52,7 +69,7 @@ def cli():
 
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path())
-@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
+@click.option("--format", "output_format", type=click.Choice(["text", "concise", "json"]), default="text",
               show_default=True, help="Output format.")
 @click.option("--kind", type=click.Choice(KINDS), help="Treat every file as this kind of document.")
 @click.option("--params-file", "-v", "params_file", type=click.Path(dir_okay=False),
@@ -67,9 +84,14 @@ def cli():
 @click.option("--strict", is_flag=True, help="Exit 1 on warnings too.")
 @click.option("--rules-dir", multiple=True, type=click.Path(file_okay=False), help="Also load rules from here.")
 @click.option("--stdin-filename", default="<stdin>", help="The name to report for `-` (stdin).")
+@click.option("--spec", "spec_files", multiple=True, type=click.Path(exists=True, dir_okay=False),
+              help="The spec a deployment, revision or parameter file deploys (for value checks).")
+@click.option("--artifact-root", type=click.Path(file_okay=False),
+              help="Resolve `artifact.path` from here instead of the working directory.")
+@click.option("--previous-version", metavar="SEMVER", help="The spec's latest released version.")
 @click.option("--verbose", is_flag=True, help="Show skipped files, kinds and informational notes.")
 def check(paths, output_format, kind, params_file, params, no_template, select, ignore, keyword_expr,
-          exitfirst, strict, rules_dir, stdin_filename, verbose):
+          exitfirst, strict, rules_dir, stdin_filename, spec_files, artifact_root, previous_version, verbose):
     """Check Press documents: files, directories (recursively) or - for stdin."""
     from blocklint import engine, runner
     from blocklint.load import LoadSettings
@@ -84,7 +106,9 @@ def check(paths, output_format, kind, params_file, params, no_template, select, 
     except (engine.RuleError, runner.UnreadablePath) as error:
         _fail(str(error))
     load_settings = LoadSettings(params=template_params, template=not no_template, kind=kind)
-    lint = engine.Engine(rules, engine.Settings(verbose=verbose))
+    settings = engine.Settings(verbose=verbose, spec_files=tuple(spec_files), artifact_root=artifact_root,
+                               previous_version=previous_version, load=load_settings)
+    lint = engine.Engine(rules, settings)
     stdin = {"stdin_bytes": sys.stdin.buffer.read(), "stdin_name": stdin_filename} \
         if any(t.path == runner.STDIN for t in targets) else {}
     reporter = reporter_class(output_format)(sys.stdout, verbose=verbose)

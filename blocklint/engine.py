@@ -109,10 +109,12 @@ def collect_rules(rules_dirs=(), *, plugins: bool = True) -> list[Rule]:
     """Built-in rules, then `--rules-dir` modules, then the `blocklint.rules` entry points."""
     import blocklint.rules as builtin
 
+    # Import every module before reading any rule: a module may use fixtures another registers.
+    modules = [importlib.import_module(f"blocklint.rules.{info.name}")
+               for info in sorted(pkgutil.iter_modules(builtin.__path__), key=lambda info: info.name)]
     collected: list[Rule] = []
-    for info in sorted(pkgutil.iter_modules(builtin.__path__), key=lambda info: info.name):
-        module = importlib.import_module(f"blocklint.rules.{info.name}")
-        collected += _rules_in(module, f"blocklint.rules.{info.name}")
+    for module in modules:
+        collected += _rules_in(module, module.__name__)
     for directory in rules_dirs:
         collected += _rules_from_directory(Path(directory))
     if plugins:
@@ -256,6 +258,10 @@ class Settings:
     artifact_root: str | None = None
     previous_version: str | None = None
     verbose: bool = False
+    load: object = None  # the LoadSettings files were read with (to read --spec files alike)
+    # spec id -> the spec as a peak CLI file's data ({body, parameters, ...}) or None; set by the
+    # submit path when a registry is at hand, so deployments can be checked against their spec.
+    spec_resolver: object = None
     extra: dict = field(default_factory=dict)
 
 

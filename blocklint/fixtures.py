@@ -47,8 +47,7 @@ from blocklint import kinds
 
 FIXTURES: dict = {}
 FANOUT: dict = {}
-FANOUT_EXTRAS = {"step": ("step_name",), "image": ("image_name",), "param": ("param_group",),
-                 "trigger": (), "watcher": ()}
+FANOUT_EXTRAS: dict = {}
 WORKFLOW_KEYS = frozenset({"steps", "triggers", "watchers", "images"})
 SERVICE_KEYS = frozenset({"serviceType", "image", "imageDetails", "entrypoint", "healthCheckURL",
                           "minInstances", "sessionStickiness", "scaleToZero"})
@@ -60,14 +59,28 @@ def did_you_mean(word: str, candidates) -> str:
     return f"; did you mean '{close[0]}'?" if close else ""
 
 
-def _fixture(func):
+def fixture(func):
+    """Register a document fixture: `func(r)` returns a value, or None where it does not apply.
+
+    `r.get(name)` reads another fixture and `r.doc` is the Document. Rule modules and plugins
+    may register fixtures of their own; the name is the function's name.
+    """
     FIXTURES[func.__name__] = func
     return func
 
 
-def _fanout(func):
-    FANOUT[func.__name__] = func
-    return func
+def fanout(*extras: str):
+    """Register a per-node fixture: `func(r)` yields `(path, node, {extra: value})` per node."""
+
+    def register(func):
+        FANOUT[func.__name__] = func
+        FANOUT_EXTRAS[func.__name__] = tuple(extras)
+        return func
+
+    return register
+
+
+_fixture = fixture
 
 
 class Resolver:
@@ -239,7 +252,7 @@ def step_graph(r):
     return graph
 
 
-@_fanout
+@fanout("step_name")
 def step(r):
     steps_ = r.get("steps") or {}
     base = r.doc.path_of(steps_)
@@ -248,7 +261,7 @@ def step(r):
             yield base + (name,), value, {"step_name": name}
 
 
-@_fanout
+@fanout("image_name")
 def image(r):
     images_ = r.get("images") or {}
     base = r.doc.path_of(images_)
@@ -271,17 +284,17 @@ def _items(r, name: str):
             yield base + (index,), value, {}
 
 
-@_fanout
+@fanout()
 def trigger(r):
     yield from _items(r, "triggers")
 
 
-@_fanout
+@fanout()
 def watcher(r):
     yield from _items(r, "watchers")
 
 
-@_fanout
+@fanout("param_group")
 def param(r):
     parameters_ = r.get("parameters") or {}
     for group in ("build", "run"):

@@ -12,6 +12,7 @@ from blocklint.findings import ERROR, INFO, WARNING
 
 REPORTERS = {
     "text": "blocklint.report.text:TextReporter",
+    "concise": "blocklint.report.concise:ConciseReporter",
     "json": "blocklint.report.json:JsonReporter",
 }
 

@@ -1,0 +1,36 @@
+import os
+import shlex
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from blocklint.cli import cli
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def run(monkeypatch):
+    """Run `blocklint ARGS...` in-process; returns (exit code, stdout)."""
+
+    def invoke(*args, cwd=None, input=None):
+        if cwd is not None:
+            monkeypatch.chdir(cwd)
+        result = CliRunner().invoke(cli, [str(arg) for arg in args], input=input, catch_exceptions=False)
+        return result.exit_code, result.output
+
+    return invoke
+
+
+def case_args(case_dir: Path) -> list[str]:
+    args_file = case_dir / "args"
+    return shlex.split(args_file.read_text()) if args_file.exists() else []
+
+
+@pytest.fixture(autouse=True)
+def _no_network(monkeypatch):
+    """Tests never reach the internet; anything real runs on loopback."""
+    monkeypatch.setenv("NO_PROXY", "*")
+    for name in ("PEAK_AUTH_TOKEN", "API_KEY", "PRESS_DEPLOYMENT_ID"):
+        monkeypatch.delenv(name, raising=False)

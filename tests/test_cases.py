@@ -1,0 +1,65 @@
+"""Golden tests: every rule has failing files with their exact findings, and passing files.
+
+tests/cases/<RULE>/bad*.{yaml,yml,json,j2} are checked with `--select RULE`, and their
+findings must equal the sibling `.out` file line for line (file:line:col: RULE severity
+message). good* files must give no finding of that rule and no error at all. An `args` file
+adds options. `BLOCKLINT_REGEN=1 pytest tests/test_cases.py` rewrites the .out files: review
+the diff like code.
+"""
+
+import os
+from pathlib import Path
+
+import pytest
+
+from blocklint.engine import collect_rules
+from conftest import case_args
+
+CASES = Path(__file__).parent / "cases"
+SUFFIXES = (".yaml", ".yml", ".json", ".j2")
+
+
+def _files(prefix):
+    return sorted(
+        pytest.param(path, id=f"{path.parent.name}/{path.name}")
+        for path in CASES.glob(f"*/{prefix}*")
+        if path.name.endswith(SUFFIXES)
+    )
+
+
+def _expected_path(path: Path) -> Path:
+    return path.with_name(path.name + ".out") if path.suffix == ".j2" else path.with_suffix(".out")
+
+
+@pytest.mark.parametrize("path", _files("bad"))
+def test_bad_file_gives_exactly_the_expected_findings(run, path):
+    rule_id = path.parent.name
+    code, output = run("check", *case_args(path.parent), "--format", "concise", "--select", rule_id, path.name,
+                       cwd=path.parent)
+    findings = [line for line in output.splitlines() if line.startswith(path.name + ":")]
+    expected_file = _expected_path(path)
+    if os.environ.get("BLOCKLINT_REGEN"):
+        expected_file.write_text("\n".join(findings) + "\n")
+    expected = expected_file.read_text().splitlines()
+    assert findings == expected
+    assert findings, f"{path} is a bad example but {rule_id} reports nothing"
+    assert all(f" {rule_id} " in line for line in findings)
+
+
+@pytest.mark.parametrize("path", _files("good"))
+def test_good_file_is_clean(run, path):
+    rule_id = path.parent.name
+    code, output = run("check", *case_args(path.parent), "--format", "concise", path.name, cwd=path.parent)
+    findings = [line for line in output.splitlines() if line.startswith(path.name + ":")]
+    assert not [line for line in findings if f" {rule_id} " in line or " error " in line], output
+
+
+def test_every_rule_has_good_and_bad_cases():
+    missing = []
+    for found in collect_rules():
+        directory = CASES / found.id
+        has_bad = any(p.name.startswith("bad") and p.name.endswith(SUFFIXES) for p in directory.glob("*"))
+        has_good = any(p.name.startswith("good") and p.name.endswith(SUFFIXES) for p in directory.glob("*"))
+        if not (has_bad and has_good):
+            missing.append(found.id)
+    assert not missing, f"rules without tests/cases/<id>/bad* and good* files: {missing}"
