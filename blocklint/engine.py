@@ -6,7 +6,8 @@ asks for a per-node fixture (`step`, `image`, ...) runs once per node. A rule yi
 `(location, message)` pairs; the engine turns each location into file:line:col.
 
 A location is a path into the document: a tuple of keys and indexes, relative to the node
-the rule fanned out over (or to the document root when it did not fan out). When the first
+the rule fanned out over, or else to the rule's first fixture when that is a node of the
+document (a rule taking `config` yields `("steps", name)`), or else to the root. When the first
 element is a dict or list taken from the document, the path starts there instead, so
 `yield (step, "imageRef"), "..."` and `yield (config["images"], Key(name)), "..."` both
 work. `Key(name)` as the last element points at the key instead of its value. A loader
@@ -289,7 +290,9 @@ class Engine:
                 return
             values[arg] = value
         if current.fanout is None:
-            yield from self._call(current, doc, values, ())
+            first = values[current.args[0]] if current.args else None
+            anchor = doc.path_of(first) if isinstance(first, (dict, list)) else None
+            yield from self._call(current, doc, values, anchor or ())
             return
         extras_wanted = [arg for arg in current.args if arg in fixtures.FANOUT_EXTRAS.get(current.fanout, ())]
         for anchor, node, extras in resolver.fan_out(current.fanout):

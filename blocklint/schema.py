@@ -76,8 +76,13 @@ def validate(data, kind: str, *, cli: bool) -> list[Issue]:
 
 
 def where(path) -> str:
-    shown = [str(part) for part in path if part != "body"] if path and path[0] == "body" else list(map(str, path))
-    return ".".join(shown) if shown else "the document"
+    """A readable name for a node: `config.steps.load`, `parameters.run[0].options`."""
+    if path and path[0] == "body":
+        path = path[1:]
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "the file's top level"
 
 
 def _quote(value) -> str:

@@ -58,8 +58,9 @@ def render(source: str, file_path: Path | None, params: dict) -> Rendered:
         line = (error.lineno or 1) - 1 if error.name in (None, _ROOT) else _include_line(source)
         return Rendered(error=f"template syntax error{where}: {error.message}", error_line=line)
     except jinja2.TemplateNotFound as error:
+        here = "the file's own directory" if root_dir == "." else root_dir
         return Rendered(error=f"included file not found: {error.message or error.name} "
-                        f"(paths are relative to the working directory or {root_dir})",
+                        f"(include paths are relative to the working directory or to {here})",
                         error_line=_include_line(source, str(error.name)))
     except _CircularInclude as error:
         return Rendered(error=str(error), error_line=_include_line(source))
@@ -97,7 +98,7 @@ class _PeakLoader(jinja2.BaseLoader):
             if candidate.is_file():
                 break
         else:
-            raise jinja2.TemplateNotFound(f"File does not exist at path: {name!r}")
+            raise jinja2.TemplateNotFound(name, message=f"{name!r} does not exist")
         resolved = candidate.resolve()
         if resolved in self.seen:
             raise _CircularInclude(f"circular include of {name!r}")

@@ -1,0 +1,160 @@
+"""The engine: rules as pytest runs tests."""
+
+import json
+import sys
+import textwrap
+
+import pytest
+
+from blocklint import engine
+from blocklint.engine import Engine, Key, RuleError, collect_rules, rule, select_rules
+from blocklint.load import load_text
+
+SPEC = textwrap.dedent("""\
+    body:
+      version: 1
+      kind: workflow
+      metadata: {name: n, summary: s}
+      release: {version: "1.0.0"}
+      config:
+        steps:
+          a: {command: x, imageRef: i}
+          b: {command: y, imageRef: i, parents: [a]}
+    """)
+
+
+def _findings(*rules, text=SPEC):
+    return Engine([engine._as_rule(r, "test") for r in rules]).check(load_text(text, "s.yaml"))
+
+
+def test_a_step_rule_runs_once_per_step_with_its_companion_fixture():
+    seen = []
+
+    @rule("XX001", "probe")
+    def probe(step, step_name):
+        seen.append(step_name)
+        return []
+
+    _findings(probe)
+    assert seen == ["a", "b"]
+
+
+def test_a_rule_whose_fixture_does_not_apply_does_not_run():
+    @rule("XX001", "probe")
+    def probe(service):
+        raise AssertionError("a workflow has no service config")
+
+    assert _findings(probe) == []
+
+
+def test_paths_are_relative_to_the_node_or_start_at_a_document_object():
+    @rule("XX001", "probe")
+    def probe(step, steps):
+        if "parents" in step:
+            yield ("parents", 0), "relative"
+        yield (steps, Key("b")), "from an object, at the key"
+
+    found = _findings(probe)
+    relative = [f for f in found if f.message == "relative"]
+    assert [(f.line, f.column) for f in relative] == [(9, 46)]
+    assert {(f.line, f.column) for f in found if f.message.startswith("from")} == {(9, 7)}
+
+
+def test_a_crashing_rule_becomes_one_internal_error_and_the_run_goes_on():
+    @rule("XX001", "boom")
+    def boom(config):
+        raise ValueError("kaput")
+
+    @rule("XX002", "fine")
+    def fine(config):
+        yield ("steps",), "still here"
+
+    found = _findings(boom, fine)
+    # a block mapping starts at its first key: config at line 7, its steps at line 8
+    assert [(f.rule, f.line) for f in found] == [("BL000", 7), ("XX002", 8)]
+    assert "XX001 (boom) crashed" in found[0].message and "kaput" in found[0].message
+
+
+def test_an_argument_with_a_default_is_not_injected():
+    @rule("XX001", "probe")
+    def probe(config, limit=3):
+        yield (), f"limit {limit}"
+
+    assert _findings(probe)[0].message == "limit 3"
+
+
+def test_unknown_fixtures_are_refused_with_a_hint():
+    @rule("XX001", "probe")
+    def probe(stpe):
+        return []
+
+    with pytest.raises(RuleError, match="did you mean 'step'"):
+        engine._as_rule(probe, "test")
+
+
+def test_select_and_ignore_take_prefixes_and_the_longer_match_wins():
+    rules = collect_rules()
+    chosen = {r.id for r in select_rules(rules, select=["BL1"], ignore=["BL10"])}
+    assert chosen == set()
+    chosen = {r.id for r in select_rules(rules, select=["BL101"], ignore=["BL1"])}
+    assert chosen == {"BL101"}
+    assert {r.id for r in select_rules(rules, ignore=["BL0"])}.isdisjoint({"BL001", "BL002"})
+
+
+def test_keyword_expressions_match_rule_names_like_pytest():
+    rules = collect_rules()
+    chosen = {r.id for r in select_rules(rules, keyword_expr="unknown or (yaml and not empty)")}
+    assert {"BL101", "BL001"} <= chosen and "BL002" not in chosen
+    with pytest.raises(RuleError):
+        select_rules(rules, keyword_expr="and or")
+
+
+def test_inline_and_file_suppressions():
+    text = SPEC.replace("imageRef: i, parents", "imageRef: i, parnts") \
+        .replace("      b: {", "      # blocklint: disable=BL101\n      b: {")
+    doc = load_text(text, "s.yaml")
+    rules = select_rules(collect_rules(), select=["BL101"])
+    assert Engine(rules).check(doc) == []
+    doc = load_text(SPEC.replace("parents", "parnts"), "s.yaml")
+    assert [f.rule for f in Engine(rules).check(doc)] == ["BL101"]
+    doc = load_text(SPEC.replace("parents", "parnts") + "# blocklint: disable-file=BL1\n", "s.yaml")
+    assert Engine(rules).check(doc) == []
+
+
+def test_rules_dir_adds_local_rules(run, tmp_path):
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "rules" / "team.py").write_text(textwrap.dedent('''\
+        from blocklint.engine import rule
+
+        @rule("TEAM001", "step-without-owner-tag", severity="warning")
+        def step_without_owner_tag(step, step_name):
+            """Every step names its owner in an env var."""
+            if "OWNER" not in ((step.get("parameters") or {}).get("env") or {}):
+                yield (), f"step '{step_name}' has no OWNER"
+        '''))
+    (tmp_path / "spec.yaml").write_text(SPEC)
+    code, output = run("check", "--format", "json", "--rules-dir", tmp_path / "rules", "--select", "TEAM",
+                       tmp_path / "spec.yaml")
+    findings = json.loads(output)["findings"]
+    assert [(f["rule"], f["line"]) for f in findings] == [("TEAM001", 8), ("TEAM001", 9)] and code == 0
+
+
+def test_rules_from_installed_packages_via_entry_points(run, tmp_path, monkeypatch):
+    dist = tmp_path / "acme_rules-1.0.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: acme-rules\nVersion: 1.0\n")
+    (dist / "entry_points.txt").write_text("[blocklint.rules]\nacme = acme_rules\n")
+    (tmp_path / "acme_rules.py").write_text(textwrap.dedent('''\
+        from blocklint.engine import rule
+
+        @rule("ACME001", "spec-without-tags")
+        def spec_without_tags(spec):
+            """Specs carry tags."""
+            if not (spec.get("metadata") or {}).get("tags"):
+                yield ("metadata",), "add metadata.tags"
+        '''))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    (tmp_path / "spec.yaml").write_text(SPEC)
+    code, output = run("check", "--format", "concise", "--select", "ACME", tmp_path / "spec.yaml")
+    assert "spec.yaml:4:13: ACME001 error add metadata.tags" in output and code == 1
+    sys.modules.pop("acme_rules", None)
