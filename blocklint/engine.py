@@ -271,13 +271,24 @@ class Engine:
         self.rules = rules
         self.settings = settings or Settings()
 
-    def check(self, doc: Document) -> list[Finding]:
-        """Every finding of every selected rule on one document, suppressions applied, sorted."""
+    def check(self, doc: Document, *, skip=()) -> list[Finding]:
+        """Every finding of every selected rule on one document, suppressions applied, sorted.
+
+        `skip` holds codes (ids or prefixes) not to run on this document (per-file ignores).
+        Rules that ask for `unused_suppressions` run last, once the others' findings are known.
+        """
         resolver = fixtures.Resolver(doc, self.settings)
+        rules = [r for r in self.rules if not _matches(r.id, set(skip))]
+        late = [r for r in rules if "unused_suppressions" in r.args]
         findings: list[Finding] = []
-        for current in self.rules:
-            findings.extend(self._run(current, doc, resolver))
-        findings = apply_suppressions(doc, findings)
+        for current in rules:
+            if current not in late:
+                findings.extend(self._run(current, doc, resolver))
+        findings, unused = apply_suppressions(doc, findings, {r.id for r in rules})
+        if late:
+            resolver.cache["unused_suppressions"] = unused
+            late_findings = [f for current in late for f in self._run(current, doc, resolver)]
+            findings += apply_suppressions(doc, late_findings, set())[0]
         return sorted(set(findings), key=Finding.sort_key)
 
     def _run(self, current: Rule, doc: Document, resolver: fixtures.Resolver):
@@ -355,32 +366,56 @@ def _matches(rule_id: str, codes: set[str]) -> bool:
     return "ALL" in codes or any(rule_id.startswith(code) for code in codes)
 
 
-def suppressions(doc: Document) -> tuple[dict[int, set[str]], set[str]]:
-    """Per 1-based line, the codes disabled there; and the codes disabled for the file."""
-    by_line: dict[int, set[str]] = {}
-    whole_file: set[str] = set()
+@dataclass
+class Directive:
+    """One `# blocklint: disable=...` comment (or the JSON `x-blocklint` key)."""
+
+    line: int  # 1-based line of the comment; 0 for file-wide directives
+    codes: set
+    covers: set  # 1-based lines it applies to; empty for file-wide
+    used: set = field(default_factory=set)
+    column: int = 0  # 0-based column of the comment
+
+
+def suppressions(doc: Document) -> list[Directive]:
+    directives = [Directive(0, set(doc.disabled), set())] if doc.disabled else []
     if "blocklint:" not in doc.source:
-        return by_line, whole_file
-    lines = doc.source_lines
-    for number, text in enumerate(lines, start=1):
+        return directives
+    for number, text in enumerate(doc.source_lines, start=1):
         match = _DIRECTIVE.search(text)
         if not match:
             continue
         codes = _codes(match.group(2))
         if match.group(1) == "disable-file":
-            whole_file |= codes
-            continue
-        by_line.setdefault(number, set()).update(codes)
-        if not text[: match.start()].strip():
-            # A comment on a line of its own covers the line below it.
-            by_line.setdefault(number + 1, set()).update(codes)
-    return by_line, whole_file
+            covers = set()
+        elif text[: match.start()].strip():
+            covers = {number}
+        else:
+            covers = {number, number + 1}  # a comment on a line of its own covers the line below
+        directives.append(Directive(number, codes, covers, column=match.start()))
+    return directives
 
 
-def apply_suppressions(doc: Document, findings: list[Finding]) -> list[Finding]:
-    by_line, whole_file = suppressions(doc)
-    if not by_line and not whole_file:
-        return findings
-    return [finding for finding in findings
-            if not _matches(finding.rule, whole_file)
-            and not _matches(finding.rule, by_line.get(finding.line, set()))]
+def apply_suppressions(doc: Document, findings: list[Finding], ran: set):
+    """Findings left after suppression, and the directives' codes that suppressed nothing.
+
+    A code counts as unused only if a rule it names ran: of a rule that was not selected,
+    nothing can be said.
+    """
+    directives = suppressions(doc)
+    if not directives:
+        return findings, []
+    kept = []
+    for finding in findings:
+        hits = [d for d in directives if (not d.covers or finding.line in d.covers) and _matches(finding.rule, d.codes)]
+        for directive in hits:
+            directive.used |= {code for code in directive.codes if finding.rule.startswith(code) or code == "ALL"}
+        if not hits:
+            kept.append(finding)
+    unused = []
+    for directive in directives:
+        for code in sorted(directive.codes - directive.used):
+            if any(rule_id.startswith(code) or code == "ALL" for rule_id in ran):
+                line = max(directive.line - 1, 0)
+                unused.append((Span(line, directive.column, line, directive.column + 1), code))
+    return kept, unused

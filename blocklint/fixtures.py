@@ -32,6 +32,7 @@ node's companions (`step_name` with `step`, `image_name` with `image`, `param_gr
 | settings | the run's `Settings` (rule options, `--spec` files, ...) |
 | schema_issues | the schema issues of the document (shared by the BL1xx rules) |
 | options | this rule's options from the configuration |
+| unused_suppressions | `(span, code)` of suppressions that suppressed nothing (rules taking it run last) |
 | step (+ step_name) | each step mapping |
 | image (+ image_name) | each image build definition: `config.images` entries, a step's inline `image`, a service's `image` |
 | trigger | each trigger mapping |
@@ -223,6 +224,11 @@ def run_params(r):
 @_fixture
 def deployment(r):
     return r.get("body") if r.doc.kind in kinds.DEPLOYMENT_KINDS else None
+
+
+@_fixture
+def unused_suppressions(r):
+    return None  # set by the engine after the other rules ran
 
 
 @_fixture

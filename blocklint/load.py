@@ -64,6 +64,7 @@ class Document:
     problems: list = field(default_factory=list)
     rendered: bool = False
     line_map: list | None = None
+    disabled: tuple = ()  # codes disabled in the document itself (`x-blocklint: {disable: [...]}`)
     _ids: dict = field(default_factory=dict)
 
     @property
@@ -186,6 +187,7 @@ def load_text(text: str, display: str, settings: LoadSettings | None = None, *, 
         doc.problems.append(Problem("BL002", FILE_START, "the file is empty; a Press document is a YAML "
                                     "or JSON mapping (a `peak` CLI file starts with `body:`)"))
         return doc
+    _take_directives(doc)
     doc.cli = kinds.is_cli_file(doc.data)
     doc.kind = settings.kind or kinds.detect(doc.data, display)
     for name, line in undefined:
@@ -193,6 +195,26 @@ def load_text(text: str, display: str, settings: LoadSettings | None = None, *, 
     if doc.cli:
         _drop_nulls(doc, doc.data, ())
     return doc
+
+
+DIRECTIVE_KEY = "x-blocklint"
+
+
+def _take_directives(doc: Document) -> None:
+    """JSON has no comments: `"x-blocklint": {"disable": ["BL504"]}` at the top level disables
+    codes for the file. The key is removed before linting (the peak CLI drops unknown top-level
+    keys too; strip it before passing a bare body to the SDK yourself)."""
+    if not isinstance(doc.data, dict) or DIRECTIVE_KEY not in doc.data:
+        return
+    directive = doc.data.pop(DIRECTIVE_KEY)
+    codes = directive.get("disable") if isinstance(directive, dict) else None
+    if isinstance(codes, str):
+        codes = [codes]
+    if not isinstance(codes, list) or not all(isinstance(code, str) for code in codes):
+        doc.problems.append(Problem("BL001", doc.span_of((DIRECTIVE_KEY,), key=True),
+                                    f'"{DIRECTIVE_KEY}" must be {{"disable": ["BL504", ...]}}'))
+        return
+    doc.disabled = tuple(code.strip().upper() for code in codes)
 
 
 def _refused(display: str, rule: str, message: str) -> Document:

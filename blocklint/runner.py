@@ -97,9 +97,56 @@ def _looks_like_press(doc: Document) -> bool:
     return bool(_PRESS_HINT.search(doc.source)) or doc.path.endswith(".j2")
 
 
-def check_target(target: Target, engine: Engine, load_settings: LoadSettings, **stdin) -> FileResult:
+def check_target(target: Target, engine: Engine, load_settings: LoadSettings, *, skip=(), **stdin) -> FileResult:
     doc = load_target(target, load_settings, **stdin)
     if doc.kind is None and (not doc.problems or not (target.explicit or _looks_like_press(doc))):
         return FileResult(doc.path, skipped=True)
-    findings: list[Finding] = engine.check(doc)
+    findings: list[Finding] = engine.check(doc, skip=skip)
     return FileResult(doc.path, doc.kind, findings)
+
+
+PARALLEL_FROM = 8  # below this many files, starting workers costs more than it saves
+
+
+def check_all(targets, engine: Engine, load_settings: LoadSettings, *, jobs=None, skip_for=lambda path: (),
+              **stdin):
+    """Results in the order of `targets`, as a generator (close it to stop early).
+
+    With more than a handful of files, files are checked in worker processes (forked, so they
+    share the rules already loaded, plugins and `--rules-dir` modules included).
+    """
+    workers = _worker_count(jobs, len(targets))
+    if workers <= 1 or stdin:
+        for target in targets:
+            yield check_target(target, engine, load_settings, skip=skip_for(target.path), **stdin)
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    global _WORKER_STATE
+    _WORKER_STATE = (engine, load_settings, skip_for)
+    executor = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
+    try:
+        chunk = max(1, min(32, len(targets) // (workers * 8)))
+        yield from executor.map(_check_in_worker, targets, chunksize=chunk)
+    finally:
+        executor.shutdown(wait=True, cancel_futures=True)
+        _WORKER_STATE = None
+
+
+_WORKER_STATE = None
+
+
+def _check_in_worker(target: Target) -> FileResult:
+    engine, load_settings, skip_for = _WORKER_STATE
+    return check_target(target, engine, load_settings, skip=skip_for(target.path))
+
+
+def _worker_count(jobs, files: int) -> int:
+    import multiprocessing
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return 1  # without fork, workers would have to re-import every rule; not worth it
+    if jobs is None:
+        return (os.cpu_count() or 1) if files > PARALLEL_FROM else 1
+    return jobs or (os.cpu_count() or 1)

@@ -193,3 +193,25 @@ def null_value_dropped(problems):
     ```
     """
     return _reported(problems, "BL010")
+
+
+@rule("BL011", "unused-suppression", severity=WARNING)
+def unused_suppression(unused_suppressions):
+    """A `# blocklint: disable=...` comment that suppresses nothing.
+
+    Reported only for codes whose rules ran: a suppression of a rule left out with `--select`
+    or `--ignore` is not judged.
+
+    ## Why is this bad?
+    A stale suppression hides the next real problem on that line; remove it once the problem
+    it silenced is fixed.
+
+    ## Example
+    ```yaml
+          # blocklint: disable=BL301
+          parents: [load]
+    ```
+    `load` exists, so BL301 has nothing to report: delete the comment.
+    """
+    for span, code in unused_suppressions:
+        yield span, f"'# blocklint: disable={code}' suppresses nothing here; remove it"

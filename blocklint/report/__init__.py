@@ -14,6 +14,10 @@ REPORTERS = {
     "text": "blocklint.report.text:TextReporter",
     "concise": "blocklint.report.concise:ConciseReporter",
     "json": "blocklint.report.json:JsonReporter",
+    "json-lines": "blocklint.report.jsonlines:JsonLinesReporter",
+    "sarif": "blocklint.report.sarif:SarifReporter",
+    "junit": "blocklint.report.junit:JunitReporter",
+    "github": "blocklint.report.github:GithubReporter",
 }
 
 

@@ -1,0 +1,142 @@
+"""Configuration: `.blocklint.toml`, or `[tool.blocklint]` in `pyproject.toml`.
+
+Found by walking up from the working directory; the first directory holding either file wins
+(`.blocklint.toml` before `pyproject.toml`, and a `pyproject.toml` counts only if it has a
+`[tool.blocklint]` table). Paths in it are relative to the file's directory.
+
+Command-line options win over the file: `--select` replaces `select`; `--ignore`,
+`--extend-select`, `--rules-dir` and `--exclude` add to the file's lists; `--params-file`,
+`--strict`, `--baseline` replace theirs.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from blocklint.findings import SEVERITIES
+from blocklint.fixtures import did_you_mean
+
+FILE_NAMES = (".blocklint.toml", "pyproject.toml")
+
+
+class ConfigError(Exception):
+    """A configuration file blocklint cannot use; the message says where and why."""
+
+
+@dataclass
+class Config:
+    path: Path | None = None
+    select: list = field(default_factory=list)
+    extend_select: list = field(default_factory=list)
+    ignore: list = field(default_factory=list)
+    per_file_ignores: dict = field(default_factory=dict)
+    severity: dict = field(default_factory=dict)
+    rules_dir: list = field(default_factory=list)
+    exclude: list = field(default_factory=list)
+    params_file: str | None = None
+    options: dict = field(default_factory=dict)
+    strict: bool = False
+    baseline: str | None = None
+
+    @property
+    def root(self) -> Path:
+        return self.path.parent if self.path else Path.cwd()
+
+    def ignored_for(self, file: str) -> list[str]:
+        """Rule codes that `per-file-ignores` turns off for a file."""
+        relative = _relative(file, self.root)
+        codes: list[str] = []
+        for pattern, ignored in self.per_file_ignores.items():
+            if fnmatch.fnmatch(relative, pattern) or fnmatch.fnmatch(Path(file).name, pattern):
+                codes += ignored
+        return codes
+
+
+def _relative(file: str, root: Path) -> str:
+    try:
+        return Path(file).resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return Path(file).as_posix()
+
+
+def find_config(start: Path | None = None) -> Path | None:
+    directory = (start or Path.cwd()).resolve()
+    for candidate_dir in (directory, *directory.parents):
+        dotfile = candidate_dir / ".blocklint.toml"
+        if dotfile.is_file():
+            return dotfile
+        pyproject = candidate_dir / "pyproject.toml"
+        if pyproject.is_file() and "[tool.blocklint" in pyproject.read_text(encoding="utf-8", errors="replace"):
+            return pyproject
+    return None
+
+
+def load_config(path: Path | None) -> Config:
+    if path is None:
+        return Config()
+    import tomllib
+
+    try:
+        document = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{path}: cannot read: {error}") from error
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: invalid TOML: {error}") from error
+    table = document.get("tool", {}).get("blocklint", {}) if path.name == "pyproject.toml" else document
+    where = "[tool.blocklint]" if path.name == "pyproject.toml" else path.name
+    return _parse(table, path, where)
+
+
+_KEYS = {
+    "select": "codes", "extend-select": "codes", "ignore": "codes", "per-file-ignores": "per-file",
+    "severity": "severity", "rules-dir": "paths", "exclude": "globs", "params-file": "path",
+    "options": "options", "strict": "bool", "baseline": "path",
+}
+
+
+def _parse(table: dict, path: Path, where: str) -> Config:
+    config = Config(path=path)
+    for key, value in table.items():
+        if key not in _KEYS:
+            raise ConfigError(f"{path}: unknown key '{key}' in {where}{did_you_mean(key, _KEYS)} "
+                              f"(known keys: {', '.join(_KEYS)})")
+        expected = _KEYS[key]
+        attribute = key.replace("-", "_")
+        if expected == "codes":
+            setattr(config, attribute, [code.upper() for code in _strings(value, key, path)])
+        elif expected == "paths":
+            config.rules_dir = [str(path.parent / item) for item in _strings(value, key, path)]
+        elif expected == "globs":
+            config.exclude = _strings(value, key, path)
+        elif expected == "path":
+            if not isinstance(value, str):
+                raise ConfigError(f"{path}: '{key}' must be a path (a string)")
+            setattr(config, attribute, str(path.parent / value))
+        elif expected == "bool":
+            if not isinstance(value, bool):
+                raise ConfigError(f"{path}: '{key}' must be true or false")
+            setattr(config, attribute, value)
+        elif expected == "per-file":
+            if not isinstance(value, dict):
+                raise ConfigError(f"{path}: 'per-file-ignores' must be a table of glob = [codes]")
+            config.per_file_ignores = {glob: [c.upper() for c in _strings(codes, f"per-file-ignores.{glob}", path)]
+                                       for glob, codes in value.items()}
+        elif expected == "severity":
+            if not isinstance(value, dict) or any(level not in SEVERITIES for level in value.values()):
+                raise ConfigError(f"{path}: 'severity' must be a table of RULE = \"error\" | \"warning\" | \"info\"")
+            config.severity = {code.upper(): level for code, level in value.items()}
+        elif expected == "options":
+            if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
+                raise ConfigError(f"{path}: 'options' must hold one table per rule, e.g. [tool.blocklint.options.BL204]")
+            config.options = {code.upper(): dict(opts) for code, opts in value.items()}
+    return config
+
+
+def _strings(value, key: str, path: Path) -> list[str]:
+    if isinstance(value, str):
+        value = [part.strip() for part in value.split(",") if part.strip()]
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ConfigError(f"{path}: '{key}' must be a list of strings")
+    return value

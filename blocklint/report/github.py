@@ -1,0 +1,77 @@
+"""`--format github`: GitHub Actions workflow commands, plus the readable line.
+
+Per finding, an annotation GitHub shows on the pull request's diff:
+
+    ::error file=specs/a.yaml,line=32,col=9,endLine=32,endColumn=15,title=BL301 unknown-parent::message
+
+(`::warning` for warnings, `::notice` for informational notes with `--verbose`), then the
+`path:line:col: RULE severity message` line the log shows (GitHub hides the commands), then the
+summary. Values are escaped as GitHub's toolkit does: `%`, CR and LF everywhere, and `:` and `,`
+in properties too.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+
+from blocklint.findings import ERROR, INFO, WARNING
+from blocklint.report import summary, summary_parts
+from blocklint.report.concise import concise_line
+
+COMMANDS = {ERROR: "error", WARNING: "warning", INFO: "notice"}
+
+
+def escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def _workspace_path(path: str) -> str:
+    """GitHub wants paths relative to the repository; make absolute paths below the cwd relative."""
+    candidate = Path(path)
+    if not candidate.is_absolute():
+        return candidate.as_posix()
+    try:
+        return candidate.relative_to(Path(os.getcwd()).resolve()).as_posix()
+    except ValueError:
+        return candidate.as_posix()
+
+
+def annotation(finding) -> str:
+    properties = {
+        "file": _workspace_path(finding.file),
+        "line": finding.line,
+        "col": finding.column,
+        "endLine": finding.end_line,
+        "endColumn": finding.end_column,
+        "title": f"{finding.rule} {finding.name}",
+    }
+    joined = ",".join(f"{key}={escape_property(str(value))}" for key, value in properties.items())
+    return f"::{COMMANDS[finding.severity]} {joined}::{escape_data(finding.message)}"
+
+
+class GithubReporter:
+    def __init__(self, stream, *, verbose=False, **_options):
+        self.stream = stream
+        self.verbose = verbose
+
+    def start(self):
+        pass
+
+    def file(self, result):
+        pass
+
+    def finish(self, results):
+        for result in results:
+            for finding in result.findings:
+                if finding.severity == INFO and not self.verbose:
+                    continue
+                click.echo(annotation(finding), file=self.stream)
+                click.echo(concise_line(finding), file=self.stream)
+        click.echo("".join(text for text, _ in summary_parts(summary(results))), file=self.stream)

@@ -1,0 +1,100 @@
+"""`--format junit`: JUnit XML, for CI test dashboards (GitLab, Jenkins, Azure, CircleCI).
+
+One `<testsuite name="blocklint">`. Each checked file is a class (`classname` = its path):
+one `<testcase name="BL301 unknown-parent">` per rule that fired in it, and one passing
+`<testcase name="blocklint">` for a file with no finding, so a dashboard lists every spec.
+A testcase with an error (or, with `--strict`, a warning) has a `<failure>` whose text is the
+findings, one `path:line:col: RULE severity message` line each; a testcase with only warnings
+passes and carries them in `<system-out>`, matching the exit code. Files skipped as not Press
+documents are not listed.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import xml.etree.ElementTree as ET
+from datetime import datetime, timezone
+
+from blocklint.findings import ERROR, INFO
+from blocklint.report.concise import concise_line
+
+CLEAN_NAME = "blocklint"
+# Characters XML 1.0 cannot hold, even escaped.
+_INVALID_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _xml_text(text: str) -> str:
+    return _INVALID_XML.sub("\ufffd", text)
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" + ("" if count == 1 else "s")
+
+
+class JunitReporter:
+    def __init__(self, stream, *, strict=False, verbose=False, **_options):
+        self.stream = stream
+        self.strict = strict
+        self.verbose = verbose
+        self.started = time.monotonic()
+        self.timestamp = datetime.now(timezone.utc)
+
+    def start(self):
+        self.started = time.monotonic()
+        self.timestamp = datetime.now(timezone.utc)
+
+    def file(self, result):
+        pass
+
+    def _fails(self, findings) -> bool:
+        return any(f.severity == ERROR for f in findings) or (self.strict and bool(findings))
+
+    def cases(self, results):
+        """(classname, name, findings) per testcase, in order."""
+        for result in results:
+            if result.skipped:
+                continue
+            shown = [f for f in result.findings if f.severity != INFO or self.verbose]
+            if not shown:
+                yield result.path, CLEAN_NAME, []
+                continue
+            by_rule: dict[tuple, list] = {}
+            for finding in shown:
+                by_rule.setdefault((finding.rule, finding.name), []).append(finding)
+            for (rule_id, name), findings in sorted(by_rule.items()):
+                yield result.path, f"{rule_id} {name}", findings
+
+    def document(self, results) -> ET.Element:
+        elapsed = f"{time.monotonic() - self.started:.3f}"
+        cases = list(self.cases(results))
+        failures = sum(self._fails(findings) for _, _, findings in cases)
+        counts = {"name": "blocklint", "tests": str(len(cases)), "failures": str(failures),
+                  "errors": "0", "skipped": "0", "time": elapsed}
+        root = ET.Element("testsuites", counts)
+        suite = ET.SubElement(root, "testsuite", {
+            **counts, "timestamp": self.timestamp.strftime("%Y-%m-%dT%H:%M:%S")})
+        for classname, name, findings in cases:
+            attributes = {"classname": _xml_text(classname), "name": _xml_text(name),
+                          "file": _xml_text(classname)}
+            if findings:
+                attributes["line"] = str(findings[0].line)
+            case = ET.SubElement(suite, "testcase", attributes)
+            if not findings:
+                continue
+            body = _xml_text("\n".join(concise_line(f) for f in findings))
+            if self._fails(findings):
+                first = findings[0]
+                message = first.message if len(findings) == 1 else \
+                    f"{_plural(len(findings), 'finding')}; first: line {first.line}: {first.message}"
+                failure = ET.SubElement(case, "failure", {"message": _xml_text(message), "type": first.rule})
+                failure.text = body
+            else:
+                ET.SubElement(case, "system-out").text = body
+        return root
+
+    def finish(self, results):
+        root = self.document(results)
+        ET.indent(root)
+        self.stream.write('<?xml version="1.0" encoding="UTF-8"?>\n')
+        self.stream.write(ET.tostring(root, encoding="unicode") + "\n")
