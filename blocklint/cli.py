@@ -261,10 +261,22 @@ def _read_baseline(path):
 @cli.command()
 @click.argument("kind", type=click.Choice(KINDS), required=False)
 @click.option("--body", is_flag=True, help="The schema of the bare body (as passed to the SDK).")
-def schema(kind, body):
+@click.option("--write", "directory", type=click.Path(file_okay=False),
+              help="Write every kind's schemas into DIR (KIND.json for peak CLI files, KIND.body.json).")
+def schema(kind, body, directory):
     """Print the JSON Schema of a document KIND (of its peak CLI file, by default)."""
     from blocklint.schema import schema_for
 
+    if directory:
+        from pathlib import Path
+
+        target = Path(directory)
+        target.mkdir(parents=True, exist_ok=True)
+        for name in [kind] if kind else KINDS:
+            (target / f"{name}.json").write_text(json.dumps(schema_for(name, cli=True), indent=2) + "\n")
+            (target / f"{name}.body.json").write_text(json.dumps(schema_for(name, cli=False), indent=2) + "\n")
+        click.echo(f"wrote {2 * (1 if kind else len(KINDS))} schemas to {target}")
+        return
     if kind is None:
         click.echo("\n".join(KINDS))
         return

@@ -18,10 +18,8 @@ nearest node that exists: the mapping that lacks the key.
 from __future__ import annotations
 
 import importlib
-import importlib.util
-import inspect
 import keyword
-import pkgutil
+import os
 import re
 import sys
 from dataclasses import dataclass, field
@@ -57,6 +55,8 @@ class Rule:
 
     @property
     def doc(self) -> str:
+        import inspect
+
         return inspect.cleandoc(self.func.__doc__ or "")
 
     @property
@@ -80,14 +80,20 @@ def rule(rule_id: str, name: str, severity: str = ERROR):
     return decorate
 
 
+def fixture_names(func) -> tuple:
+    """The arguments to inject: those without defaults (read from the code object, as `inspect`
+    costs ~20 ms to import at every start)."""
+    code = func.__code__
+    positional = code.co_varnames[: code.co_argcount]
+    defaults = len(func.__defaults__ or ())
+    keyword_only = code.co_varnames[code.co_argcount: code.co_argcount + code.co_kwonlyargcount]
+    return (*positional[: len(positional) - defaults],
+            *(name for name in keyword_only if name not in (func.__kwdefaults__ or {})))
+
+
 def _as_rule(func, origin: str) -> Rule:
     rule_id, name, severity = func.__blocklint_rule__
-    args = tuple(
-        parameter.name
-        for parameter in inspect.signature(func).parameters.values()
-        if parameter.default is inspect.Parameter.empty
-        and parameter.kind in (parameter.POSITIONAL_OR_KEYWORD, parameter.KEYWORD_ONLY)
-    )
+    args = fixture_names(func)
     fanouts = [arg for arg in args if arg in fixtures.FANOUT]
     if len(fanouts) > 1:
         raise RuleError(f"rule {rule_id} asks for {fanouts[0]!r} and {fanouts[1]!r}; "
@@ -111,8 +117,9 @@ def collect_rules(rules_dirs=(), *, plugins: bool = True) -> list[Rule]:
     import blocklint.rules as builtin
 
     # Import every module before reading any rule: a module may use fixtures another registers.
-    modules = [importlib.import_module(f"blocklint.rules.{info.name}")
-               for info in sorted(pkgutil.iter_modules(builtin.__path__), key=lambda info: info.name)]
+    names = sorted({name[:-3] for directory in builtin.__path__ for name in os.listdir(directory)
+                    if name.endswith(".py") and not name.startswith("_")})
+    modules = [importlib.import_module(f"blocklint.rules.{name}") for name in names]
     collected: list[Rule] = []
     for module in modules:
         collected += _rules_in(module, module.__name__)
@@ -134,6 +141,8 @@ def _rules_from_directory(directory: Path) -> list[Rule]:
         raise RuleError(f"--rules-dir {directory}: not a directory")
     found: list[Rule] = []
     for path in sorted(directory.glob("*.py")):
+        import importlib.util
+
         module_name = f"blocklint_local_rules.{path.stem}"
         spec = importlib.util.spec_from_file_location(module_name, path)
         module = importlib.util.module_from_spec(spec)
@@ -146,7 +155,33 @@ def _rules_from_directory(directory: Path) -> list[Rule]:
     return found
 
 
+def _some_distribution_declares(group: str) -> bool:
+    """Whether any installed distribution names the entry-point group, read cheaply.
+
+    importlib.metadata costs ~60 ms to import and scan on every start, and a pre-commit hook
+    starts thousands of times a day; most installs have no blocklint plugin. This looks at the
+    same `entry_points.txt` files importlib.metadata would read, and only then hands over to it.
+    """
+    needle = group.encode()
+    for entry in sys.path:
+        try:
+            names = os.listdir(entry or ".")
+        except OSError:
+            continue
+        for name in names:
+            if name.endswith((".dist-info", ".egg-info")):
+                try:
+                    with open(os.path.join(entry or ".", name, "entry_points.txt"), "rb") as handle:
+                        if needle in handle.read():
+                            return True
+                except OSError:
+                    continue
+    return False
+
+
 def _rules_from_entry_points() -> list[Rule]:
+    if not _some_distribution_declares("blocklint.rules"):
+        return []
     from importlib.metadata import entry_points
 
     found: list[Rule] = []

@@ -143,10 +143,11 @@ def _check_in_worker(target: Target) -> FileResult:
 
 
 def _worker_count(jobs, files: int) -> int:
+    wanted = ((os.cpu_count() or 1) if files > PARALLEL_FROM else 1) if jobs is None else jobs or os.cpu_count() or 1
+    if wanted <= 1 or files <= 1:
+        return 1
     import multiprocessing
 
     if "fork" not in multiprocessing.get_all_start_methods():
         return 1  # without fork, workers would have to re-import every rule; not worth it
-    if jobs is None:
-        return (os.cpu_count() or 1) if files > PARALLEL_FROM else 1
-    return jobs or (os.cpu_count() or 1)
+    return wanted

@@ -108,3 +108,11 @@ def test_rules_lists_and_explain_documents(run):
 def test_version(run):
     code, output = run("--version")
     assert code == 0 and "blocklint" in output
+
+
+def test_schema_write_puts_every_kind_in_a_directory(run, tmp_path):
+    code, output = run("schema", "--write", tmp_path / "schemas")
+    written = sorted(path.name for path in (tmp_path / "schemas").iterdir())
+    assert code == 0 and len(written) == 24 and "block-spec.json" in written and "block-spec.body.json" in written
+    body_schema = json.loads((tmp_path / "schemas" / "block-spec.body.json").read_text())
+    assert body_schema["$ref"] == "#/$defs/block-spec-body"

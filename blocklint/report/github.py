@@ -6,8 +6,10 @@ Per finding, an annotation GitHub shows on the pull request's diff:
 
 (`::warning` for warnings, `::notice` for informational notes with `--verbose`), then the
 `path:line:col: RULE severity message` line the log shows (GitHub hides the commands), then the
-summary. Values are escaped as GitHub's toolkit does: `%`, CR and LF everywhere, and `:` and `,`
-in properties too.
+summary (`annotations_only=True`: the commands alone, added after text output on GitHub
+Actions). Values are escaped as GitHub's toolkit does: `%`, CR and LF everywhere, and `:` and `,`
+in properties too. The readable line shows CR and LF as `\\r` and `\\n`, so that text from a
+spec file (a quoted key with a line break) can never start a workflow command of its own.
 """
 
 from __future__ import annotations
@@ -56,10 +58,16 @@ def annotation(finding) -> str:
     return f"::{COMMANDS[finding.severity]} {joined}::{escape_data(finding.message)}"
 
 
+def readable_line(finding) -> str:
+    return concise_line(finding).replace("\r", "\\r").replace("\n", "\\n")
+
+
 class GithubReporter:
-    def __init__(self, stream, *, verbose=False, **_options):
+    def __init__(self, stream, *, verbose=False, annotations_only=False, **_options):
         self.stream = stream
         self.verbose = verbose
+        # With another format on stdout (text, by default on GitHub Actions): only the commands.
+        self.annotations_only = annotations_only
 
     def start(self):
         pass
@@ -73,5 +81,7 @@ class GithubReporter:
                 if finding.severity == INFO and not self.verbose:
                     continue
                 click.echo(annotation(finding), file=self.stream)
-                click.echo(concise_line(finding), file=self.stream)
-        click.echo("".join(text for text, _ in summary_parts(summary(results))), file=self.stream)
+                if not self.annotations_only:
+                    click.echo(readable_line(finding), file=self.stream)
+        if not self.annotations_only:
+            click.echo("".join(text for text, _ in summary_parts(summary(results))), file=self.stream)

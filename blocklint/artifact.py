@@ -1,0 +1,209 @@
+"""The artifact of a block spec, built exactly as peak-sdk 1.29 builds it (peak/compression.py).
+
+`artifact: {path, ignore_files}` in a peak CLI file names a directory that the CLI zips and
+uploads with the spec. The rules:
+
+- `path` must be a directory.
+- The ignore files are gitignore-style (`pathspec`'s `gitwildmatch`). The patterns start from
+  `["*"]` (everything) and each ignore line is inverted (`x` -> `!x`, `!x` -> `x`; blank and
+  `#` lines are kept), then `match_tree_files(path, follow_links=True)` lists the files.
+- With no `ignore_files`, `<path>/.dockerignore` is used when it exists. Each entry is
+  resolved as `path / entry` and must sit at the root of `path`.
+- The zip (ZIP_DEFLATED) holds the files, named relative to `path`, plus an explicit entry
+  for every parent directory ("as API backend need directories explicitly included").
+- The compressed zip may not exceed 10 MiB (`MAX_ARTIFACT_SIZE_MB * MB`, MB = 2**20).
+
+One deliberate difference: for a relative `path` other than `.` and no `ignore_files`, peak-sdk
+joins the path twice when it looks for the default `.dockerignore` and fails
+(`sdk_default_ignore_fails` says when); this module uses `<path>/.dockerignore` as intended.
+
+Errors are `ArtifactError`s with messages meant for users. `blocklint submit` reuses
+`build_zip` to upload the same bytes the peak CLI would.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import warnings
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+MB = 2**20
+MAX_ARTIFACT_SIZE_MB = 10
+MAX_COMPRESSED_BYTES = MAX_ARTIFACT_SIZE_MB * MB
+DEFAULT_IGNORE_FILE = ".dockerignore"
+
+
+class ArtifactError(Exception):
+    """The artifact cannot be built; the message says why, for a user."""
+
+
+class ArtifactPathError(ArtifactError):
+    """`artifact.path` does not exist or is not a directory."""
+
+
+class IgnoreFileError(ArtifactError):
+    """An `ignore_files` entry is missing, not a file, or not at the artifact root."""
+
+    def __init__(self, entry: str, message: str):
+        super().__init__(message)
+        self.entry = entry
+
+
+class ArtifactTooLarge(ArtifactError):
+    """The compressed artifact is over the SDK's limit."""
+
+    def __init__(self, message: str, *, compressed_bytes: int, largest: list[tuple[str, int]]):
+        super().__init__(message)
+        self.compressed_bytes = compressed_bytes
+        self.largest = largest  # [(file, size in bytes on disk)], largest first
+
+
+def resolve_path(path: str, root: str | os.PathLike | None = None) -> Path:
+    """Where `artifact.path` points: relative to `root` if given, else to the working directory."""
+    candidate = Path(path)  # no `~` expansion: the peak CLI does none
+    if root is not None and not candidate.is_absolute():
+        return Path(root) / candidate
+    return candidate
+
+
+def check_directory(root: str | os.PathLike) -> Path:
+    path = Path(root)
+    if not path.is_dir():
+        what = "does not exist" if not path.exists() else "is not a directory"
+        raise ArtifactPathError(f"artifact path {os.fspath(path)!r} {what}")
+    return path
+
+
+def check_ignore_file(root: str | os.PathLike, entry: str) -> Path:
+    """The ignore file `entry` of the artifact at `root`, checked as peak-sdk checks it."""
+    root = Path(root)
+    candidate = root / entry
+    try:
+        relative = candidate.resolve().relative_to(root.resolve())
+    except ValueError:
+        raise IgnoreFileError(entry, f"ignore file {entry!r} is outside the artifact directory; "
+                                     "it must sit at the artifact root") from None
+    if len(relative.parents) != 1:
+        raise IgnoreFileError(entry, f"ignore file {entry!r} is not at the artifact root "
+                                     "(peak-sdk: 'Ignore file should be present at root level of given path')")
+    if not candidate.exists():
+        raise IgnoreFileError(entry, f"ignore file {entry!r} does not exist in the artifact directory")
+    if not candidate.is_file():
+        raise IgnoreFileError(entry, f"ignore file {entry!r} is not a file")
+    return candidate
+
+
+def effective_ignore_files(root: str | os.PathLike, ignore_files=None) -> list[str]:
+    """The ignore files that apply: the given ones, else `.dockerignore` if the root has one."""
+    if ignore_files:
+        return list(ignore_files)
+    return [DEFAULT_IGNORE_FILE] if (Path(root) / DEFAULT_IGNORE_FILE).exists() else []
+
+
+def _invert(pattern: str) -> str:
+    pattern = pattern.strip()
+    if not pattern or pattern.startswith("#"):
+        return pattern
+    return pattern[1:] if pattern.startswith("!") else "!" + pattern
+
+
+def ignore_spec(root: str | os.PathLike, ignore_files=None):
+    """The `pathspec.PathSpec` of files to include, as peak-sdk builds it."""
+    from pathspec import PathSpec
+
+    patterns = ["*"]
+    for entry in effective_ignore_files(root, ignore_files):
+        path = check_ignore_file(root, entry)
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            patterns.extend(_invert(line) for line in handle.read().splitlines())
+    with warnings.catch_warnings():
+        # pathspec 1.x deprecates the name peak-sdk uses; the same name keeps the same semantics.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return PathSpec.from_lines("gitwildmatch", patterns)
+
+
+def artifact_files(root: str | os.PathLike, ignore_files=None) -> list[str]:
+    """The files of the artifact, relative to `root` with `/` separators, sorted."""
+    root = check_directory(root)
+    spec = ignore_spec(root, ignore_files)
+    return sorted(Path(name).as_posix() for name in spec.match_tree_files(os.fspath(root), follow_links=True))
+
+
+def directory_entries(files) -> list[str]:
+    """The parent directories the zip lists explicitly, sorted."""
+    parents = {parent for name in files for parent in Path(name).parents}
+    parents.discard(Path())
+    return sorted(parent.as_posix() for parent in parents)
+
+
+@dataclass(frozen=True)
+class ZipResult:
+    data: bytes
+    files: list
+
+
+def _largest(root: Path, files, count: int = 3) -> list[tuple[str, int]]:
+    sizes = []
+    for name in files:
+        try:
+            sizes.append((name, (root / name).stat().st_size))
+        except OSError:
+            continue
+    return sorted(sizes, key=lambda item: (-item[1], item[0]))[:count]
+
+
+def human_size(size: int) -> str:
+    for unit, factor in (("MiB", MB), ("KiB", 2**10)):
+        if size >= factor:
+            return f"{size / factor:.1f} {unit}"
+    return f"{size} B"
+
+
+def _too_large(root: Path, files, written: int, done: int) -> ArtifactTooLarge:
+    largest = _largest(root, files)
+    named = ", ".join(f"{name} ({human_size(size)})" for name, size in largest)
+    progress = f"after {done} of {len(files)} files" if done < len(files) else f"{human_size(written)}"
+    return ArtifactTooLarge(
+        f"the compressed artifact is over {MAX_ARTIFACT_SIZE_MB} MiB ({progress}); largest files: {named}; "
+        "exclude what the image does not need with an ignore file",
+        compressed_bytes=written, largest=largest)
+
+
+def build_zip(root: str | os.PathLike, ignore_files=None, *, limit: int | None = MAX_COMPRESSED_BYTES) -> bytes:
+    """The artifact zip, byte for byte the content peak-sdk uploads (entry order aside).
+
+    Raises `ArtifactTooLarge` past `limit` compressed bytes (None: no limit), like the SDK,
+    which stops as soon as the bytes written pass the limit.
+    """
+    root = check_directory(root)
+    files = artifact_files(root, ignore_files)
+    with tempfile.SpooledTemporaryFile(max_size=2 * MAX_COMPRESSED_BYTES) as handle:
+        with zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            for done, name in enumerate(files, start=1):
+                archive.write(root / name, name)
+                if limit is not None and handle.tell() > limit:
+                    raise _too_large(root, files, handle.tell(), done)
+            for directory in directory_entries(files):
+                archive.write(root / directory, directory)
+        size = handle.tell()
+        if limit is not None and size > limit:
+            raise _too_large(root, files, size, len(files))
+        handle.seek(0)
+        return handle.read()
+
+
+def sdk_default_ignore_fails(path: str) -> bool:
+    """True when peak-sdk 1.29 would fail on `path`'s default `.dockerignore` (if it had one).
+
+    The SDK builds the default as `path/.dockerignore` and then joins it to `path` again;
+    only an absolute path, or one whose double join resolves to the same place (`.`, `../x`),
+    survives that.
+    """
+    candidate = Path(path)
+    if candidate.is_absolute():
+        return False
+    twice = (candidate / candidate / DEFAULT_IGNORE_FILE).resolve()
+    return twice != (candidate / DEFAULT_IGNORE_FILE).resolve()

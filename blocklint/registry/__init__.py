@@ -1,0 +1,77 @@
+"""The embedded Press registry: specs, releases, artifacts, deployments, revisions and run
+parameters in one SQLite file, every incoming document checked by the rule engine.
+
+This module stays light (no sqlite3 import) so that `blocklint check` can ask for a spec
+resolver without paying for the registry unless a deployment actually names a spec:
+
+- `registry_path()` is `$BLOCKLINT_REGISTRY`, else `.blocklint/registry.sqlite3` in the
+  project root (the nearest parent directory with `.git` or `pyproject.toml`, else the
+  working directory);
+- `spec_resolver()` returns `Settings.spec_resolver` for the engine, or None when there is no
+  registry file yet.
+
+The store itself is `blocklint.registry.store.Registry`.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ENV_VAR = "BLOCKLINT_REGISTRY"
+DEFAULT_RELATIVE = Path(".blocklint") / "registry.sqlite3"
+ROOT_MARKERS = (".git", "pyproject.toml")
+
+
+def project_root(start: str | os.PathLike | None = None) -> Path:
+    """The nearest directory at or above `start` with a `.git` or `pyproject.toml`, else `start`."""
+    here = Path(start or os.getcwd()).resolve()
+    for candidate in (here, *here.parents):
+        if any((candidate / marker).exists() for marker in ROOT_MARKERS):
+            return candidate
+    return here
+
+
+def registry_path(start: str | os.PathLike | None = None) -> Path:
+    configured = os.environ.get(ENV_VAR)
+    if configured:
+        return Path(configured).expanduser()
+    return project_root(start) / DEFAULT_RELATIVE
+
+
+def open_registry(path: str | os.PathLike | None = None):
+    """The registry at `path` (default: `registry_path()`), created if missing."""
+    from blocklint.registry.store import Registry
+
+    return Registry(path or registry_path())
+
+
+def spec_resolver(path: str | os.PathLike | None = None):
+    """A `Settings.spec_resolver` reading the registry at `path`, or None when it does not exist.
+
+    The resolver maps a spec reference (an id, or a block or app spec's `metadata.name`) to the
+    spec as a peak CLI file's data, `{"body": ..., "parameters": ...}`, of its latest release
+    (or of `version` when given), or None. The registry is opened on the first call only.
+    """
+    target = Path(path) if path else registry_path()
+    if not target.is_file():
+        return None
+    opened = []
+
+    def resolve(spec_id, version=None):
+        if not isinstance(spec_id, str) or not spec_id:
+            return None
+        if not opened:
+            try:
+                opened.append(open_registry(target))
+            except Exception:  # an unreadable registry must not break `check`
+                opened.append(None)
+        registry = opened[0]
+        if registry is None:
+            return None
+        try:
+            return registry.spec_as_cli_file(spec_id, version)
+        except Exception:
+            return None
+
+    return resolve

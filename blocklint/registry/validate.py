@@ -1,0 +1,100 @@
+"""Incoming documents through the same rule engine as `blocklint check`.
+
+The registry receives bare SDK bodies and form fields; they are put back together as the
+peak CLI file the user would have written (`{"body": ..., "parameters": ..., "artifact": ...}`),
+loaded with the document kind forced, and checked. A received artifact zip is unpacked into a
+temporary directory so the artifact rules (BL8xx) see exactly what was uploaded.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import threading
+import zipfile
+from contextlib import contextmanager
+from pathlib import Path, PurePosixPath
+
+from blocklint.findings import ERROR
+
+MAX_UNPACKED_BYTES = 512 * 2**20
+MAX_ENTRIES = 50_000
+
+_rules = None
+_rules_lock = threading.Lock()
+
+
+class UnsafeArtifact(Exception):
+    """A zip that cannot be unpacked safely (paths outside the root, too large unpacked)."""
+
+
+def _collected_rules():
+    global _rules
+    with _rules_lock:
+        if _rules is None:
+            from blocklint import engine
+
+            _rules = engine.collect_rules()
+        return _rules
+
+
+def check(kind: str, data: dict, *, spec_file: dict | None = None, resolver=None,
+          previous_version: str | None = None) -> list:
+    """The error findings of the peak CLI file `data` of `kind` (warnings do not refuse)."""
+    from blocklint import engine
+    from blocklint.load import LoadSettings, load_text
+
+    load_settings = LoadSettings(kind=kind, template=False)
+    with tempfile.TemporaryDirectory(prefix="blocklint-check-") as scratch:
+        spec_files = ()
+        if spec_file is not None:
+            spec_path = Path(scratch, "deployed-spec.json")
+            spec_path.write_text(json.dumps(spec_file, indent=2))
+            spec_files = (str(spec_path),)
+        settings = engine.Settings(spec_files=spec_files, previous_version=previous_version,
+                                   load=load_settings, spec_resolver=resolver)
+        doc = load_text(json.dumps(data, indent=2), f"{kind}.json", load_settings)
+        findings = engine.Engine(_collected_rules(), settings).check(doc)
+    return [finding for finding in findings if finding.severity == ERROR]
+
+
+def finding_dict(finding) -> dict:
+    path = ".".join(str(part) for part in finding.path)
+    return {"rule": finding.rule, "name": finding.name, "severity": finding.severity,
+            "path": path, "message": finding.message}
+
+
+@contextmanager
+def unpacked(zip_bytes: bytes | None):
+    """A temporary directory holding the artifact's files (None when there is no artifact)."""
+    if zip_bytes is None:
+        yield None
+        return
+    import io
+
+    with tempfile.TemporaryDirectory(prefix="blocklint-artifact-") as scratch:
+        root = Path(scratch, "artifact")
+        root.mkdir()
+        try:
+            archive = zipfile.ZipFile(io.BytesIO(zip_bytes))
+        except zipfile.BadZipFile:
+            raise UnsafeArtifact("the artifact is not a zip file") from None
+        with archive:
+            infos = archive.infolist()
+            if len(infos) > MAX_ENTRIES:
+                raise UnsafeArtifact(f"the artifact has {len(infos)} entries (at most {MAX_ENTRIES})")
+            if sum(info.file_size for info in infos) > MAX_UNPACKED_BYTES:
+                raise UnsafeArtifact(f"the artifact unpacks to more than {MAX_UNPACKED_BYTES // 2**20} MiB")
+            for info in infos:
+                name = PurePosixPath(info.filename)
+                if name.is_absolute() or ".." in name.parts or "\\" in info.filename:
+                    raise UnsafeArtifact(f"artifact entry {info.filename!r} points outside the artifact")
+                target = root.joinpath(*name.parts)
+                if info.is_dir():
+                    target.mkdir(parents=True, exist_ok=True)
+                    continue
+                target.parent.mkdir(parents=True, exist_ok=True)
+                with archive.open(info) as source, open(target, "wb") as sink:
+                    sink.write(source.read())
+        yield os.fspath(root)

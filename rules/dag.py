@@ -1,0 +1,325 @@
+"""BL3xx: workflow steps and the graph their `parents` draw."""
+
+from __future__ import annotations
+
+from collections import deque
+
+from blocklint.engine import Key, rule
+from blocklint.fixtures import did_you_mean, fixture
+
+NON_STANDARD = ("http", "sql", "export")
+
+
+def parent_names(step) -> list | None:
+    """A step's `parents` when it is a list (items of any type), else None."""
+    parents = step.get("parents") if isinstance(step, dict) else None
+    return parents if isinstance(parents, list) else None
+
+
+def ancestors(steps: dict, name: str) -> set | None:
+    """Every step `name` transitively depends on, or None when that cannot be known.
+
+    Unknowable when a step on the way has `parents` that is not a list (an `@param:`
+    placeholder, say): blocklint does not guess what the platform substitutes.
+    """
+    found: set = set()
+    stack = [name]
+    while stack:
+        current = stack.pop()
+        step = steps.get(current)
+        if not isinstance(step, dict) or "parents" not in step:
+            continue
+        parents = parent_names(step)
+        if parents is None:
+            return None
+        for parent in parents:
+            if isinstance(parent, str) and parent in steps and parent not in found:
+                found.add(parent)
+                stack.append(parent)
+    return found
+
+
+@fixture
+def step_cycles(r):
+    """The cycles of the step graph: one `[s, ..., s]` path per strongly connected component.
+
+    Acyclic workflows (nearly all of them) are settled by the standard library's topological
+    sort; networkx (the `step_graph` fixture) is built only when there is a cycle to explain.
+    """
+    steps = r.get("steps")
+    if steps is None:
+        return None
+    from graphlib import CycleError, TopologicalSorter
+
+    sorter = TopologicalSorter()
+    for name, step in steps.items():
+        sorter.add(name, *[p for p in parent_names(step) or () if isinstance(p, str) and p in steps and p != name])
+    try:
+        sorter.prepare()
+        return []
+    except CycleError:
+        pass
+    import networkx
+
+    graph = r.get("step_graph").copy()
+    graph.remove_edges_from([(node, node) for node in list(networkx.nodes_with_selfloops(graph))])
+    order = {name: index for index, name in enumerate(steps)}
+    cycles = []
+    for component in networkx.strongly_connected_components(graph):
+        if len(component) < 2:
+            continue
+        start = min(component, key=order.__getitem__)
+        cycles.append(_shortest_cycle(graph, component, start))
+    return sorted(cycles, key=lambda cycle: order[cycle[0]])
+
+
+def _shortest_cycle(graph, component, start) -> list:
+    """The shortest path start → ... → start inside one component, children in document order."""
+    came_from = {start: None}
+    queue = deque([start])
+    while queue:
+        current = queue.popleft()
+        for child in graph.successors(current):
+            if child == start:
+                path = [current]
+                while came_from[path[-1]] is not None:
+                    path.append(came_from[path[-1]])
+                return [*reversed(path), start]
+            if child in component and child not in came_from:
+                came_from[child] = current
+                queue.append(child)
+    raise AssertionError("a strongly connected component always has a cycle")  # pragma: no cover
+
+
+@rule("BL301", "unknown-parent")
+def unknown_parent(step, step_name, steps):
+    """A `parents` entry names no step of the workflow.
+
+    ## Why is this bad?
+    The platform rejects the spec, or the step waits for a step that never runs.
+
+    ## Example
+    ```yaml
+        steps:
+          export:
+            type: export
+            parents: [stepName3]
+    ```
+    Fixed: name an existing step, `parents: [step3]`.
+    """
+    for index, parent in enumerate(parent_names(step) or ()):
+        if isinstance(parent, str) and parent not in steps and not parent.startswith("@param:"):
+            others = [name for name in steps if name != step_name]
+            yield ("parents", index), f"parent '{parent}' names no step{did_you_mean(parent, others)}"
+
+
+@rule("BL302", "step-cycle")
+def step_cycle(steps, step_cycles):
+    """Steps whose `parents` form a cycle, so none of them can start.
+
+    Reported once per cycle (per strongly connected group of steps), as a path from the
+    step that comes first in the file, at the `parents` entry that closes the loop.
+
+    ## Why is this bad?
+    Each step waits for the one before it in the loop: the platform rejects the workflow.
+
+    ## Example
+    ```yaml
+        steps:
+          step1: {..., parents: [step4]}
+          step3: {..., parents: [step1]}
+          step4: {..., parents: [step3]}
+    ```
+    `steps form a cycle: step1 → step3 → step4 → step1`. Fixed: drop `step4` from the
+    parents of `step1`.
+    """
+    for cycle in step_cycles:
+        start, closing = cycle[0], cycle[-2]
+        parents = parent_names(steps[start])
+        path = " → ".join(cycle)
+        yield (parents, parents.index(closing)), (
+            f"steps form a cycle: {path}; remove '{closing}' from the parents of '{start}' "
+            "or another link of the loop")
+
+
+@rule("BL303", "self-or-duplicate-parent")
+def self_or_duplicate_parent(step, step_name):
+    """A step lists itself as a parent, or lists the same parent twice.
+
+    ## Why is this bad?
+    A step cannot wait for itself, so it never starts; a repeated parent is a slip that hides
+    the parent that was meant.
+
+    ## Example
+    ```yaml
+        steps:
+          report:
+            parents: [load, report, load]
+    ```
+    Fixed: `parents: [load]`.
+    """
+    seen: set = set()
+    for index, parent in enumerate(parent_names(step) or ()):
+        if not isinstance(parent, str):
+            continue
+        if parent == step_name:
+            yield ("parents", index), f"step '{step_name}' lists itself as a parent; remove it"
+        elif parent in seen:
+            yield ("parents", index), f"parent '{parent}' is listed twice; remove this one"
+        seen.add(parent)
+
+
+def _execution_items(step, key):
+    execution = step.get("executionParameters")
+    items = execution.get(key) if isinstance(execution, dict) else None
+    for index, item in enumerate(items if isinstance(items, list) else ()):
+        if isinstance(item, dict):
+            yield index, item
+
+
+@rule("BL304", "parent-status-not-a-parent")
+def parent_status_not_a_parent(step, step_name):
+    """`executionParameters.parentStatus[].parents` names a step that is not a parent of the step.
+
+    ## Why is this bad?
+    A status condition can only look at the step's own parents: a step that is not one may
+    not have finished (or even started) when this step is decided.
+
+    ## Example
+    ```yaml
+          report:
+            parents: [load]
+            executionParameters:
+              parentStatus:
+                - {condition: all-of, parents: [clean], status: [success]}
+    ```
+    Fixed: add `clean` to `parents`, or name `load` in the condition.
+    """
+    parents = parent_names(step) if "parents" in step else []
+    if parents is None:
+        return  # an @param: placeholder: unknown until deployment
+    declared = [p for p in parents if isinstance(p, str)]
+    for index, item in _execution_items(step, "parentStatus"):
+        named = item.get("parents")
+        for position, name in enumerate(named if isinstance(named, list) else ()):
+            if isinstance(name, str) and name not in declared and not name.startswith("@param:"):
+                hint = did_you_mean(name, declared)
+                listed = f" (its parents: {', '.join(declared)})" if declared and not hint else ""
+                yield (("executionParameters", "parentStatus", index, "parents", position),
+                       f"'{name}' is not a parent of step '{step_name}'{hint or listed}; "
+                       f"add it to the step's parents or remove it here")
+
+
+@rule("BL305", "conditional-on-non-ancestor")
+def conditional_on_non_ancestor(step, step_name, steps):
+    """`executionParameters.conditional[].stepName` is not a step that runs before this one.
+
+    A step can only branch on the output of a step that has already run: a parent, or a
+    parent's ancestor.
+
+    ## Why is this bad?
+    The condition reads an output parameter that does not exist yet when the step is decided.
+
+    ## Example
+    ```yaml
+          notify:
+            parents: [load]
+            executionParameters:
+              conditional:
+                - {condition: equals, paramName: STATUS, stepName: report, value: ok}
+    ```
+    Fixed: make `report` a parent of `notify` (or an ancestor).
+    """
+    items = list(_execution_items(step, "conditional"))
+    if not items:
+        return
+    before = ancestors(steps, step_name)
+    if before is None:
+        return
+    for index, item in items:
+        name = item.get("stepName")
+        if not isinstance(name, str) or name.startswith("@param:") or name in before:
+            continue
+        where = ("executionParameters", "conditional", index, "stepName")
+        if name == step_name:
+            yield where, f"step '{step_name}' cannot branch on its own output; name one of its ancestors"
+        elif name not in steps:
+            yield where, f"stepName '{name}' names no step{did_you_mean(name, [s for s in steps if s != step_name])}"
+        else:
+            yield where, (f"'{name}' does not run before step '{step_name}'; "
+                          f"make it a parent (or an ancestor) of '{step_name}'")
+
+
+@rule("BL306", "http-output-not-response-file")
+def http_output_not_response_file(step):
+    """An http step's `outputParameters` value is not `response.txt`.
+
+    ## Why is this bad?
+    An http step's only output is its response body, which the platform stores as
+    `response.txt`; any other file name is rejected.
+
+    ## Example
+    ```yaml
+          fetch:
+            type: http
+            outputParameters:
+              RESULT: output.json
+    ```
+    Fixed: `RESULT: response.txt`.
+    """
+    outputs = step.get("outputParameters")
+    if step.get("type") != "http" or not isinstance(outputs, dict):
+        return
+    for name, value in outputs.items():
+        if isinstance(value, str) and value != "response.txt" and not value.startswith("@param:"):
+            yield ("outputParameters", name), (f"output parameter '{name}' of an http step must be "
+                                               f"'response.txt', not {value!r}")
+
+
+@rule("BL307", "sql-source-conflict")
+def sql_source_conflict(step, step_name):
+    """A sql step has both or neither of `sqlQueryPath` and `repository`.
+
+    ## Why is this bad?
+    The query comes from one place: a file in the artifact (`sqlQueryPath`) or a file in a
+    git repository (`repository`). With neither the step has nothing to run; with both the
+    platform rejects it.
+
+    ## Example
+    ```yaml
+          query:
+            type: sql
+            sqlQueryPath: sql/query.sql
+            repository: {url: "https://github.com/org/repo", branch: main, filePath: q.sql}
+    ```
+    Fixed: keep one of the two.
+    """
+    if step.get("type") != "sql":
+        return
+    given = [key for key in ("sqlQueryPath", "repository") if key in step]
+    if len(given) == 2:
+        yield (Key("repository"),), f"sql step '{step_name}' sets both 'sqlQueryPath' and 'repository'; keep one"
+    elif not given:
+        yield (), f"sql step '{step_name}' needs 'sqlQueryPath' (a file in the artifact) or 'repository'"
+
+
+@rule("BL308", "no-steps")
+def no_steps(workflow):
+    """A workflow with no steps (`steps` missing or empty).
+
+    ## Why is this bad?
+    A workflow block runs its steps; with none there is nothing to deploy, and the platform
+    rejects it.
+
+    ## Example
+    ```yaml
+      config:
+        triggers:
+          - cron: "0 0 * * *"
+    ```
+    Fixed: add `steps:` with at least one step.
+    """
+    if "steps" not in workflow:
+        yield (), "the workflow has no 'steps'; add at least one step"
+    elif workflow["steps"] in ({}, None):
+        yield (Key("steps"),), "'steps' is empty; add at least one step"

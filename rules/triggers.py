@@ -1,0 +1,256 @@
+"""BL2xx: workflow triggers (`config.triggers`): cron syntax, trigger shape, duplicates.
+
+Cron dialect. The platform's cron grammar is unpublished; every Peak example uses the
+standard five fields (`0 0 * * *`). blocklint accepts exactly what POSIX/Vixie cron accepts
+and croniter computes: five whitespace-separated fields (minute, hour, day of month, month,
+day of week), each a `*`, a number, a range `a-b`, any of these with a step `/n`, or a
+comma-separated list of them; month names `JAN`-`DEC` and weekday names `SUN`-`SAT`
+(any case); weekday `7` as Sunday. It rejects the extensions only some schedulers take:
+`@daily`-style aliases (the message gives the five-field equivalent, which works everywhere),
+a sixth seconds or year field, and Quartz/Jenkins tokens (`?`, `L`, `W`, `#`, `H`).
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+
+from blocklint.engine import Key, rule
+from blocklint.findings import INFO, WARNING
+
+FIELDS = (  # name, lowest, highest, names
+    ("minute", 0, 59, ()),
+    ("hour", 0, 23, ()),
+    ("day of month", 1, 31, ()),
+    ("month", 1, 12, ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")),
+    ("day of week", 0, 7, ("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT")),
+)
+ALIASES = {"@yearly": "0 0 1 1 *", "@annually": "0 0 1 1 *", "@monthly": "0 0 1 * *",
+           "@weekly": "0 0 * * 0", "@daily": "0 0 * * *", "@midnight": "0 0 * * *", "@hourly": "0 * * * *"}
+DAYS_IN_MONTH = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+_ITEM = re.compile(r"^(?P<range>\*|[^-/*]+(?:-[^-/*]+)?)(?:/(?P<step>[^/]*))?$")
+TRIGGER_KINDS = ("cron", "webhook", "webhookId")
+
+
+def _value(text: str, field: int) -> int | str:
+    """A field value as a number, or an error message."""
+    name, low, high, names = FIELDS[field]
+    if text.upper() in names:
+        return names.index(text.upper()) + (1 if field == 3 else 0)
+    if not text.isdigit():
+        if text.upper() in ("?", "L", "W", "H") or "#" in text or text.upper().endswith(("L", "W")):
+            return f"{name} {text!r} is not standard cron (Quartz/Jenkins extension); use numbers, ranges or lists"
+        known = f" (names: {names[0]}-{names[-1]})" if names else ""
+        return f"{name} {text!r} is not a number{known}"
+    number = int(text)
+    if not low <= number <= high:
+        return f"{name} {number} is out of range {low}-{high}"
+    return number
+
+
+def _field_values(text: str, field: int) -> set[int] | str:
+    """The values one field selects, or an error message naming the bad part."""
+    name, low, high, _ = FIELDS[field]
+    selected: set[int] = set()
+    for item in text.split(","):
+        match = _ITEM.match(item)
+        if not item or not match:
+            return f"{name} {item!r} is not a valid cron field item" if item else f"{name} {text!r} has an empty list item"
+        step = 1
+        if match.group("step") is not None:
+            if not match.group("step").isdigit() or int(match.group("step")) == 0:
+                return f"{name} step {match.group('step')!r} in {item!r} must be a positive number"
+            step = int(match.group("step"))
+        if match.group("range") == "*":
+            start, end = low, high
+        else:
+            bounds = match.group("range").split("-")
+            numbers = [_value(bound, field) for bound in bounds]
+            for number in numbers:
+                if isinstance(number, str):
+                    return number
+            start, end = numbers[0], numbers[-1]
+            if len(numbers) == 1 and match.group("step") is not None:
+                end = high  # `5/15` means from 5 to the end, every 15
+            if start > end:
+                return f"{name} range {match.group('range')!r} runs backwards; write {end}-{start}"
+        selected.update(range(start, end + 1, step))
+    if field == 4 and 7 in selected:
+        selected = (selected - {7}) | {0}
+    return selected
+
+
+def cron_problem(expression: str) -> str | None:
+    """Why a cron expression is not a valid standard five-field cron, or None when it is."""
+    text = expression.strip()
+    if not text:
+        return "cron is empty; write five fields, e.g. '0 0 * * *'"
+    if text.startswith("@"):
+        alias = text.split()[0].lower()
+        if alias in ALIASES:
+            return f"the alias {alias!r} is not standard five-field cron; write {ALIASES[alias]!r}"
+        return f"{text.split()[0]!r} is not a cron expression; write five fields, e.g. '0 0 * * *'"
+    parts = text.split()
+    if len(parts) != 5:
+        extra = " (seconds or year fields are not supported)" if len(parts) in (6, 7) else ""
+        return (f"cron has {len(parts)} field{'s' if len(parts) != 1 else ''}{extra}; write five: "
+                "minute hour day-of-month month day-of-week")
+    values = []
+    for index, part in enumerate(parts):
+        selected = _field_values(part, index)
+        if isinstance(selected, str):
+            return selected
+        values.append(selected)
+    days, months, weekdays = values[2], values[3], values[4]
+    weekday_restricted = parts[4] != "*" and not parts[4].startswith("*/")
+    if not weekday_restricted and not any(day <= DAYS_IN_MONTH[month - 1] for day in days for month in months):
+        return (f"the schedule never runs: day of month {parts[2]} never occurs in month {parts[3]}")
+    return _croniter_problem(text)
+
+
+def _croniter_problem(text: str) -> str | None:
+    """croniter has the last word on what our own parser lets through."""
+    from croniter import croniter
+
+    if not croniter.is_valid(text):
+        return f"croniter rejects {text!r}"
+    return None
+
+
+def _utcnow() -> datetime.datetime:
+    return datetime.datetime.now(datetime.timezone.utc)
+
+
+def next_runs(expression: str, count: int = 3, start: datetime.datetime | None = None) -> list[datetime.datetime]:
+    from croniter import croniter
+
+    schedule = croniter(expression.strip(), start or _utcnow())
+    return [schedule.get_next(datetime.datetime) for _ in range(count)]
+
+
+@rule("BL200", "cron-schedule", severity=INFO)
+def cron_schedule(trigger):
+    """Shows the next three run times (UTC, from now) of each valid cron trigger, with `--verbose`.
+
+    Informational only: never counted, never fails a run. It lets you see that `0 0 * * 1-5`
+    means "midnight UTC, Monday to Friday" before the platform runs it at a surprising hour.
+
+    ## Why is this bad?
+    It is not: a cron is easy to misread (day-of-week numbering, UTC versus local time), and
+    the next run times make its meaning plain.
+
+    ## Example
+    ```yaml
+        triggers:
+          - cron: "0 6 * * 1-5"
+    ```
+    `blocklint check --verbose` shows
+    `BL200 info cron '0 6 * * 1-5' runs next (UTC): Mon 2024-01-01 06:00, Tue 2024-01-02 06:00, Wed 2024-01-03 06:00`.
+    """
+    expression = trigger.get("cron")
+    if not isinstance(expression, str) or cron_problem(expression):
+        return
+    times = ", ".join(moment.strftime("%a %Y-%m-%d %H:%M") for moment in next_runs(expression))
+    yield ("cron",), f"cron {expression.strip()!r} runs next (UTC): {times}"
+
+
+@rule("BL201", "invalid-cron")
+def invalid_cron(trigger):
+    """A `cron` trigger that is not a valid five-field cron expression.
+
+    Accepted: five fields (minute 0-59, hour 0-23, day of month 1-31, month 1-12 or
+    `JAN`-`DEC`, day of week 0-7 or `SUN`-`SAT`, 0 and 7 both Sunday), each `*`, a value, a
+    range `a-b`, a step `*/n` or `a-b/n`, or a comma list of these. The platform's own grammar
+    is unpublished, so blocklint keeps to standard cron: `@daily`-style aliases, a sixth
+    (seconds) field and Quartz tokens (`?`, `L`, `W`, `#`) are rejected, with the five-field
+    equivalent where there is one. A schedule that can never run (`0 0 30 2 *`) is an error too.
+
+    ## Why is this bad?
+    The platform rejects the spec, or worse, the workflow never runs on schedule.
+
+    ## Example
+    ```yaml
+        triggers:
+          - cron: "61 0 * * *"
+    ```
+    `minute 61 is out of range 0-59`. Fixed: `cron: "1 0 * * *"`.
+    """
+    expression = trigger.get("cron")
+    if isinstance(expression, str) and not expression.startswith("@param:"):
+        problem = cron_problem(expression)
+        if problem:
+            yield ("cron",), f"invalid cron {expression!r}: {problem}"
+
+
+@rule("BL202", "malformed-trigger")
+def malformed_trigger(trigger):
+    """A trigger entry that is not exactly one of `cron`, `webhook: true` or `webhookId`.
+
+    ## Why is this bad?
+    An empty entry or `webhook: false` does not trigger anything (a workflow without
+    triggers is run by hand: leave the list empty for that); an entry with two kinds is
+    ambiguous and the platform keeps only one of them.
+
+    ## Example
+    ```yaml
+        triggers:
+          - cron: "0 0 * * *"
+            webhook: true
+    ```
+    Fixed: one trigger per entry:
+    ```yaml
+        triggers:
+          - cron: "0 0 * * *"
+          - webhook: true
+    ```
+    """
+    kinds = [key for key in TRIGGER_KINDS if key in trigger]
+    if not trigger:
+        yield (), "empty trigger; give one of 'cron', 'webhook: true' or 'webhookId' (or drop the entry)"
+        return
+    if len(kinds) > 1:
+        yield (Key(kinds[1]),), (f"a trigger entry holds both {kinds[0]!r} and {kinds[1]!r}; "
+                                 "put each trigger in its own list entry")
+    if trigger.get("webhook") is False:
+        yield ("webhook",), ("'webhook: false' triggers nothing; remove the entry "
+                             "(a workflow with no triggers runs only when started by hand)")
+
+
+def _trigger_identity(trigger) -> tuple | None:
+    if isinstance(trigger.get("cron"), str):
+        return "cron", " ".join(trigger["cron"].split()).upper()
+    if trigger.get("webhook") is True and "cron" not in trigger:
+        return ("webhook",)
+    if isinstance(trigger.get("webhookId"), str):
+        return "webhookId", trigger["webhookId"]
+    return None
+
+
+@rule("BL203", "duplicate-trigger", severity=WARNING)
+def duplicate_trigger(triggers):
+    """The same cron, `webhook: true` or `webhookId` appears twice in `triggers`.
+
+    ## Why is this bad?
+    A repeated cron may start the workflow twice at the same moment; a repeated webhook adds
+    nothing. Either way it is usually a copy-paste slip.
+
+    ## Example
+    ```yaml
+        triggers:
+          - cron: "0 0 * * *"
+          - cron: "0  0 * * *"
+    ```
+    Fixed: keep one.
+    """
+    seen: dict = {}
+    for index, trigger in enumerate(triggers):
+        if not isinstance(trigger, dict):
+            continue
+        identity = _trigger_identity(trigger)
+        if identity is None:
+            continue
+        if identity in seen:
+            key = {"cron": "cron", "webhook": "webhook", "webhookId": "webhookId"}[identity[0]]
+            yield (index, key), f"this trigger repeats triggers[{seen[identity]}]; remove one of them"
+        else:
+            seen[identity] = index

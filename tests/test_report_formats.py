@@ -1,0 +1,317 @@
+"""Each output format against its real consumer: SARIF against the official 2.1.0 schema,
+JUnit through xml.etree and junitparser, github workflow commands matched exactly, json-lines
+parsed line by line. Findings come from the real runner on real files."""
+
+import io
+import json
+import re
+import shutil
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from blocklint.docs import generate
+from blocklint.engine import Engine, collect_rules, select_rules
+from blocklint.findings import Finding
+from blocklint.load import LoadSettings
+from blocklint.report import REPORTERS, reporter_class
+from blocklint.runner import FileResult, Target, check_target, discover
+
+HERE = Path(__file__).parent
+CASES = HERE / "cases"
+SARIF_SCHEMA = json.loads((HERE / "data" / "sarif-2.1.0.json").read_text())
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch):
+    """A working directory with an erroring, a warning-only, a clean and a non-Press file."""
+    (tmp_path / "specs").mkdir()
+    shutil.copy(CASES / "BL101" / "bad.yaml", tmp_path / "specs" / "typo.yaml")
+    shutil.copy(CASES / "BL010" / "bad.yaml", tmp_path / "specs" / "nulls.yaml")
+    shutil.copy(CASES / "BL101" / "good.yaml", tmp_path / "specs" / "clean.yaml")
+    (tmp_path / "specs" / "compose.yaml").write_text("services:\n  web:\n    image: nginx\n")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def check(paths=("specs",)):
+    # Only the rules these files were written for, so rules added later do not change the output.
+    engine = Engine(select_rules(collect_rules(), select=["BL010", "BL101"]))
+    return [check_target(target, engine, LoadSettings()) for target in discover(paths)]
+
+
+def render(name, results, **options):
+    stream = io.StringIO()
+    reporter = reporter_class(name)(stream, **options)
+    reporter.start()
+    for result in results:
+        reporter.file(result)
+    reporter.finish(results)
+    return stream.getvalue()
+
+
+def shown(results):
+    return [f for r in results for f in r.findings if f.severity != "info"]
+
+
+def test_the_fixture_has_errors_warnings_a_clean_and_a_skipped_file(project):
+    results = {Path(r.path).name: r for r in check()}
+    assert results["compose.yaml"].skipped
+    assert not shown([results["clean.yaml"]])
+    assert {f.severity for f in results["typo.yaml"].findings} == {"error"}
+    assert len(results) == 4
+    assert {f.severity for f in results["nulls.yaml"].findings} == {"warning"}
+
+
+def test_every_new_format_is_registered():
+    assert {"sarif", "junit", "github", "json-lines"} <= set(REPORTERS)
+    for name in REPORTERS:
+        assert callable(reporter_class(name))
+
+
+# --- SARIF ------------------------------------------------------------------------------
+
+
+def test_sarif_is_valid_against_the_official_schema(project):
+    results = check()
+    document = json.loads(render("sarif", results))
+    jsonschema.Draft7Validator.check_schema(SARIF_SCHEMA)
+    errors = sorted(jsonschema.Draft7Validator(SARIF_SCHEMA).iter_errors(document), key=str)
+    assert not errors, "\n".join(f"{list(e.absolute_path)}: {e.message}" for e in errors)
+    assert document["version"] == "2.1.0"
+
+
+def test_sarif_schema_validation_can_fail():
+    """The schema really constrains: a region with line 0 and a bad level are rejected."""
+    bad = {"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "x"}}, "results": [
+        {"message": {"text": "m"}, "level": "fatal",
+         "locations": [{"physicalLocation": {"region": {"startLine": 0}}}]}]}]}
+    messages = [e.message for e in jsonschema.Draft7Validator(SARIF_SCHEMA).iter_errors(bad)]
+    assert messages
+
+
+def test_sarif_lists_every_rule_with_its_docs(project):
+    rules = collect_rules()
+    driver = json.loads(render("sarif", check(), rules=rules))["runs"][0]["tool"]["driver"]
+    assert driver["name"] == "blocklint"
+    assert [d["id"] for d in driver["rules"]] == [r.id for r in rules]
+    anchors = set(re.findall(r"^### (BL\d{3})$", generate(), re.M))
+    for descriptor, found in zip(driver["rules"], rules):
+        assert descriptor["name"] == found.name
+        assert descriptor["shortDescription"]["text"] == found.summary
+        assert descriptor["fullDescription"]["text"] == found.doc
+        assert "## Why is this bad?" in descriptor["help"]["markdown"]
+        assert descriptor["defaultConfiguration"]["level"] == {"error": "error", "warning": "warning", "info": "note"}[found.severity]
+        assert descriptor["helpUri"] == \
+            f"https://github.com/blocklint/blocklint/blob/main/docs/rules.md#{found.id.lower()}"
+        assert found.id in anchors, f"docs/rules.md has no ### {found.id} for the help URI to reach"
+
+
+def test_sarif_without_rules_falls_back_to_every_rule(project):
+    driver = json.loads(render("sarif", check(), rules=None))["runs"][0]["tool"]["driver"]
+    assert [d["id"] for d in driver["rules"]] == [r.id for r in collect_rules()]
+
+
+def test_sarif_results_point_at_the_findings(project):
+    results = check()
+    run = json.loads(render("sarif", results))["runs"][0]
+    findings = shown(results)
+    assert len(run["results"]) == len(findings) > 3
+    assert run["originalUriBaseIds"]["%SRCROOT%"]["uri"] == project.resolve().as_uri() + "/"
+    for result, finding in zip(run["results"], findings):
+        assert run["tool"]["driver"]["rules"][result["ruleIndex"]]["id"] == result["ruleId"] == finding.rule
+        assert result["level"] == finding.severity
+        assert result["message"]["text"] == finding.message
+        physical = result["locations"][0]["physicalLocation"]
+        assert physical["artifactLocation"] == {"uri": Path(finding.file).as_posix(), "uriBaseId": "%SRCROOT%"}
+        assert physical["region"] == {"startLine": finding.line, "startColumn": finding.column,
+                                      "endLine": finding.end_line, "endColumn": finding.end_column}
+    typo = next(r for r in run["results"] if "trigers" in r["message"]["text"])
+    assert typo["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "specs/typo.yaml"
+    # The region covers the key: line 12, columns 5..12 (`trigers`), end exclusive.
+    assert typo["locations"][0]["physicalLocation"]["region"] == {
+        "startLine": 12, "startColumn": 5, "endLine": 12, "endColumn": 12}
+
+
+def test_sarif_uris_outside_the_working_directory_and_odd_names(project, tmp_path_factory):
+    elsewhere = tmp_path_factory.mktemp("elsewhere") / "my spec#1.yaml"
+    shutil.copy(CASES / "BL101" / "bad.yaml", elsewhere)
+    (project / "specs" / "with space.yaml").write_bytes((CASES / "BL101" / "bad.yaml").read_bytes())
+    results = check([str(elsewhere), "specs/with space.yaml"])
+    document = json.loads(render("sarif", results))
+    assert not list(jsonschema.Draft7Validator(SARIF_SCHEMA).iter_errors(document))
+    locations = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]: r["locations"][0]
+                 ["physicalLocation"]["artifactLocation"].get("uriBaseId") for r in document["runs"][0]["results"]}
+    assert locations == {elsewhere.resolve().as_uri(): None, "specs/with%20space.yaml": "%SRCROOT%"}
+
+
+def test_sarif_adds_a_rule_it_was_not_given(project):
+    crash = Finding("specs/clean.yaml", 1, 1, 1, 5, "BL000", "internal-error", "error", "rule crashed")
+    document = json.loads(render("sarif", [FileResult("specs/clean.yaml", "block-spec", [crash])],
+                                 rules=collect_rules()[:2]))
+    run = document["runs"][0]
+    assert run["tool"]["driver"]["rules"][run["results"][0]["ruleIndex"]]["id"] == "BL000"
+    assert not list(jsonschema.Draft7Validator(SARIF_SCHEMA).iter_errors(document))
+
+
+# --- JUnit ------------------------------------------------------------------------------
+
+
+def test_junit_one_testcase_per_file_and_rule_and_per_clean_file(project):
+    results = check()
+    root = ET.fromstring(render("junit", results))
+    assert root.tag == "testsuites"
+    suite = root.find("testsuite")
+    cases = [(c.get("classname"), c.get("name")) for c in suite.iter("testcase")]
+    assert cases == [
+        ("specs/clean.yaml", "blocklint"),
+        ("specs/nulls.yaml", "BL010 null-value-dropped"),
+        ("specs/typo.yaml", "BL101 unknown-key"),
+    ]
+    assert suite.get("tests") == "3" and suite.get("failures") == "1" and suite.get("errors") == "0"
+    typo = suite.find("testcase[@classname='specs/typo.yaml']")
+    failure = typo.find("failure")
+    assert failure.get("type") == "BL101"
+    assert failure.text.splitlines() == [
+        line.replace("bad.yaml", "specs/typo.yaml") for line in (CASES / "BL101" / "bad.out").read_text().splitlines()]
+    # Warnings alone do not fail (the exit code is 0); they are in the testcase's output.
+    nulls = suite.find("testcase[@classname='specs/nulls.yaml']")
+    assert nulls.find("failure") is None
+    assert "BL010 warning" in nulls.find("system-out").text
+    assert list(suite.find("testcase[@classname='specs/clean.yaml']")) == []
+
+
+def test_junit_strict_fails_warnings_too(project):
+    suite = ET.fromstring(render("junit", check(), strict=True)).find("testsuite")
+    assert suite.get("failures") == "2"
+    assert suite.find("testcase[@classname='specs/nulls.yaml']/failure") is not None
+
+
+def test_junit_is_read_by_junitparser(project, tmp_path):
+    junitparser = pytest.importorskip("junitparser")
+    report = tmp_path / "report.xml"
+    report.write_text(render("junit", check()), encoding="utf-8")
+    xml = junitparser.JUnitXml.fromfile(str(report))
+    suites = list(xml)
+    assert len(suites) == 1 and suites[0].name == "blocklint"
+    outcome = {}
+    for case in suites[0]:
+        outcome[(case.classname, case.name)] = [type(r).__name__ for r in case.result]
+    assert outcome == {
+        ("specs/clean.yaml", "blocklint"): [],
+        ("specs/nulls.yaml", "BL010 null-value-dropped"): [],
+        ("specs/typo.yaml", "BL101 unknown-key"): ["Failure"],
+    }
+    failure = next(iter(next(c for c in suites[0] if c.result).result))
+    assert "3 findings" in failure.message and "trigers" in failure.message
+    assert suites[0].tests == 3 and suites[0].failures == 1
+
+
+def test_junit_escapes_markup_and_drops_control_characters():
+    nasty = Finding("a&b<c>.yaml", 2, 3, 2, 4, "BL101", "unknown-key", "error",
+                    "unknown key '<x>' & \"y\" \x00\x1b[31m")
+    text = render("junit", [FileResult("a&b<c>.yaml", "block-spec", [nasty])])
+    case = ET.fromstring(text).find("testsuite/testcase")
+    assert case.get("classname") == "a&b<c>.yaml"
+    assert case.find("failure").get("message") == "unknown key '<x>' & \"y\" \ufffd\ufffd[31m"
+
+
+# --- GitHub -----------------------------------------------------------------------------
+
+
+def test_github_annotations_and_readable_lines_exactly(project):
+    out = render("github", check()).splitlines()
+    assert out == [
+        "::warning file=specs/nulls.yaml,line=7,col=5,endLine=7,endColumn=10,title=BL010 null-value-dropped::"
+        "'title' is null, so the peak CLI drops the key before sending; give it a value or remove the line",
+        "specs/nulls.yaml:7:5: BL010 warning 'title' is null, so the peak CLI drops the key before sending; "
+        "give it a value or remove the line",
+        "::warning file=specs/nulls.yaml,line=15,col=9,endLine=15,endColumn=16,title=BL010 null-value-dropped::"
+        "'parents' is null, so the peak CLI drops the key before sending; give it a value or remove the line",
+        "specs/nulls.yaml:15:9: BL010 warning 'parents' is null, so the peak CLI drops the key before sending; "
+        "give it a value or remove the line",
+        "::error file=specs/typo.yaml,line=12,col=5,endLine=12,endColumn=12,title=BL101 unknown-key::"
+        "unknown key 'trigers' in config; did you mean 'triggers'?",
+        "specs/typo.yaml:12:5: BL101 error unknown key 'trigers' in config; did you mean 'triggers'?",
+        "::error file=specs/typo.yaml,line=32,col=9,endLine=32,endColumn=15,title=BL101 unknown-key::"
+        "unknown key 'parent' in config.steps.report; did you mean 'parents'?",
+        "specs/typo.yaml:32:9: BL101 error unknown key 'parent' in config.steps.report; did you mean 'parents'?",
+        "::error file=specs/typo.yaml,line=34,col=1,endLine=34,endColumn=10,title=BL101 unknown-key::"
+        "unknown key 'paramters' in the file's top level; did you mean 'parameters'?",
+        "specs/typo.yaml:34:1: BL101 error unknown key 'paramters' in the file's top level; did you mean 'parameters'?",
+        "3 errors, 2 warnings in 3 files",
+    ]
+
+
+def test_github_annotations_only_for_adding_to_text_output(project):
+    out = render("github", check(), annotations_only=True).splitlines()
+    assert len(out) == 5 and all(line.startswith(("::error ", "::warning ")) for line in out)
+
+
+def test_github_escapes_as_the_actions_toolkit_does(project):
+    odd = Finding(str(project / "dir,a:b" / "50%.yaml"), 3, 1, 4, 2, "BL301", "unknown-parent", "error",
+                  "100% wrong:\r\nsee, here")
+    out = render("github", [FileResult(odd.file, "block-spec", [odd])]).splitlines()
+    assert out[0] == ("::error file=dir%2Ca%3Ab/50%25.yaml,line=3,col=1,endLine=4,endColumn=2,"
+                      "title=BL301 unknown-parent::100%25 wrong:%0D%0Asee, here")
+    # The readable line shows the line break, so text from a spec cannot start a workflow command.
+    assert out[1].endswith("/dir,a:b/50%.yaml:3:1: BL301 error 100% wrong:\\r\\nsee, here")
+    assert len(out) == 3
+
+
+def test_github_text_from_a_spec_cannot_inject_a_workflow_command(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "spec.yaml").write_text(
+        'body:\n  version: 1\n  kind: workflow\n  metadata: {name: x}\n'
+        '  config:\n    "x\\n::add-mask::secret\\n": 1\n    steps: {}\n')
+    out = render("github", check(["spec.yaml"]))
+    assert "::add-mask::" in out  # the key is in the message...
+    assert not [line for line in out.splitlines() if line.startswith("::add-mask")]  # ...never a command
+
+
+# --- json-lines -------------------------------------------------------------------------
+
+
+def test_json_lines_one_object_per_finding_with_the_json_keys(project):
+    results = check()
+    lines = render("json-lines", results).splitlines()
+    parsed = [json.loads(line) for line in lines]
+    assert parsed == json.loads(render("json", results))["findings"]
+    assert len(parsed) == 5
+    assert all(set(item) == {"file", "line", "column", "end_line", "end_column", "rule", "name",
+                             "severity", "message"} for item in parsed)
+
+
+def test_json_lines_is_empty_when_clean(project):
+    assert render("json-lines", check(["specs/clean.yaml"])) == ""
+
+
+# --- through the command line -----------------------------------------------------------
+
+
+def _cli_formats():
+    from blocklint.cli import cli
+
+    option = next(p for p in cli.commands["check"].params if p.name == "formats")
+    return set(option.type.choices)
+
+
+@pytest.mark.parametrize("name", ["sarif", "junit", "github", "json-lines"])
+def test_format_through_blocklint_check(run, project, name):
+    if name not in _cli_formats():
+        pytest.skip(f"cli.py's --format does not offer {name!r} yet")
+    code, output = run("check", "--select", "BL010,BL101", "--format", name, "specs")
+    assert code == 1
+    if name == "sarif":
+        document = json.loads(output)
+        assert not list(jsonschema.Draft7Validator(SARIF_SCHEMA).iter_errors(document))
+        assert len(document["runs"][0]["results"]) == 5
+    elif name == "junit":
+        assert len(ET.fromstring(output).findall("testsuite/testcase")) == 3
+    elif name == "github":
+        assert output.splitlines()[-1] == "3 errors, 2 warnings in 3 files"
+        assert sum(line.startswith("::error file=specs/typo.yaml,") for line in output.splitlines()) == 3
+    else:
+        assert [json.loads(line)["rule"] for line in output.splitlines()] == ["BL010"] * 2 + ["BL101"] * 3
