@@ -84,7 +84,7 @@ def workflow_spec(index: int, rng: random.Random, *, steps: int | None = None) -
     """A workflow block spec; `steps` fixes the number of steps (else 3-10, for 100-300 lines)."""
     name = f"wf-{index:05d}"
     count = steps if steps is not None else rng.randint(3, 10)
-    build = [f"step_{n}_{what}" for n in range(min(count, 2)) for what in ("cmd", "instance", "storage")]
+    build = [f"step_{n}_{what}" for n in range(min(count, 2)) for what in ("cmd", "instance", "storage")] + ["build_agg"]
     run = ["run_agg", "run_notify", "run_files", "run_iterations"]
     lines = [f"# Generated workflow {index} ({count} steps).", "body:", "  version: 1", "  kind: workflow"]
     _metadata(lines, name, rng, "workflow")
@@ -102,14 +102,14 @@ def workflow_spec(index: int, rng: random.Random, *, steps: int | None = None) -
     for n in range(count):
         step = f"step{n}"
         # Mostly standard steps, the odd http/sql/export one, never as a root that others need.
-        kind = "standard" if n < 2 or rng.random() < 0.7 or steps else rng.choice(("http", "sql", "export"))
+        kind = "standard" if n < max(2, len(images)) or rng.random() < 0.7 or steps else rng.choice(("http", "sql", "export"))
         parents = sorted(rng.sample(range(max(0, n - 6), n), min(n, rng.randint(1, 2)))) if n else []
         lines += [f"      {step}:", f"        type: {kind}"]
         if parents:
             lines.append("        parents:")
             lines += [f"          - step{p}" for p in parents]
         if kind == "standard":
-            lines.append(f"        imageRef: {rng.choice(images)}")
+            lines.append(f"        imageRef: {images[n % len(images)]}")
             if n < 2 and not steps:
                 lines += [f'        command: "@param:step_{n}_cmd"', "        resources:",
                           f'          instanceTypeId: "@param:step_{n}_instance"',
@@ -118,9 +118,9 @@ def workflow_spec(index: int, rng: random.Random, *, steps: int | None = None) -
                 lines += [f"        command: python main.py --part {n}", "        resources:",
                           f"          instanceTypeId: {rng.choice(INSTANCE_TYPES)}",
                           f"          storage: {rng.choice((10, 20, 40))}GB"]
-            if not steps and rng.random() < 0.5:
+            if not steps and (n == 0 or rng.random() < 0.5):
                 lines += ["        parameters:", "          env:", f"            PART: \"{n}\"",
-                          "            AGG: \"@param:run_agg\""]
+                          "            AGG: \"@param:build_agg\""]
             if not steps and rng.random() < 0.3:
                 output = f"OUT_{n}"
                 outputs.append((step, output))
@@ -158,7 +158,7 @@ def service_spec(index: int, rng: random.Random) -> str:
               "    parameters:", "      env:"]
     lines += [f'        ENV_{n}: "value-{n}"' for n in range(rng.randint(4, 20))]
     lines += ["      secrets:", "        - SECRET_1", "        - SECRET_2",
-              "    entrypoint: python main.py", "    healthCheckURL: /health", f"    minInstances: {rng.randint(1, 3)}"]
+              "    entrypoint: python main.py", "    healthCheckURL: /health", f"    minInstances: {rng.randint(1, 2)}"]
     if service_type == "web-app":
         lines.append(f"    sessionStickiness: {rng.choice(('true', 'false'))}")
     lines += ["artifact:", f"  path: {ARTIFACT_DIR}", "  ignore_files:", "    - .dockerignore",

@@ -165,7 +165,8 @@ def human_size(size: int) -> str:
 def _too_large(root: Path, files, written: int, done: int) -> ArtifactTooLarge:
     largest = _largest(root, files)
     named = ", ".join(f"{name} ({human_size(size)})" for name, size in largest)
-    progress = f"after {done} of {len(files)} files" if done < len(files) else f"{human_size(written)}"
+    progress = (f"the limit is passed after {done} of {len(files)} files" if done < len(files)
+                else f"{human_size(written)} compressed")
     return ArtifactTooLarge(
         f"the compressed artifact is over {MAX_ARTIFACT_SIZE_MB} MiB ({progress}); largest files: {named}; "
         "exclude what the image does not need with an ignore file",

@@ -45,7 +45,10 @@ def _load_params_file(path) -> dict:
 
 
 # Commands that live in their own modules, imported only when invoked.
-LAZY_COMMANDS: dict[str, str] = {}
+LAZY_COMMANDS: dict[str, str] = {
+    "submit": "blocklint.submit:submit",
+    "serve": "blocklint.server.cli:serve",
+}
 
 
 class LazyGroup(click.Group):
@@ -181,9 +184,11 @@ def check(ctx, paths, formats, outputs, kind, params_file, params, no_template, 
     template_params = _load_params_file(params_path) if params_path else {}
     template_params.update(_parse_params(params))
     load_settings = LoadSettings(params=template_params, template=not no_template, kind=kind)
+    from blocklint.registry import spec_resolver  # light: opens the registry only when a spec.id is looked up
+
     settings = engine.Settings(verbose=verbose, spec_files=tuple(spec_files), artifact_root=artifact_root,
                                previous_version=previous_version, load=load_settings,
-                               severity=config.severity, options=config.options)
+                               severity=config.severity, options=config.options, spec_resolver=spec_resolver())
     stdin = {"stdin_bytes": sys.stdin.buffer.read(), "stdin_name": stdin_filename} \
         if any(t.path == runner.STDIN for t in targets) else {}
     baseline_path = baseline or config.baseline

@@ -32,7 +32,6 @@ AUTH_FIELDS = {
     "api-key": ("apiKey",),
     "bearer-token": ("bearerToken",),
 }
-BLOCK_KINDS = ("block-spec", "block-spec-release")
 RELEASE_KINDS = ("block-spec-release", "app-spec-release")
 
 
@@ -131,7 +130,7 @@ def _out_of_range(node, key, low, high, unit=""):
         return None
     if value < low or (high is not None and value > high):
         allowed = f"{low}–{high}" if high is not None else f"at least {low}"
-        return (node, key), f"`{key}: {value}` is out of range: allowed {allowed}{unit}"
+        return (node, key), f"`{key}: {value}` is out of range ({allowed}{unit})"
     return None
 
 
@@ -164,13 +163,13 @@ def value_out_of_range(config):
         run_configuration = step.get("runConfiguration")
         retry = run_configuration.get("retryOptions") if isinstance(run_configuration, dict) else None
         if isinstance(retry, dict):
-            found.append(_out_of_range(retry, "duration", 0, 120, " seconds"))
+            found.append(_out_of_range(retry, "duration", 0, 120, ", in seconds"))
             found.append(_out_of_range(retry, "numberOfRetries", 0, 5))
     watchers = config.get("watchers")
     for watcher in watchers if isinstance(watchers, list) else ():
         events = watcher.get("events") if isinstance(watcher, dict) else None
         if isinstance(events, dict):
-            found.append(_out_of_range(events, "runtimeExceeded", 1, None, " minutes"))
+            found.append(_out_of_range(events, "runtimeExceeded", 1, None, ", in minutes"))
     yield from (item for item in found if item)
 
 
@@ -599,9 +598,10 @@ def app_block_mismatch(app_blocks, kind, body):
             version = _release_version(entry)
             if block_id in seen:
                 first = seen[block_id]
-                what = (f"release {version} twice" if version == first
-                        else f"twice (releases {first} and {version}); an app holds one release of each block")
-                yield (entry, "id"), f"block spec {block_id} is listed {what}"
+                what = (f"block spec {block_id} release {version} is listed twice" if version == first
+                        else f"block spec {block_id} is listed twice (releases {first} and {version}); "
+                             "an app holds one release of each block")
+                yield (entry, "id"), what
             else:
                 seen[block_id] = version
         return

@@ -128,16 +128,17 @@ def next_runs(expression: str, count: int = 3, start: datetime.datetime | None =
     return [schedule.get_next(datetime.datetime) for _ in range(count)]
 
 
-@rule("BL200", "cron-schedule", severity=INFO)
-def cron_schedule(trigger):
-    """Shows the next three run times (UTC, from now) of each valid cron trigger, with `--verbose`.
+@rule("BL200", "trigger-schedule", severity=INFO)
+def trigger_schedule(trigger):
+    """Shows when each trigger starts the workflow: the next three runs (UTC) of a cron, with `--verbose`.
 
-    Informational only: never counted, never fails a run. It lets you see that `0 0 * * 1-5`
-    means "midnight UTC, Monday to Friday" before the platform runs it at a surprising hour.
+    Informational only: shown by `--verbose` text output, never counted, never fails a run.
+    A valid cron gets its next three run times from the current UTC time; a webhook trigger
+    says that it starts the workflow when called. An invalid cron is BL201's business.
 
     ## Why is this bad?
     It is not: a cron is easy to misread (day-of-week numbering, UTC versus local time), and
-    the next run times make its meaning plain.
+    the next run times make its meaning plain before the platform runs it at a surprising hour.
 
     ## Example
     ```yaml
@@ -148,10 +149,14 @@ def cron_schedule(trigger):
     `BL200 info cron '0 6 * * 1-5' runs next (UTC): Mon 2024-01-01 06:00, Tue 2024-01-02 06:00, Wed 2024-01-03 06:00`.
     """
     expression = trigger.get("cron")
-    if not isinstance(expression, str) or cron_problem(expression):
-        return
-    times = ", ".join(moment.strftime("%a %Y-%m-%d %H:%M") for moment in next_runs(expression))
-    yield ("cron",), f"cron {expression.strip()!r} runs next (UTC): {times}"
+    if isinstance(expression, str):
+        if not cron_problem(expression):
+            times = ", ".join(moment.strftime("%a %Y-%m-%d %H:%M") for moment in next_runs(expression))
+            yield ("cron",), f"cron {expression.strip()!r} runs next (UTC): {times}"
+    elif "cron" not in trigger and trigger.get("webhook") is True:
+        yield ("webhook",), "the workflow runs each time its webhook is called"
+    elif "cron" not in trigger and "webhook" not in trigger and isinstance(trigger.get("webhookId"), str):
+        yield ("webhookId",), f"the workflow runs each time webhook '{trigger['webhookId']}' is called"
 
 
 @rule("BL201", "invalid-cron")

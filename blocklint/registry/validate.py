@@ -52,8 +52,9 @@ def check(kind: str, data: dict, *, spec_file: dict | None = None, resolver=None
             spec_path = Path(scratch, "deployed-spec.json")
             spec_path.write_text(json.dumps(spec_file, indent=2))
             spec_files = (str(spec_path),)
+        # --spec files are read without the forced kind (they are specs, not `kind` documents)
         settings = engine.Settings(spec_files=spec_files, previous_version=previous_version,
-                                   load=load_settings, spec_resolver=resolver)
+                                   load=LoadSettings(template=False), spec_resolver=resolver)
         doc = load_text(json.dumps(data, indent=2), f"{kind}.json", load_settings)
         findings = engine.Engine(_collected_rules(), settings).check(doc)
     return [finding for finding in findings if finding.severity == ERROR]

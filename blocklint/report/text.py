@@ -9,6 +9,8 @@ from blocklint.report import summary, summary_parts
 
 _MARK = {ERROR: ("E", "red"), WARNING: ("W", "yellow")}
 _SEVERITY_COLOUR = {ERROR: "red", WARNING: "yellow", INFO: "cyan"}
+# Rules whose flagged value is a secret: the quoted source line shows it masked.
+MASKED_RULES = frozenset({"BL701"})
 
 
 def source_lines(path: str) -> list[str]:
@@ -27,6 +29,9 @@ def code_frame(lines: list[str], finding) -> list[str]:
     start = max(finding.column - 1, 0)
     width = finding.end_column - finding.column if finding.end_line == finding.line else 1
     width = max(1, min(width, len(text) - start)) if len(text) > start else 1
+    if finding.rule in MASKED_RULES:
+        end = start + width if finding.end_line == finding.line else len(text)
+        text = text[:start] + "*" * max(0, min(end, len(text)) - start) + text[end:]
     gutter = f"{finding.line:>5} | "
     return [f"{gutter}{text}", " " * (len(gutter) - 2) + "| " + " " * start + "^" * width]
 

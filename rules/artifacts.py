@@ -1,0 +1,285 @@
+"""BL8xx: the artifact a peak CLI spec file uploads (`artifact: {path, ignore_files}`).
+
+`artifact.path` is resolved as the `peak` CLI resolves it: relative to the working directory
+(not to the spec file), or relative to `--artifact-root DIR` when given. The file list and
+the zip are built by `blocklint.artifact`, exactly as peak-sdk builds them.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from blocklint.engine import rule
+from blocklint.findings import WARNING
+from blocklint.fixtures import fixture
+from blocklint.rules.services import build_images, is_param_ref
+
+ARTIFACT_KINDS = ("block-spec", "block-spec-release")
+
+
+@dataclass
+class Artifact:
+    """The `artifact:` mapping of a peak CLI spec file and where its path points."""
+
+    node: dict
+    path: str | None  # the `path` value when it is a string
+    root: Path | None  # the resolved directory, or None if `path` is not a string
+    ignore_files: list | None  # the `ignore_files` list as written, None if absent
+    _files: list | None = field(default=None, repr=False)
+
+    @property
+    def is_dir(self) -> bool:
+        return self.root is not None and self.root.is_dir()
+
+    def files(self) -> list[str] | None:
+        """The artifact's files after the ignore rules; None when they cannot be listed."""
+        if self._files is None:
+            from blocklint import artifact
+
+            try:
+                self._files = artifact.artifact_files(self.root, self.ignore_files)
+            except (artifact.ArtifactError, OSError):
+                return None
+        return self._files
+
+
+@fixture
+def artifact(r):
+    """The `Artifact` of a block spec or release peak CLI file with an `artifact:` mapping."""
+    if r.doc.kind not in ARTIFACT_KINDS or not r.doc.cli or not isinstance(r.doc.data, dict):
+        return None
+    node = r.doc.data.get("artifact")
+    if not isinstance(node, dict):
+        return None
+    path = node.get("path") if isinstance(node.get("path"), str) else None
+    root = None
+    if path is not None and path.strip():
+        from blocklint.artifact import resolve_path
+
+        root = resolve_path(path, r.settings.artifact_root)
+    ignore_files = node.get("ignore_files")
+    ignore_files = [entry for entry in ignore_files if isinstance(entry, str)] if isinstance(ignore_files, list) else None
+    return Artifact(node, path, root, ignore_files)
+
+
+def _where(artifact_: Artifact, settings) -> str:
+    base = f"--artifact-root {settings.artifact_root}" if settings.artifact_root else "the working directory"
+    return f"resolved from {base} as {artifact_.root}"
+
+
+@rule("BL801", "artifact-path-not-a-directory")
+def artifact_path_not_a_directory(artifact, settings):
+    """`artifact.path` is missing, or is not a directory.
+
+    The path is resolved as the `peak` CLI resolves it: relative to the working directory you
+    run blocklint from (not to the spec file), or to `--artifact-root DIR` when given. Run
+    blocklint from where you run `peak`.
+
+    ## Why is this bad?
+    peak-sdk stops with "Either the path does not exist or is not a directory" before anything
+    is uploaded.
+
+    ## Example
+    ```yaml
+    artifact:
+      path: ./artefact
+    ```
+    Fixed: `path: ./artifact` (the directory that holds the Dockerfile and code).
+    """
+    if "path" not in artifact.node or artifact.node.get("path") is None:
+        yield (artifact.node,), "`artifact` has no `path`: name the directory to upload"
+    elif artifact.path is None or not artifact.path.strip():
+        return  # not a string: the schema rules report the type
+    elif not artifact.root.exists():
+        yield (artifact.node, "path"), f"artifact path {artifact.path!r} does not exist ({_where(artifact, settings)})"
+    elif not artifact.root.is_dir():
+        yield (artifact.node, "path"), f"artifact path {artifact.path!r} is not a directory ({_where(artifact, settings)})"
+
+
+@rule("BL802", "ignore-file-not-at-artifact-root")
+def ignore_file_not_at_artifact_root(artifact):
+    """An `ignore_files` entry that does not exist, or is not at the artifact root.
+
+    Entries are resolved inside `artifact.path` and must name a file directly in it, as
+    peak-sdk requires.
+
+    ## Why is this bad?
+    peak-sdk stops with "Ignore file should be present at root level of given path", or with a
+    file-not-found error, and nothing is uploaded.
+
+    ## Example
+    ```yaml
+    artifact:
+      path: .
+      ignore_files:
+        - docker/.dockerignore
+    ```
+    Fixed: move the file to the artifact root: `ignore_files: [.dockerignore]`.
+    """
+    if not artifact.is_dir or artifact.ignore_files is None:
+        return
+    from blocklint.artifact import IgnoreFileError, check_ignore_file
+
+    entries = artifact.node.get("ignore_files")
+    for index, entry in enumerate(entries):
+        if not isinstance(entry, str):
+            continue
+        try:
+            check_ignore_file(artifact.root, entry)
+        except IgnoreFileError as error:
+            yield (entries, index), str(error)
+        except OSError as error:
+            yield (entries, index), f"ignore file {entry!r} cannot be read: {error.strerror or error}"
+
+
+def _in_artifact(artifact_: Artifact, relative: str, files: list[str], field_name: str, owner: str):
+    """A message when `relative` (a path inside the artifact) is not among its files."""
+    normal = posixpath.normpath(relative.replace("\\", "/"))
+    named = f"{field_name} {relative!r} of {owner}"
+    if normal.startswith("../") or normal == ".." or posixpath.isabs(normal):
+        return f"{named} is outside the artifact directory"
+    if normal in files:
+        return None
+    on_disk = artifact_.root / normal
+    ignore = ", ".join(artifact_.ignore_files) if artifact_.ignore_files else ".dockerignore"
+    if on_disk.is_file():
+        return f"{named} is excluded from the artifact by the ignore rules ({ignore})"
+    if on_disk.is_dir():
+        return f"{named} is a directory in the artifact, not a file"
+    return f"{named} is not in the artifact ({artifact_.path})"
+
+
+@rule("BL803", "file-missing-from-artifact")
+def file_missing_from_artifact(artifact, config):
+    """A `dockerfile` or `sqlQueryPath` that is not in the artifact after the ignore rules.
+
+    An image's `dockerfile` is relative to its `context` (default `.`), which is relative to
+    the artifact root; a sql step's `sqlQueryPath` is relative to the artifact root. The ignore
+    files apply with gitignore semantics, as peak-sdk applies them (`pathspec`).
+
+    ## Why is this bad?
+    The upload succeeds, but the image build or the sql step fails later on the platform,
+    often because a `.dockerignore` line such as `*.sql` or `docker/` excluded the file.
+
+    ## Example
+    ```yaml
+        images:
+          app:
+            context: "."
+            dockerfile: docker/Dockerfile
+    ```
+    with `.dockerignore` holding `docker/`. Fixed: add `!docker/Dockerfile` to `.dockerignore`.
+    """
+    if not artifact.is_dir:
+        return
+    files = artifact.files()
+    if files is None:
+        return  # BL802 reports why the ignore files cannot be read
+    for label, image in build_images(config):
+        dockerfile = image.get("dockerfile")
+        context = image.get("context", ".")
+        if not isinstance(dockerfile, str) or not isinstance(context, str):
+            continue
+        if is_param_ref(dockerfile) or is_param_ref(context) or not dockerfile.strip():
+            continue
+        relative = posixpath.join(context.strip() or ".", dockerfile.strip())
+        if message := _in_artifact(artifact, relative, files, "dockerfile", label):
+            yield (image, "dockerfile"), message
+    steps = config.get("steps")
+    for name, step in steps.items() if isinstance(steps, dict) else ():
+        query = step.get("sqlQueryPath") if isinstance(step, dict) else None
+        if isinstance(query, str) and query.strip() and not is_param_ref(query):
+            if message := _in_artifact(artifact, query.strip(), files, "sqlQueryPath", f"step {name!r}"):
+                yield (step, "sqlQueryPath"), message
+
+
+@rule("BL804", "artifact-too-large")
+def artifact_too_large(artifact):
+    """The compressed artifact is over 10 MiB, peak-sdk's limit.
+
+    Measured by compressing the artifact as peak-sdk does (ZIP_DEFLATED, after the ignore
+    rules); the message names the largest files.
+
+    ## Why is this bad?
+    peak-sdk refuses to upload it ("Compressed directory size is over 10MB").
+
+    ## Example
+    An artifact directory holding `data/train.csv` (80 MB). Fixed: add `data/` to the
+    `.dockerignore` and fetch the data at run time.
+    """
+    if not artifact.is_dir or artifact.files() is None:
+        return
+    from blocklint import artifact as artifacts
+
+    try:
+        artifacts.build_zip(artifact.root, artifact.ignore_files)
+    except artifacts.ArtifactTooLarge as error:
+        yield (artifact.node, "path"), str(error)
+    except (artifacts.ArtifactError, OSError):
+        return
+
+
+@fixture
+def cli_file_data(r):
+    """The top level of a block spec or release peak CLI file."""
+    if r.doc.kind not in ARTIFACT_KINDS or not r.doc.cli or not isinstance(r.doc.data, dict):
+        return None
+    return r.doc.data
+
+
+@rule("BL805", "image-build-without-artifact")
+def image_build_without_artifact(cli_file_data, config):
+    """A spec that builds an image (`image` or `config.images`) but uploads no `artifact`.
+
+    ## Why is this bad?
+    The image is built from the artifact (its `context` and `dockerfile` are paths in it);
+    without one the build has nothing to build from and the platform rejects the spec.
+
+    ## Example
+    ```yaml
+    body:
+      config:
+        images:
+          app: {context: ".", dockerfile: Dockerfile, version: "0.0.1"}
+    ```
+    Fixed: add `artifact: {path: ".", ignore_files: [.dockerignore]}`, or use
+    `imageDetails` to run an existing image.
+    """
+    if "artifact" in cli_file_data:
+        return
+    images = build_images(config)
+    if images:
+        labels = ", ".join(label for label, _ in images)
+        yield (images[0][1],), (f"{labels} {'is' if len(images) == 1 else 'are'} built from the artifact, but the "
+                                "file has no `artifact:`; add one, or use `imageDetails`")
+
+
+@rule("BL806", "relative-artifact-path-without-ignore-files", severity=WARNING)
+def relative_artifact_path_without_ignore_files(artifact):
+    """A relative `artifact.path` other than `.` with no explicit `ignore_files`.
+
+    ## Why is this bad?
+    peak-sdk 1.29 looks for the default `.dockerignore` at `path/path/.dockerignore` (it joins
+    the path twice) and fails with "Ignore file should be present at root level" as soon as
+    the directory has a `.dockerignore`. Absolute paths, `.` and paths such as `../x` survive.
+
+    ## Example
+    ```yaml
+    artifact:
+      path: app
+    ```
+    Fixed: `ignore_files: [.dockerignore]` (or run `peak` from inside `app` with `path: .`).
+    """
+    if artifact.ignore_files or artifact.path is None or not artifact.path.strip():
+        return
+    from blocklint.artifact import DEFAULT_IGNORE_FILE, sdk_default_ignore_fails
+
+    if not sdk_default_ignore_fails(artifact.path):
+        return
+    has_default = artifact.root is not None and (artifact.root / DEFAULT_IGNORE_FILE).exists()
+    when = "fails on it now (the directory has one)" if has_default else "will fail as soon as one is added"
+    yield (artifact.node, "path"), (f"relative artifact path {artifact.path!r} without `ignore_files`: peak-sdk 1.29 "
+                                    f"looks for the default .dockerignore in the wrong place and {when}; "
+                                    "list `ignore_files: [.dockerignore]` explicitly")

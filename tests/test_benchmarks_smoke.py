@@ -1,0 +1,30 @@
+"""The benchmark script runs end to end (`--quick`): its corpora are valid, every section prints.
+
+Times are not asserted: speed is measured by `python benchmarks/run.py`, never by a timed test.
+"""
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SECTIONS = ("## cold start", "## throughput", "## overhead over parsing", "## scaling", "## targets")
+
+
+def test_quick_benchmark_run_prints_every_section():
+    done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "run.py"), "--quick", "--no-install"],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "every generated file lints clean of errors" in done.stdout
+    for section in SECTIONS:
+        assert section in done.stdout, f"{section!r} missing from:\n{done.stdout}"
+    targets = done.stdout.split("## targets", 1)[1].strip().splitlines()
+    assert len(targets) == 5 and all(line.split()[0] in ("PASS", "MISS", "n/a") for line in targets), targets
+
+
+def test_profile_prints_the_top_functions_by_cumulative_time():
+    done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "run.py"), "--quick", "--profile"],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "top 25 by cumulative time" in done.stdout
+    assert "check_target" in done.stdout and "cumtime" in done.stdout

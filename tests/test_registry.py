@@ -1,0 +1,175 @@
+"""The embedded registry: where it lives, what it stores, what it refuses, and how it pages."""
+
+from __future__ import annotations
+
+import copy
+import io
+import threading
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from blocklint.artifact import build_zip
+from blocklint.load import load_path
+from blocklint.registry import registry_path, spec_resolver
+from blocklint.registry.errors import Conflict, Invalid, NotFound
+from blocklint.registry.store import Registry, semver_key
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+def example(relative: str) -> dict:
+    return copy.deepcopy(load_path(EXAMPLES / relative).data)
+
+
+def create(registry, relative="workflow/workflow-private.yaml", name=None, **overrides):
+    data = example(relative)
+    if name:
+        data["body"]["metadata"]["name"] = name
+    artifact = build_zip(EXAMPLES / "artifact", [".dockerignore"]) if "artifact" in data else None
+    return registry.create_spec("blocks", data["body"], parameters=data.get("parameters"), featured=data.get("featured"),
+                                scope=data.get("scope"), tenants=data.get("tenants"),
+                                auto_run=data.get("autoRunOnDeploy"), artifact=artifact, **overrides)
+
+
+@pytest.fixture
+def registry(tmp_path):
+    return Registry(tmp_path / "registry.sqlite3")
+
+
+def test_the_registry_lives_in_the_project_root_or_where_the_environment_says(tmp_path, monkeypatch):
+    monkeypatch.delenv("BLOCKLINT_REGISTRY", raising=False)
+    (tmp_path / ".git").mkdir()
+    nested = tmp_path / "a" / "b"
+    nested.mkdir(parents=True)
+    assert registry_path(nested) == tmp_path.resolve() / ".blocklint" / "registry.sqlite3"
+    monkeypatch.setenv("BLOCKLINT_REGISTRY", str(tmp_path / "elsewhere.db"))
+    assert registry_path(nested) == tmp_path / "elsewhere.db"
+
+
+def test_a_spec_is_stored_with_its_release_and_artifact_in_wal_mode(registry):
+    spec_id = create(registry)["id"]
+    spec = registry.describe_spec("blocks", spec_id)
+    assert spec["metadata"]["status"] == "available" and spec["latestRelease"]["version"] == "1.0.0"
+    assert spec["latestRelease"]["artifact"]["size"] > 0
+    assert registry._db().execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    with pytest.raises(Conflict):
+        create(registry)
+
+
+def test_validate_only_checks_and_stores_nothing(registry):
+    assert create(registry, validate_only=True) == {"success": True, "message": "The spec is valid"}
+    assert registry.list_specs(None)["specs"] == []
+
+
+def test_an_invalid_release_is_refused_with_its_findings(registry):
+    spec_id = create(registry)["id"]
+    release = example("workflow/workflow-release.yaml")
+    release["body"]["config"]["steps"]["step2"]["parents"] = ["ghost"]
+    with pytest.raises(Invalid) as refused:
+        registry.create_release("blocks", spec_id, release["body"], parameters=release["parameters"])
+    assert refused.value.findings and all(f["severity"] == "error" for f in refused.value.findings)
+    assert [r["version"] for r in registry.list_releases("blocks", spec_id)["releases"]] == ["1.0.0"]
+
+
+def test_release_versions_only_go_up(registry):
+    spec_id = create(registry)["id"]
+    body = example("workflow/workflow-release.yaml")
+    artifact = build_zip(EXAMPLES / "artifact", [".dockerignore"])
+    registry.create_release("blocks", spec_id, body["body"], parameters=body["parameters"], artifact=artifact)
+    with pytest.raises(Conflict):
+        registry.create_release("blocks", spec_id, body["body"], parameters=body["parameters"], artifact=artifact)
+    body["body"]["release"]["version"] = "1.9.9"
+    with pytest.raises(Invalid, match="greater"):
+        registry.create_release("blocks", spec_id, body["body"], parameters=body["parameters"], artifact=artifact)
+    assert semver_key("1.0.0-rc.1") < semver_key("1.0.0") < semver_key("1.0.10")
+
+
+def test_lists_page_as_peak_sdk_reads_them(registry):
+    for number in range(5):
+        create(registry, "workflow/workflow-shared.yaml", name=f"paged-{number}")
+    page = registry.list_specs("blocks", page_size=2, page_number=3, sort=["name:asc"])
+    assert page["pageCount"] == 3 and page["specsCount"] == page["specCount"] == 5
+    assert [s["metadata"]["name"] for s in page["specs"]] == ["paged-4"]
+    with pytest.raises(Invalid):
+        registry.list_specs("blocks", sort=["colour:asc"])
+
+
+def test_revisions_are_listed_under_the_key_the_sdk_iterates_and_the_documented_one(registry):
+    spec_id = create(registry)["id"]
+    body = example("deployments/block-deployment.yaml")["body"]
+    body["spec"]["id"] = spec_id
+    deployment_id = registry.create_deployment("blocks", body)["id"]
+    page = registry.list_revisions("blocks", deployment_id)
+    assert page["deployments"] == page["revisions"] and page["revisionCount"] == 1
+
+
+def test_hidden_values_are_masked_in_descriptions_but_not_for_the_running_block(registry):
+    data = example("workflow/workflow-private.yaml")
+    data["parameters"]["run"].append({"name": "api_token", "type": "string", "required": False,
+                                      "hideValue": True, "defaultValue": ""})
+    artifact = build_zip(EXAMPLES / "artifact", [".dockerignore"])
+    spec_id = registry.create_spec("blocks", data["body"], parameters=data["parameters"], artifact=artifact)["id"]
+    body = example("deployments/block-deployment.yaml")["body"]
+    body["spec"]["id"] = spec_id
+    body["parameters"]["run"]["api_token"] = "value-to-hide"
+    deployment_id = registry.create_deployment("blocks", body)["id"]
+    described = registry.describe_deployment("blocks", deployment_id)
+    assert described["parameters"]["run"]["api_token"] == "*****"
+    assert registry.get_parameters(deployment_id)["api_token"] == "value-to-hide"
+
+
+def test_a_deleted_spec_takes_its_releases_and_artifacts_but_not_while_deployed(registry):
+    spec_id = create(registry)["id"]
+    body = example("deployments/block-deployment.yaml")["body"]
+    body["spec"]["id"] = spec_id
+    deployment_id = registry.create_deployment("blocks", body)["id"]
+    with pytest.raises(Conflict):
+        registry.delete_spec("blocks", spec_id)
+    registry.delete_deployment("blocks", deployment_id)
+    registry.delete_spec("blocks", spec_id)
+    with pytest.raises(NotFound):
+        registry.describe_spec("blocks", spec_id)
+    db = registry._db()
+    assert db.execute("SELECT COUNT(*) FROM artifacts").fetchone()[0] == 0
+    assert db.execute("SELECT COUNT(*) FROM releases").fetchone()[0] == 0
+
+
+def test_an_artifact_that_escapes_its_directory_is_refused(registry):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("../evil.txt", "x")
+    data = example("workflow/workflow-private.yaml")
+    with pytest.raises(Invalid, match="outside"):
+        registry.create_spec("blocks", data["body"], parameters=data["parameters"], artifact=buffer.getvalue())
+
+
+def test_threads_writing_at_once_lose_nothing(registry):
+    errors = []
+
+    def writer(team):
+        try:
+            for number in range(3):
+                create(registry, "workflow/workflow-shared.yaml", name=f"{team}-{number}")
+        except Exception as error:  # pragma: no cover - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=writer, args=(team,)) for team in ("x", "y", "z")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert registry.list_specs("blocks", page_size=100)["specsCount"] == 9
+    assert registry.check_consistency() == []
+
+
+def test_the_spec_resolver_finds_specs_by_id_and_name_and_is_none_without_a_registry(tmp_path, registry):
+    assert spec_resolver(tmp_path / "missing.sqlite3") is None
+    spec_id = create(registry)["id"]
+    resolve = spec_resolver(registry.path)
+    by_id, by_name = resolve(spec_id), resolve("workflow-block-private")
+    assert by_id == by_name and by_id["body"]["metadata"]["name"] == "workflow-block-private"
+    assert [p["name"] for p in by_id["parameters"]["run"]][:1] == ["agg_type"]
+    assert resolve("no-such-spec") is None
