@@ -54,6 +54,14 @@ SERVICE_KEYS = frozenset({"serviceType", "image", "imageDetails", "entrypoint", 
                           "minInstances", "sessionStickiness", "scaleToZero"})
 
 
+PARAM_PREFIX = "@param:"
+
+
+def is_param_ref(value) -> bool:
+    """An `"@param:NAME"` build-parameter reference, filled in by the platform at deploy time."""
+    return isinstance(value, str) and value.strip().startswith(PARAM_PREFIX)
+
+
 def did_you_mean(word: str, candidates) -> str:
     """`; did you mean 'x'?` for the closest candidate, or an empty string."""
     close = difflib.get_close_matches(str(word), [str(c) for c in candidates], n=1, cutoff=0.6)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import deque
 
 from blocklint.engine import Key, rule
-from blocklint.fixtures import did_you_mean, fixture
+from blocklint.fixtures import did_you_mean, fixture, is_param_ref
 
 NON_STANDARD = ("http", "sql", "export")
 
@@ -119,7 +119,7 @@ def unknown_parent(step, step_name, steps):
     Fixed: name an existing step, `parents: [step3]`.
     """
     for index, parent in enumerate(parent_names(step) or ()):
-        if isinstance(parent, str) and parent not in steps and not parent.startswith("@param:"):
+        if isinstance(parent, str) and parent not in steps and not is_param_ref(parent):
             others = [name for name in steps if name != step_name]
             yield ("parents", index), f"parent '{parent}' names no step{did_you_mean(parent, others)}"
 
@@ -213,7 +213,7 @@ def parent_status_not_a_parent(step, step_name):
     for index, item in _execution_items(step, "parentStatus"):
         named = item.get("parents")
         for position, name in enumerate(named if isinstance(named, list) else ()):
-            if isinstance(name, str) and name not in declared and not name.startswith("@param:"):
+            if isinstance(name, str) and name not in declared and not is_param_ref(name):
                 hint = did_you_mean(name, declared)
                 where = ("executionParameters", "parentStatus", index, "parents", position)
                 if hint:
@@ -252,7 +252,7 @@ def conditional_on_non_ancestor(step, step_name, steps):
         return
     for index, item in items:
         name = item.get("stepName")
-        if not isinstance(name, str) or name.startswith("@param:") or name in before:
+        if not isinstance(name, str) or is_param_ref(name) or name in before:
             continue
         where = ("executionParameters", "conditional", index, "stepName")
         if name == step_name:
@@ -285,7 +285,7 @@ def http_output_not_response_file(step):
     if step.get("type") != "http" or not isinstance(outputs, dict):
         return
     for name, value in outputs.items():
-        if isinstance(value, str) and value != "response.txt" and not value.startswith("@param:"):
+        if isinstance(value, str) and value != "response.txt" and not is_param_ref(value):
             yield ("outputParameters", name), (f"output parameter '{name}' of an http step must be "
                                                f"'response.txt', not {value!r}")
 

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 from blocklint.engine import Key, rule
-from blocklint.fixtures import did_you_mean, fanout
+from blocklint.fixtures import did_you_mean, fanout, is_param_ref
 from blocklint.findings import WARNING
 
 IMAGE_SOURCES = ("image", "imageRef", "imageDetails")
 NON_STANDARD = ("http", "sql", "export")
 
 
-def _is_param(value) -> bool:
-    return isinstance(value, str) and value.startswith("@param:")
 
 
 @fanout("workload_name")
@@ -90,7 +88,7 @@ def unknown_image_ref(step, step_name, workflow):
     Fixed: `imageRef: base`.
     """
     ref = step.get("imageRef")
-    if not isinstance(ref, str) or _is_param(ref):
+    if not isinstance(ref, str) or is_param_ref(ref):
         return
     images = workflow.get("images")
     names = list(images) if isinstance(images, dict) else []
@@ -121,7 +119,7 @@ def unused_image(images, workflow):
     steps = workflow.get("steps")
     refs = [step.get("imageRef") for step in (steps.values() if isinstance(steps, dict) else ())
             if isinstance(step, dict)]
-    if any(_is_param(ref) for ref in refs):
+    if any(is_param_ref(ref) for ref in refs):
         return  # an imageRef chosen at deployment may name any image
     for name in images:
         if name not in refs:
@@ -152,7 +150,7 @@ def image_details_needs_private_scope(workload, workload_name, doc):
     if not doc.cli or "imageDetails" not in workload:
         return
     scope = doc.data.get("scope")
-    if isinstance(scope, str) and scope != "private" and not _is_param(scope):
+    if isinstance(scope, str) and scope != "private" and not is_param_ref(scope):
         yield (Key("imageDetails"),), (f"{workload_name} uses imageDetails (an existing image), which needs "
                                        f"'scope: private', not '{scope}'; build the image with 'image' "
                                        f"or 'imageRef' instead, or make the spec private")

@@ -7,10 +7,9 @@ from functools import lru_cache
 
 from blocklint import kinds
 from blocklint.engine import Key, rule
-from blocklint.fixtures import did_you_mean, fixture
+from blocklint.fixtures import PARAM_PREFIX, did_you_mean, fixture, is_param_ref
 from blocklint.findings import WARNING
 
-PARAM_PREFIX = "@param:"
 PARAM_TYPES = ("boolean", "string", "string_array", "number", "number_array", "object", "object_array")
 TYPE_WORDS = {"boolean": "a boolean", "string": "a string", "string_array": "a list of strings",
               "number": "a number", "number_array": "a list of numbers", "object": "a mapping",
@@ -39,8 +38,8 @@ def param_refs(r):
         items = node.items() if isinstance(node, dict) else enumerate(node)
         children = []
         for key, value in items:
-            if isinstance(value, str) and value.startswith(PARAM_PREFIX):
-                found.append((node, key, value[len(PARAM_PREFIX):].strip(), path + (key,)))
+            if is_param_ref(value):
+                found.append((node, key, value.strip()[len(PARAM_PREFIX):].strip(), path + (key,)))
             elif isinstance(value, (dict, list)):
                 children.append((value, path + (key,)))
         stack.extend(reversed(children))

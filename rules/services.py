@@ -14,9 +14,8 @@ from urllib.parse import urlsplit
 from blocklint import kinds
 from blocklint.engine import Key, rule
 from blocklint.findings import WARNING
-from blocklint.fixtures import did_you_mean, fixture
+from blocklint.fixtures import did_you_mean, fixture, is_param_ref
 
-PARAM_REF = "@param:"
 SEMVER = re.compile(
     r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
     r"(?:-((?:0|[1-9]\d*|\d*[A-Za-z-][0-9A-Za-z-]*)(?:\.(?:0|[1-9]\d*|\d*[A-Za-z-][0-9A-Za-z-]*))*))?"
@@ -33,10 +32,6 @@ AUTH_FIELDS = {
     "bearer-token": ("bearerToken",),
 }
 RELEASE_KINDS = ("block-spec-release", "app-spec-release")
-
-
-def is_param_ref(value) -> bool:
-    return isinstance(value, str) and value.strip().startswith(PARAM_REF)
 
 
 def is_number(value) -> bool:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime
 import re
 
+from blocklint.fixtures import is_param_ref
 from blocklint.engine import Key, rule
 from blocklint.findings import INFO, WARNING
 
@@ -101,7 +102,7 @@ def cron_problem(expression: str) -> str | None:
         if isinstance(selected, str):
             return selected
         values.append(selected)
-    days, months, weekdays = values[2], values[3], values[4]
+    days, months = values[2], values[3]
     weekday_restricted = parts[4] != "*" and not parts[4].startswith("*/")
     if not weekday_restricted and not any(day <= DAYS_IN_MONTH[month - 1] for day in days for month in months):
         return (f"the schedule never runs: day of month {parts[2]} never occurs in month {parts[3]}")
@@ -181,7 +182,7 @@ def invalid_cron(trigger):
     `minute 61 is out of range 0-59`. Fixed: `cron: "1 0 * * *"`.
     """
     expression = trigger.get("cron")
-    if isinstance(expression, str) and not expression.startswith("@param:"):
+    if isinstance(expression, str) and not is_param_ref(expression):
         problem = cron_problem(expression)
         if problem:
             yield ("cron",), f"invalid cron {expression!r}: {problem}"

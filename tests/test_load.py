@@ -1,6 +1,5 @@
 """The loader: data as the peak CLI sees it, and a position for every node."""
 
-from pathlib import Path
 
 from blocklint.load import LoadSettings, load_path, load_text
 

@@ -586,7 +586,7 @@ class Registry:
         spec_id = spec_ref.get("id")
         if not isinstance(spec_id, str):
             raise Invalid("spec.id is required")
-        spec = self._spec_row(spec_id, family)
+        self._spec_row(spec_id, family)  # 404 when the spec does not exist
         version = (spec_ref.get("release") or {}).get("version")
         release = self._release_row(spec_id, version)
         kind = "app-deployment" if family == "apps" else "block-deployment"
