@@ -127,7 +127,7 @@ def workflow_spec(index: int, rng: random.Random, *, steps: int | None = None) -
                 lines += ["        outputParameters:", f"          {output}: out_{n}.txt"]
         elif kind == "http":
             lines += ["        method: post", "        url: https://example.com/hook", "        auth:",
-                      "          type: no-auth", "        payload: '{\"part\": %d}'" % n]
+                      "          type: no-auth", f"        payload: '{{\"part\": {n}}}'"]
         elif kind == "sql":
             lines += ["        sqlQueryPath: sql/query.sql", "        parameters:", "          env:",
                       f"            PART: \"{n}\""]

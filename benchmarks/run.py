@@ -31,7 +31,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import corpus  # noqa: E402  (a sibling module, not an installed package)
+import corpus  # a sibling module, not an installed package
 
 PEER_VENV = Path(os.environ.get("BLOCKLINT_BENCH_PEERS", Path.home() / ".cache" / "blocklint-bench" / "peers"))
 TARGET_START_OVER_PYTHON = 0.200
@@ -49,7 +49,7 @@ def wall(command: list[str], repeats: int, *, cwd: Path, expect=(0,)) -> float:
     times = []
     for attempt in range(repeats + 1):
         start = time.perf_counter()
-        done = subprocess.run(command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        done = subprocess.run(command, cwd=cwd, capture_output=True, check=False)
         elapsed = time.perf_counter() - start
         if done.returncode not in expect:
             raise SystemExit(f"benchmark: {' '.join(command[:3])} ... exited {done.returncode}:\n"
@@ -92,7 +92,7 @@ def _works(executable: Path | str | None) -> bool:
     if not executable:
         return False
     try:
-        return subprocess.run([str(executable), "--version"], capture_output=True, timeout=60).returncode == 0
+        return subprocess.run([str(executable), "--version"], capture_output=True, timeout=60, check=False).returncode == 0
     except (OSError, subprocess.TimeoutExpired):
         return False
 

@@ -69,11 +69,17 @@ def resolve_path(path: str, root: str | os.PathLike | None = None) -> Path:
     return candidate
 
 
+MAX_FILES = 100_000  # far past any artifact that zips under 10 MiB; stops a walk of a whole disk
+
+
 def check_directory(root: str | os.PathLike) -> Path:
     path = Path(root)
     if not path.is_dir():
         what = "does not exist" if not path.exists() else "is not a directory"
         raise ArtifactPathError(f"artifact path {os.fspath(path)!r} {what}")
+    if path.resolve() == Path(path.resolve().anchor):
+        raise ArtifactPathError(f"artifact path {os.fspath(path)!r} is the filesystem root; point it at the "
+                                "directory that holds the block's Dockerfile and code")
     return path
 
 
@@ -129,7 +135,17 @@ def artifact_files(root: str | os.PathLike, ignore_files=None) -> list[str]:
     """The files of the artifact, relative to `root` with `/` separators, sorted."""
     root = check_directory(root)
     spec = ignore_spec(root, ignore_files)
-    return sorted(Path(name).as_posix() for name in spec.match_tree_files(os.fspath(root), follow_links=True))
+    files = []
+    try:
+        for name in spec.match_tree_files(os.fspath(root), follow_links=True):
+            files.append(Path(name).as_posix())
+            if len(files) > MAX_FILES:
+                raise ArtifactError(f"more than {MAX_FILES:,} files under artifact path {os.fspath(root)!r}; "
+                                    "is it the block's own directory?")
+    except RecursionError as error:
+        raise ArtifactError(f"cannot list artifact path {os.fspath(root)!r}: a loop of symbolic links "
+                            "(peak-sdk follows links)") from error
+    return sorted(files)
 
 
 def directory_entries(files) -> list[str]:

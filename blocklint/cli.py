@@ -135,6 +135,8 @@ def _known_codes(codes, rules, where: str):
 @click.option("--ignore", multiple=True, metavar="CODES", help="Not these rules (ids or prefixes).")
 @click.option("-k", "keyword_expr", metavar="EXPR", help="Only rules whose names match, as pytest -k.")
 @click.option("--exclude", multiple=True, metavar="GLOB", help="Skip matching files and directories.")
+@click.option("--skip-unknown", is_flag=True,
+              help="Skip files named that are not Press documents, as a directory walk does (for pre-commit).")
 @click.option("-x", "--exitfirst", is_flag=True, help="Stop after the first file with an error.")
 @click.option("--strict", is_flag=True, default=None, help="Exit 1 on warnings too.")
 @click.option("--rules-dir", multiple=True, type=click.Path(file_okay=False), help="Also load rules from here.")
@@ -154,7 +156,7 @@ def _known_codes(codes, rules, where: str):
 @click.option("--verbose", is_flag=True, help="Show skipped files, kinds and informational notes.")
 @click.pass_context
 def check(ctx, paths, formats, outputs, kind, params_file, params, no_template, select, extend_select, ignore,
-          keyword_expr, exclude, exitfirst, strict, rules_dir, stdin_filename, spec_files, artifact_root,
+          keyword_expr, exclude, skip_unknown, exitfirst, strict, rules_dir, stdin_filename, spec_files, artifact_root,
           previous_version, baseline, write_baseline, config_file, isolated, jobs, verbose):
     """Check Press documents: files, directories (recursively) or - for stdin."""
     from pathlib import Path
@@ -177,7 +179,7 @@ def check(ctx, paths, formats, outputs, kind, params_file, params, no_template, 
     _known_codes([code for codes in config.per_file_ignores.values() for code in codes], rules, where)
     try:
         selected = engine.select_rules(rules, select=chosen_select, ignore=chosen_ignore, keyword_expr=keyword_expr)
-        targets = runner.discover(paths or ["."], exclude=[*config.exclude, *exclude])
+        targets = runner.discover(paths or ["."], exclude=[*config.exclude, *exclude], skip_unknown=skip_unknown)
     except (engine.RuleError, runner.UnreadablePath) as error:
         _fail(str(error))
     params_path = params_file or config.params_file
@@ -192,7 +194,8 @@ def check(ctx, paths, formats, outputs, kind, params_file, params, no_template, 
     stdin = {"stdin_bytes": sys.stdin.buffer.read(), "stdin_name": stdin_filename} \
         if any(t.path == runner.STDIN for t in targets) else {}
     baseline_path = baseline or config.baseline
-    reporters = [] if write_baseline else _reporters(ctx.meta.get("blocklint.sinks") or [], selected, verbose)
+    strict = bool(strict or config.strict)
+    reporters = [] if write_baseline else _reporters(ctx.meta.get("blocklint.sinks") or [], selected, verbose, strict)
     known = _read_baseline(baseline_path) if baseline_path and not write_baseline else None
     for reporter, _ in reporters:
         reporter.start()
@@ -225,11 +228,11 @@ def check(ctx, paths, formats, outputs, kind, params_file, params, no_template, 
         reporter.finish(results)
         if stream is not sys.stdout:
             stream.close()
-    failed = any(f.severity == "error" for f in findings) or ((strict or config.strict) and findings)
+    failed = any(f.severity == "error" for f in findings) or (strict and findings)
     sys.exit(EXIT_FINDINGS if failed else EXIT_OK)
 
 
-def _reporters(sinks, rules, verbose):
+def _reporters(sinks, rules, verbose, strict):
     from blocklint.report import reporter_class
 
     sinks = sinks or [["text", None]]
@@ -248,7 +251,7 @@ def _reporters(sinks, rules, verbose):
             _fail(f"--output {target}: {error.strerror}")
         options = {"annotations_only": True} if name == "github-annotations" else {}
         reporter = reporter_class("github" if name == "github-annotations" else name)
-        reporters.append((reporter(stream, verbose=verbose, rules=rules, **options), stream))
+        reporters.append((reporter(stream, verbose=verbose, rules=rules, strict=strict, **options), stream))
     return reporters
 
 

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Callable
 
 from blocklint import fixtures
-from blocklint.findings import ERROR, SEVERITIES, Finding
+from blocklint.findings import ERROR, INFO, SEVERITIES, Finding
 from blocklint.load import Document, Span
 
 RULE_ID = re.compile(r"^[A-Z]{2,}[0-9]{3}$")
@@ -313,7 +313,7 @@ class Engine:
         Rules that ask for `unused_suppressions` run last, once the others' findings are known.
         """
         resolver = fixtures.Resolver(doc, self.settings)
-        rules = [r for r in self.rules if not _matches(r.id, set(skip))]
+        rules = [r for r in self.rules if not _matches(r.id, set(skip)) and self._shown(r)]
         late = [r for r in rules if "unused_suppressions" in r.args]
         findings: list[Finding] = []
         for current in rules:
@@ -325,6 +325,10 @@ class Engine:
             late_findings = [f for current in late for f in self._run(current, doc, resolver)]
             findings += apply_suppressions(doc, late_findings, set())[0]
         return sorted(set(findings), key=Finding.sort_key)
+
+    def _shown(self, current: Rule) -> bool:
+        """Info findings are shown only with --verbose; without it, their rules need not run."""
+        return self.settings.verbose or self.settings.severity.get(current.id, current.severity) != INFO
 
     def _run(self, current: Rule, doc: Document, resolver: fixtures.Resolver):
         values = {}

@@ -14,7 +14,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from blocklint import kinds
 from blocklint.scalars import MERGE_KEY, json_plain, tagged, yaml_plain
@@ -26,10 +26,17 @@ TEMPLATE_SUFFIX = ".j2"
 _JINJA_MARKERS = ("{{", "{%", "{#")
 _CLI_BODY_LINE = re.compile(r"""^(?:body|"body"|'body')\s*:""", re.M)
 _JSON_CLI_BODY = re.compile(r"""^\s*\{\s*"body"\s*:""")
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+# libyaml also breaks lines at NEL, LINE SEPARATOR and PARAGRAPH SEPARATOR; editors do not.
+_YAML_ONLY_BREAKS = ("\x85", "\u2028", "\u2029")
 
 
-@dataclass(frozen=True)
-class Span:
+def split_lines(text: str) -> list[str]:
+    """Lines as editors count them: at \\n, \\r\\n and \\r only."""
+    return _LINE_BREAK.split(text)
+
+
+class Span(NamedTuple):
     """0-based start and end of a node in the parsed text."""
 
     line: int
@@ -79,7 +86,7 @@ class Document:
 
     @property
     def source_lines(self) -> list[str]:
-        return self.source.splitlines()
+        return split_lines(self.source)
 
     def path_of(self, node) -> tuple | None:
         """The path of a dict or list of this document (None for other objects)."""
@@ -238,7 +245,7 @@ def _line_map(rendered: str, source: str) -> list[int]:
     """For each rendered line, the source line it came from (includes map to their tag)."""
     import difflib
 
-    rendered_lines, source_lines = rendered.splitlines(), source.splitlines()
+    rendered_lines, source_lines = split_lines(rendered), split_lines(source)
     mapping = [0] * max(len(rendered_lines), 1)
     matcher = difflib.SequenceMatcher(None, rendered_lines, source_lines, autojunk=False)
     for tag, r1, r2, s1, s2 in matcher.get_opcodes():
@@ -291,20 +298,28 @@ def _check_json(text: str, doc: Document) -> bool:
         doc.problems.append(Problem("BL005", FILE_START, f"nesting deeper than {MAX_DEPTH} levels"))
         return False
     except json.JSONDecodeError as error:
-        line, column = error.lineno - 1, error.colno - 1
-        message = f"invalid JSON: {error.msg}"
-        before = text[: error.pos].rstrip()
-        if before.endswith(",") and error.msg.startswith(("Expecting property name", "Expecting value")):
-            line = before.count("\n")
-            column = len(before) - before.rfind("\n") - 2
-            message = "invalid JSON: trailing comma; JSON allows no comma before a closing bracket"
-        if not text.strip():
-            doc.problems.append(Problem("BL002", FILE_START, "the file is empty; a Press document is a "
-                                        "YAML or JSON mapping"))
-        else:
-            doc.problems.append(Problem("BL001", Span(line, column, line, column + 1), message))
+        _json_problem(text, doc, error)
+        return False
+    except ValueError as error:  # e.g. an integer of more than 4,300 digits
+        doc.problems.append(Problem("BL001", FILE_START, f"invalid JSON: {error}"))
         return False
     return True
+
+
+def _json_problem(text: str, doc: Document, error) -> None:
+    """A JSON syntax error as a finding; a trailing comma is named as such, at the comma."""
+    if not text.strip():
+        doc.problems.append(Problem("BL002", FILE_START, "the file is empty; a Press document is a "
+                                    "YAML or JSON mapping"))
+        return
+    line, column = error.lineno - 1, error.colno - 1
+    message = f"invalid JSON: {error.msg}"
+    before = text[: error.pos].rstrip()
+    if before.endswith(",") and error.msg.startswith(("Expecting property name", "Expecting value")):
+        line = before.count("\n")
+        column = len(before) - before.rfind("\n") - 2
+        message = "invalid JSON: trailing comma; JSON allows no comma before a closing bracket"
+    doc.problems.append(Problem("BL001", Span(line, column, line, column + 1), message))
 
 
 class _TreeBuilder:
@@ -318,83 +333,155 @@ class _TreeBuilder:
         self.ids: dict = {}
         self.problems: list[Problem] = []
         self.failed = False
+        self.line_starts: list[int] | None = None  # set when libyaml's line numbers need correcting
+
+    def _position(self, index: int) -> tuple[int, int]:
+        """(line, column) of a character index, with lines as editors count them."""
+        import bisect
+
+        starts = self.line_starts or [0] + [match.end() for match in _LINE_BREAK.finditer(self._text)]
+        line = bisect.bisect_right(starts, index) - 1
+        return line, index - starts[line]
+
+    def _span(self, event) -> Span:
+        start, end = event.start_mark, event.end_mark
+        if self.line_starts is None:
+            return Span(start.line, start.column, end.line, end.column)
+        return Span(*self._position(start.index), *self._position(end.index))
+
+    def _remap(self, problem: Problem, error, text: str) -> Problem:
+        mark = error.problem_mark or error.context_mark
+        if self.line_starts is None or mark is None:
+            return problem
+        line, column = self._position(mark.index)
+        return Problem(problem.rule, Span(line, column, line, column + 1), problem.message)
 
     def build(self, text: str) -> None:
         from _ruamel_yaml import CParser
         from ruamel.yaml.error import MarkedYAMLError
+        from ruamel.yaml.reader import ReaderError
 
+        if any(char in text for char in _YAML_ONLY_BREAKS):
+            self.line_starts = [0] + [match.end() for match in _LINE_BREAK.finditer(text)]
+        self._text = text
         parser = CParser(text)
         try:
             self._consume(parser, text)
         except MarkedYAMLError as error:
             self.failed = True
-            self.problems.append(_syntax_problem(error, text))
+            self.problems.append(self._remap(_syntax_problem(error, text), error, text))
+        except ReaderError as error:
+            self.failed = True
+            line, column = self._position(error.position)
+            code = error.character if isinstance(error.character, int) else ord(str(error.character)[:1] or "?")
+            self.problems.append(Problem("BL001", Span(line, column, line, column + 1), (
+                f"invalid character U+{code:04X} (a control character); YAML allows only printable "
+                "characters, tabs and line breaks: remove it or write it as an escape in a double-quoted string")))
         except _Stop as stop:
             self.failed = True
             self.problems.append(stop.args[0])
 
     def _consume(self, parser, text: str) -> None:  # noqa: C901 - one event loop reads best whole
-        from ruamel.yaml import events
+        # The classes the C parser instantiates, taken from it: `ruamel.yaml.events` may have been
+        # imported again since (test runners purge modules), and then its classes are others.
+        import _ruamel_yaml as events
 
-        stack: list[list] = []  # frames: [container, path, pending_key, key_span, merges]
+        # The loop runs once per node of every file: names are bound locally, and the common
+        # case (a plain scalar as a key, a mapping value or a list item) is handled inline.
+        scalar_event, alias_event = events.ScalarEvent, events.AliasEvent
+        get_event, plain, spans, key_spans = parser.get_event, self.plain, self.spans, self.key_spans
+        exact_lines = self.line_starts is None
+        stack: list[list] = []  # frames: [container, path, pending_key, key_span, merges, anchor, first, start]
         anchors: dict[str, tuple[Any, int]] = {}
         nodes = 0
         documents = 0
         while True:
-            event = parser.get_event()
+            event = get_event()
             kind = type(event)
-            if kind is events.ScalarEvent or kind is events.AliasEvent:
-                span = _span(event)
-                if kind is events.AliasEvent:
-                    if event.anchor not in anchors:
-                        raise _Stop(Problem("BL001", span, f"alias *{event.anchor} names no anchor"))
-                    value, size = anchors[event.anchor]
-                    nodes += size
-                elif event.tag and event.tag != "!" and not (event.implicit and event.implicit[0]):
-                    value, size = tagged(event.tag, event.value), 1
-                    nodes += 1
-                elif event.style or not (event.implicit and event.implicit[0]):
-                    value, size = event.value, 1
-                    nodes += 1
+            if kind is scalar_event:
+                nodes += 1
+                if exact_lines:
+                    start, end = event.start_mark, event.end_mark
+                    span = Span(start.line, start.column, end.line, end.column)
                 else:
-                    value, size = self.plain(event.value), 1
-                    nodes += 1
+                    span = self._span(event)
+                implicit, style = event.implicit, event.style
+                if implicit and implicit[0] and not style:
+                    value = plain(event.value)
+                elif event.tag and event.tag != "!" and not (implicit and implicit[0]):
+                    value = tagged(event.tag, event.value)
+                else:
+                    value = event.value
                 if nodes > MAX_NODES:
                     raise _Stop(Problem("BL005", span, f"more than {MAX_NODES:,} nodes (after expanding aliases); "
                                         "is this an alias bomb?"))
-                if kind is events.ScalarEvent and event.anchor:
+                if event.anchor:
                     anchors[event.anchor] = (value, 1)
+                if stack:
+                    frame = stack[-1]
+                    parent = frame[0]
+                    if type(parent) is list:
+                        path = frame[1] + (len(parent),)
+                        parent.append(value)
+                        spans[path] = span
+                        continue
+                    key = frame[2]
+                    if key is _NO_KEY:
+                        frame[2], frame[3] = value, span
+                        continue
+                    if key is not MERGE_KEY and key not in parent:
+                        path = frame[1] + (key,)
+                        frame[2] = _NO_KEY
+                        parent[key] = value
+                        key_spans[path] = frame[3]
+                        spans[path] = span
+                        continue
+                self._attach(stack, value, span)
+            elif kind is alias_event:
+                span = self._span(event)
+                if event.anchor not in anchors:
+                    raise _Stop(Problem("BL001", span, f"alias *{event.anchor} names no anchor"))
+                value, size = anchors[event.anchor]
+                nodes += size
+                if nodes > MAX_NODES:
+                    raise _Stop(Problem("BL005", span, f"more than {MAX_NODES:,} nodes (after expanding aliases); "
+                                        "is this an alias bomb?"))
                 self._attach(stack, value, span)
             elif kind is events.MappingStartEvent or kind is events.SequenceStartEvent:
                 nodes += 1
                 if len(stack) >= MAX_DEPTH:
-                    raise _Stop(Problem("BL005", _span(event), f"nesting deeper than {MAX_DEPTH} levels; "
+                    raise _Stop(Problem("BL005", self._span(event), f"nesting deeper than {MAX_DEPTH} levels; "
                                         "a Press document is never this deep"))
                 container: Any = {} if kind is events.MappingStartEvent else []
-                path = self._attach(stack, container, _span(event))
-                stack.append([container, path, _NO_KEY, None, [], event.anchor, nodes, _span(event)])
+                path = self._attach(stack, container, self._span(event))
+                stack.append([container, path, _NO_KEY, None, [], event.anchor, nodes, self._span(event)])
             elif kind is events.MappingEndEvent or kind is events.SequenceEndEvent:
                 container, path, _, _, merges, anchor, first_node, start = stack.pop()
-                for merged, merge_span in merges:
-                    for key, value in merged.items():
-                        if key not in container:
-                            container[key] = value
-                            self.key_spans.setdefault(path + (key,), merge_span)
-                            self.spans.setdefault(path + (key,), merge_span)
+                for merged_value, merge_span in merges:
+                    for merged in merged_value if isinstance(merged_value, list) else [merged_value]:
+                        if not isinstance(merged, dict):
+                            continue
+                        for key, value in merged.items():
+                            if key not in container:
+                                container[key] = value
+                                self.key_spans.setdefault(path + (key,), merge_span)
+                                self.spans.setdefault(path + (key,), merge_span)
                 if path is not None:
-                    end = event.end_mark
-                    self.spans[path] = Span(start.line, start.column, end.line, end.column)
+                    end = self._span(event)
+                    self.spans[path] = Span(start.line, start.column, end.end_line, end.end_column)
                 if anchor:
                     anchors[anchor] = (container, nodes - first_node + 1)
             elif kind is events.DocumentStartEvent:
                 documents += 1
                 if documents > 1:
-                    self.problems.append(Problem("BL009", _span(event), (
+                    self.problems.append(Problem("BL009", self._span(event), (
                         "a second YAML document (`---`) in one file; the peak CLI reads exactly one "
                         "document per file, so split it into two files")))
                     return
             elif kind is events.StreamEndEvent:
                 return
+            elif kind is not events.StreamStartEvent and kind is not events.DocumentEndEvent:
+                raise _Stop(Problem("BL001", FILE_START, f"unexpected YAML event {kind.__name__}"))
 
     def _attach(self, stack: list, value, span: Span):
         """Place a value under its parent; return its path (None for a mapping key)."""
@@ -420,9 +507,11 @@ class _TreeBuilder:
             key, key_span = frame[2], frame[3]
             frame[2] = _NO_KEY
             if key is MERGE_KEY:
-                merged = value if isinstance(value, list) else [value]
-                frame[4].extend((item, key_span) for item in merged if isinstance(item, dict))
-                return None
+                # A list of mappings (`<<: [*a, *b]`) may still be filling: merge at the mapping's end.
+                frame[4].append((value, key_span))
+                path = parent_path + ("<<",)
+                self.spans[path] = span
+                return path
             if not _hashable(key):
                 key = str(key)
             path = parent_path + (key,)
@@ -454,15 +543,12 @@ def _hashable(key) -> bool:
     return True
 
 
-def _span(event) -> Span:
-    start, end = event.start_mark, event.end_mark
-    return Span(start.line, start.column, end.line, end.column)
-
-
 def _syntax_problem(error, text: str) -> Problem:
     mark = error.problem_mark or error.context_mark
     line, column = (mark.line, mark.column) if mark else (0, 0)
-    lines = text.splitlines()
+    lines = split_lines(text)
+    if lines and not lines[-1]:
+        lines.pop()  # the empty "line" after a final line break
     if lines and (line >= len(lines) or (line == len(lines) - 1 and column >= len(lines[-1]))):
         line, column = len(lines) - 1, len(lines[-1])
         context = error.context_mark

@@ -153,4 +153,4 @@ class BlocklintItem(pytest.Item):
         return "\n".join(out)
 
     def reportinfo(self):
-        return self.path, None, f"{self.result.path}::blocklint"
+        return self.path, None, f"{self.result.path} (blocklint)"

@@ -40,8 +40,12 @@ class FileResult:
         return any(finding.severity == ERROR for finding in self.findings)
 
 
-def discover(paths, *, exclude=()) -> list[Target]:
-    """Files named, and the spec files found below the directories named, in a stable order."""
+def discover(paths, *, exclude=(), skip_unknown=False) -> list[Target]:
+    """Files named, and the spec files found below the directories named, in a stable order.
+
+    With `skip_unknown`, files named are treated as if found by walking: those that are not
+    Press documents are skipped quietly (for pre-commit, which names every staged YAML file).
+    """
     targets: list[Target] = []
     for name in paths:
         if name == STDIN:
@@ -51,10 +55,18 @@ def discover(paths, *, exclude=()) -> list[Target]:
         if path.is_dir():
             targets.extend(Target(str(found), False) for found in _walk(path, exclude))
         elif path.exists():
-            targets.append(Target(str(path), True))
+            if not (skip_unknown and _excluded(path, exclude)):
+                targets.append(Target(str(path), not skip_unknown))
         else:
             raise UnreadablePath(f"{name}: no such file or directory")
     return targets
+
+
+def _excluded(path: Path, exclude) -> bool:
+    import fnmatch
+
+    return any(fnmatch.fnmatch(str(path), pattern) or fnmatch.fnmatch(path.name, pattern)
+               or any(fnmatch.fnmatch(part, pattern) for part in path.parts[:-1]) for pattern in exclude)
 
 
 def _walk(root: Path, exclude) -> list[Path]:
@@ -126,11 +138,16 @@ def check_all(targets, engine: Engine, load_settings: LoadSettings, *, jobs=None
     global _WORKER_STATE
     _WORKER_STATE = (engine, load_settings, skip_for)
     executor = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
+    chunk = max(1, min(32, len(targets) // (workers * 8)))
     try:
-        chunk = max(1, min(32, len(targets) // (workers * 8)))
         yield from executor.map(_check_in_worker, targets, chunksize=chunk)
+    except BaseException:
+        # Stopped early (-x, an error, Ctrl-C): do not wait for files nobody will read.
+        executor.shutdown(wait=False, cancel_futures=True)
+        raise
+    else:
+        executor.shutdown(wait=True)
     finally:
-        executor.shutdown(wait=True, cancel_futures=True)
         _WORKER_STATE = None
 
 

@@ -86,10 +86,13 @@ def yaml_plain(text: str):
         return MERGE_KEY if text == "<<" else text
     if text in _BOOL:
         return _BOOL[text]
-    if _INT.match(text):
-        return _yaml11_int(text)
-    if _FLOAT.match(text):
-        return _yaml11_float(text)
+    try:
+        if _INT.match(text):
+            return _yaml11_int(text)
+        if _FLOAT.match(text):
+            return _yaml11_float(text)
+    except ValueError:  # more digits than Python converts (4,300): PyYAML fails; keep the text
+        return text
     return text
 
 

@@ -17,6 +17,8 @@ from pathlib import Path
 import jinja2
 from jinja2.ext import Extension
 
+from blocklint.load import split_lines
+
 
 @dataclass
 class Rendered:
@@ -140,14 +142,14 @@ class _IncludeWithIndentation(Extension):
 
 def _name_line(source: str, name: str) -> int:
     pattern = re.compile(r"\{[{%][^}]*?\b" + re.escape(name) + r"\b")
-    for number, line in enumerate(source.splitlines()):
+    for number, line in enumerate(split_lines(source)):
         if pattern.search(line):
             return number
     return 0
 
 
 def _include_line(source: str, name: str = "") -> int:
-    for number, line in enumerate(source.splitlines()):
+    for number, line in enumerate(split_lines(source)):
         if "include" in line and "{%" in line and name.strip("'\" ") in line:
             return number
     return 0

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import posixpath
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from blocklint.engine import rule
 from blocklint.findings import WARNING
-from blocklint.fixtures import fixture
-from blocklint.rules.services import build_images, is_param_ref
+from blocklint.fixtures import fixture, is_param_ref
+from blocklint.rules.services import build_images
 
 ARTIFACT_KINDS = ("block-spec", "block-spec-release")
 
@@ -39,10 +40,30 @@ class Artifact:
             from blocklint import artifact
 
             try:
-                self._files = artifact.artifact_files(self.root, self.ignore_files)
+                self._files = _listed_files(str(self.root), tuple(self.ignore_files or ()),
+                                            _directory_stamp(self.root, self.ignore_files))
             except (artifact.ArtifactError, OSError):
                 return None
         return self._files
+
+
+def _directory_stamp(root: Path, ignore_files) -> tuple:
+    """Changes when the artifact root or its ignore files change (entries added, rules edited)."""
+    stamps = [root.stat().st_mtime_ns]
+    for entry in ignore_files or (".dockerignore",):
+        try:
+            stamps.append((root / entry).stat().st_mtime_ns)
+        except (OSError, TypeError, ValueError):
+            stamps.append(None)
+    return tuple(stamps)
+
+
+@lru_cache(maxsize=64)
+def _listed_files(root: str, ignore_files: tuple, stamp: tuple) -> list[str]:
+    """Specs of one repository usually share an artifact directory: walk it once per run."""
+    from blocklint import artifact
+
+    return artifact.artifact_files(root, list(ignore_files) or None)
 
 
 @fixture
@@ -96,6 +117,9 @@ def artifact_path_not_a_directory(artifact, settings):
         yield (artifact.node, "path"), f"artifact path {artifact.path!r} does not exist ({_where(artifact, settings)})"
     elif not artifact.root.is_dir():
         yield (artifact.node, "path"), f"artifact path {artifact.path!r} is not a directory ({_where(artifact, settings)})"
+    elif artifact.root.resolve() == Path(artifact.root.resolve().anchor):
+        yield (artifact.node, "path"), (f"artifact path {artifact.path!r} is the filesystem root; peak-sdk would "
+                                        "zip the whole disk: point it at the block's own directory")
 
 
 @rule("BL802", "ignore-file-not-at-artifact-root")
@@ -209,16 +233,39 @@ def artifact_too_large(artifact):
     An artifact directory holding `data/train.csv` (80 MB). Fixed: add `data/` to the
     `.dockerignore` and fetch the data at run time.
     """
-    if not artifact.is_dir or artifact.files() is None:
+    files = artifact.files() if artifact.is_dir else None
+    if files is None:
         return
+    message = _zip_verdict(str(artifact.root), tuple(artifact.ignore_files or ()), _fingerprint(artifact.root, files))
+    if message:
+        yield (artifact.node, "path"), message
+
+
+def _fingerprint(root: Path, files) -> tuple:
+    """What the compressed size depends on: each file's name, size and modification time."""
+    stamps = []
+    for name in files:
+        try:
+            stat = (root / name).stat()
+        except OSError:
+            continue
+        stamps.append((name, stat.st_size, stat.st_mtime_ns))
+    return tuple(stamps)
+
+
+@lru_cache(maxsize=64)
+def _zip_verdict(root: str, ignore_files: tuple, fingerprint: tuple) -> str | None:
+    """Compressing takes milliseconds per artifact, and specs of one repository usually share
+    one: compress each distinct artifact once per process."""
     from blocklint import artifact as artifacts
 
     try:
-        artifacts.build_zip(artifact.root, artifact.ignore_files)
+        artifacts.build_zip(root, list(ignore_files) or None)
     except artifacts.ArtifactTooLarge as error:
-        yield (artifact.node, "path"), str(error)
+        return str(error)
     except (artifacts.ArtifactError, OSError):
-        return
+        return None
+    return None
 
 
 @fixture

@@ -112,20 +112,29 @@ def find_credentials(text: str, *, secret_key: bool = False) -> list[str]:
     return found
 
 
-def _walk(node, path=()):
-    """(path, key-or-None, value) for every scalar and every key below `node`, iteratively."""
-    stack = [(node, path, None)]
+# Every credential shape above needs one of these; most strings in a spec have none.
+CANDIDATE = re.compile(r"[A-Za-z0-9+/=_-]{16}|-----BEGIN|://[^\s/]*@")
+
+
+def _walk(node):
+    """(container, key-or-index, is_key, name, text) for every string value and key, iteratively."""
+    stack = [(node, None)]
     while stack:
-        current, where, key = stack.pop()
+        current, name = stack.pop()
         if isinstance(current, dict):
-            for name, value in current.items():
-                if isinstance(name, str):
-                    yield where + (Key(name),), None, name
-                stack.append((value, where + (name,), name))
+            for key, value in current.items():
+                if isinstance(key, str):
+                    yield current, key, True, None, key
+                if isinstance(value, str):
+                    yield current, key, False, key, value
+                elif isinstance(value, (dict, list)):
+                    stack.append((value, key))
         elif isinstance(current, list):
-            stack.extend((value, where + (index,), key) for index, value in enumerate(current))
-        elif isinstance(current, str):
-            yield where, key, current
+            for index, value in enumerate(current):
+                if isinstance(value, str):
+                    yield current, index, False, name, value
+                elif isinstance(value, (dict, list)):
+                    stack.append((value, name))
 
 
 def _allowlisted(doc, path) -> bool:
@@ -163,14 +172,14 @@ def literal_credential(data, doc):
     Fixed: create a tenant secret and name it: `secrets: [GITHUB_TOKEN]` (then revoke the
     leaked token).
     """
-    for path, key, text in _walk(data):
-        if len(text) < 16 or is_param_ref(text):
+    for container, key, is_key, name, text in _walk(data):
+        if len(text) < 16 or not CANDIDATE.search(text) or is_param_ref(text):
             continue
-        found = find_credentials(text, secret_key=looks_secret(key))
-        if found and not _allowlisted(doc, path):
-            where = "key" if path and isinstance(path[-1], Key) and key is None else "value"
+        found = find_credentials(text, secret_key=looks_secret(name))
+        location = (container, Key(key)) if is_key else (container, key)
+        if found and not _allowlisted(doc, (*(doc.path_of(container) or ()), location[1])):
             for description in dict.fromkeys(found):
-                yield (data, *path), f"{where} holds {description}; use a platform secret instead"
+                yield location, f"{'key' if is_key else 'value'} holds {description}; use a platform secret instead"
 
 
 def _literal(value) -> bool:

@@ -29,7 +29,7 @@ from pathlib import Path
 import pytest
 import yaml
 from click.testing import CliRunner
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from blocklint.cli import cli
@@ -115,7 +115,7 @@ def _config(doc):
     return config if isinstance(config, dict) else None
 
 
-def mutate(data, doc):  # noqa: C901 - one mutation per branch reads best as a table
+def mutate(data, doc):
     """Apply one mutation to `doc` in place (or return a replacement root)."""
     operation = data.draw(st.sampled_from(
         ["replace", "replace", "delete", "duplicate", "add_key", "rename", "cycle", "cron", "param"]))
@@ -195,30 +195,12 @@ def workdir(tmp_path_factory):
     os.chdir(previous)
 
 
-def _is_reported_escape(error: Exception) -> bool:
-    """An exception of a bug already reported and pinned in REPORTED_CRASHES (see there).
-
-    Recognised narrowly, so that the fuzzing goes on finding other bugs meanwhile; remove the
-    entry when its reproducer's strict xfail starts to pass.
-    """
-    from ruamel.yaml.reader import ReaderError
-
-    if isinstance(error, ReaderError):  # a control character in the text
-        return True
-    return isinstance(error, ValueError) and "integer string conversion" in str(error)
-
-
-def check_file(path: Path, raw: bytes, *, pinned: bool = False) -> dict | None:
+def check_file(path: Path, raw: bytes) -> dict:
     """Run `blocklint check --format json` on one file and assert the run is sane."""
-    try:
-        result = CliRunner().invoke(cli, ["check", "--format", "json", str(path)], catch_exceptions=False)
-    except Exception as error:
-        if not pinned and _is_reported_escape(error):
-            return None
-        raise
+    result = CliRunner().invoke(cli, ["check", "--format", "json", str(path)], catch_exceptions=False)
     assert result.exit_code in (0, 1), result.output
     report = json.loads(result.output)
-    last_line = line_count(raw, pinned=pinned) + 1  # + 1: the end of the file
+    last_line = line_count(raw) + 1  # + 1: the end of the file
     for finding in report["findings"]:
         assert finding["rule"] != "BL000", finding["message"]
         assert 1 <= finding["line"] <= last_line, (finding, last_line)
@@ -229,23 +211,9 @@ def check_file(path: Path, raw: bytes, *, pinned: bool = False) -> dict | None:
     return report
 
 
-def line_count(raw: bytes, *, pinned: bool = False) -> int:
+def line_count(raw: bytes) -> int:
     """Line breaks in the file as an editor counts them (CR LF, CR, LF)."""
-    text = raw.decode("utf-8", "replace")
-    breaks = len(re.findall(r"\r\n|\r|\n", text))
-    if not pinned:
-        # libyaml (YAML 1.1) also breaks lines at NEL, LS and PS, which shifts every later line
-        # number; reported and pinned in REPORTED_CRASHES, tolerated here meanwhile.
-        breaks += len(re.findall("[\x85\u2028\u2029]", text))
-    return breaks
-
-
-def _avoid_known_bugs(doc) -> None:
-    """Mutations that hit a bug already reported (and pinned in test_reported_crash below)."""
-    artifact = doc.get("artifact") if isinstance(doc, dict) else None
-    path = artifact.get("path") if isinstance(artifact, dict) else None
-    # Walking `/` (or any tree with /proc in it) crashes BL803/BL804; see REPORTED_CRASHES.
-    assume(not (isinstance(path, str) and path.strip().startswith("/")))
+    return len(re.findall(r"\r\n|\r|\n", raw.decode("utf-8", "replace")))
 
 
 @FUZZ
@@ -256,7 +224,6 @@ def test_mutated_documents_never_crash_and_findings_stay_in_the_file(workdir, da
         doc = doc["body"]  # a bare SDK body
     for _ in range(data.draw(st.integers(1, 4))):
         doc = mutate(data, doc)
-    _avoid_known_bugs(doc)
     name, text = serialise(data, doc)
     path = workdir / name
     raw = text.encode("utf-8")
@@ -302,44 +269,36 @@ def test_an_unreadable_path_exits_2_without_a_traceback(workdir):
     assert result.exit_code == 2 and "Traceback" not in result.output
 
 
-# Minimal reproducers of crashes the fuzzing found, reported to the lead. Each is a strict xfail:
-# it starts to pass when the bug is fixed, and the xfail then fails, so the marker is removed.
-REPORTED_CRASHES = [
+# Minimal reproducers of the crashes the fuzzing found, kept as regression tests.
+FOUND_CRASHES = [
     pytest.param("spec.yaml", (ROOT / "examples/workflow/workflow-private.yaml").read_text()
                  .replace("path: examples/artifact", "path: /").replace("  ignore_files:\n    - .dockerignore\n", ""),
-                 id="artifact-path-root-crashes-BL803-BL804",
-                 marks=pytest.mark.xfail(strict=True, reason="RecursionError walking / (reported)")),
+                 id="artifact-path-root-crashes-BL803-BL804"),
     # Python refuses int() of more than 4,300 digits (ValueError); the loader lets it escape.
     pytest.param("spec.yaml", "body:\n  version: " + "9" * 5000 + "\n  kind: workflow\n",
-                 id="int-of-5000-digits-yaml-internal-error",
-                 marks=pytest.mark.xfail(strict=True, reason="ValueError in scalars._yaml11_int (reported)")),
+                 id="int-of-5000-digits-yaml-internal-error"),
     pytest.param("spec.json", '{"body": {"version": ' + "9" * 5000 + ', "kind": "workflow"}}',
-                 id="int-of-5000-digits-json-internal-error",
-                 marks=pytest.mark.xfail(strict=True, reason="ValueError from json.loads in load._check_json (reported)")),
+                 id="int-of-5000-digits-json-internal-error"),
     # libyaml refuses control characters (and U+FFFE/U+FFFF) with a ReaderError, which is not the
     # MarkedYAMLError that _TreeBuilder.build catches; valid JSON with a raw DEL crashes too.
-    pytest.param("spec.yaml", "body:\n  kind: work\x13flow\n", id="control-character-yaml-internal-error",
-                 marks=pytest.mark.xfail(strict=True, reason="ReaderError escapes load._TreeBuilder.build (reported)")),
-    pytest.param("spec.json", '{"body": {"kind": "work\x7fflow"}}', id="raw-DEL-in-valid-json-internal-error",
-                 marks=pytest.mark.xfail(strict=True, reason="ReaderError escapes load._TreeBuilder.build (reported)")),
+    pytest.param("spec.yaml", "body:\n  kind: work\x13flow\n", id="control-character-yaml-internal-error"),
+    pytest.param("spec.json", '{"body": {"kind": "work\x7fflow"}}', id="raw-DEL-in-valid-json-internal-error"),
     # `<<: [*a]`, the list form of a YAML merge key: TypeError in load._attach (the list under
     # `<<` has no path, and its first item's path is None + (0,)).
-    pytest.param("spec.yaml", "body: {}\na: &a {k: 1}\nb:\n  <<: [*a]\n", id="merge-key-list-internal-error",
-                 marks=pytest.mark.xfail(strict=True, reason="TypeError in load._attach (reported)")),
+    pytest.param("spec.yaml", "body: {}\na: &a {k: 1}\nb:\n  <<: [*a]\n", id="merge-key-list-internal-error"),
 ]
 
 
-@pytest.mark.parametrize("name, text", REPORTED_CRASHES)
-def test_reported_crash(workdir, name, text):
+@pytest.mark.parametrize("name, text", FOUND_CRASHES)
+def test_a_crash_the_fuzzing_found_stays_fixed(workdir, name, text):
     path = workdir / name
     path.write_bytes(text.encode())
-    check_file(path, text.encode(), pinned=True)
+    check_file(path, text.encode())
 
 
-@pytest.mark.xfail(strict=True, reason="libyaml marks count U+2028, U+2029 and NEL as line breaks (reported)")
 def test_a_line_separator_in_a_string_does_not_shift_later_lines(workdir):
     text = 'body:\n  version: 1\n  kind: workflow\n  metadata:\n    name: "a\u2028b"\n  bogus: 1\n'
     path = workdir / "spec.yaml"
     path.write_bytes(text.encode())
-    report = check_file(path, text.encode(), pinned=True)
+    report = check_file(path, text.encode())
     assert [f["line"] for f in report["findings"] if f["rule"] == "BL101"] == [6]

@@ -35,7 +35,7 @@ def run_limited(*args, stdin_path: Path | None = None):
     """(exit code, findings, seconds, peak RSS in MiB) of one check in a fresh process."""
     with open(stdin_path or "/dev/null", "rb") as stdin:
         done = subprocess.run([sys.executable, "-c", CHILD, *map(str, args)], stdin=stdin,
-                              capture_output=True, timeout=120)
+                              capture_output=True, timeout=120, check=False)
     stats = json.loads(done.stderr.decode().strip().splitlines()[-1])
     report = json.loads(done.stdout)
     return stats["code"], report["findings"], stats["seconds"], stats["rss_mib"]

@@ -1,4 +1,8 @@
-"""`pytest --blocklint`, run by pytester on copies of the examples and on bad files."""
+"""`pytest --blocklint`, run by pytester on copies of the examples and on bad files.
+
+Each run is a subprocess, as users run pytest: an in-process run swaps `sys.modules` back
+afterwards, which re-imports ruamel.yaml's Python half beside its C parser.
+"""
 
 import json
 import shutil
@@ -20,9 +24,8 @@ def test_registered_as_a_pytest11_entry_point():
 
 def test_examples_pass_one_item_per_press_file(pytester, run):
     shutil.copytree(ROOT / "examples", pytester.path / "examples")
-    # -j 1: pytester's in-process run swaps sys.modules, which upsets pickling to worker processes.
-    code, output = run("check", "-j", "1", "--format", "json", "examples", cwd=pytester.path)
-    result = pytester.runpytest("--blocklint", "-p", "no:cacheprovider", "examples")
+    code, output = run("check", "--format", "json", "examples", cwd=pytester.path)
+    result = pytester.runpytest_subprocess("--blocklint", "-p", "no:cacheprovider", "examples")
     checked = json.loads(output)["summary"]["files"]
     assert code == 0 and checked >= 20
     result.assert_outcomes(passed=checked)
@@ -31,11 +34,11 @@ def test_examples_pass_one_item_per_press_file(pytester, run):
 
 def test_bad_file_fails_with_the_findings_and_the_code(pytester):
     shutil.copy(CASES / "BL101" / "bad.yaml", pytester.path / "bad.yaml")
-    result = pytester.runpytest("--blocklint", "-p", "no:cacheprovider", "--blocklint-select", "BL101")
+    result = pytester.runpytest_subprocess("--blocklint", "-p", "no:cacheprovider", "--blocklint-select", "BL101")
     result.assert_outcomes(failed=1)
     assert result.ret == 1
     result.stdout.fnmatch_lines([
-        "*_ bad.yaml::blocklint _*",
+        "*_ bad.yaml (blocklint) _*",
         "bad.yaml:12:5: BL101 error unknown key 'trigers' in config; did you mean 'triggers'?",
         "   12 |     trigers: []",
         "      |     ^^^^^^^",
@@ -53,7 +56,7 @@ def test_bad_file_fails_with_the_findings_and_the_code(pytester):
 
 def test_off_unless_asked(pytester):
     shutil.copy(CASES / "BL101" / "bad.yaml", pytester.path / "bad.yaml")
-    result = pytester.runpytest("-p", "no:cacheprovider")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes()
     assert result.ret == pytest.ExitCode.NO_TESTS_COLLECTED
 
@@ -61,15 +64,15 @@ def test_off_unless_asked(pytester):
 def test_select_ignore_and_config(pytester):
     shutil.copy(CASES / "BL101" / "bad.yaml", pytester.path / "bad.yaml")
     shutil.copy(CASES / "BL010" / "bad.yaml", pytester.path / "nulls.yaml")
-    pytester.runpytest("--blocklint", "-p", "no:cacheprovider", "--blocklint-select", "BL3").assert_outcomes(passed=2)
-    pytester.runpytest("--blocklint", "-p", "no:cacheprovider", "--blocklint-select", "BL101,BL010",
+    pytester.runpytest_subprocess("--blocklint", "-p", "no:cacheprovider", "--blocklint-select", "BL3").assert_outcomes(passed=2)
+    pytester.runpytest_subprocess("--blocklint", "-p", "no:cacheprovider", "--blocklint-select", "BL101,BL010",
                        "--blocklint-ignore", "BL101").assert_outcomes(passed=2)
     # Warnings pass unless strict.
-    pytester.runpytest("--blocklint", "-p", "no:cacheprovider", "--blocklint-select", "BL010",
+    pytester.runpytest_subprocess("--blocklint", "-p", "no:cacheprovider", "--blocklint-select", "BL010",
                        "--blocklint-strict").assert_outcomes(passed=1, failed=1)
     # The project's blocklint configuration applies.
     pytester.makepyprojecttoml('[tool.blocklint]\nselect = ["BL101", "BL010"]\nignore = ["BL101"]\n')
-    pytester.runpytest("--blocklint", "-p", "no:cacheprovider").assert_outcomes(passed=2)
+    pytester.runpytest_subprocess("--blocklint", "-p", "no:cacheprovider").assert_outcomes(passed=2)
 
 
 def test_non_press_yaml_is_skipped_when_found_and_reported_when_named(pytester):
@@ -77,10 +80,10 @@ def test_non_press_yaml_is_skipped_when_found_and_reported_when_named(pytester):
     (pytester.path / "compose.yaml").write_text("services:\n  web:\n    image: nginx\n")
     (pytester.path / "data.json").write_text('{"a": 1}\n')
     shutil.copy(CASES / "BL101" / "good.yaml", pytester.path / "spec.yaml")
-    result = pytester.runpytest("--blocklint", "-p", "no:cacheprovider", "-v", "--blocklint-select", "BL0,BL1")
+    result = pytester.runpytest_subprocess("--blocklint", "-p", "no:cacheprovider", "-v", "--blocklint-select", "BL0,BL1")
     result.assert_outcomes(passed=1)
     result.stdout.fnmatch_lines(["spec.yaml::blocklint PASSED*"])
-    named = pytester.runpytest("--blocklint", "-p", "no:cacheprovider", "compose.yaml")
+    named = pytester.runpytest_subprocess("--blocklint", "-p", "no:cacheprovider", "compose.yaml")
     named.assert_outcomes(failed=1)
     named.stdout.fnmatch_lines(["compose.yaml:1:1: BL006 error not a Press document*"])
 
@@ -88,5 +91,5 @@ def test_non_press_yaml_is_skipped_when_found_and_reported_when_named(pytester):
 def test_items_carry_the_blocklint_marker(pytester):
     shutil.copy(CASES / "BL101" / "good.yaml", pytester.path / "spec.yaml")
     pytester.makepyfile(test_other="def test_other():\n    pass\n")
-    result = pytester.runpytest("--blocklint", "-p", "no:cacheprovider", "-m", "blocklint", "-v")
+    result = pytester.runpytest_subprocess("--blocklint", "-p", "no:cacheprovider", "-m", "blocklint", "-v")
     result.assert_outcomes(passed=1, deselected=1)

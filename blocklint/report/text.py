@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from blocklint.findings import ERROR, INFO, WARNING
+from blocklint.load import split_lines
 from blocklint.report import summary, summary_parts
 
 _MARK = {ERROR: ("E", "red"), WARNING: ("W", "yellow")}
@@ -15,8 +16,8 @@ MASKED_RULES = frozenset({"BL701"})
 
 def source_lines(path: str) -> list[str]:
     try:
-        with open(path, encoding="utf-8", errors="replace") as handle:
-            return handle.read().splitlines()
+        with open(path, encoding="utf-8", errors="replace", newline="") as handle:
+            return split_lines(handle.read())
     except OSError:
         return []
 
