@@ -21,12 +21,34 @@ REPORTERS = {
 }
 
 
+class Reporter:
+    """The base of every format: the stream and the run's options; start and file do nothing.
+
+    `finish(results)` writes the report; formats that print as they go override `file`.
+    """
+
+    def __init__(self, stream, *, verbose=False, strict=False, rules=None, **_options):
+        self.stream = stream
+        self.verbose = verbose
+        self.strict = strict
+        self.rules = rules
+
+    def start(self):
+        pass
+
+    def file(self, result):
+        pass
+
+    def finish(self, results):
+        raise NotImplementedError
+
+
 def reporter_class(name: str):
     module_name, _, class_name = REPORTERS[name].partition(":")
     return getattr(import_module(module_name), class_name)
 
 
-def _plural(count: int, word: str) -> str:
+def plural(count: int, word: str) -> str:
     return f"{count} {word}" + ("" if count == 1 else "s")
 
 
@@ -47,6 +69,6 @@ def summary_parts(totals: dict) -> list[tuple[str, str]]:
     if totals["files"] == 0:
         return [("no Press documents found", "yellow")]
     colour = "red" if totals["errors"] else "yellow" if totals["warnings"] else "green"
-    return [(_plural(totals["errors"], "error"), colour), (", ", ""),
-            (_plural(totals["warnings"], "warning"), colour),
-            (f" in {_plural(totals['files'], 'file')}", "")]
+    return [(plural(totals["errors"], "error"), colour), (", ", ""),
+            (plural(totals["warnings"], "warning"), colour),
+            (f" in {plural(totals['files'], 'file')}", "")]

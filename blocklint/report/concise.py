@@ -5,24 +5,14 @@ from __future__ import annotations
 import click
 
 from blocklint.findings import INFO
-from blocklint.report import summary, summary_parts
+from blocklint.report import Reporter, summary, summary_parts
 
 
 def concise_line(finding) -> str:
     return f"{finding.file}:{finding.line}:{finding.column}: {finding.rule} {finding.severity} {finding.message}"
 
 
-class ConciseReporter:
-    def __init__(self, stream, *, verbose=False, **_options):
-        self.stream = stream
-        self.verbose = verbose
-
-    def start(self):
-        pass
-
-    def file(self, result):
-        pass
-
+class ConciseReporter(Reporter):
     def finish(self, results):
         for result in results:
             for finding in result.findings:

@@ -20,7 +20,7 @@ from pathlib import Path
 import click
 
 from blocklint.findings import ERROR, INFO, WARNING
-from blocklint.report import summary, summary_parts
+from blocklint.report import Reporter, summary, summary_parts
 from blocklint.report.concise import concise_line
 
 COMMANDS = {ERROR: "error", WARNING: "warning", INFO: "notice"}
@@ -62,18 +62,11 @@ def readable_line(finding) -> str:
     return concise_line(finding).replace("\r", "\\r").replace("\n", "\\n")
 
 
-class GithubReporter:
-    def __init__(self, stream, *, verbose=False, annotations_only=False, **_options):
-        self.stream = stream
-        self.verbose = verbose
+class GithubReporter(Reporter):
+    def __init__(self, stream, *, annotations_only=False, **options):
+        super().__init__(stream, **options)
         # With another format on stdout (text, by default on GitHub Actions): only the commands.
         self.annotations_only = annotations_only
-
-    def start(self):
-        pass
-
-    def file(self, result):
-        pass
 
     def finish(self, results):
         for result in results:

@@ -5,19 +5,10 @@ from __future__ import annotations
 import json
 
 from blocklint.findings import INFO
-from blocklint.report import summary
+from blocklint.report import Reporter, summary
 
 
-class JsonReporter:
-    def __init__(self, stream, **_options):
-        self.stream = stream
-
-    def start(self):
-        pass
-
-    def file(self, result):
-        pass
-
+class JsonReporter(Reporter):
     def finish(self, results):
         totals = summary(results)
         document = {

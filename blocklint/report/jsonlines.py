@@ -8,18 +8,10 @@ from __future__ import annotations
 import json
 
 from blocklint.findings import INFO
+from blocklint.report import Reporter
 
 
-class JsonLinesReporter:
-    def __init__(self, stream, **_options):
-        self.stream = stream
-
-    def start(self):
-        pass
-
-    def file(self, result):
-        pass
-
+class JsonLinesReporter(Reporter):
     def finish(self, results):
         for result in results:
             for finding in result.findings:

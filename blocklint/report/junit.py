@@ -17,6 +17,7 @@ import xml.etree.ElementTree as ET
 from datetime import datetime, timezone
 
 from blocklint.findings import ERROR, INFO
+from blocklint.report import Reporter, plural
 from blocklint.report.concise import concise_line
 
 CLEAN_NAME = "blocklint"
@@ -28,24 +29,14 @@ def _xml_text(text: str) -> str:
     return _INVALID_XML.sub("\ufffd", text)
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}" + ("" if count == 1 else "s")
-
-
-class JunitReporter:
-    def __init__(self, stream, *, strict=False, verbose=False, **_options):
-        self.stream = stream
-        self.strict = strict
-        self.verbose = verbose
-        self.started = time.monotonic()
-        self.timestamp = datetime.now(timezone.utc)
+class JunitReporter(Reporter):
+    def __init__(self, stream, **options):
+        super().__init__(stream, **options)
+        self.start()
 
     def start(self):
         self.started = time.monotonic()
         self.timestamp = datetime.now(timezone.utc)
-
-    def file(self, result):
-        pass
 
     def _fails(self, findings) -> bool:
         return any(f.severity == ERROR for f in findings) or (self.strict and bool(findings))
@@ -86,7 +77,7 @@ class JunitReporter:
             if self._fails(findings):
                 first = findings[0]
                 message = first.message if len(findings) == 1 else \
-                    f"{_plural(len(findings), 'finding')}; first: line {first.line}: {first.message}"
+                    f"{plural(len(findings), 'finding')}; first: line {first.line}: {first.message}"
                 failure = ET.SubElement(case, "failure", {"message": _xml_text(message), "type": first.rule})
                 failure.text = body
             else:

@@ -17,6 +17,7 @@ from urllib.parse import quote
 
 from blocklint import __version__
 from blocklint.findings import ERROR, INFO, WARNING
+from blocklint.report import Reporter
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SRCROOT = "%SRCROOT%"
@@ -62,18 +63,10 @@ def _fingerprint(finding, uri: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()[:32]
 
 
-class SarifReporter:
-    def __init__(self, stream, *, rules=None, verbose=False, root=None, **_options):
-        self.stream = stream
-        self.rules = rules
-        self.verbose = verbose
+class SarifReporter(Reporter):
+    def __init__(self, stream, *, root=None, **options):
+        super().__init__(stream, **options)
         self.root = Path(root or os.getcwd()).resolve()
-
-    def start(self):
-        pass
-
-    def file(self, result):
-        pass
 
     def document(self, results) -> dict:
         rules = self.rules

@@ -6,7 +6,7 @@ import click
 
 from blocklint.findings import ERROR, INFO, WARNING
 from blocklint.load import split_lines
-from blocklint.report import summary, summary_parts
+from blocklint.report import Reporter, summary, summary_parts
 
 _MARK = {ERROR: ("E", "red"), WARNING: ("W", "yellow")}
 _SEVERITY_COLOUR = {ERROR: "red", WARNING: "yellow", INFO: "cyan"}
@@ -37,10 +37,9 @@ def code_frame(lines: list[str], finding) -> list[str]:
     return [f"{gutter}{text}", " " * (len(gutter) - 2) + "| " + " " * start + "^" * width]
 
 
-class TextReporter:
-    def __init__(self, stream, *, verbose=False, color=None, sources=None, **_options):
-        self.stream = stream
-        self.verbose = verbose
+class TextReporter(Reporter):
+    def __init__(self, stream, *, color=None, sources=None, **options):
+        super().__init__(stream, **options)
         self.color = color
         self.sources = sources or {}
 
@@ -49,9 +48,6 @@ class TextReporter:
 
     def _style(self, text, colour):
         return click.style(text, fg=colour) if colour else text
-
-    def start(self):
-        pass
 
     def file(self, result):
         if result.skipped:
