@@ -260,3 +260,50 @@ def duplicate_trigger(triggers):
             yield (index, key), f"this trigger repeats triggers[{seen[identity]}]; remove one of them"
         else:
             seen[identity] = index
+
+
+DEFAULT_MIN_INTERVAL = 5  # minutes, as actionlint requires of GitHub schedules
+_REFERENCE = datetime.datetime(2024, 1, 1, tzinfo=datetime.timezone.utc)  # a Monday
+
+
+def shortest_gap(expression: str, runs: int = 60) -> datetime.timedelta:
+    """The shortest time between two consecutive runs, over the first `runs` after a fixed Monday."""
+    times = next_runs(expression, runs, _REFERENCE)
+    return min((later - earlier for earlier, later in zip(times, times[1:])), default=datetime.timedelta.max)
+
+
+@rule("BL204", "cron-too-frequent", severity=WARNING)
+def cron_too_frequent(trigger, options):
+    """A cron trigger that starts the workflow more often than every few minutes.
+
+    The shortest gap between two consecutive runs must be at least `min-interval` minutes
+    (default 5), set per project:
+
+    ```toml
+    [tool.blocklint.options.BL204]
+    min-interval = 15
+    ```
+
+    ## Why is this bad?
+    A workflow run takes time to schedule, build and start; runs this close overlap or queue
+    up, and each one costs compute. `* * * * *` is usually a typo for `0 * * * *`.
+
+    ## Example
+    ```yaml
+        triggers:
+          - cron: "* * * * *"
+    ```
+    Fixed: `cron: "0 * * * *"` (hourly).
+    """
+    expression = trigger.get("cron")
+    if not isinstance(expression, str) or is_param_ref(expression) or cron_problem(expression):
+        return
+    minimum = options.get("min-interval", DEFAULT_MIN_INTERVAL)
+    if not isinstance(minimum, (int, float)) or isinstance(minimum, bool) or minimum <= 0:
+        yield ("cron",), "option min-interval of BL204 must be a positive number of minutes"
+        return
+    gap = shortest_gap(expression)
+    if gap < datetime.timedelta(minutes=minimum):
+        minutes = gap.total_seconds() / 60
+        yield ("cron",), (f"cron {expression.strip()!r} runs every {minutes:g} minute{'s' if minutes != 1 else ''} "
+                          f"at its most frequent; the minimum is {minimum:g} (option min-interval)")

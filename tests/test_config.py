@@ -124,3 +124,16 @@ def test_parallel_and_serial_runs_agree(run, tmp_path):
     serial = run("check", "--format", "json", "-j", "1", ".", cwd=tmp_path)
     parallel = run("check", "--format", "json", "-j", "2", ".", cwd=tmp_path)
     assert serial == parallel and json.loads(serial[1])["summary"]["files"] == 20
+
+
+def test_rule_options_from_the_config_reach_the_rule(run, tmp_path):
+    spec = (ROOT / "tests" / "cases" / "BL204" / "good.yaml").read_text()
+    (tmp_path / "spec.yaml").write_text(spec)
+    code, output = run("check", "--format", "json", "--select", "BL204", "spec.yaml", cwd=tmp_path)
+    assert json.loads(output)["findings"] == []
+    (tmp_path / ".blocklint.toml").write_text("[options.BL204]\nmin-interval = 60\n")
+    code, output = run("check", "--format", "json", "--select", "BL204", "spec.yaml", cwd=tmp_path)
+    assert [f["message"] for f in json.loads(output)["findings"]] == [
+        "cron '*/5 9-17 * * 1-5' runs every 5 minutes at its most frequent; the minimum is 60 (option min-interval)"]
+    (tmp_path / ".blocklint.toml").write_text("[options.BL999]\nmin-interval = 60\n")
+    assert run("check", "spec.yaml", cwd=tmp_path)[0] == 2
