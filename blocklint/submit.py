@@ -128,7 +128,7 @@ def _token():
     return None
 
 
-def open_target(target: str, stage: str | None, *, dry_run: bool):
+def open_target(target: str, stage: str | None, *, dry_run: bool, timeout: float = 60.0, retries: int = 4):
     if target == "local":
         from blocklint.registry import open_registry, registry_path
 
@@ -146,11 +146,12 @@ def open_target(target: str, stage: str | None, *, dry_run: bool):
         from blocklint.client.http import PressClient, stage_base_url
 
         url = stage_base_url(stage)
-        return HttpTarget(PressClient(url, token), url), f"Peak Press at {url} (stage {stage})"
+        client = PressClient(url, token, timeout=timeout, retries=retries)
+        return HttpTarget(client, url), f"Peak Press at {url} (stage {stage})"
     if re.match(r"^https?://[^/\s]+", target):
         from blocklint.client.http import PressClient
 
-        return HttpTarget(PressClient(target, _token()), target), target
+        return HttpTarget(PressClient(target, _token(), timeout=timeout, retries=retries), target), target
     raise Unreachable(f"--target {target!r}: expected local, peak or an http(s):// URL")
 
 
@@ -672,8 +673,12 @@ def _lint(paths, load_settings, artifact_root):
               help="The spec of release and spec-metadata files that name none (a file, name or id).")
 @click.option("--deployment-id", "default_deployment", metavar="REF",
               help="The deployment of revision, metadata and parameter files that name none.")
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=60.0, show_default=True,
+              help="Seconds to wait for each HTTP answer.")
+@click.option("--retries", type=click.IntRange(min=0), default=4, show_default=True,
+              help="Re-sends after a 429, a 5xx or a connection error (creates look their name up first).")
 def submit(paths, target, stage, dry_run, params_file, params, no_template, artifact_root, default_spec,
-           default_deployment):
+           default_deployment, timeout, retries):
     """Lint PATHS, then send what passed to Press: specs, releases, deployments, revisions,
     metadata and parameter patches, in dependency order."""
     from blocklint import engine, runner
@@ -705,7 +710,7 @@ def submit(paths, target, stage, dry_run, params_file, params, no_template, arti
         if default_deployment and "deployment" not in item.refs:
             item.refs["deployment"] = default_deployment
     try:
-        press, description = open_target(target, stage, dry_run=dry_run)
+        press, description = open_target(target, stage, dry_run=dry_run, timeout=timeout, retries=retries)
     except Unreachable as error:
         _fail(str(error))
     except Exception as error:  # sqlite3.Error, OSError opening the registry

@@ -102,10 +102,12 @@ class PressClient:
         return min(self.backoff * 2 ** attempt, self.max_backoff) * (0.5 + random.random() / 2)
 
     def request(self, method: str, path: str, *, params=None, json_body=None, files=None,
-                idempotent: bool | None = None, lookup=None):
-        """Send one request with retries; the parsed JSON answer (`{}` when it is not JSON).
+                idempotent: bool | None = None, lookup=None, expect=()):
+        """Send one request with retries; the parsed JSON answer (`{}` for an empty body).
 
         `lookup` (for creates) returns what the create made, or None; it runs before any re-send.
+        `expect` names keys the answer must have: an answer without them is an error that says so,
+        not a KeyError further on.
         """
         if idempotent is None:
             idempotent = method in ("GET", "PUT", "PATCH", "DELETE")
@@ -122,10 +124,7 @@ class PressClient:
                 retryable = never_sent or idempotent or lookup is not None
             else:
                 if response.status_code < 300:
-                    try:
-                        return response.json()
-                    except ValueError:
-                        return {}
+                    return self._answer(method, path, response, expect)
                 if response.status_code == 404 and method == "DELETE" and attempt > 0:
                     return {}  # an earlier attempt deleted it
                 message, findings = _server_message(response)
@@ -142,12 +141,39 @@ class PressClient:
                 if found is not None:
                     return found
 
+    def _answer(self, method: str, path: str, response: httpx.Response, expect) -> dict:
+        """The JSON object of a 2xx answer; one that is not Press-shaped is a failure of the
+        target (status None), not a refusal of the document."""
+        status = response.status_code
+        if not response.content.strip():
+            answer = {}
+        else:
+            try:
+                answer = response.json()
+            except ValueError:
+                snippet = response.text[:80].replace("\n", " ")
+                raise PressError(None, self._scrub(
+                    f"{method} {path}: {status}, but the answer is not JSON ({snippet!r}); is this a Press API?"))
+        if not isinstance(answer, dict):
+            raise PressError(None, f"{method} {path}: {status}, but the answer is {type(answer).__name__}, "
+                                     "not a JSON object; is this a Press API?")
+        missing = [key for key in expect if key not in answer]
+        if missing:
+            raise PressError(None, f"{method} {path}: {status}, but the answer has no "
+                                     f"{', '.join(repr(key) for key in missing)}; is this a Press API?")
+        return answer
+
     def _pages(self, path: str, key: str, params=None, fallback_key: str | None = None):
         number, count = 1, 1
         while number <= count:
-            page = self.request("GET", path, params={**(params or {}), "pageNumber": number})
-            count = int(page.get("pageCount") or 0)
-            yield from page.get(key) or (page.get(fallback_key) if fallback_key else None) or []
+            page = self.request("GET", path, params={**(params or {}), "pageNumber": number}, expect=("pageCount",))
+            items = page.get(key) or (page.get(fallback_key) if fallback_key else None) or []
+            if isinstance(page["pageCount"], bool) or not isinstance(page["pageCount"], int) \
+                    or not isinstance(items, list):
+                raise PressError(None, f"GET {path}: the answer is not a page of {key} (pageCount "
+                                      f"{page['pageCount']!r}); is this a Press API?")
+            count = page["pageCount"]
+            yield from (item for item in items if isinstance(item, dict))
             number += 1
 
     # --- specs ----------------------------------------------------------------------------
@@ -178,7 +204,8 @@ class PressClient:
                       "parameters": json.dumps(parameters)}
             if tenants:
                 fields["tenants"] = json.dumps(tenants)
-            return self.request("POST", f"/v1/{family}/specs/", params=params, json_body=fields, lookup=lookup)
+            return self.request("POST", f"/v1/{family}/specs/", params=params, json_body=fields, lookup=lookup,
+                                expect=() if validate_only else ("id",))
         fields = {"spec": json.dumps(body), "featured": json.dumps(featured), "scope": scope,
                   "autoRunOnDeploy": json.dumps(auto_run)}
         if tenants:
@@ -186,7 +213,7 @@ class PressClient:
         if parameters:
             fields["parameters"] = json.dumps(parameters)
         return self.request("POST", f"/v1/{family}/specs/", params=params,
-                            files=_multipart(fields, artifact), lookup=lookup)
+                            files=_multipart(fields, artifact), lookup=lookup, expect=() if validate_only else ("id",))
 
     def update_spec_metadata(self, family: str, spec_id: str, body: dict) -> dict:
         return self.request("PATCH", f"/v1/{family}/specs/{spec_id}", json_body=body)
@@ -244,7 +271,7 @@ class PressClient:
             found = self.find_deployment(family, name) if name else None
             return {"id": found["id"]} if found else None
 
-        return self.request("POST", f"/v1/{family}/deployments/", json_body=body, lookup=lookup)
+        return self.request("POST", f"/v1/{family}/deployments/", json_body=body, lookup=lookup, expect=("id",))
 
     def describe_deployment(self, family: str, deployment_id: str) -> dict:
         return self.request("GET", f"/v1/{family}/deployments/{deployment_id}")
