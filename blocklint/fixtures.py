@@ -34,7 +34,7 @@ node's companions (`step_name` with `step`, `image_name` with `image`, `param_gr
 | options | this rule's options from the configuration |
 | unused_suppressions | `(span, code)` of suppressions that suppressed nothing (rules taking it run last) |
 | step (+ step_name) | each step mapping |
-| image (+ image_name) | each image build definition: `config.images` entries, a step's inline `image`, a service's `image` |
+| image (+ image_name) | each image build definition (`image_definitions`): `config.images` entries, a step's inline `image`, a service's `image` |
 | trigger | each trigger mapping |
 | watcher | each watcher mapping |
 | param (+ param_group) | each parameter definition in `parameters.build` / `parameters.run` |
@@ -89,8 +89,6 @@ def fanout(*extras: str):
     return register
 
 
-_fixture = fixture
-
 
 class Resolver:
     """Computes and caches one document's fixtures."""
@@ -121,37 +119,37 @@ def _list(value):
     return value if isinstance(value, list) else None
 
 
-@_fixture
+@fixture
 def doc(r):
     return r.doc
 
 
-@_fixture
+@fixture
 def problems(r):
     return r.doc.problems
 
 
-@_fixture
+@fixture
 def kind(r):
     return r.doc.kind
 
 
-@_fixture
+@fixture
 def data(r):
     return r.doc.data
 
 
-@_fixture
+@fixture
 def body(r):
     return _dict(r.doc.body) if r.doc.kind else None
 
 
-@_fixture
+@fixture
 def spec(r):
     return r.get("body") if r.doc.kind in kinds.SPEC_KINDS else None
 
 
-@_fixture
+@fixture
 def block_kind(r):
     if r.doc.kind not in ("block-spec", "block-spec-release"):
         return None
@@ -167,44 +165,44 @@ def block_kind(r):
     return None
 
 
-@_fixture
+@fixture
 def config(r):
     if r.doc.kind not in ("block-spec", "block-spec-release"):
         return None
     return _dict((r.get("body") or {}).get("config"))
 
 
-@_fixture
+@fixture
 def workflow(r):
     return r.get("config") if r.get("block_kind") == "workflow" else None
 
 
-@_fixture
+@fixture
 def service(r):
     return r.get("config") if r.get("block_kind") == "service" else None
 
 
-@_fixture
+@fixture
 def steps(r):
     return _dict((r.get("workflow") or {}).get("steps"))
 
 
-@_fixture
+@fixture
 def images(r):
     return _dict((r.get("workflow") or {}).get("images"))
 
 
-@_fixture
+@fixture
 def triggers(r):
     return _list((r.get("workflow") or {}).get("triggers"))
 
 
-@_fixture
+@fixture
 def watchers(r):
     return _list((r.get("workflow") or {}).get("watchers"))
 
 
-@_fixture
+@fixture
 def parameters(r):
     if r.doc.kind not in kinds.SPEC_KINDS or not r.doc.cli:
         return None
@@ -219,37 +217,37 @@ def _params_of(r, group: str):
             if isinstance(item, dict) and isinstance(item.get("name"), str)}
 
 
-@_fixture
+@fixture
 def build_params(r):
     return _params_of(r, "build")
 
 
-@_fixture
+@fixture
 def run_params(r):
     return _params_of(r, "run")
 
 
-@_fixture
+@fixture
 def deployment(r):
     return r.get("body") if r.doc.kind in kinds.DEPLOYMENT_KINDS else None
 
 
-@_fixture
+@fixture
 def unused_suppressions(r):
     return None  # set by the engine after the other rules ran
 
 
-@_fixture
+@fixture
 def settings(r):
     return r.settings
 
 
-@_fixture
+@fixture
 def options(r):
     return {}  # replaced per rule by Resolver.get
 
 
-@_fixture
+@fixture
 def step_graph(r):
     steps_ = r.get("steps")
     if steps_ is None:
@@ -275,19 +273,28 @@ def step(r):
             yield base + (name,), value, {"step_name": name}
 
 
+def image_definitions(config) -> list[tuple[str, dict]]:
+    """Every image build definition of a block spec's (or release's) config, as `(label, mapping)`:
+    `config.images` entries, steps' inline `image`, a service's `image`."""
+    if not isinstance(config, dict):
+        return []
+    found = []
+    images_ = config.get("images")
+    if isinstance(images_, dict):
+        found += [(f"image {name!r}", value) for name, value in images_.items() if isinstance(value, dict)]
+    steps_ = config.get("steps")
+    if isinstance(steps_, dict):
+        found += [(f"step {name!r}", value["image"]) for name, value in steps_.items()
+                  if isinstance(value, dict) and isinstance(value.get("image"), dict)]
+    if isinstance(config.get("image"), dict):
+        found.append(("the service image", config["image"]))
+    return found
+
+
 @fanout("image_name")
 def image(r):
-    images_ = r.get("images") or {}
-    base = r.doc.path_of(images_)
-    for name, value in images_.items():
-        if isinstance(value, dict):
-            yield base + (name,), value, {"image_name": name}
-    for name, value in (r.get("steps") or {}).items():
-        if isinstance(value, dict) and isinstance(value.get("image"), dict):
-            yield r.doc.path_of(value["image"]), value["image"], {"image_name": f"step {name}"}
-    service_ = r.get("service")
-    if service_ and isinstance(service_.get("image"), dict):
-        yield r.doc.path_of(service_["image"]), service_["image"], {"image_name": "service"}
+    for label, node in image_definitions(r.get("config")):
+        yield r.doc.path_of(node), node, {"image_name": label}
 
 
 def _items(r, name: str):
@@ -321,7 +328,7 @@ def param(r):
                 yield base + (index,), value, {"param_group": group}
 
 
-@_fixture
+@fixture
 def schema_issues(r):
     """The document's schema issues, computed once and shared by the BL1xx rules."""
     if r.doc.kind is None or r.doc.data is None:

@@ -70,18 +70,13 @@ def _excluded(path: Path, exclude) -> bool:
 
 
 def _walk(root: Path, exclude) -> list[Path]:
-    import fnmatch
-
     found = []
     for directory, subdirs, files in os.walk(root):
         subdirs[:] = sorted(d for d in subdirs if d not in SKIPPED_DIRS
                             and not (Path(directory, d) / "pyvenv.cfg").exists()
-                            and not any(fnmatch.fnmatch(d, pattern) for pattern in exclude))
-        for file in sorted(files):
-            full = Path(directory, file)
-            if file.endswith(SPEC_SUFFIXES) and not any(
-                    fnmatch.fnmatch(str(full), pattern) or fnmatch.fnmatch(file, pattern) for pattern in exclude):
-                found.append(full)
+                            and not _excluded(Path(directory, d), exclude))
+        found += [Path(directory, file) for file in sorted(files)
+                  if file.endswith(SPEC_SUFFIXES) and not _excluded(Path(directory, file), exclude)]
     return found
 
 

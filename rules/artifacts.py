@@ -14,8 +14,7 @@ from pathlib import Path
 
 from blocklint.engine import rule
 from blocklint.findings import WARNING
-from blocklint.fixtures import fixture, is_param_ref
-from blocklint.rules.services import build_images
+from blocklint.fixtures import fixture, image_definitions, is_param_ref
 
 ARTIFACT_KINDS = ("block-spec", "block-spec-release")
 
@@ -201,7 +200,7 @@ def file_missing_from_artifact(artifact, config):
     files = artifact.files()
     if files is None:
         return  # BL802 reports why the ignore files cannot be read
-    for label, image in build_images(config):
+    for label, image in image_definitions(config):
         dockerfile = image.get("dockerfile")
         context = image.get("context", ".")
         if not isinstance(dockerfile, str) or not isinstance(context, str):
@@ -296,7 +295,7 @@ def image_build_without_artifact(cli_file_data, config):
     """
     if "artifact" in cli_file_data:
         return
-    images = build_images(config)
+    images = image_definitions(config)
     if images:
         labels = ", ".join(label for label, _ in images)
         yield (images[0][1],), (f"{labels} {'is' if len(images) == 1 else 'are'} built from the artifact, but the "

@@ -8,7 +8,7 @@ from collections import Counter
 
 from blocklint.engine import Key, rule
 from blocklint.findings import WARNING
-from blocklint.rules.services import build_images, is_param_ref
+from blocklint.fixtures import image_definitions, is_param_ref
 
 # The detect-secrets pragma: a line a team has already reviewed and allowlisted.
 ALLOWLIST_PRAGMA = re.compile(r"pragma:\s*allowlist[ -]secret", re.I)
@@ -226,7 +226,7 @@ def secret_like_key_with_literal_value(config, doc):
     Fixed: create a tenant secret `NPM_TOKEN` and list it: `secrets: [NPM_TOKEN]` (for env
     variables, `parameters.secrets: [NPM_TOKEN]`).
     """
-    for label, image in build_images(config):
+    for label, image in image_definitions(config):
         arguments = image.get("buildArguments")
         for name, value in arguments.items() if isinstance(arguments, dict) else ():
             if looks_secret(name) and _literal(value) and not _allowlisted(doc, doc.path_of(arguments) + (name,)):

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 from blocklint import kinds
 from blocklint.engine import Key, rule
 from blocklint.findings import WARNING
-from blocklint.fixtures import did_you_mean, fixture, is_param_ref
+from blocklint.fixtures import did_you_mean, fixture, image_definitions, is_param_ref
 
 SEMVER = re.compile(
     r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
@@ -36,23 +36,6 @@ RELEASE_KINDS = ("block-spec-release", "app-spec-release")
 
 def is_number(value) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-def build_images(config) -> list[tuple[str, dict]]:
-    """Every image build definition of a block spec's config: `(label, mapping)`."""
-    if not isinstance(config, dict):
-        return []
-    found = []
-    images = config.get("images")
-    if isinstance(images, dict):
-        found += [(f"image {name!r}", image) for name, image in images.items() if isinstance(image, dict)]
-    steps = config.get("steps")
-    if isinstance(steps, dict):
-        found += [(f"step {name!r}", step["image"]) for name, step in steps.items()
-                  if isinstance(step, dict) and isinstance(step.get("image"), dict)]
-    if isinstance(config.get("image"), dict):
-        found.append(("the service image", config["image"]))
-    return found
 
 
 def http_url_problem(url: str) -> str | None:
@@ -310,7 +293,7 @@ def version_not_semver(body, kind, release_config, settings):
             elif semver_key(version) <= semver_key(previous):
                 yield (release, "version"), (f"release version {version} is not greater than the spec's latest "
                                              f"release {previous}; the platform rejects it")
-    for label, image in build_images(release_config):
+    for label, image in image_definitions(release_config):
         image_version = image.get("version")
         if isinstance(image_version, str) and not is_param_ref(image_version) and not SEMVER.match(image_version):
             yield (image, "version"), f"{label} version {image_version!r} is not semantic versioning (e.g. '0.0.1')"

@@ -17,7 +17,7 @@ from blocklint.engine import Engine, collect_rules, select_rules
 from blocklint.findings import Finding
 from blocklint.load import LoadSettings
 from blocklint.report import REPORTERS, reporter_class
-from blocklint.runner import FileResult, Target, check_target, discover
+from blocklint.runner import FileResult, check_target, discover
 
 HERE = Path(__file__).parent
 CASES = HERE / "cases"
