@@ -1,0 +1,35 @@
+"""Small shared words of every layer: line splitting, "did you mean", spec-file suffixes and
+paths relative to a root. A leaf: it imports nothing of blocklint."""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+from pathlib import Path
+
+# Files blocklint reads as Press documents, when walking a directory or collecting for pytest.
+SPEC_SUFFIXES = (".yaml", ".yml", ".json", ".j2")
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def split_lines(text: str) -> list[str]:
+    """Lines as editors count them: at \\n, \\r\\n and \\r only."""
+    return _LINE_BREAK.split(text)
+
+
+def did_you_mean(word: str, candidates) -> str:
+    """`; did you mean 'x'?` for the closest candidate, or an empty string."""
+    close = difflib.get_close_matches(str(word), [str(c) for c in candidates], n=1, cutoff=0.6)
+    return f"; did you mean '{close[0]}'?" if close else ""
+
+
+def relative_path(path: str | os.PathLike, root: str | os.PathLike | None = None) -> str:
+    """`path` relative to `root` (default: the working directory) in POSIX form, when it lies
+    below it; else `path` as given (POSIX form)."""
+    base = Path(root) if root is not None else Path.cwd()
+    try:
+        return Path(path).resolve().relative_to(base.resolve()).as_posix()
+    except (ValueError, OSError):
+        return Path(path).as_posix()
