@@ -123,14 +123,13 @@ def blocklint_command() -> list[str]:
 
 def make_checker():
     """A function that checks one file in-process: load + all rules, as `blocklint check` does."""
-    from blocklint import engine, runner
-    from blocklint.load import LoadSettings
+    from blocklint import runner
+    from blocklint.plan import Overrides, build_plan
 
-    load_settings = LoadSettings()
-    lint = engine.Engine(engine.collect_rules(), engine.Settings(load=load_settings))
+    plan = build_plan(Overrides(isolated=True, registry=False))
 
     def check(path: Path):
-        return runner.check_target(runner.Target(str(path), True), lint, load_settings)
+        return runner.check_target(runner.Target(str(path), True), plan)
 
     return check
 

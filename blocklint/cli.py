@@ -9,39 +9,9 @@ import sys
 import click
 
 from blocklint import __version__
+from blocklint.commandline import EXIT_FAILURE, EXIT_FINDINGS, EXIT_OK, fail as _fail, parse_params, template_options
 from blocklint.kinds import KINDS
 
-EXIT_OK, EXIT_FINDINGS, EXIT_FAILURE = 0, 1, 2
-
-
-def _split(values) -> list[str]:
-    return [item.strip().upper() for value in values for item in value.split(",") if item.strip()]
-
-
-def _parse_params(pairs) -> dict:
-    params = {}
-    for pair in pairs:
-        if pair.count("=") != 1:
-            raise click.BadParameter(f"{pair!r}: expected key=value with exactly one '=' (as the peak CLI)",
-                                     param_hint="-p/--param")
-        key, value = pair.split("=")
-        params[key.strip()] = value
-    return params
-
-
-def _load_params_file(path) -> dict:
-    from blocklint.load import LoadSettings, load_path
-
-    try:
-        doc = load_path(path, LoadSettings(template=False))
-    except OSError as error:
-        raise click.BadParameter(f"{path}: {error.strerror}", param_hint="--params-file") from error
-    if doc.problems:
-        problem = doc.problems[0]
-        raise click.BadParameter(f"{path}:{problem.span.line + 1}: {problem.message}", param_hint="--params-file")
-    if not isinstance(doc.data, dict):
-        raise click.BadParameter(f"{path}: expected a mapping of names to values", param_hint="--params-file")
-    return {key: value for key, value in doc.data.items() if value is not None}
 
 
 # Commands that live in their own modules, imported only when invoked.
@@ -108,15 +78,6 @@ def _paired_sinks(args) -> list[list]:
     return sinks
 
 
-def _known_codes(codes, rules, where: str):
-    from blocklint.fixtures import did_you_mean
-
-    for code in codes:
-        if code != "ALL" and not any(found.id.startswith(code) for found in rules):
-            raise click.UsageError(f"unknown rule code {code!r} in {where}"
-                                   f"{did_you_mean(code, [found.id for found in rules])}")
-
-
 @cli.command(cls=_PairedOutputs)
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--format", "formats", multiple=True, default=(),
@@ -125,20 +86,19 @@ def _known_codes(codes, rules, where: str):
 @click.option("-o", "--output", "outputs", multiple=True, type=click.Path(dir_okay=False),
               help="Write the --format given before it to FILE instead of stdout.")
 @click.option("--kind", type=click.Choice(KINDS), help="Treat every file as this kind of document.")
-@click.option("--params-file", "-v", "params_file", type=click.Path(dir_okay=False),
-              help="YAML file of template variables (as `peak ... --params-file`).")
-@click.option("-p", "--param", "params", multiple=True, metavar="KEY=VALUE",
-              help="A template variable (as `peak ... -p`); wins over --params-file.")
-@click.option("--no-template", is_flag=True, help="Do not render peak CLI files as Jinja templates.")
+@template_options
 @click.option("--select", multiple=True, metavar="CODES", help="Only these rules (ids or prefixes, e.g. BL3).")
 @click.option("--extend-select", multiple=True, metavar="CODES", help="Add rules to the selection.")
 @click.option("--ignore", multiple=True, metavar="CODES", help="Not these rules (ids or prefixes).")
 @click.option("-k", "keyword_expr", metavar="EXPR", help="Only rules whose names match, as pytest -k.")
 @click.option("--exclude", multiple=True, metavar="GLOB", help="Skip matching files and directories.")
+@click.option("--respect-gitignore/--no-respect-gitignore", default=None,
+              help="Skip files that .gitignore and .ignore files ignore when walking directories (default: on).")
 @click.option("--skip-unknown", is_flag=True,
               help="Skip files named that are not Press documents, as a directory walk does (for pre-commit).")
 @click.option("-x", "--exitfirst", is_flag=True, help="Stop after the first file with an error.")
 @click.option("--strict", is_flag=True, default=None, help="Exit 1 on warnings too.")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are errors (usage errors still exit 2).")
 @click.option("--rules-dir", multiple=True, type=click.Path(file_okay=False), help="Also load rules from here.")
 @click.option("--stdin-filename", default="<stdin>", help="The name to report for `-` (stdin).")
 @click.option("--spec", "spec_files", multiple=True, type=click.Path(exists=True, dir_okay=False),
@@ -148,88 +108,78 @@ def _known_codes(codes, rules, where: str):
 @click.option("--previous-version", metavar="SEMVER", help="The spec's latest released version.")
 @click.option("--baseline", type=click.Path(dir_okay=False), help="Report only findings not in this baseline.")
 @click.option("--write-baseline", type=click.Path(dir_okay=False), help="Record today's findings as the baseline.")
-@click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False),
-              help="Use this configuration file instead of searching for one.")
-@click.option("--isolated", is_flag=True, help="Ignore configuration files.")
+@click.option("--show-settings", is_flag=True, help="Print the resolved settings for the first PATH, and exit.")
 @click.option("-j", "--jobs", type=click.IntRange(min=0), default=None,
               help="Worker processes (default: the CPU count for more than a handful of files; 1 = none).")
 @click.option("--verbose", is_flag=True, help="Show skipped files, kinds and informational notes.")
 @click.pass_context
-def check(ctx, paths, formats, outputs, kind, params_file, params, no_template, select, extend_select, ignore,
-          keyword_expr, exclude, skip_unknown, exitfirst, strict, rules_dir, stdin_filename, spec_files, artifact_root,
-          previous_version, baseline, write_baseline, config_file, isolated, jobs, verbose):
+def check(ctx, paths, formats, outputs, kind, params_file, params, no_template, template_env, config_file, isolated,
+          select, extend_select, ignore, keyword_expr, exclude, respect_gitignore, skip_unknown, exitfirst, strict,
+          exit_zero, rules_dir, stdin_filename, spec_files, artifact_root, previous_version, baseline, write_baseline,
+          show_settings, jobs, verbose):
     """Check Press documents: files, directories (recursively) or - for stdin."""
-    from pathlib import Path
+    from blocklint import runner
+    from blocklint.plan import Overrides, Planner, PlanError, split_codes
 
-    from blocklint import engine, runner
-    from blocklint.config import ConfigError, find_config, load_config
-    from blocklint.load import LoadSettings
-
+    overrides = Overrides(
+        select=tuple(split_codes(select)), extend_select=tuple(split_codes(extend_select)),
+        ignore=tuple(split_codes(ignore)), keyword_expr=keyword_expr, exclude=exclude, rules_dir=rules_dir,
+        params_file=params_file, params=parse_params(params), template=not no_template,
+        template_env=template_env, kind=kind, strict=strict, baseline=baseline,
+        use_baseline=not write_baseline, spec_files=spec_files, artifact_root=artifact_root,
+        previous_version=previous_version, verbose=verbose, skip_unknown=skip_unknown,
+        respect_gitignore=respect_gitignore, config_file=config_file, isolated=isolated)
     try:
-        config = load_config(None if isolated else Path(config_file) if config_file else find_config())
-        rules = engine.collect_rules([*config.rules_dir, *rules_dir])
-    except (ConfigError, engine.RuleError) as error:
+        planner = Planner(overrides)
+        if show_settings:
+            first = (paths or ["."])[0]
+            click.echo(json.dumps(planner.for_path(first if not os.path.isdir(first) else
+                                                   os.path.join(first, "_")).describe(), indent=2))
+            sys.exit(EXIT_OK)
+        targets = runner.discover(paths or ["."], planner.default)
+    except (PlanError, runner.UnreadablePath) as error:
         _fail(str(error))
-    chosen_select = _split(select) or config.select
-    chosen_select = chosen_select + [*config.extend_select, *_split(extend_select)] if chosen_select else []
-    chosen_ignore = [*config.ignore, *_split(ignore)]
-    where = f"{config.path.name}" if config.path else "the command line"
-    _known_codes(chosen_select + chosen_ignore, rules, f"--select/--ignore or {where}")
-    _known_codes([*config.severity, *config.options], rules, where)
-    _known_codes([code for codes in config.per_file_ignores.values() for code in codes], rules, where)
-    try:
-        selected = engine.select_rules(rules, select=chosen_select, ignore=chosen_ignore, keyword_expr=keyword_expr)
-        targets = runner.discover(paths or ["."], exclude=[*config.exclude, *exclude], skip_unknown=skip_unknown)
-    except (engine.RuleError, runner.UnreadablePath) as error:
-        _fail(str(error))
-    params_path = params_file or config.params_file
-    template_params = _load_params_file(params_path) if params_path else {}
-    template_params.update(_parse_params(params))
-    load_settings = LoadSettings(params=template_params, template=not no_template, kind=kind)
-    from blocklint.registry import spec_resolver  # light: opens the registry only when a spec.id is looked up
-
-    settings = engine.Settings(verbose=verbose, spec_files=tuple(spec_files), artifact_root=artifact_root,
-                               previous_version=previous_version, load=load_settings,
-                               severity=config.severity, options=config.options, spec_resolver=spec_resolver())
-    stdin = {"stdin_bytes": sys.stdin.buffer.read(), "stdin_name": stdin_filename} \
+    plan = planner.default
+    stdin = {"stdin_bytes": _read_stdin(plan), "stdin_name": stdin_filename} \
         if any(t.path == runner.STDIN for t in targets) else {}
-    baseline_path = baseline or config.baseline
-    strict = bool(strict or config.strict)
-    reporters = [] if write_baseline else _reporters(ctx.meta.get("blocklint.sinks") or [], selected, verbose, strict)
-    known = _read_baseline(baseline_path) if baseline_path and not write_baseline else None
+    reporters = [] if write_baseline else _reporters(ctx.meta.get("blocklint.sinks") or [], plan.available,
+                                                     verbose, plan.strict)
     for reporter, _ in reporters:
         reporter.start()
     results = []
-    lint = engine.Engine(selected, settings)
-    checked = runner.check_all(targets, lint, load_settings, jobs=jobs, skip_for=config.ignored_for, **stdin)
+    checked = runner.check_all(targets, planner.for_path, jobs=jobs, **stdin)
     try:
         for result in checked:
-            if known is not None:
-                from blocklint.baseline import new_findings
-
-                result.findings = new_findings(result.findings, known, config.root)
             results.append(result)
             for reporter, _ in reporters:
                 reporter.file(result)
             if exitfirst and result.failed:
                 break
-    except runner.UnreadablePath as error:
+    except (PlanError, runner.UnreadablePath) as error:
         _fail(str(error))
     finally:
         checked.close()
     findings = [f for result in results for f in result.findings if f.severity != "info"]
     if write_baseline:
+        from pathlib import Path
+
         from blocklint.baseline import write_baseline as write
 
-        count = write(Path(write_baseline), findings, config.root)
+        count = write(Path(write_baseline), findings, plan.root)
         click.echo(f"blocklint: wrote {count} finding(s) to {write_baseline}", err=True)
         sys.exit(EXIT_OK)
     for reporter, stream in reporters:
         reporter.finish(results)
         if stream is not sys.stdout:
             stream.close()
-    failed = any(f.severity == "error" for f in findings) or (strict and findings)
-    sys.exit(EXIT_FINDINGS if failed else EXIT_OK)
+    failed = any(f.severity == "error" for f in findings) or (plan.strict and findings)
+    sys.exit(EXIT_FINDINGS if failed and not exit_zero else EXIT_OK)
+
+
+def _read_stdin(plan) -> bytes:
+    """Standard input, read no further than one byte past the limit: the loader then reports an
+    oversized input as a finding on it, as for any other file."""
+    return sys.stdin.buffer.read(plan.load.max_bytes + 1)
 
 
 def _reporters(sinks, rules, verbose, strict):
@@ -291,16 +241,27 @@ def schema(kind, body, directory):
     click.echo(json.dumps(schema_for(kind, cli=not body), indent=2))
 
 
-@cli.command(name="rules")
-@click.option("--rules-dir", multiple=True, type=click.Path(file_okay=False))
-def list_rules(rules_dir):
-    """List every rule: id, name, severity and what it checks."""
-    from blocklint import engine
+def _available_rules(rules_dir):
+    from blocklint.plan import Overrides, Planner, PlanError
 
     try:
-        rules = engine.collect_rules(rules_dir)
-    except engine.RuleError as error:
+        return Planner(Overrides(rules_dir=tuple(rules_dir))).default.available
+    except PlanError as error:
         _fail(str(error))
+
+
+@cli.command(name="rules")
+@click.option("--rules-dir", multiple=True, type=click.Path(file_okay=False))
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def list_rules(rules_dir, output_format):
+    """List every rule: id, name, severity and what it checks."""
+    rules = _available_rules(rules_dir)
+    if output_format == "json":
+        from blocklint.docs import help_uri
+
+        click.echo(json.dumps([{"id": found.id, "name": found.name, "severity": found.severity,
+                                "summary": found.summary, "url": help_uri(found)} for found in rules], indent=2))
+        return
     width = max((len(found.name) for found in rules), default=10)
     for found in rules:
         click.echo(f"{found.id}  {found.name:<{width}}  {found.severity:<7}  {found.summary}")
@@ -310,22 +271,22 @@ def list_rules(rules_dir):
 @click.argument("rule_id")
 @click.option("--rules-dir", multiple=True, type=click.Path(file_okay=False))
 def explain(rule_id, rules_dir):
-    """Show the documentation of one rule (by id or name)."""
-    from blocklint import engine
-    from blocklint.fixtures import did_you_mean
+    """Show the documentation of one rule (by id or name), or list a family (`explain BL3`)."""
+    from blocklint.words import did_you_mean
 
-    rules = engine.collect_rules(rules_dir)
+    rules = _available_rules(rules_dir)
     wanted = rule_id.strip()
     for found in rules:
         if wanted.upper() == found.id or wanted.lower() == found.name:
             click.echo(f"{found.id} {found.name} ({found.severity})\n\n{found.doc}")
             return
+    family = [found for found in rules if wanted and found.id.startswith(wanted.upper())]
+    if family:
+        width = max(len(found.name) for found in family)
+        for found in family:
+            click.echo(f"{found.id}  {found.name:<{width}}  {found.severity:<7}  {found.summary}")
+        return
     _fail(f"no rule {wanted!r}{did_you_mean(wanted, [r.id for r in rules] + [r.name for r in rules])}")
-
-
-def _fail(message: str):
-    click.echo(f"blocklint: {message}", err=True)
-    sys.exit(EXIT_FAILURE)
 
 
 def main():

@@ -1,12 +1,13 @@
 """Configuration: `.blocklint.toml`, or `[tool.blocklint]` in `pyproject.toml`.
 
-Found by walking up from the working directory; the first directory holding either file wins
+Found by walking up from each checked file's directory (the working directory for what is not
+a file); the first directory holding either file wins
 (`.blocklint.toml` before `pyproject.toml`, and a `pyproject.toml` counts only if it has a
 `[tool.blocklint]` table). Paths in it are relative to the file's directory.
 
 Command-line options win over the file: `--select` replaces `select`; `--ignore`,
 `--extend-select`, `--rules-dir` and `--exclude` add to the file's lists; `--params-file`,
-`--strict`, `--baseline` replace theirs.
+`--strict`, `--baseline` replace theirs; `--template-env` adds to `template-env`.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from blocklint.findings import SEVERITIES
-from blocklint.fixtures import did_you_mean
+from blocklint.words import did_you_mean, relative_path
 
 FILE_NAMES = (".blocklint.toml", "pyproject.toml")
 
@@ -39,6 +40,8 @@ class Config:
     options: dict = field(default_factory=dict)
     strict: bool = False
     baseline: str | None = None
+    template_env: list = field(default_factory=list)
+    respect_gitignore: bool = True
 
     @property
     def root(self) -> Path:
@@ -46,19 +49,12 @@ class Config:
 
     def ignored_for(self, file: str) -> list[str]:
         """Rule codes that `per-file-ignores` turns off for a file."""
-        relative = _relative(file, self.root)
+        relative = relative_path(file, self.root)
         codes: list[str] = []
         for pattern, ignored in self.per_file_ignores.items():
             if fnmatch.fnmatch(relative, pattern) or fnmatch.fnmatch(Path(file).name, pattern):
                 codes += ignored
         return codes
-
-
-def _relative(file: str, root: Path) -> str:
-    try:
-        return Path(file).resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return Path(file).as_posix()
 
 
 def find_config(start: Path | None = None) -> Path | None:
@@ -92,7 +88,8 @@ def load_config(path: Path | None) -> Config:
 _KEYS = {
     "select": "codes", "extend-select": "codes", "ignore": "codes", "per-file-ignores": "per-file",
     "severity": "severity", "rules-dir": "paths", "exclude": "globs", "params-file": "path",
-    "options": "options", "strict": "bool", "baseline": "path",
+    "options": "options", "strict": "bool", "baseline": "path", "template-env": "names",
+    "respect-gitignore": "bool",
 }
 
 
@@ -105,11 +102,13 @@ def _parse(table: dict, path: Path, where: str) -> Config:
         expected = _KEYS[key]
         attribute = key.replace("-", "_")
         if expected == "codes":
-            setattr(config, attribute, [code.upper() for code in _strings(value, key, path)])
+            setattr(config, attribute, _codes(value, key, path))
         elif expected == "paths":
             config.rules_dir = [str(path.parent / item) for item in _strings(value, key, path)]
         elif expected == "globs":
             config.exclude = _strings(value, key, path)
+        elif expected == "names":
+            setattr(config, attribute, _strings(value, key, path))
         elif expected == "path":
             if not isinstance(value, str):
                 raise ConfigError(f"{path}: '{key}' must be a path (a string)")
@@ -121,7 +120,7 @@ def _parse(table: dict, path: Path, where: str) -> Config:
         elif expected == "per-file":
             if not isinstance(value, dict):
                 raise ConfigError(f"{path}: 'per-file-ignores' must be a table of glob = [codes]")
-            config.per_file_ignores = {glob: [c.upper() for c in _strings(codes, f"per-file-ignores.{glob}", path)]
+            config.per_file_ignores = {glob: _codes(codes, f"per-file-ignores.{glob}", path)
                                        for glob, codes in value.items()}
         elif expected == "severity":
             if not isinstance(value, dict) or any(level not in SEVERITIES for level in value.values()):
@@ -130,8 +129,28 @@ def _parse(table: dict, path: Path, where: str) -> Config:
         elif expected == "options":
             if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
                 raise ConfigError(f"{path}: 'options' must hold one table per rule, e.g. [tool.blocklint.options.BL204]")
-            config.options = {code.upper(): dict(opts) for code, opts in value.items()}
+            config.options = {code.upper(): _options(code, opts, path) for code, opts in value.items()}
     return config
+
+
+def _options(code: str, options: dict, path: Path) -> dict:
+    """A rule's options. Numbers must be finite and not negative: every option blocklint's rules
+    read is a count or an interval, and `inf`/`nan` would quietly turn a rule off."""
+    import math
+
+    for name, value in options.items():
+        if isinstance(value, (int, float)) and not isinstance(value, bool) \
+                and (not math.isfinite(value) or value < 0):
+            raise ConfigError(f"{path}: options.{code}.{name} = {value} is out of range; "
+                              "give a finite number, 0 or more")
+    return dict(options)
+
+
+def _codes(value, key: str, path: Path) -> list[str]:
+    """Rule codes; an empty one would match every rule, so it is an error, not "all rules off"."""
+    if isinstance(value, list) and any(isinstance(item, str) and not item.strip() for item in value):
+        raise ConfigError(f"{path}: '{key}' holds an empty rule code, which would match every rule; remove it")
+    return [code.strip().upper() for code in _strings(value, key, path)]
 
 
 def _strings(value, key: str, path: Path) -> list[str]:

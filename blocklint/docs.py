@@ -135,7 +135,7 @@ def rule_section(found, cases: Path = CASES) -> list[str]:
 
 def generate(rules=None, cases: Path = CASES) -> str:
     if rules is None:
-        from blocklint.engine import collect_rules
+        from blocklint.collect import collect_rules
 
         rules = collect_rules(plugins=False)
     rules = sorted((found for found in rules if is_builtin(found)), key=lambda found: found.id)

@@ -28,8 +28,7 @@ node's companions (`step_name` with `step`, `image_name` with `image`, `param_gr
 | parameters | the parameter definitions (`parameters:` of a peak CLI spec file) |
 | build_params / run_params | `{name: definition}` of the build / run parameters |
 | deployment | the body of a deployment, revision or parameter document |
-| step_graph | a networkx DiGraph of the steps (edge parent → child) |
-| settings | the run's `Settings` (rule options, `--spec` files, ...) |
+| settings | the run's `Settings` (severities, rule options, related specs: `settings.specs`) |
 | schema_issues | the schema issues of the document (shared by the BL1xx rules) |
 | options | this rule's options from the configuration |
 | unused_suppressions | `(span, code)` of suppressions that suppressed nothing (rules taking it run last) |
@@ -42,13 +41,12 @@ node's companions (`step_name` with `step`, `image_name` with `image`, `param_gr
 
 from __future__ import annotations
 
-import difflib
-
 from blocklint import kinds
+from blocklint.engine.api import fanout, fixture
+from blocklint.words import did_you_mean
 
-FIXTURES: dict = {}
-FANOUT: dict = {}
-FANOUT_EXTRAS: dict = {}
+__all__ = ["PARAM_PREFIX", "did_you_mean", "fanout", "fixture", "image_definitions", "is_param_ref"]
+
 WORKFLOW_KEYS = frozenset({"steps", "triggers", "watchers", "images"})
 SERVICE_KEYS = frozenset({"serviceType", "image", "imageDetails", "entrypoint", "healthCheckURL",
                           "minInstances", "sessionStickiness", "scaleToZero"})
@@ -60,55 +58,6 @@ PARAM_PREFIX = "@param:"
 def is_param_ref(value) -> bool:
     """An `"@param:NAME"` build-parameter reference, filled in by the platform at deploy time."""
     return isinstance(value, str) and value.strip().startswith(PARAM_PREFIX)
-
-
-def did_you_mean(word: str, candidates) -> str:
-    """`; did you mean 'x'?` for the closest candidate, or an empty string."""
-    close = difflib.get_close_matches(str(word), [str(c) for c in candidates], n=1, cutoff=0.6)
-    return f"; did you mean '{close[0]}'?" if close else ""
-
-
-def fixture(func):
-    """Register a document fixture: `func(r)` returns a value, or None where it does not apply.
-
-    `r.get(name)` reads another fixture and `r.doc` is the Document. Rule modules and plugins
-    may register fixtures of their own; the name is the function's name.
-    """
-    FIXTURES[func.__name__] = func
-    return func
-
-
-def fanout(*extras: str):
-    """Register a per-node fixture: `func(r)` yields `(path, node, {extra: value})` per node."""
-
-    def register(func):
-        FANOUT[func.__name__] = func
-        FANOUT_EXTRAS[func.__name__] = tuple(extras)
-        return func
-
-    return register
-
-
-
-class Resolver:
-    """Computes and caches one document's fixtures."""
-
-    def __init__(self, doc, settings):
-        self.doc = doc
-        self.settings = settings
-        self.cache: dict = {}
-
-    def get(self, name: str, rule=None):
-        if name == "settings":
-            return self.settings
-        if name == "options":
-            return self.settings.options.get(rule.id, {}) if rule else {}
-        if name not in self.cache:
-            self.cache[name] = FIXTURES[name](self)
-        return self.cache[name]
-
-    def fan_out(self, name: str):
-        return FANOUT[name](self)
 
 
 def _dict(value):
@@ -230,38 +179,6 @@ def run_params(r):
 @fixture
 def deployment(r):
     return r.get("body") if r.doc.kind in kinds.DEPLOYMENT_KINDS else None
-
-
-@fixture
-def unused_suppressions(r):
-    return None  # set by the engine after the other rules ran
-
-
-@fixture
-def settings(r):
-    return r.settings
-
-
-@fixture
-def options(r):
-    return {}  # replaced per rule by Resolver.get
-
-
-@fixture
-def step_graph(r):
-    steps_ = r.get("steps")
-    if steps_ is None:
-        return None
-    import networkx
-
-    graph = networkx.DiGraph()
-    graph.add_nodes_from(steps_)
-    for name, step_ in steps_.items():
-        parents = step_.get("parents") if isinstance(step_, dict) else None
-        for parent in parents if isinstance(parents, list) else ():
-            if isinstance(parent, str) and parent in steps_:
-                graph.add_edge(parent, name)
-    return graph
 
 
 @fanout("step_name")

@@ -1,7 +1,7 @@
 """`pytest --blocklint`: Press spec files as test items, so a project's pytest run covers its specs.
 
 Registered through the `pytest11` entry point, and off unless `--blocklint` is given: without
-it this module adds its options and nothing else, and imports nothing of blocklint.
+it this module adds its options and nothing else, and imports only blocklint's leaf `words`.
 
 With it, every `*.yaml`, `*.yml`, `*.json` and `*.j2` file pytest collects (from the paths
 given, or `testpaths`) is one item, `path::blocklint`, marked `blocklint` (so `-m blocklint`
@@ -22,7 +22,8 @@ from pathlib import Path
 
 import pytest
 
-SUFFIXES = (".yaml", ".yml", ".json", ".j2")
+from blocklint.words import SPEC_SUFFIXES
+
 
 
 def pytest_addoption(parser):
@@ -45,7 +46,7 @@ def pytest_configure(config):
 
 
 def pytest_collect_file(file_path, parent):
-    if not parent.config.getoption("blocklint") or not file_path.name.endswith(SUFFIXES):
+    if not parent.config.getoption("blocklint") or not file_path.name.endswith(SPEC_SUFFIXES):
         return None
     return BlocklintFile.from_parent(parent, path=file_path)
 
@@ -55,40 +56,33 @@ def _codes(values) -> list[str]:
 
 
 class _Session:
-    """What every file shares: the engine, load settings and config; built on first use."""
+    """What every file shares: the run's plans (the closest configuration per file, as `blocklint
+    check` finds it), built on first use through the same `Planner` as the command line."""
 
     def __init__(self, config):
-        from blocklint import engine
-        from blocklint.config import ConfigError, find_config, load_config
-        from blocklint.load import LoadSettings
+        from blocklint.plan import Overrides, Planner, PlanError
 
+        select = _codes(config.getoption("blocklint_select")) or _codes(config.getini("blocklint_select"))
+        ignore = [*_codes(config.getini("blocklint_ignore")), *_codes(config.getoption("blocklint_ignore"))]
+        overrides = Overrides(select=tuple(select), ignore=tuple(ignore),
+                              strict=True if config.getoption("blocklint_strict") else None)
         try:
-            self.settings = load_config(find_config(Path(str(config.rootpath))))
-            rules = engine.collect_rules(self.settings.rules_dir)
-        except (ConfigError, engine.RuleError) as error:
+            self.planner = Planner(overrides, start=Path(str(config.rootpath)))
+        except PlanError as error:
             raise pytest.UsageError(f"blocklint: {error}") from error
-        select = _codes(config.getoption("blocklint_select")) or _codes(config.getini("blocklint_select")) \
-            or self.settings.select
-        if select:
-            select = select + self.settings.extend_select
-        ignore = [*self.settings.ignore, *_codes(config.getini("blocklint_ignore")),
-                  *_codes(config.getoption("blocklint_ignore"))]
-        selected = engine.select_rules(rules, select=select, ignore=ignore)
-        params = {}
-        if self.settings.params_file:
-            from blocklint.load import load_path
-
-            doc = load_path(self.settings.params_file, LoadSettings(template=False))
-            params = {k: v for k, v in (doc.data or {}).items() if v is not None} if isinstance(doc.data, dict) else {}
-        self.load = LoadSettings(params=params)
-        self.engine = engine.Engine(selected, engine.Settings(load=self.load, severity=self.settings.severity,
-                                                              options=self.settings.options))
-        self.strict = config.getoption("blocklint_strict") or self.settings.strict
         self.named = set()
         for arg in config.args:
             candidate = Path(str(config.invocation_params.dir), arg.split("::")[0])
             if candidate.is_file():
                 self.named.add(candidate.resolve())
+
+    def plan_for(self, path: str):
+        from blocklint.plan import PlanError
+
+        try:
+            return self.planner.for_path(path)
+        except PlanError as error:
+            raise pytest.UsageError(f"blocklint: {error}") from error
 
     @classmethod
     def of(cls, config) -> _Session:
@@ -106,10 +100,11 @@ class BlocklintFile(pytest.File):
         path = self.path
         shown = _display_path(path, self.config)
         target = Target(shown, path.resolve() in state.named)
-        result = check_target(target, state.engine, state.load, skip=state.settings.ignored_for(shown))
+        plan = state.plan_for(str(path))
+        result = check_target(target, plan)
         if result.skipped:
             return []
-        return [BlocklintItem.from_parent(self, name="blocklint", result=result, strict=state.strict)]
+        return [BlocklintItem.from_parent(self, name="blocklint", result=result, strict=plan.strict)]
 
 
 def _display_path(path: Path, config) -> str:
@@ -129,6 +124,9 @@ class BlocklintItem(pytest.Item):
         super().__init__(**kwargs)
         self.result = result
         self.strict = strict
+        # Plugins that wrap every test call may expect a Function's attributes (pytest-lsp 1.0
+        # returns without yielding from its wrapper when `funcargs` is missing).
+        self.funcargs = {}
         self.add_marker("blocklint")
 
     def runtest(self):

@@ -1,4 +1,5 @@
-"""Which files to check, and checking them: load each, run the engine, collect results."""
+"""Which files to check, and checking them with their plan: load each, run the engine, apply the
+baseline, yield results in order."""
 
 from __future__ import annotations
 
@@ -7,15 +8,15 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from blocklint.engine import Engine
 from blocklint.findings import ERROR, Finding
-from blocklint.load import FILE_START, Document, LoadSettings, Problem, load_bytes, load_path
+from blocklint.load import FILE_START, Document, Problem, load_bytes, load_path
+from blocklint.words import SPEC_SUFFIXES
 
-SPEC_SUFFIXES = (".yaml", ".yml", ".json", ".j2")
 SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", ".venv", "venv", ".tox", ".nox", "node_modules",
                           "__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".blocklint",
-                          "site-packages", ".eggs"})
+                          ".blocklint_cache", "site-packages", ".eggs"})
 STDIN = "-"
+IGNORE_FILES = (".gitignore", ".ignore")
 
 
 class UnreadablePath(Exception):
@@ -40,11 +41,13 @@ class FileResult:
         return any(finding.severity == ERROR for finding in self.findings)
 
 
-def discover(paths, *, exclude=(), skip_unknown=False) -> list[Target]:
+def discover(paths, plan) -> list[Target]:
     """Files named, and the spec files found below the directories named, in a stable order.
 
-    With `skip_unknown`, files named are treated as if found by walking: those that are not
-    Press documents are skipped quietly (for pre-commit, which names every staged YAML file).
+    Directories are walked for spec files, skipping virtualenvs, caches, `exclude` globs and
+    (unless `respect-gitignore = false`) what `.gitignore` and `.ignore` files ignore. With
+    `skip_unknown`, files named are treated as if found by walking: those that are not Press
+    documents are skipped quietly (for pre-commit, which names every staged YAML file).
     """
     targets: list[Target] = []
     for name in paths:
@@ -53,10 +56,11 @@ def discover(paths, *, exclude=(), skip_unknown=False) -> list[Target]:
             continue
         path = Path(name)
         if path.is_dir():
-            targets.extend(Target(str(found), False) for found in _walk(path, exclude))
-        elif path.exists():
-            if not (skip_unknown and _excluded(path, exclude)):
-                targets.append(Target(str(path), not skip_unknown))
+            ignored = _IgnoreFiles(path) if plan.respect_gitignore else None
+            targets.extend(Target(str(found), False) for found in _walk(path, plan.exclude, ignored))
+        elif path.exists() or path.is_symlink():
+            if not (plan.skip_unknown and _excluded(path, plan.exclude)):
+                targets.append(Target(str(path), not plan.skip_unknown))
         else:
             raise UnreadablePath(f"{name}: no such file or directory")
     return targets
@@ -69,18 +73,73 @@ def _excluded(path: Path, exclude) -> bool:
                or any(fnmatch.fnmatch(part, pattern) for part in path.parts[:-1]) for pattern in exclude)
 
 
-def _walk(root: Path, exclude) -> list[Path]:
+def _walk(root: Path, exclude, ignored) -> list[Path]:
     found = []
     for directory, subdirs, files in os.walk(root):
+        here = Path(directory)
+        if ignored is not None:
+            ignored.enter(here)
         subdirs[:] = sorted(d for d in subdirs if d not in SKIPPED_DIRS
-                            and not (Path(directory, d) / "pyvenv.cfg").exists()
-                            and not _excluded(Path(directory, d), exclude))
-        found += [Path(directory, file) for file in sorted(files)
-                  if file.endswith(SPEC_SUFFIXES) and not _excluded(Path(directory, file), exclude)]
+                            and not (here / d / "pyvenv.cfg").exists()
+                            and not _excluded(here / d, exclude)
+                            and not (ignored and ignored.ignores(here / d, directory=True)))
+        found += [here / file for file in sorted(files)
+                  if file.endswith(SPEC_SUFFIXES) and not _excluded(here / file, exclude)
+                  and not (ignored and ignored.ignores(here / file))]
     return found
 
 
-def load_target(target: Target, load_settings: LoadSettings, *, stdin_bytes: bytes | None = None,
+class _IgnoreFiles:
+    """`.gitignore` (inside a git work tree) and `.ignore` files, as git reads them: patterns
+    relative to the file's directory, deeper files first, `!` re-including."""
+
+    def __init__(self, root: Path):
+        self._specs: list[tuple[Path, object]] = []  # (directory, spec), outermost first
+        self._seen: set = set()
+        top = root.resolve()
+        self._git = next((d for d in (top, *top.parents) if (d / ".git").exists()), None)
+        chain = [d for d in (top, *top.parents) if self._git is None or d == self._git or self._git in d.parents]
+        for directory in reversed(chain[1:] if self._git is None else chain):
+            self.enter(directory, resolved=True)
+        if self._git is not None:
+            self._add(self._git, self._git / ".git" / "info" / "exclude")
+
+    def enter(self, directory: Path, *, resolved: bool = False):
+        key = directory if resolved else directory.resolve()
+        if key in self._seen:
+            return
+        self._seen.add(key)
+        for name in IGNORE_FILES:
+            if name == ".gitignore" and self._git is None:
+                continue
+            self._add(key, key / name)
+
+    def _add(self, directory: Path, ignore_file: Path):
+        if not ignore_file.is_file():
+            return
+        import pathspec
+
+        try:
+            with open(ignore_file, "rb") as handle:
+                lines = handle.read(1 << 20).decode("utf-8", "replace").splitlines()
+        except OSError:
+            return
+        self._specs.append((directory, pathspec.GitIgnoreSpec.from_lines(lines)))
+
+    def ignores(self, path: Path, *, directory: bool = False) -> bool:
+        absolute = path.resolve() if path.is_symlink() else Path(os.path.abspath(path))
+        for base, spec in reversed(self._specs):
+            try:
+                relative = absolute.relative_to(base).as_posix()
+            except ValueError:
+                continue
+            verdict = spec.check_file(relative + ("/" if directory else "")).include
+            if verdict is not None:
+                return verdict
+        return False
+
+
+def load_target(target: Target, load_settings, *, stdin_bytes: bytes | None = None,
                 stdin_name: str = "<stdin>") -> Document:
     if target.path == STDIN:
         doc = load_bytes(stdin_bytes or b"", stdin_name, load_settings)
@@ -104,20 +163,24 @@ def _looks_like_press(doc: Document) -> bool:
     return bool(_PRESS_HINT.search(doc.source)) or doc.path.endswith(".j2")
 
 
-def check_target(target: Target, engine: Engine, load_settings: LoadSettings, *, skip=(), **stdin) -> FileResult:
-    doc = load_target(target, load_settings, **stdin)
-    if doc.kind is None and (not doc.problems or not (target.explicit or _looks_like_press(doc))):
+def check_document(doc: Document, plan, *, explicit: bool = True) -> FileResult:
+    """One loaded document through the plan's engine, per-file ignores and baseline."""
+    if doc.kind is None and (not doc.problems or not (explicit or _looks_like_press(doc))):
         return FileResult(doc.path, skipped=True)
-    findings: list[Finding] = engine.check(doc, skip=skip)
-    return FileResult(doc.path, doc.kind, findings)
+    findings: list[Finding] = plan.engine.check(doc, skip=plan.skip_for(doc.path))
+    return FileResult(doc.path, doc.kind, plan.known_findings(findings))
+
+
+def check_target(target: Target, plan, **stdin) -> FileResult:
+    return check_document(load_target(target, plan.load, **stdin), plan, explicit=target.explicit)
 
 
 PARALLEL_FROM = 8  # below this many files, starting workers costs more than it saves
 
 
-def check_all(targets, engine: Engine, load_settings: LoadSettings, *, jobs=None, skip_for=lambda path: (),
-              **stdin):
-    """Results in the order of `targets`, as a generator (close it to stop early).
+def check_all(targets, plan_for, *, jobs=None, **stdin):
+    """Results in the order of `targets`, as a generator (close it to stop early). `plan_for(path)`
+    gives each file's plan (a `Planner.for_path`).
 
     With more than a handful of files, files are checked in worker processes (forked, so they
     share the rules already loaded, plugins and `--rules-dir` modules included).
@@ -125,13 +188,15 @@ def check_all(targets, engine: Engine, load_settings: LoadSettings, *, jobs=None
     workers = _worker_count(jobs, len(targets))
     if workers <= 1 or stdin:
         for target in targets:
-            yield check_target(target, engine, load_settings, skip=skip_for(target.path), **stdin)
+            yield check_target(target, plan_for(target.path), **stdin)
         return
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
+    for target in targets:  # plan every file before forking, so workers share the plans
+        plan_for(target.path)
     global _WORKER_STATE
-    _WORKER_STATE = (engine, load_settings, skip_for)
+    _WORKER_STATE = plan_for
     executor = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
     chunk = max(1, min(32, len(targets) // (workers * 8)))
     try:
@@ -150,8 +215,7 @@ _WORKER_STATE = None
 
 
 def _check_in_worker(target: Target) -> FileResult:
-    engine, load_settings, skip_for = _WORKER_STATE
-    return check_target(target, engine, load_settings, skip=skip_for(target.path))
+    return check_target(target, _WORKER_STATE(target.path))
 
 
 def _worker_count(jobs, files: int) -> int:

@@ -14,7 +14,7 @@ from functools import lru_cache
 from importlib import resources
 
 from blocklint.engine import Key
-from blocklint.fixtures import did_you_mean
+from blocklint.words import did_you_mean
 
 SCHEMA_ID = "https://blocklint.dev/schemas/press.json"
 PARAM_REF_DEFS = {"#/$defs/integer-or-param": "integer", "#/$defs/number-or-param": "number",

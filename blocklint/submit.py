@@ -34,6 +34,8 @@ from pathlib import Path
 
 import click
 
+from blocklint.commandline import fail as _fail, parse_params, template_options
+
 EXIT_OK, EXIT_REFUSED, EXIT_FAILURE = 0, 1, 2
 STAGES = ("dev", "latest", "test", "beta", "prod", "parvati")
 TOKEN_VARS = ("PEAK_AUTH_TOKEN", "API_KEY")
@@ -604,51 +606,27 @@ class Submitter:
 # --- the command --------------------------------------------------------------------------
 
 
-def _lint(paths, load_settings, artifact_root):
-    """(items, results, failed): every Press document loaded and checked."""
-    from blocklint import engine, runner
-    from blocklint.runner import FileResult
+def _lint(paths, planner):
+    """(items, results, failed): every Press document loaded and checked with its plan, the
+    specs of this run known to the deployments that name them (by path or name)."""
+    from blocklint import runner
+    from blocklint.specs import as_spec_document
 
-    rules = engine.collect_rules()
-    targets = runner.discover(paths or ["."])
     loaded = []
-    for target in targets:
+    for target in runner.discover(paths or ["."], planner.default):
         if target.path == runner.STDIN:
             raise click.UsageError("submit reads files, not stdin")
-        doc = runner.load_target(target, load_settings)
+        doc = runner.load_target(target, planner.for_path(target.path).load)
         if doc.kind is None and (not doc.problems or not target.explicit):
             continue
         loaded.append(doc)
-    spec_docs = {}
+    run_specs = [found for doc in loaded if not doc.problems and (found := as_spec_document(doc))]
+    results, items, plans = [], [], {}
     for doc in loaded:
-        if doc.kind in ("block-spec", "app-spec") and not doc.problems:
-            data = doc.data if doc.cli else {"body": doc.data}
-            spec_docs[Path(doc.path).resolve()] = data
-            name = ((data.get("body") or {}).get("metadata") or {}).get("name")
-            if isinstance(name, str):
-                spec_docs.setdefault(name, data)
-    local_resolver = None
-    try:
-        from blocklint.registry import spec_resolver
-
-        local_resolver = spec_resolver()
-    except Exception:
-        local_resolver = None
-    results, items = [], []
-    for doc in loaded:
-        base = Path(doc.path).resolve().parent
-
-        def resolve(spec_id, version=None, _base=base):
-            if not isinstance(spec_id, str):
-                return None
-            found = spec_docs.get((_base / spec_id).resolve()) if _looks_like_path(spec_id) else spec_docs.get(spec_id)
-            if found is None and local_resolver is not None:
-                found = local_resolver(spec_id, version)
-            return found
-
-        settings = engine.Settings(load=load_settings, artifact_root=artifact_root, spec_resolver=resolve)
-        findings = engine.Engine(rules, settings).check(doc)
-        results.append(FileResult(doc.path, doc.kind, findings))
+        plan = planner.for_path(doc.path)
+        plan = plans.setdefault(id(plan), plan.with_specs(run_specs))
+        result = runner.check_document(doc, plan)
+        results.append(result)
         if doc.kind is not None:
             cli = doc.data if doc.cli else {"body": doc.data}
             items.append(Item(doc.path, doc, doc.kind, cli, _directives(doc.source)))
@@ -663,10 +641,7 @@ def _lint(paths, load_settings, artifact_root):
                    "(e.g. a `blocklint serve`).")
 @click.option("--stage", help="Peak stage for --target peak (default: $PEAK__STAGE, $STAGE, prod).")
 @click.option("--dry-run", is_flag=True, help="Print each request instead of sending it (lookups still run).")
-@click.option("--params-file", "-v", "params_file", type=click.Path(dir_okay=False),
-              help="YAML file of template variables (as `peak ... --params-file`).")
-@click.option("-p", "--param", "params", multiple=True, metavar="KEY=VALUE", help="A template variable.")
-@click.option("--no-template", is_flag=True, help="Do not render peak CLI files as Jinja templates.")
+@template_options
 @click.option("--artifact-root", type=click.Path(file_okay=False),
               help="Resolve `artifact.path` from here instead of the working directory.")
 @click.option("--spec-id", "default_spec", metavar="REF",
@@ -677,21 +652,22 @@ def _lint(paths, load_settings, artifact_root):
               help="Seconds to wait for each HTTP answer.")
 @click.option("--retries", type=click.IntRange(min=0), default=4, show_default=True,
               help="Re-sends after a 429, a 5xx or a connection error (creates look their name up first).")
-def submit(paths, target, stage, dry_run, params_file, params, no_template, artifact_root, default_spec,
-           default_deployment, timeout, retries):
+def submit(paths, target, stage, dry_run, params_file, params, no_template, template_env, config_file, isolated,
+           artifact_root, default_spec, default_deployment, timeout, retries):
     """Lint PATHS, then send what passed to Press: specs, releases, deployments, revisions,
     metadata and parameter patches, in dependency order."""
-    from blocklint import engine, runner
-    from blocklint.cli import _load_params_file, _parse_params
-    from blocklint.load import LoadSettings
+    from blocklint import runner
+    from blocklint.plan import Overrides, Planner, PlanError
 
-    template_params = _load_params_file(params_file) if params_file else {}
-    template_params.update(_parse_params(params))
-    load_settings = LoadSettings(params=template_params, template=not no_template)
+    overrides = Overrides(params_file=params_file, params=parse_params(params), template=not no_template,
+                          template_env=template_env, config_file=config_file, isolated=isolated,
+                          artifact_root=artifact_root)
     try:
-        items, results, failed = _lint(paths, load_settings, artifact_root)
-    except (engine.RuleError, runner.UnreadablePath) as error:
+        planner = Planner(overrides)
+        items, results, failed = _lint(paths, planner)
+    except (PlanError, runner.UnreadablePath) as error:
         _fail(str(error))
+    load_settings = planner.default.load
     shown = [result for result in results if any(f.severity != "info" for f in result.findings)]
     if shown:
         from blocklint.report import reporter_class
@@ -757,8 +733,3 @@ def submit(paths, target, stage, dry_run, params_file, params, no_template, arti
         for what, name, new_id in submitter.created:
             click.echo(f"  {what} {name}: {new_id}")
     sys.exit(code)
-
-
-def _fail(message: str):
-    click.echo(f"blocklint: {message}", err=True)
-    sys.exit(EXIT_FAILURE)

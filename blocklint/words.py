@@ -3,7 +3,6 @@ paths relative to a root. A leaf: it imports nothing of blocklint."""
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 from pathlib import Path
@@ -21,6 +20,8 @@ def split_lines(text: str) -> list[str]:
 
 def did_you_mean(word: str, candidates) -> str:
     """`; did you mean 'x'?` for the closest candidate, or an empty string."""
+    import difflib
+
     close = difflib.get_close_matches(str(word), [str(c) for c in candidates], n=1, cutoff=0.6)
     return f"; did you mean '{close[0]}'?" if close else ""
 

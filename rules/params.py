@@ -447,82 +447,17 @@ def condition_on_unknown_parameter(param, param_group, build_params, run_params)
 # --- deployment values against the spec ------------------------------------------------
 
 
-class DeployedSpec:
-    """The spec(s) a deployment document deploys: the app spec, the block spec, block specs by name."""
-
-    def __init__(self, block=None, app=None, blocks=None):
-        self.block = block
-        self.app = app
-        self.blocks = blocks or {}
-
-
-def _spec_name(data) -> str | None:
-    body = data.get("body") if isinstance(data, dict) else None
-    metadata = body.get("metadata") if isinstance(body, dict) else None
-    name = metadata.get("name") if isinstance(metadata, dict) else None
-    return name if isinstance(name, str) else None
-
-
-def _spec_files(settings) -> list[tuple[str, dict]]:
-    """The `--spec` files as (kind, peak CLI data), loaded once per run."""
-    cache = settings.extra.setdefault("blocklint.params.spec_files", {})
-    key = tuple(settings.spec_files)
-    if key not in cache:
-        from blocklint.load import LoadSettings, load_path
-
-        loaded = []
-        for path in settings.spec_files:
-            try:
-                spec_doc = load_path(os.fspath(path), settings.load or LoadSettings())
-            except OSError:
-                continue
-            if spec_doc.kind in kinds.SPEC_KINDS and spec_doc.cli and isinstance(spec_doc.data, dict):
-                loaded.append((spec_doc.kind, spec_doc.data))
-        cache[key] = loaded
-    return cache[key]
-
-
-def _resolve(settings, spec_id):
-    if settings.spec_resolver is None or not isinstance(spec_id, str):
-        return None
-    try:
-        data = settings.spec_resolver(spec_id)
-    except Exception:  # a registry that cannot answer is no reason to fail the lint
-        return None
-    return data if isinstance(data, dict) else None
-
-
 @fixture
 def deployed_spec(r):
-    """The spec a deployment, revision, parameter patch or fallback file deploys, when known.
-
-    From `--spec FILE` (one block spec; or an app spec and the block specs of its blocks, by
-    `metadata.name`), or from `settings.spec_resolver` by the deployment's `spec.id` (and,
-    for apps, the ids in the app spec's `config`). None when no spec is known.
-    """
+    """The spec a deployment, revision, parameter patch or fallback file deploys, when known
+    (`blocklint.specs.RelatedSpecs.deployed_spec`: `--spec` files, the run's own specs, the local
+    registry by the deployment's `spec.id`)."""
     if r.doc.kind not in kinds.DEPLOYMENT_KINDS or not isinstance(r.get("deployment"), dict):
         return None
-    settings = r.settings
-    files = _spec_files(settings) if settings.spec_files else []
-    block_files = [data for kind, data in files if kind in ("block-spec", "block-spec-release")]
-    app_files = [data for kind, data in files if kind in ("app-spec", "app-spec-release")]
-    spec_ref = r.get("deployment").get("spec")
-    spec_id = spec_ref.get("id") if isinstance(spec_ref, dict) else None
-    found = DeployedSpec()
-    if r.doc.kind.startswith("app-") or (r.doc.kind == "parameters-patch" and "appParameters" in r.get("deployment")):
-        found.app = _resolve(settings, spec_id) or (app_files[0] if len(app_files) == 1 else None)
-        for data in block_files:
-            if _spec_name(data):
-                found.blocks[_spec_name(data)] = data
-        app_body = found.app.get("body") if found.app else None
-        for item in app_body.get("config", ()) if isinstance(app_body, dict) and isinstance(
-                app_body.get("config"), list) else ():
-            block = _resolve(settings, item.get("id")) if isinstance(item, dict) else None
-            if block and _spec_name(block):
-                found.blocks.setdefault(_spec_name(block), block)
-        return found if found.app or found.blocks else None
-    found.block = _resolve(settings, spec_id) or (block_files[0] if len(block_files) == 1 else None)
-    return found if found.block else None
+    specs = r.settings.specs
+    if specs is None:
+        return None
+    return specs.deployed_spec(r.doc.kind, r.get("deployment"), base=os.path.dirname(r.doc.path) or ".")
 
 
 def _spec_params(data, group) -> list:

@@ -7,6 +7,7 @@ platform at deployment time, so they are never judged here.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -465,30 +466,6 @@ def _release_version(entry):
     return version if isinstance(version, (str, int, float)) else None
 
 
-def _load_spec_files(settings) -> list:
-    """The documents given with `--spec`, loaded once per run."""
-    cache = settings.extra.setdefault("blocklint.rules.services:spec-docs", {})
-    files = tuple(getattr(settings, "spec_files", ()) or ())
-    if files not in cache:
-        from blocklint.load import LoadSettings, load_path
-
-        docs = []
-        for path in files:
-            try:
-                docs.append(load_path(path, settings.load or LoadSettings()))
-            except OSError:
-                continue
-        cache[files] = docs
-    return cache[files]
-
-
-def _spec_name(data):
-    body = data.get("body", data) if isinstance(data, dict) else None
-    metadata = body.get("metadata") if isinstance(body, dict) else None
-    name = metadata.get("name") if isinstance(metadata, dict) else None
-    return name if isinstance(name, str) else None
-
-
 @dataclass(frozen=True)
 class AppBlocks:
     """What is known of an app's blocks: `names` is None when they cannot all be known."""
@@ -500,9 +477,8 @@ class AppBlocks:
 def app_blocks(r):
     """For app specs, releases, deployments and revisions: an `AppBlocks`.
 
-    For a deployment or revision, the app spec comes from `--spec` files (an app spec or app
-    spec release) or from `settings.spec_resolver(spec.id)`; block names from the block specs
-    given with `--spec` and from `spec_resolver(block id)`.
+    For a deployment or revision, the app spec and its block names come from the run's related
+    specs (`blocklint.specs.RelatedSpecs.app_block_names`: `--spec` files, the local registry).
     """
     if r.doc.kind in ("app-spec", "app-spec-release"):
         return AppBlocks()
@@ -512,35 +488,10 @@ def app_blocks(r):
 
 
 def _app_block_names(r):
-    deployment_body = r.get("body") or {}
-    resolver = getattr(r.settings, "spec_resolver", None)
-    docs = _load_spec_files(r.settings)
-    app_configs = [doc.body.get("config") for doc in docs
-                   if doc.kind in ("app-spec", "app-spec-release") and isinstance(doc.body, dict)]
-    spec_ref = deployment_body.get("spec") if isinstance(deployment_body.get("spec"), dict) else {}
-    if not app_configs and callable(resolver) and isinstance(spec_ref.get("id"), str):
-        app = resolver(spec_ref["id"])
-        app_body = app.get("body", app) if isinstance(app, dict) else None
-        if isinstance(app_body, dict):
-            app_configs.append(app_body.get("config"))
-    app_configs = [config for config in app_configs if isinstance(config, list)]
-    if not app_configs:
+    specs = r.settings.specs
+    if specs is None:
         return None
-    names = {name for doc in docs if doc.kind == "block-spec" and (name := _spec_name(doc.data))}
-    includes = spec_ref.get("includes") if isinstance(spec_ref.get("includes"), list) else []
-    entries = [entry for config in app_configs for entry in config if isinstance(entry, dict)] + \
-              [entry for entry in includes if isinstance(entry, dict)]
-    unresolved = 0
-    for entry in entries:
-        resolved = resolver(entry.get("id")) if callable(resolver) and isinstance(entry.get("id"), str) else None
-        name = _spec_name(resolved)
-        if name:
-            names.add(name)
-        else:
-            unresolved += 1
-    if not names or (unresolved and not any(doc.kind == "block-spec" for doc in docs)):
-        return None
-    return frozenset(names)
+    return specs.app_block_names(r.get("body") or {}, base=os.path.dirname(r.doc.path) or ".")
 
 
 @rule("BL610", "app-block-mismatch")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from blocklint.engine import collect_rules
+from blocklint.collect import collect_rules
 from conftest import case_args
 
 CASES = Path(__file__).parent / "cases"

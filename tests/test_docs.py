@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from blocklint import docs
-from blocklint.engine import collect_rules
+from blocklint.collect import collect_rules
 
 ROOT = Path(__file__).resolve().parent.parent
 BUILTIN = [found for found in collect_rules(plugins=False) if docs.is_builtin(found)]
@@ -57,7 +57,8 @@ def test_help_uri_anchors_are_the_section_headings():
 
 def test_generator_picks_up_a_new_rule_and_its_case(tmp_path):
     """A rule added with a bad case appears, docstring, example file and output, without edits here."""
-    from blocklint.engine import rule, _as_rule
+    from blocklint.collect import ruleset_of
+    from blocklint.engine import rule
 
     @rule("BL999", "made-up-rule", severity="warning")
     def made_up(config):
@@ -77,7 +78,7 @@ def test_generator_picks_up_a_new_rule_and_its_case(tmp_path):
     (case / "bad-thing.yaml").write_text("body:\n  kind: workflow\n")
     (case / "bad-thing.out").write_text("bad-thing.yaml:2:3: BL999 warning made up\n")
     (case / "args").write_text("--kind block-spec\n")
-    text = docs.generate([*BUILTIN, _as_rule(made_up, "blocklint.rules.madeup")], cases=tmp_path)
+    text = docs.generate([*BUILTIN, *ruleset_of(made_up, origin="blocklint.rules.madeup")], cases=tmp_path)
     section = text[text.index("### BL999"):]
     assert "**made-up-rule** · warning" in section
     assert "#### Why is this bad?" in section and "# a comment, not a heading" in section

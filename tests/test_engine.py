@@ -7,7 +7,8 @@ import textwrap
 import pytest
 
 from blocklint import engine
-from blocklint.engine import Engine, Key, RuleError, collect_rules, rule, select_rules
+from blocklint.collect import collect_rules, ruleset_of
+from blocklint.engine import Engine, Key, RuleError, rule
 from blocklint.load import load_text
 
 SPEC = textwrap.dedent("""\
@@ -24,7 +25,7 @@ SPEC = textwrap.dedent("""\
 
 
 def _findings(*rules, text=SPEC):
-    return Engine([engine._as_rule(r, "test") for r in rules]).check(load_text(text, "s.yaml"))
+    return Engine(ruleset_of(*rules)).check(load_text(text, "s.yaml"))
 
 
 def test_a_step_rule_runs_once_per_step_with_its_companion_fixture():
@@ -89,31 +90,31 @@ def test_unknown_fixtures_are_refused_with_a_hint():
         return []
 
     with pytest.raises(RuleError, match="did you mean 'step'"):
-        engine._as_rule(probe, "test")
+        ruleset_of(probe)
 
 
 def test_select_and_ignore_take_prefixes_and_the_longer_match_wins():
     rules = collect_rules()
-    chosen = {r.id for r in select_rules(rules, select=["BL1"], ignore=["BL10"])}
+    chosen = {r.id for r in rules.select(select=["BL1"], ignore=["BL10"])}
     assert chosen == set()
-    chosen = {r.id for r in select_rules(rules, select=["BL101"], ignore=["BL1"])}
+    chosen = {r.id for r in rules.select(select=["BL101"], ignore=["BL1"])}
     assert chosen == {"BL101"}
-    assert {r.id for r in select_rules(rules, ignore=["BL0"])}.isdisjoint({"BL001", "BL002"})
+    assert {r.id for r in rules.select(ignore=["BL0"])}.isdisjoint({"BL001", "BL002"})
 
 
 def test_keyword_expressions_match_rule_names_like_pytest():
     rules = collect_rules()
-    chosen = {r.id for r in select_rules(rules, keyword_expr="unknown or (yaml and not empty)")}
+    chosen = {r.id for r in rules.select(keyword_expr="unknown or (yaml and not empty)")}
     assert {"BL101", "BL001"} <= chosen and "BL002" not in chosen
     with pytest.raises(RuleError):
-        select_rules(rules, keyword_expr="and or")
+        rules.select(keyword_expr="and or")
 
 
 def test_inline_and_file_suppressions():
     text = SPEC.replace("imageRef: i, parents", "imageRef: i, parnts") \
         .replace("      b: {", "      # blocklint: disable=BL101\n      b: {")
     doc = load_text(text, "s.yaml")
-    rules = select_rules(collect_rules(), select=["BL101"])
+    rules = collect_rules().select(select=["BL101"])
     assert Engine(rules).check(doc) == []
     doc = load_text(SPEC.replace("parents", "parnts"), "s.yaml")
     assert [f.rule for f in Engine(rules).check(doc)] == ["BL101"]

@@ -9,7 +9,9 @@ import time
 
 import pytest
 
-from blocklint.engine import Engine, Settings, collect_rules, select_rules
+from blocklint.collect import collect_rules
+from blocklint.engine import Engine, Settings
+from blocklint.specs import RelatedSpecs
 from blocklint.load import load_text
 
 HEAD = textwrap.dedent("""\
@@ -23,7 +25,7 @@ HEAD = textwrap.dedent("""\
 
 
 def _check(text, select, settings=None, name="spec.yaml"):
-    rules = select_rules(collect_rules(plugins=False), select=select)
+    rules = collect_rules(plugins=False).select(select=select)
     return Engine(rules, settings or Settings()).check(load_text(text, name))
 
 
@@ -39,7 +41,7 @@ def _chain_with_cycle_at_the_end(size):
 
 def test_a_cycle_at_the_end_of_10000_steps_is_reported_once_as_its_path():
     doc = load_text(_chain_with_cycle_at_the_end(10_000), "big.yaml")
-    lint = Engine(select_rules(collect_rules(plugins=False), select=["BL302"]))
+    lint = Engine(collect_rules(plugins=False).select(select=["BL302"]))
     started = time.perf_counter()
     findings = lint.check(doc)
     elapsed = time.perf_counter() - started
@@ -134,9 +136,10 @@ def test_every_cron_blocklint_accepts_croniter_accepts_too():
 def _imports_after_check(text, select):
     code = textwrap.dedent(f"""
         import sys
-        from blocklint.engine import Engine, collect_rules, select_rules
+        from blocklint.collect import collect_rules
+        from blocklint.engine import Engine
         from blocklint.load import load_text
-        rules = select_rules(collect_rules(plugins=False), select={select!r})
+        rules = collect_rules(plugins=False).select(select={select!r})
         Engine(rules).check(load_text({text!r}, "spec.yaml"))
         print(" ".join(name for name in ("networkx", "croniter") if name in sys.modules))
     """)
@@ -180,7 +183,7 @@ def test_deployment_values_are_checked_against_the_spec_the_registry_resolves():
         asked.append(spec_id)
         return SPEC_DATA if spec_id == "spec-1" else None
 
-    findings = _check(DEPLOYMENT, ["BL406"], Settings(spec_resolver=resolver), name="deployment.yaml")
+    findings = _check(DEPLOYMENT, ["BL406"], Settings(specs=RelatedSpecs(lookup=resolver)), name="deployment.yaml")
     assert asked == ["spec-1"]
     assert [(f.line, f.message) for f in findings] == [
         (3, "required build parameter 'instance_type' has no value here and no default in the spec; "
@@ -191,7 +194,7 @@ def test_deployment_values_are_checked_against_the_spec_the_registry_resolves():
 
 def test_deployment_values_are_not_checked_without_a_known_spec():
     assert _check(DEPLOYMENT, ["BL406"], name="deployment.yaml") == []
-    assert _check(DEPLOYMENT, ["BL406"], Settings(spec_resolver=lambda spec_id: None), name="deployment.yaml") == []
+    assert _check(DEPLOYMENT, ["BL406"], Settings(specs=RelatedSpecs(lookup=lambda spec_id: None)), name="deployment.yaml") == []
 
 
 def test_the_param_field_table_is_keyed_by_path_not_by_property_name():
@@ -235,8 +238,8 @@ def test_rules_never_crash_on_values_of_the_wrong_type(value):
         {"body": {"appParameters": value, "parameters": {"orders": value}, "spec": {"id": "spec-1"}}},
         {"body": {"parameters": value}},
     ]
-    settings = Settings(spec_resolver=lambda spec_id: {"body": {"metadata": {"name": "orders"}, "config": value},
-                                                       "parameters": params})
+    settings = Settings(specs=RelatedSpecs(lookup=lambda spec_id: {
+        "body": {"metadata": {"name": "orders"}, "config": value}, "parameters": params}))
     for data in documents:
         findings = _check(json.dumps(data), ["BL2", "BL3", "BL4", "BL5"], settings, name="x.json")
         assert not [f for f in findings if f.rule == "BL000"], findings

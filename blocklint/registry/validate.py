@@ -21,42 +21,42 @@ from blocklint.findings import ERROR
 MAX_UNPACKED_BYTES = 512 * 2**20
 MAX_ENTRIES = 50_000
 
-_rules = None
-_rules_lock = threading.Lock()
+_engines: dict = {}
+_engines_lock = threading.Lock()
 
 
 class UnsafeArtifact(Exception):
     """A zip that cannot be unpacked safely (paths outside the root, too large unpacked)."""
 
 
-def _collected_rules():
-    global _rules
-    with _rules_lock:
-        if _rules is None:
-            from blocklint import engine
+def _ruleset():
+    """Every built-in rule, collected once per process: the registry checks what it receives with
+    blocklint's own rules, not with a project's configuration."""
+    with _engines_lock:
+        if "rules" not in _engines:
+            from blocklint.collect import collect_rules
 
-            _rules = engine.collect_rules()
-        return _rules
+            _engines["rules"] = collect_rules()
+        return _engines["rules"]
 
 
 def check(kind: str, data: dict, *, spec_file: dict | None = None, resolver=None,
           previous_version: str | None = None) -> list:
-    """The error findings of the peak CLI file `data` of `kind` (warnings do not refuse)."""
-    from blocklint import engine
-    from blocklint.load import LoadSettings, load_text
+    """The error findings of the peak CLI file `data` of `kind` (warnings do not refuse).
 
-    load_settings = LoadSettings(kind=kind, template=False)
-    with tempfile.TemporaryDirectory(prefix="blocklint-check-") as scratch:
-        spec_files = ()
-        if spec_file is not None:
-            spec_path = Path(scratch, "deployed-spec.json")
-            spec_path.write_text(json.dumps(spec_file, indent=2))
-            spec_files = (str(spec_path),)
-        # --spec files are read without the forced kind (they are specs, not `kind` documents)
-        settings = engine.Settings(spec_files=spec_files, previous_version=previous_version,
-                                   load=LoadSettings(template=False), spec_resolver=resolver)
-        doc = load_text(json.dumps(data, indent=2), f"{kind}.json", load_settings)
-        findings = engine.Engine(_collected_rules(), settings).check(doc)
+    The spec a deployment deploys (`spec_file`, as peak CLI data) is handed to the rules as a
+    document, with `resolver` for the specs it names by id.
+    """
+    from blocklint.engine import Engine, Settings
+    from blocklint.load import LoadSettings, load_text
+    from blocklint.specs import RelatedSpecs, SpecDocument
+
+    documents = [SpecDocument("app-spec" if kind.startswith("app-") else "block-spec", spec_file)] \
+        if spec_file is not None else []
+    settings = Settings(previous_version=previous_version, load=LoadSettings(template=False),
+                        specs=RelatedSpecs(documents, resolver))
+    doc = load_text(json.dumps(data, indent=2), f"{kind}.json", LoadSettings(kind=kind, template=False))
+    findings = Engine(_ruleset(), settings).check(doc)
     return [finding for finding in findings if finding.severity == ERROR]
 
 

@@ -71,7 +71,7 @@ class SarifReporter(Reporter):
     def document(self, results) -> dict:
         rules = self.rules
         if rules is None:
-            from blocklint.engine import collect_rules
+            from blocklint.collect import collect_rules
 
             rules = collect_rules()
         descriptors = [_descriptor(found) for found in rules]

@@ -1,0 +1,47 @@
+"""What every command shares on the command line: exit codes, the template options (named as the
+peak CLI names them), and how a usage error is reported."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+EXIT_OK, EXIT_FINDINGS, EXIT_FAILURE = 0, 1, 2
+
+
+def parse_params(pairs) -> tuple:
+    """`-p key=value` pairs, as the peak CLI reads them."""
+    params = []
+    for pair in pairs:
+        if pair.count("=") != 1:
+            raise click.BadParameter(f"{pair!r}: expected key=value with exactly one '=' (as the peak CLI)",
+                                     param_hint="-p/--param")
+        key, value = pair.split("=")
+        params.append((key.strip(), value))
+    return tuple(params)
+
+
+def template_options(func):
+    """The options of every command that reads peak CLI files and configuration."""
+    for decorator in reversed([
+        click.option("--params-file", "-v", "params_file", type=click.Path(),
+                     help="YAML file of template variables (as `peak ... --params-file`)."),
+        click.option("-p", "--param", "params", multiple=True, metavar="KEY=VALUE",
+                     help="A template variable (as `peak ... -p`); wins over --params-file."),
+        click.option("--no-template", is_flag=True, help="Do not render peak CLI files as Jinja templates."),
+        click.option("--template-env", multiple=True, metavar="NAME",
+                     help="Let templates read this environment variable as os_env.NAME (repeatable; "
+                          "none by default, unlike the peak CLI). Its value is never printed."),
+        click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False),
+                     help="Use this configuration file instead of the closest one to each file."),
+        click.option("--isolated", is_flag=True, help="Ignore configuration files."),
+    ]):
+        func = decorator(func)
+    return func
+
+
+def fail(message: str):
+    """A usage error: one line on stderr, exit 2."""
+    click.echo(f"blocklint: {message}", err=True)
+    sys.exit(EXIT_FAILURE)

@@ -1,0 +1,104 @@
+"""The rule author's vocabulary: `@rule`, `@fixture`, `@fanout`, `Key`, and what they declare.
+
+Decorators only mark functions; nothing is registered globally. Collection (`blocklint.collect`)
+reads the marks from the modules it loads and builds one `RuleSet` per run, so a local rules
+directory can never replace a built-in fixture behind the run's back.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Callable
+
+from blocklint.findings import ERROR, SEVERITIES
+
+RULE_ID = re.compile(r"^[A-Z]{2,}[0-9]{3}$")
+RULE_NAME = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+INTERNAL_ERROR = ("BL000", "internal-error")
+
+
+class RuleError(Exception):
+    """A rule set that cannot run: a duplicate id or fixture, an unknown fixture, an unloadable module."""
+
+
+class Key(str):
+    """A mapping key as the last element of a location: point at the key, not its value."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    name: str
+    severity: str
+    func: Callable = field(compare=False)
+    args: tuple = ()
+    fanout: str | None = None
+    origin: str = ""
+
+    @property
+    def doc(self) -> str:
+        import inspect
+
+        return inspect.cleandoc(self.func.__doc__ or "")
+
+    @property
+    def summary(self) -> str:
+        return self.doc.split("\n", 1)[0] if self.doc else ""
+
+
+def rule(rule_id: str, name: str, severity: str = ERROR):
+    """Declare a rule. The function's docstring is its documentation."""
+    if not RULE_ID.match(rule_id):
+        raise RuleError(f"rule id {rule_id!r} must look like BL123")
+    if not RULE_NAME.match(name):
+        raise RuleError(f"rule name {name!r} must be kebab-case")
+    if severity not in SEVERITIES:
+        raise RuleError(f"severity {severity!r} must be one of {', '.join(SEVERITIES)}")
+
+    def decorate(func):
+        func.__blocklint_rule__ = (rule_id, name, severity)
+        return func
+
+    return decorate
+
+
+def fixture(func):
+    """Declare a document fixture: `func(r)` returns a value, or None where it does not apply.
+
+    `r.get(name)` reads another fixture, `r.doc` is the Document and `r.settings` the run's
+    Settings. The fixture's name is the function's name; two fixtures of one name in a run are
+    an error naming both places.
+    """
+    func.__blocklint_fixture__ = ()
+    return func
+
+
+def fanout(*extras: str):
+    """Declare a per-node fixture: `func(r)` yields `(path, node, {extra: value})` per node, and a
+    rule asking for it runs once per node (and may ask for the `extras` too)."""
+
+    def declare(func):
+        func.__blocklint_fanout__ = tuple(extras)
+        return func
+
+    return declare
+
+
+def fixture_names(func) -> tuple:
+    """The arguments to inject: those without defaults (read from the code object, as `inspect`
+    costs ~20 ms to import at every start)."""
+    code = func.__code__
+    positional = code.co_varnames[: code.co_argcount]
+    defaults = len(func.__defaults__ or ())
+    keyword_only = code.co_varnames[code.co_argcount: code.co_argcount + code.co_kwonlyargcount]
+    return (*positional[: len(positional) - defaults],
+            *(name for name in keyword_only if name not in (func.__kwdefaults__ or {})))
+
+
+def place(func) -> str:
+    """`file:line` of a function's definition, for messages about clashes."""
+    from blocklint.words import relative_path
+
+    code = func.__code__
+    return f"{relative_path(code.co_filename)}:{code.co_firstlineno}"

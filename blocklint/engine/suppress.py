@@ -1,0 +1,73 @@
+"""In-file suppressions: `# blocklint: disable=...` on a line or the line above,
+`# blocklint: disable-file=...`, and the JSON `"x-blocklint": {"disable": [...]}` key."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from blocklint.engine.select import matches as _matches
+from blocklint.findings import Finding
+from blocklint.load import Document, Span
+
+_DIRECTIVE = re.compile(r"#\s*blocklint:\s*(disable|disable-file)\s*=\s*([A-Za-z0-9_,\s]+)")
+
+
+def _codes(text: str) -> set[str]:
+    return {code.strip().upper() for code in text.split(",") if code.strip()}
+
+
+@dataclass
+class Directive:
+    """One `# blocklint: disable=...` comment (or the JSON `x-blocklint` key)."""
+
+    line: int  # 1-based line of the comment; 0 for file-wide directives
+    codes: set
+    covers: set  # 1-based lines it applies to; empty for file-wide
+    used: set = field(default_factory=set)
+    column: int = 0  # 0-based column of the comment
+
+
+def suppressions(doc: Document) -> list[Directive]:
+    directives = [Directive(0, set(doc.disabled), set())] if doc.disabled else []
+    if "blocklint:" not in doc.source:
+        return directives
+    for number, text in enumerate(doc.source_lines, start=1):
+        match = _DIRECTIVE.search(text)
+        if not match:
+            continue
+        codes = _codes(match.group(2))
+        if match.group(1) == "disable-file":
+            covers = set()
+        elif text[: match.start()].strip():
+            covers = {number}
+        else:
+            covers = {number, number + 1}  # a comment on a line of its own covers the line below
+        directives.append(Directive(number, codes, covers, column=match.start()))
+    return directives
+
+
+def apply_suppressions(doc: Document, findings: list[Finding], ran: set):
+    """Findings left after suppression, and the directives' codes that suppressed nothing.
+
+    A code counts as unused only if a rule it names ran: of a rule that was not selected,
+    nothing can be said. An empty code suppresses nothing (it would otherwise name every rule).
+    """
+    directives = suppressions(doc)
+    if not directives:
+        return findings, []
+    kept = []
+    for finding in findings:
+        hits = [d for d in directives if (not d.covers or finding.line in d.covers) and _matches(finding.rule, d.codes)]
+        for directive in hits:
+            directive.used |= {code for code in directive.codes if _matches(finding.rule, {code})}
+        if not hits:
+            kept.append(finding)
+    unused = []
+    for directive in directives:
+        for code in sorted(directive.codes - directive.used):
+            # An empty code would name every rule; it names none, and is always reported.
+            if not code or any(_matches(rule_id, {code}) for rule_id in ran):
+                line = max(directive.line - 1, 0)
+                unused.append((Span(line, directive.column, line, directive.column + 1), code))
+    return kept, unused

@@ -1,0 +1,294 @@
+"""One road from configuration to a run: configuration + a front door's overrides → a `Plan`.
+
+`blocklint check`, `pytest --blocklint`, `blocklint submit`, the registry's checks of what it
+receives and the editor server all build their run here and nowhere else, so the same file gets
+the same verdict whichever door it came through. A `Plan` holds everything a run decides before
+the first file is read: the rules and their fixtures, severities and options, how files load
+(template variables, the environment templates may read), which files to skip, the related specs,
+strictness and the baseline.
+
+`Planner` finds the closest configuration for each checked file (as ruff does) unless
+`--config` or `--isolated` fixes one for the whole run.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from functools import cached_property
+from pathlib import Path
+
+from blocklint.config import Config, ConfigError, find_config, load_config
+from blocklint.engine import Engine, RuleError, RuleSet, Settings
+from blocklint.words import did_you_mean
+
+
+class PlanError(Exception):
+    """A run that cannot be planned (a usage error): bad configuration, unknown rule codes, an
+    unusable rules directory or params file. The message says which and why."""
+
+
+@dataclass(frozen=True)
+class Overrides:
+    """What a front door adds to (or puts in place of) the configuration file's values."""
+
+    select: tuple = ()
+    extend_select: tuple = ()
+    ignore: tuple = ()
+    keyword_expr: str | None = None
+    exclude: tuple = ()
+    rules_dir: tuple = ()
+    params_file: str | None = None
+    params: tuple = ()  # (name, value) template variables, winning over the params file
+    template: bool = True
+    template_env: tuple = ()  # names of environment variables templates may read as os_env
+    kind: str | None = None
+    strict: bool | None = None
+    baseline: str | None = None
+    use_baseline: bool = True  # False while writing one
+    spec_files: tuple = ()
+    artifact_root: str | None = None
+    previous_version: str | None = None
+    verbose: bool = False
+    skip_unknown: bool = False
+    respect_gitignore: bool | None = None
+    config_file: str | None = None
+    isolated: bool = False
+    plugins: bool = True
+    registry: bool = True  # look specs up in the local registry
+
+
+@dataclass
+class Plan:
+    config: Config
+    overrides: Overrides
+    available: RuleSet  # every rule collected
+    rules: RuleSet  # the selected ones
+    load: object  # LoadSettings
+    settings: Settings
+    exclude: tuple = ()
+    strict: bool = False
+    skip_unknown: bool = False
+    respect_gitignore: bool = True
+    baseline: object = None  # Counter of known findings, or None
+    secrets: frozenset = field(default_factory=frozenset)  # values never to print (environment)
+
+    @property
+    def root(self) -> Path:
+        return self.config.root
+
+    @cached_property
+    def engine(self) -> Engine:
+        return Engine(self.rules, self.settings)
+
+    def skip_for(self, path: str) -> list[str]:
+        """Rule codes that `per-file-ignores` turns off for a file."""
+        return self.config.ignored_for(path)
+
+    def known_findings(self, findings) -> list:
+        """`findings` less those the baseline recorded."""
+        if self.baseline is None:
+            return findings
+        from blocklint.baseline import new_findings
+
+        return new_findings(findings, self.baseline, self.root)
+
+    def with_specs(self, documents) -> Plan:
+        """This plan, with more related specs known (`blocklint.specs.SpecDocument`s): the specs a
+        submit run is about to send, for the deployments that name them."""
+        specs = self.settings.specs.with_documents(documents)
+        return replace(self, settings=replace(self.settings, specs=specs))
+
+    def describe(self) -> dict:
+        """The resolved settings, for `--show-settings`."""
+        return {
+            "config": str(self.config.path) if self.config.path else None,
+            "root": str(self.root),
+            "rules": [found.id for found in self.rules],
+            "severity": dict(self.settings.severity),
+            "options": dict(self.settings.options),
+            "per-file-ignores": dict(self.config.per_file_ignores),
+            "exclude": list(self.exclude),
+            "rules-dir": list(self.config.rules_dir) + list(self.overrides.rules_dir),
+            "template": self.load.template,
+            "template-params": sorted(self.load.params),
+            "template-env": sorted(getattr(self.load, "env", {}) or {}),
+            "kind": self.load.kind,
+            "spec-files": list(self.overrides.spec_files),
+            "strict": self.strict,
+            "baseline": self.overrides.baseline or self.config.baseline,
+            "respect-gitignore": self.respect_gitignore,
+            "verbose": self.settings.verbose,
+        }
+
+
+def split_codes(values) -> list[str]:
+    """`BL1,BL2` and repeated options as one list of upper-case codes."""
+    return [item.strip().upper() for value in values for item in str(value).split(",") if item.strip()]
+
+
+def build_plan(overrides: Overrides = Overrides(), *, config_path: Path | None = None,
+               start: Path | None = None, rules_cache: dict | None = None) -> Plan:
+    """The plan for `overrides` with the configuration at `config_path` (default: `--config`,
+    nothing with `--isolated`, else the closest configuration above `start` or the working
+    directory). Raises PlanError."""
+    if config_path is None and not overrides.isolated:
+        config_path = Path(overrides.config_file) if overrides.config_file else find_config(start)
+    try:
+        config = load_config(None if overrides.isolated else config_path)
+    except ConfigError as error:
+        raise PlanError(str(error)) from error
+    available = _collect(tuple([*config.rules_dir, *overrides.rules_dir]), overrides.plugins, rules_cache)
+    where = config.path.name if config.path else "the command line"
+    select = list(overrides.select) or config.select
+    select = [*select, *config.extend_select, *overrides.extend_select] if select else []
+    ignore = [*config.ignore, *overrides.ignore]
+    _known_codes(select + ignore, available, f"--select/--ignore or {where}")
+    _known_codes([*config.severity, *config.options], available, where)
+    _known_codes([code for codes in config.per_file_ignores.values() for code in codes], available, where)
+    try:
+        rules = available.select(select=select, ignore=ignore, keyword_expr=overrides.keyword_expr)
+    except RuleError as error:
+        raise PlanError(str(error)) from error
+    load = _load_settings(overrides, config)
+    settings = Settings(severity=config.severity, options=config.options, artifact_root=overrides.artifact_root,
+                        previous_version=overrides.previous_version, verbose=overrides.verbose, load=load,
+                        specs=_related_specs(overrides, load))
+    baseline_path = overrides.baseline or config.baseline
+    respect = overrides.respect_gitignore if overrides.respect_gitignore is not None else config.respect_gitignore
+    return Plan(config=config, overrides=overrides, available=available, rules=rules, load=load,
+                settings=settings, exclude=(*config.exclude, *overrides.exclude),
+                strict=bool(overrides.strict or config.strict), skip_unknown=overrides.skip_unknown,
+                respect_gitignore=respect,
+                baseline=_read_baseline(baseline_path) if baseline_path and overrides.use_baseline else None,
+                secrets=frozenset(value for value in (getattr(load, "env", {}) or {}).values() if value))
+
+
+def _collect(rules_dirs: tuple, plugins: bool, cache: dict | None) -> RuleSet:
+    key = (rules_dirs, plugins)
+    if cache is not None and key in cache:
+        return cache[key]
+    from blocklint.collect import collect_rules
+
+    try:
+        found = collect_rules(rules_dirs, plugins=plugins)
+    except RuleError as error:
+        raise PlanError(str(error)) from error
+    if cache is not None:
+        cache[key] = found
+    return found
+
+
+def _known_codes(codes, rules: RuleSet, where: str):
+    for code in codes:
+        if not code.strip():
+            raise PlanError(f"an empty rule code in {where} would match every rule; remove it")
+        if code != "ALL" and not any(found.id.startswith(code) for found in rules):
+            raise PlanError(f"unknown rule code {code!r} in {where}{did_you_mean(code, [r.id for r in rules])}")
+
+
+def _load_settings(overrides: Overrides, config: Config):
+    from blocklint.load import LoadSettings
+
+    params_path = overrides.params_file or config.params_file
+    params = read_params_file(params_path) if params_path else {}
+    params.update(dict(overrides.params))
+    names = [*config.template_env, *overrides.template_env]
+    env = {name: os.environ[name] for name in names if name in os.environ}
+    settings = LoadSettings(params=params, template=overrides.template, kind=overrides.kind)
+    settings.env = env
+    settings.include_root = str(config.root)
+    return settings
+
+
+def read_params_file(path) -> dict:
+    """Template variables from a YAML file (the peak CLI's `--params-file`). A Press document, a
+    directory or anything but a mapping is a usage error."""
+    from blocklint.load import LoadSettings, load_path
+
+    label = f"--params-file {path}"
+    if os.path.isdir(path):
+        raise PlanError(f"{label}: is a directory; give the YAML file of template variables")
+    try:
+        doc = load_path(path, LoadSettings(template=False))
+    except OSError as error:
+        raise PlanError(f"{label}: {error.strerror or error}") from error
+    if doc.problems:
+        problem = doc.problems[0]
+        raise PlanError(f"{label}:{problem.span.line + 1}: {problem.message}")
+    if doc.kind is not None and doc.kind != "fallback-parameters":
+        raise PlanError(f"{label}: is a Press document ({doc.kind}), not a file of template variables; "
+                        "to check a deployment against its spec, give the spec with --spec")
+    if not isinstance(doc.data, dict):
+        raise PlanError(f"{label}: expected a mapping of names to values")
+    return {key: value for key, value in doc.data.items() if value is not None}
+
+
+def _related_specs(overrides: Overrides, load):
+    from blocklint.specs import RelatedSpecs
+
+    lookup = None
+    if overrides.registry:
+        from blocklint.registry import spec_resolver  # light: opens the registry on first lookup only
+
+        lookup = spec_resolver()
+    # --spec files are specs, not documents of a forced --kind
+    spec_load = replace_kind(load, None)
+    return RelatedSpecs.from_files(overrides.spec_files, spec_load, lookup=lookup)
+
+
+def replace_kind(load, kind):
+    import copy
+
+    changed = copy.copy(load)
+    changed.kind = kind
+    return changed
+
+
+def _read_baseline(path):
+    from blocklint.baseline import read_baseline
+
+    try:
+        return read_baseline(Path(path))
+    except ValueError as error:
+        raise PlanError(str(error)) from error
+
+
+class Planner:
+    """Plans per file: the closest configuration to each file, unless `--config`/`--isolated`
+    fixes one. Rules are collected once per set of rules directories."""
+
+    def __init__(self, overrides: Overrides = Overrides(), *, start: Path | None = None):
+        self.overrides = overrides
+        self._rules: dict = {}
+        self._plans: dict = {}
+        self._configs: dict = {}  # directory -> closest configuration file
+        self.default = self._plan(self._config_for(start))
+
+    @property
+    def fixed(self) -> bool:
+        return bool(self.overrides.isolated or self.overrides.config_file)
+
+    def _config_for(self, directory: Path | None):
+        if self.overrides.isolated:
+            return None
+        if self.overrides.config_file:
+            return Path(self.overrides.config_file)
+        if directory not in self._configs:
+            self._configs[directory] = find_config(directory)
+        return self._configs[directory]
+
+    def _plan(self, config_path) -> Plan:
+        key = str(config_path.resolve()) if config_path else None
+        if key not in self._plans:
+            self._plans[key] = build_plan(self.overrides, config_path=config_path, rules_cache=self._rules) \
+                if config_path or self.overrides.isolated else \
+                build_plan(replace(self.overrides, isolated=True), rules_cache=self._rules)
+        return self._plans[key]
+
+    def for_path(self, path: str) -> Plan:
+        """The plan of the configuration closest to `path` (a file or `-`)."""
+        if self.fixed or path == "-":
+            return self.default
+        found = self._config_for(Path(os.path.abspath(path)).parent)
+        return self._plan(found) if found is not None else self.default

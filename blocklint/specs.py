@@ -1,0 +1,181 @@
+"""The documents a document refers to, and one answer to "which spec does this deploy".
+
+A deployment, revision, parameter patch or fallback file is checked against the spec it
+deploys (BL406), and an app deployment against its app's blocks (BL610). The specs come from:
+
+- the `--spec` files of the run, loaded once, when the run's plan is built;
+- documents handed over by the caller, as data: the specs `blocklint submit` is about to send
+  with the deployments that name them, or the spec the registry holds for a deployment it
+  receives (no temporary files);
+- a lookup by id or name, usually the local registry's (`blocklint.registry.spec_resolver`).
+
+Every spec is kept as a peak CLI file's data, `{"body": ..., "parameters": ...}`.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from blocklint import kinds
+
+BLOCK_SPEC_KINDS = ("block-spec", "block-spec-release")
+APP_SPEC_KINDS = ("app-spec", "app-spec-release")
+
+
+@dataclass
+class DeployedSpec:
+    """The spec(s) a deployment document deploys: the block spec, or the app spec and its block
+    specs by name."""
+
+    block: dict | None = None
+    app: dict | None = None
+    blocks: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SpecDocument:
+    kind: str
+    data: dict  # as a peak CLI file: {"body": ..., "parameters": ...}
+    path: str | None = None  # resolved path of the file it came from, if any
+
+    @property
+    def body(self) -> dict:
+        body = self.data.get("body")
+        return body if isinstance(body, dict) else {}
+
+    @property
+    def name(self) -> str | None:
+        metadata = self.body.get("metadata")
+        name = metadata.get("name") if isinstance(metadata, dict) else None
+        return name if isinstance(name, str) else None
+
+
+def spec_name(data) -> str | None:
+    """`body.metadata.name` of a spec given as peak CLI data (or as a bare body)."""
+    if not isinstance(data, dict):
+        return None
+    return SpecDocument("", data if "body" in data else {"body": data}).name
+
+
+def as_spec_document(doc) -> SpecDocument | None:
+    """A loaded `Document` as a SpecDocument, if it is a spec that loaded cleanly enough."""
+    if doc.kind not in kinds.SPEC_KINDS or not isinstance(doc.data, dict):
+        return None
+    data = doc.data if doc.cli else {"body": doc.data}
+    return SpecDocument(doc.kind, data, os.path.realpath(doc.path) if doc.path else None)
+
+
+class RelatedSpecs:
+    """Specs known to a run; see the module docstring."""
+
+    def __init__(self, documents=(), lookup=None):
+        self.documents: list[SpecDocument] = list(documents)
+        self._lookup = lookup
+        self.loads = 0  # how many files were parsed (each --spec file once per run)
+
+    @classmethod
+    def from_files(cls, paths, load_settings, lookup=None) -> RelatedSpecs:
+        """The `--spec` files, each parsed once; a file that cannot be read is passed over (the
+        command line checked that it exists)."""
+        from blocklint.load import load_path
+
+        specs = cls(lookup=lookup)
+        for path in paths:
+            try:
+                doc = load_path(os.fspath(path), load_settings)
+            except OSError:
+                continue
+            specs.loads += 1
+            found = as_spec_document(doc)
+            if found is not None:
+                specs.documents.append(found)
+        return specs
+
+    def with_documents(self, documents) -> RelatedSpecs:
+        """These specs plus `documents` (SpecDocuments), sharing the lookup."""
+        joined = RelatedSpecs([*self.documents, *documents], self._lookup)
+        joined.loads = self.loads
+        return joined
+
+    def lookup(self, ref, version=None) -> dict | None:
+        """The spec `ref` (an id or a name) from the lookup, or None; a lookup that fails is no
+        reason to fail the lint."""
+        if self._lookup is None or not isinstance(ref, str) or not ref:
+            return None
+        try:
+            found = self._lookup(ref, version) if version is not None else self._lookup(ref)
+        except Exception:
+            return None
+        return found if isinstance(found, dict) else None
+
+    def find(self, ref, *, base: str | os.PathLike | None = None, version=None) -> dict | None:
+        """The spec a reference names: a file path (relative to `base`), a `metadata.name` of a
+        known spec, or an id or name the lookup knows."""
+        if not isinstance(ref, str) or not ref:
+            return None
+        if base is not None and ref.endswith((".yaml", ".yml", ".json", ".j2")):
+            wanted = os.path.realpath(Path(base, ref))
+            for document in self.documents:
+                if document.path == wanted:
+                    return document.data
+        for document in self.documents:
+            if document.name == ref:
+                return document.data
+        return self.lookup(ref, version)
+
+    def _of_kinds(self, wanted) -> list[SpecDocument]:
+        return [document for document in self.documents if document.kind in wanted]
+
+    def deployed_spec(self, kind: str, deployment: dict, *, base=None) -> DeployedSpec | None:
+        """The spec a deployment, revision, parameter patch or fallback file deploys, when known:
+        by the deployment's `spec.id` (`find`, with paths relative to `base`), else the one block
+        (or app) spec known. For apps, the app spec and its block specs by name."""
+        spec_ref = deployment.get("spec")
+        spec_id = spec_ref.get("id") if isinstance(spec_ref, dict) else None
+        block_specs = self._of_kinds(BLOCK_SPEC_KINDS)
+        app_specs = self._of_kinds(APP_SPEC_KINDS)
+        found = DeployedSpec()
+        if kind.startswith("app-") or (kind == "parameters-patch" and "appParameters" in deployment):
+            found.app = self.find(spec_id, base=base) or (app_specs[0].data if len(app_specs) == 1 else None)
+            for document in block_specs:
+                if document.name:
+                    found.blocks[document.name] = document.data
+            app_body = found.app.get("body") if found.app else None
+            entries = app_body.get("config") if isinstance(app_body, dict) else None
+            for entry in entries if isinstance(entries, list) else ():
+                block = self.find(entry.get("id"), base=base) if isinstance(entry, dict) else None
+                if block and spec_name(block):
+                    found.blocks.setdefault(spec_name(block), block)
+            return found if found.app or found.blocks else None
+        found.block = self.find(spec_id, base=base) or (block_specs[0].data if len(block_specs) == 1 else None)
+        return found if found.block else None
+
+    def app_block_names(self, deployment: dict, *, base=None) -> frozenset | None:
+        """The block names of the app an app deployment (or revision) deploys, or None when they
+        cannot all be known."""
+        app_configs = [document.body.get("config") for document in self._of_kinds(APP_SPEC_KINDS)]
+        spec_ref = deployment.get("spec") if isinstance(deployment.get("spec"), dict) else {}
+        if not app_configs:
+            app = self.find(spec_ref.get("id"), base=base)
+            if app is not None:
+                app_configs.append((app.get("body", app) or {}).get("config") if isinstance(
+                    app.get("body", app), dict) else None)
+        app_configs = [config for config in app_configs if isinstance(config, list)]
+        if not app_configs:
+            return None
+        names = {document.name for document in self._of_kinds(("block-spec",)) if document.name}
+        includes = spec_ref.get("includes") if isinstance(spec_ref.get("includes"), list) else []
+        entries = [entry for config in app_configs for entry in config if isinstance(entry, dict)] + \
+                  [entry for entry in includes if isinstance(entry, dict)]
+        unresolved = 0
+        for entry in entries:
+            name = spec_name(self.find(entry.get("id"), base=base))
+            if name:
+                names.add(name)
+            else:
+                unresolved += 1
+        if not names or (unresolved and not self._of_kinds(("block-spec",))):
+            return None
+        return frozenset(names)
