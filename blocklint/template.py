@@ -17,7 +17,7 @@ from pathlib import Path
 import jinja2
 from jinja2.ext import Extension
 
-from blocklint.load import split_lines
+from blocklint.words import split_lines
 
 
 @dataclass

@@ -1,0 +1,146 @@
+"""The plan: one place where configuration and a front door's options become a run."""
+
+import json
+import textwrap
+
+SPEC = textwrap.dedent("""\
+    body:
+      version: 1
+      kind: workflow
+      metadata: {name: n, summary: s}
+      release: {version: "1.0.0"}
+      config:
+        steps:
+          a: {command: x, imageDetails: {id: 1}}
+          b: {command: y, imageDetails: {id: 1}, parents: [a]}
+    """)
+
+LOCAL_RULE = textwrap.dedent('''\
+    from blocklint import rule
+    from helpers import owner_of
+
+    @rule("TEAM001", "step-without-owner", severity="warning")
+    def step_without_owner(step, step_name):
+        """Every step names its owner in an OWNER env var."""
+        if owner_of(step) is None:
+            yield ("parameters",), f"step '{step_name}' has no OWNER env var"
+    ''')
+HELPER = textwrap.dedent('''\
+    def owner_of(step):
+        return ((step.get("parameters") or {}).get("env") or {}).get("OWNER")
+    ''')
+
+
+def test_a_rules_directory_may_hold_a_helper_module_its_rules_import(run, tmp_path):
+    rules = tmp_path / "lint"
+    rules.mkdir()
+    (rules / "team.py").write_text(LOCAL_RULE)
+    (rules / "helpers.py").write_text(HELPER)
+    (tmp_path / "spec.yaml").write_text(SPEC)
+    code, output = run("check", "--format", "concise", "--rules-dir", rules, "--select", "TEAM", tmp_path / "spec.yaml")
+    assert code == 0, output
+    assert output.count("TEAM001 warning step") == 2
+
+
+def test_a_local_fixture_named_like_a_built_in_one_is_refused_naming_both_places(run, tmp_path):
+    rules = tmp_path / "lint"
+    rules.mkdir()
+    (rules / "shadow.py").write_text(textwrap.dedent('''\
+        from blocklint import fixture
+
+        @fixture
+        def steps(r):
+            return None
+        '''))
+    (tmp_path / "spec.yaml").write_text(SPEC.replace("parents: [a]", "parents: [zz]"))
+    code, output = run("check", "--rules-dir", rules, tmp_path / "spec.yaml")
+    assert code == 2
+    assert "fixture 'steps' is defined twice" in output
+    assert "blocklint/fixtures.py:" in output and "shadow.py:3" in output
+
+
+def test_a_params_file_that_is_a_press_document_is_a_usage_error(run, tmp_path):
+    (tmp_path / "spec.yaml").write_text(SPEC)
+    code, output = run("check", "-v", tmp_path / "spec.yaml", tmp_path / "spec.yaml")
+    assert code == 2
+    assert "is a Press document (block-spec), not a file of template variables" in output
+    code, output = run("check", "--params-file", tmp_path, tmp_path / "spec.yaml")
+    assert code == 2 and "is a directory" in output
+
+
+def test_the_closest_configuration_to_each_file_applies(run, tmp_path):
+    project = tmp_path / "proj"
+    (project / "specs").mkdir(parents=True)
+    (project / "pyproject.toml").write_text('[tool.blocklint]\nignore = ["BL301"]\n')
+    bad = SPEC.replace("parents: [a]", "parents: [zz]")
+    (project / "specs" / "spec.yaml").write_text(bad)
+    (tmp_path / "other.yaml").write_text(bad)
+    code, output = run("check", "--format", "concise", "proj/specs", "other.yaml", cwd=tmp_path)
+    assert "proj/specs/spec.yaml" not in output
+    assert "other.yaml:9:" in output and "BL301" in output and code == 1
+    code, output = run("check", "--format", "concise", "--isolated", "proj/specs", cwd=tmp_path)
+    assert "proj/specs/spec.yaml:9:" in output and code == 1
+
+
+def test_show_settings_prints_the_resolved_plan_for_a_file(run, tmp_path):
+    (tmp_path / ".blocklint.toml").write_text('ignore = ["BL504"]\n[severity]\nBL611 = "error"\n')
+    (tmp_path / "spec.yaml").write_text(SPEC)
+    code, output = run("check", "--show-settings", "spec.yaml", cwd=tmp_path)
+    settings = json.loads(output)
+    assert code == 0
+    assert settings["config"].endswith(".blocklint.toml")
+    assert "BL504" not in settings["rules"] and "BL301" in settings["rules"]
+    assert settings["severity"] == {"BL611": "error"}
+
+
+def test_gitignored_files_are_skipped_when_walking_unless_asked(run, tmp_path):
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".gitignore").write_text("rendered/\n*.generated.yaml\n!keep.generated.yaml\n")
+    for name in ("rendered/a.yaml", "b.generated.yaml", "keep.generated.yaml", "c.yaml"):
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_text(SPEC.replace("parents: [a]", "parents: [zz]"))
+    code, output = run("check", "--format", "concise", ".", cwd=tmp_path)
+    assert sorted({line.split(":")[0] for line in output.splitlines() if "BL301" in line}) == \
+        ["c.yaml", "keep.generated.yaml"]
+    code, output = run("check", "--format", "concise", "--no-respect-gitignore", ".", cwd=tmp_path)
+    assert len({line.split(":")[0] for line in output.splitlines() if "BL301" in line}) == 4
+
+
+def test_exit_zero_reports_errors_and_exits_0(run, tmp_path):
+    (tmp_path / "spec.yaml").write_text(SPEC.replace("parents: [a]", "parents: [zz]"))
+    code, output = run("check", "--exit-zero", tmp_path / "spec.yaml")
+    assert code == 0 and "BL301" in output
+
+
+def test_empty_codes_and_non_finite_options_are_refused(run, tmp_path):
+    (tmp_path / "spec.yaml").write_text(SPEC)
+    (tmp_path / ".blocklint.toml").write_text('select = [""]\n')
+    code, output = run("check", "spec.yaml", cwd=tmp_path)
+    assert code == 2 and "empty rule code" in output
+    (tmp_path / ".blocklint.toml").write_text('[per-file-ignores]\n"*.yaml" = [" "]\n')
+    code, output = run("check", "spec.yaml", cwd=tmp_path)
+    assert code == 2 and "empty rule code" in output
+    for value in ("inf", "nan", "-5"):
+        (tmp_path / ".blocklint.toml").write_text(f"[options.BL204]\nmin-interval = {value}\n")
+        code, output = run("check", "spec.yaml", cwd=tmp_path)
+        assert code == 2 and "out of range" in output, value
+
+
+def test_an_empty_code_in_a_json_suppression_switches_nothing_off(run, tmp_path):
+    data = {"x-blocklint": {"disable": [""]},
+            "body": {"version": 1, "kind": "workflow", "metadata": {"name": "n", "summary": "s"},
+                     "release": {"version": "1.0.0"},
+                     "config": {"steps": {"a": {"command": "x", "imageDetails": {"id": 1}, "parents": ["zz"]}}}}}
+    (tmp_path / "spec.json").write_text(json.dumps(data, indent=2))
+    code, output = run("check", "--format", "concise", tmp_path / "spec.json")
+    assert code == 1 and "BL301" in output and "BL011" in output
+
+
+def test_explain_lists_a_family_and_rules_lists_json(run):
+    code, output = run("explain", "BL3")
+    assert code == 0
+    assert [line.split()[0] for line in output.splitlines()][:2] == ["BL301", "BL302"]
+    code, output = run("rules", "--format", "json")
+    rules = json.loads(output)
+    assert code == 0 and {"id", "name", "severity", "summary", "url"} <= set(rules[0])
+    assert any(entry["id"] == "BL301" for entry in rules)
