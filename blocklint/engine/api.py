@@ -35,6 +35,7 @@ class Rule:
     args: tuple = ()
     fanout: str | None = None
     origin: str = ""
+    follows: tuple = ()  # rule ids whose finding on the same node makes this rule's finding redundant
 
     @property
     def doc(self) -> str:
@@ -47,8 +48,13 @@ class Rule:
         return self.doc.split("\n", 1)[0] if self.doc else ""
 
 
-def rule(rule_id: str, name: str, severity: str = ERROR):
-    """Declare a rule. The function's docstring is its documentation."""
+def rule(rule_id: str, name: str, severity: str = ERROR, *, follows=()):
+    """Declare a rule. The function's docstring is its documentation.
+
+    `follows` names rules whose finding on the same node (or an enclosing one) is the root of
+    this rule's: a typo'd `parent:` key (BL101) is the mistake, and the step's conditions on a
+    parent it then lacks (BL304) only follow from it, so BL304 is folded into BL101 there.
+    """
     if not RULE_ID.match(rule_id):
         raise RuleError(f"rule id {rule_id!r} must look like BL123")
     if not RULE_NAME.match(name):
@@ -58,6 +64,7 @@ def rule(rule_id: str, name: str, severity: str = ERROR):
 
     def decorate(func):
         func.__blocklint_rule__ = (rule_id, name, severity)
+        func.__blocklint_follows__ = tuple(follows)
         return func
 
     return decorate

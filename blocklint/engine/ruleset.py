@@ -100,4 +100,5 @@ class RuleSetBuilder:
             if arg not in known:
                 raise RuleError(f"rule {rule_id} ({origin}) asks for unknown fixture {arg!r}"
                                 f"{did_you_mean(arg, known)}")
-        return Rule(rule_id, name, severity, func, args, fanout, origin)
+        return Rule(rule_id, name, severity, func, args, fanout, origin,
+                    tuple(getattr(func, "__blocklint_follows__", ())))

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from blocklint.engine.api import INTERNAL_ERROR, Rule
+from blocklint.engine.fold import fold
 from blocklint.engine.locate import locate, make_finding
 from blocklint.engine.ruleset import RuleSet
 from blocklint.engine.select import matches
@@ -62,6 +63,7 @@ class Engine:
         self.ruleset = ruleset
         self.rules = ruleset.rules
         self.settings = settings or Settings()
+        self._follows = {r.id: r.follows for r in ruleset.rules if r.follows}
 
     def check(self, doc: Document, *, skip=()) -> list[Finding]:
         """Every finding of every selected rule on one document, suppressions applied, sorted.
@@ -77,6 +79,7 @@ class Engine:
         for current in rules:
             if current not in late:
                 findings.extend(self._run(current, doc, resolver))
+        findings = fold(findings, self._follows)
         findings, unused = apply_suppressions(doc, findings, {r.id for r in rules})
         if late:
             resolver.cache["unused_suppressions"] = unused
