@@ -107,6 +107,10 @@ def artifact_path_not_a_directory(artifact, settings):
       path: ./artefact
     ```
     Fixed: `path: ./artifact` (the directory that holds the Dockerfile and code).
+
+    ## Source
+    SDK code: `peak/compression.py` raises `InvalidPathException` ("Either the path does not
+    exist or is not a directory") before uploading. Error.
     """
     if "path" not in artifact.node or artifact.node.get("path") is None:
         yield (artifact.node,), "`artifact` has no `path`: name the directory to upload"
@@ -140,6 +144,10 @@ def ignore_file_not_at_artifact_root(artifact):
         - docker/.dockerignore
     ```
     Fixed: move the file to the artifact root: `ignore_files: [.dockerignore]`.
+
+    ## Source
+    SDK code: `peak/compression.py` raises `InvalidPathException` ("Ignore file should be
+    present at root level of given path"). Error.
     """
     if not artifact.is_dir or artifact.ignore_files is None:
         return
@@ -194,6 +202,12 @@ def file_missing_from_artifact(artifact, config):
             dockerfile: docker/Dockerfile
     ```
     with `.dockerignore` holding `docker/`. Fixed: add `!docker/Dockerfile` to `.dockerignore`.
+
+    ## Source
+    `peak blocks specs create` input file schema: `dockerfile`: "Path to the Dockerfile inside
+    artifact"; `sqlQueryPath`: "Path to the SQL query file" (in the artifact). A file left out
+    by the ignore rules (SDK code: `pathspec` gitwildmatch, as `peak/compression.py`) is not in
+    the upload. Error.
     """
     if not artifact.is_dir:
         return
@@ -231,6 +245,10 @@ def artifact_too_large(artifact):
     ## Example
     An artifact directory holding `data/train.csv` (80 MB). Fixed: add `data/` to the
     `.dockerignore` and fetch the data at run time.
+
+    ## Source
+    SDK code: `peak/compression.py` stops at `MAX_ARTIFACT_SIZE_MB = 10` compressed ("Compressed
+    directory size is over 10MB"). Error.
     """
     files = artifact.files() if artifact.is_dir else None
     if files is None:
@@ -292,6 +310,11 @@ def image_build_without_artifact(cli_file_data, config):
     ```
     Fixed: add `artifact: {path: ".", ignore_files: [.dockerignore]}`, or use
     `imageDetails` to run an existing image.
+
+    ## Source
+    `peak blocks specs create` input file schema: image `dockerfile` "Path to the Dockerfile
+    inside artifact", `context` "The path within the artifact": an image build reads the
+    artifact. Error.
     """
     if "artifact" in cli_file_data:
         return
@@ -317,6 +340,11 @@ def relative_artifact_path_without_ignore_files(artifact):
       path: app
     ```
     Fixed: `ignore_files: [.dockerignore]` (or run `peak` from inside `app` with `path: .`).
+
+    ## Source
+    SDK code (peak-sdk 1.29): the default `.dockerignore` of a relative path other than `.` is
+    joined twice (`path/path/.dockerignore`) and fails with "Ignore file should be present at
+    root level" when the directory has one. Warning: it fails only when that file exists.
     """
     if artifact.ignore_files or artifact.path is None or not artifact.path.strip():
         return

@@ -70,6 +70,11 @@ def unresolved_param_ref(config, param_refs, build_params, doc):
         - {name: instance_type, type: number, required: false, defaultValue: 21}
     ```
     Fixed: `"@param:instance_type"`.
+
+    ## Source
+    docs.peak.ai, "Using Press Build Parameters": `@param:NAME` in `body.config` is replaced by
+    the value of build parameter NAME at deployment; a name no build parameter has refers to
+    nothing. Error.
     """
     if not doc.cli:
         return
@@ -168,7 +173,7 @@ def _where(path) -> str:
     return text
 
 
-@rule("BL402", "param-type-mismatch")
+@rule("BL402", "param-type-mismatch", severity=WARNING)
 def param_type_mismatch(config, param_refs, build_params):
     """An `"@param:NAME"` fills a field whose type the build parameter's `type` does not match.
 
@@ -189,6 +194,11 @@ def param_type_mismatch(config, param_refs, build_params):
         - {name: instance_type, type: string, required: true}
     ```
     Fixed: `type: number`.
+
+    ## Source
+    Inference: the docs say the value is substituted as it is; that a string parameter in a
+    number field fails at deployment is inferred from the field types in the reference, not
+    observed. Warning.
     """
     for container, key, name, path in param_refs:
         definition = build_params.get(name)
@@ -223,6 +233,10 @@ def unused_build_parameter(config, param_refs, parameters):
         - {name: instance_type, type: number, required: false, defaultValue: 21}
     ```
     with no `"@param:instance_type"` in the config. Fixed: use it, or remove it.
+
+    ## Source
+    Inference: a build parameter acts only through `@param:` substitution (docs.peak.ai, "Using
+    Press Build Parameters"); an unused one changes nothing. Warning.
     """
     used = {name for _, _, name, _ in param_refs}
     for definition in _definitions(parameters, "build"):
@@ -339,12 +353,19 @@ def invalid_parameter_definition(param, param_group):
           defaultValue: "3"
     ```
     Fixed: `defaultValue: 3`.
+
+    ## Source
+    `peak blocks specs create` input file schema, parameters: `type` "Should be one of ..."; the
+    SDK samples (`peak/sample_yaml/press/**`) type every `defaultValue` and option `value` like
+    the parameter's `type`, and `peak/press/wrappers/deploy/utils/parameters_utils.py` hands the
+    default to the block as its value. Error for a default or option value that contradicts the
+    declared type. The inferred checks live in BL409, BL410 and BL412 (warnings).
     """
     name = param.get("name")
     yield from _check_definition(param, f"{param_group} parameter '{name}'")
 
 
-@rule("BL405", "duplicate-parameter-name")
+@rule("BL405", "duplicate-parameter-name", severity=WARNING)
 def duplicate_parameter_name(parameters):
     """Two parameters with the same name in `parameters.build` (or in `parameters.run`).
 
@@ -359,6 +380,11 @@ def duplicate_parameter_name(parameters):
         - {name: agg_type, type: number, required: false}
     ```
     Fixed: rename or remove one.
+
+    ## Source
+    Inference: the reference does not say parameter names are unique, but values are given by
+    name (`parameters.run: {name: value}`), so only one of two same-named parameters can receive
+    one. Warning.
     """
     for group in ("build", "run"):
         seen: dict = {}
@@ -388,6 +414,9 @@ def parameter_in_build_and_run(parameters):
       run: [{name: mode, type: string, required: false}]
     ```
     Fixed: give them different names.
+
+    ## Source
+    Inference: nothing forbids it; the two values under one name are easily confused. Warning.
     """
     build = _names(_definitions(parameters, "build"))
     for definition in _definitions(parameters, "run"):
@@ -429,6 +458,11 @@ def condition_on_unknown_parameter(param, param_group, build_params, run_params)
             - {dependsOn: max_retry, operator: equals, value: 3}
     ```
     Fixed: `dependsOn: max_retries`.
+
+    ## Source
+    `peak blocks specs create` input file schema, parameter `conditions[].dependsOn`: "Name of
+    the parameter that this parameter depends on". That it must be of the same group (build or
+    run) is inferred from the two groups being given separately. Error.
     """
     same, other = (build_params, run_params) if param_group == "build" else (run_params, build_params)
     other_group = "run" if param_group == "build" else "build"
@@ -623,6 +657,12 @@ def invalid_deployment_value(deployment, deployed_spec, kind):
           step_1_instance: 23
     ```
     Fixed: `step_1_instance: 21`.
+
+    ## Source
+    `peak blocks deployments create` / `create-revision` and the app commands' input file
+    schemas: `parameters.build`/`run` "Keys are parameter names" (of the spec), values typed as
+    the spec declares. Checked against `--spec` or the registry. Error for unknown names, wrong
+    types and missing required values; values outside `options` are BL411 (inferred, warning).
     """
     required = kind in ("block-deployment", "app-deployment")
     if kind in ("block-deployment", "block-deployment-revision"):

@@ -73,6 +73,11 @@ def web_app_option_on_api_service(service):
         scaleToZero: true
     ```
     Fixed: remove `scaleToZero`, or make the service `serviceType: web-app`.
+
+    ## Source
+    `peak blocks specs create` input file schema: `sessionStickiness` "To be used only in case
+    of service block of type web-app"; `scaleToZero` "Only applicable for web-app type
+    services". Error.
     """
     service_type = service.get("serviceType", "web-app")
     if not isinstance(service_type, str) or service_type == "web-app":
@@ -97,6 +102,10 @@ def scale_to_zero_with_session_stickiness(service):
         scaleToZero: true
     ```
     Fixed: keep one of the two (`scaleToZero: false`).
+
+    ## Source
+    docs.peak.ai CLI snippets for blocks (`scaleToZero`): "does not work if sessionStickiness is
+    set to true". Error.
     """
     if service.get("scaleToZero") is True and service.get("sessionStickiness") is True:
         yield ("scaleToZero",), "`scaleToZero: true` does not work with `sessionStickiness: true`; keep one"
@@ -131,6 +140,11 @@ def value_out_of_range(config):
                 numberOfRetries: 10
     ```
     Fixed: `numberOfRetries: 5` (the maximum).
+
+    ## Source
+    `peak blocks specs create` input file schema: `minInstances` "maximum value allowed is 2";
+    retry `duration` "maximum is 120 seconds"; `numberOfRetries` "maximum is 5". Error for the
+    stated maxima; the unstated minima are BL614 (warning).
     """
     found = [_out_of_range(config, "minInstances", 1, 2)]
     steps = config.get("steps")
@@ -151,7 +165,7 @@ def value_out_of_range(config):
     yield from (item for item in found if item)
 
 
-@rule("BL604", "health-check-url-not-a-path")
+@rule("BL604", "health-check-url-not-a-path", severity=WARNING)
 def health_check_url_not_a_path(service):
     """`healthCheckURL` that is not a path starting with `/`.
 
@@ -165,6 +179,10 @@ def health_check_url_not_a_path(service):
         healthCheckURL: https://my-app.example.com/health
     ```
     Fixed: `healthCheckURL: /health`.
+
+    ## Source
+    Inference: `peak blocks specs create` says only "URL to check the health of the service";
+    every SDK sample gives a path (`/health`). Warning.
     """
     url = service.get("healthCheckURL")
     if not isinstance(url, str) or is_param_ref(url):
@@ -211,6 +229,10 @@ def tenants_without_shared_scope(scope_settings):
       - tenant1
     ```
     Fixed: `scope: shared`, or remove `tenants`.
+
+    ## Source
+    `peak blocks specs create` input file schema: `tenants`: "Given a shared scope, specify what
+    other tenants can discover and deploy this spec". Error.
     """
     tenants = scope_settings.get("tenants")
     scope = scope_settings.get("scope", "private")
@@ -232,6 +254,11 @@ def shared_scope_without_tenants(scope_settings):
     scope: shared
     ```
     Fixed: add `tenants: [tenant1, tenant2]`, or use `scope: private`.
+
+    ## Source
+    Inference from `peak blocks specs create`: `tenants` "Given a shared scope, specify what
+    other tenants can discover and deploy this spec"; without tenants, sharing shares with no
+    one. Warning.
     """
     if scope_settings.get("scope") != "shared":
         return
@@ -281,6 +308,15 @@ def version_not_semver(body, kind, release_config, settings):
         version: "1.0"
     ```
     Fixed: `version: "1.0.0"`; with `--previous-version 1.2.0`, a release needs at least `1.2.1`.
+
+    ## Source
+    `peak blocks specs create` and `peak blocks specs create-release` input file schemas:
+    `release.version` "A valid semantic release version of the spec. Must be greater than
+    previous release version"; image `version` "A valid semantic image version"; and the
+    versions that refer to a release: `spec.release.version` of a deployment and
+    `release.version` of a revision ("A valid semantic release version of the block spec"), an
+    app spec's `config[].release.version`, and an app deployment's `includes`/`excludes`
+    `releaseVersion`. `@param:` and unrendered `{ }` values are skipped. Error.
     """
     release = body.get("release")
     version = release.get("version") if isinstance(release, dict) else None
@@ -329,6 +365,12 @@ def watcher_target_invalid(watcher):
             events: {fail: true}
     ```
     Fixed: split it into two watchers, one per target.
+
+    ## Source
+    `peak blocks specs create` input file schema, watchers: three alternative shapes, each with
+    one target: `user`, `webhook` (`url` "URL of the webhook"), `email` (`recipients.to`: "List
+    of email addresses"). That `user` is an e-mail address is inferred from the SDK samples.
+    Error.
     """
     targets = [key for key in ("user", "webhook", "email") if key in watcher]
     if not targets:
@@ -374,6 +416,9 @@ def watcher_notifies_on_nothing(watcher):
               fail: false
     ```
     Fixed: `fail: true` (or remove the watcher).
+
+    ## Source
+    Inference: a watcher whose events are all off never notifies. Warning.
     """
     events = watcher.get("events")
     if events is None:
@@ -386,7 +431,7 @@ def watcher_notifies_on_nothing(watcher):
 # --- BL608 / BL609: steps -------------------------------------------------------------------
 
 
-@rule("BL608", "storage-not-a-size")
+@rule("BL608", "storage-not-a-size", severity=WARNING)
 def storage_not_a_size(step):
     """`resources.storage` that is not a size such as `10GB`.
 
@@ -394,7 +439,8 @@ def storage_not_a_size(step):
     case (`10GB`, `500MB`, `20gb`, `10Mb`, `10Gi`).
 
     ## Why is this bad?
-    The platform parses storage as a size; `10`, `ten GB` or `10 gigabytes` is rejected.
+    Storage is a size; `10`, `ten GB` or `10 gigabytes` leaves the unit to a guess, and the
+    platform may reject it or read another size.
 
     ## Example
     ```yaml
@@ -402,6 +448,10 @@ def storage_not_a_size(step):
               storage: "10"
     ```
     Fixed: `storage: 10GB`.
+
+    ## Source
+    Inference: `peak blocks specs create` says `storage (string)`: "Storage in GB. For example,
+    \"10GB\""; the accepted spellings are inferred from that example and the samples. Warning.
     """
     resources = step.get("resources")
     storage = resources.get("storage") if isinstance(resources, dict) else None
@@ -431,6 +481,14 @@ def http_step_invalid(step):
             payload: '{"run": "{{run_id}}"}'
     ```
     Fixed: `parameters: {inherit: {run_id: RUN_ID}}` (or list `run_id` under `parameters.secrets`).
+
+    ## Source
+    `peak blocks specs create` input file schema, http step: `url` "The URL to make the HTTP API
+    call to"; auth fields "Required when type is oauth" (basic, api-key, bearer-token likewise);
+    `payload`: "Stringified JSON payload" (a literal payload must parse as JSON, with `{{name}}`
+    placeholders read as values). Error. That a `{{name}}` placeholder must name an `inherit`
+    key or a secret is inferred from `parameters.inherit`/`secrets` being the step's only
+    inputs.
     """
     if step.get("type") != "http":
         return
@@ -543,7 +601,7 @@ def _app_block_names(r):
     return frozenset(names)
 
 
-@rule("BL610", "app-block-mismatch")
+@rule("BL610", "app-block-mismatch", severity=WARNING)
 def app_block_mismatch(app_blocks, kind, body):
     """An app spec lists a block spec twice, or an app deployment sets parameters for a block the app lacks.
 
@@ -553,8 +611,8 @@ def app_block_mismatch(app_blocks, kind, body):
     checked when the app spec is known (`--spec app.yaml --spec block.yaml ...`).
 
     ## Why is this bad?
-    The platform rejects the duplicate; parameters for a block that is not in the app are
-    dropped without a word, so the block runs with its defaults.
+    A duplicate is a copy-paste slip at best; parameters for a block that is not in the app
+    reach no block, so the block meant runs with its defaults.
 
     ## Example
     ```yaml
@@ -565,6 +623,11 @@ def app_block_mismatch(app_blocks, kind, body):
           release: {version: "1.0.0"}
     ```
     Fixed: list each block spec once.
+
+    ## Source
+    Inference: the app references do not say a block may not appear twice, nor what happens to
+    parameters for a block the app lacks (`<blockName>`: "each key represents the block name").
+    Warning.
     """
     if kind in ("app-spec", "app-spec-release"):
         config = body.get("config")
@@ -614,6 +677,10 @@ def metadata_name_not_kebab_case(doc, body):
         name: Load_Salesforce
     ```
     Fixed: `name: load-salesforce`.
+
+    ## Source
+    Inference: no source gives a pattern for names ("Must be unique within the tenant" only);
+    every SDK sample is kebab-case. Warning.
     """
     if doc.kind == "deployment-metadata":
         holder = body

@@ -16,6 +16,7 @@ import datetime
 import re
 
 from blocklint.fixtures import is_param_ref
+from blocklint.findings import WARNING
 from blocklint.engine import Key, rule
 from blocklint.findings import INFO, WARNING
 
@@ -141,6 +142,9 @@ def trigger_schedule(trigger):
     ```
     `blocklint check --verbose` shows
     `BL200 info cron '0 6 * * 1-5' runs next (UTC): Mon 2024-01-01 06:00, Tue 2024-01-02 06:00, Wed 2024-01-03 06:00`.
+
+    ## Source
+    Not a check: informational output computed with croniter. Info.
     """
     expression = trigger.get("cron")
     if isinstance(expression, str):
@@ -173,6 +177,12 @@ def invalid_cron(trigger):
           - cron: "61 0 * * *"
     ```
     `minute 61 is out of range 0-59`. Fixed: `cron: "1 0 * * *"`.
+
+    ## Source
+    `peak blocks specs create` input file schema: `cron (string)`: "A valid cron expression".
+    Five-field expressions with values outside their fields' ranges are invalid in every cron
+    dialect. Error. Six- and seven-field expressions (seconds, years) are left to BL205: the
+    reference does not say which dialect the platform takes.
     """
     expression = trigger.get("cron")
     if isinstance(expression, str) and not is_param_ref(expression):
@@ -202,6 +212,13 @@ def malformed_trigger(trigger):
           - cron: "0 0 * * *"
           - webhook: true
     ```
+
+    ## Source
+    `peak blocks specs create` input file schema: a trigger is `cron` ("A valid cron
+    expression"), `webhook` ("Should be true if webhook type trigger is to be used") or
+    `webhookId`; an entry with none of them, or `webhook: false`, is not a trigger by that
+    definition. An entry with two kinds is inference (the reference never shows one). Error,
+    kept for the stated part.
     """
     kinds = [key for key in TRIGGER_KINDS if key in trigger]
     if not trigger:
@@ -240,6 +257,9 @@ def duplicate_trigger(triggers):
           - cron: "0  0 * * *"
     ```
     Fixed: keep one.
+
+    ## Source
+    Inference: the reference does not say what a repeated trigger does. Warning.
     """
     seen: dict = {}
     for index, trigger in enumerate(triggers):
@@ -301,6 +321,10 @@ def cron_too_frequent(trigger, options):
           - cron: "* * * * *"
     ```
     Fixed: `cron: "0 * * * *"` (hourly).
+
+    ## Source
+    Inference (actionlint applies the same minimum-interval idea to GitHub schedules): the
+    platform documents no minimum interval. Warning, with the interval configurable.
     """
     expression = trigger.get("cron")
     if not isinstance(expression, str) or is_param_ref(expression) or cron_problem(expression):
