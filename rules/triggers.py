@@ -7,7 +7,8 @@ day of week), each a `*`, a number, a range `a-b`, any of these with a step `/n`
 comma-separated list of them; month names `JAN`-`DEC` and weekday names `SUN`-`SAT`
 (any case); weekday `7` as Sunday. It rejects the extensions only some schedulers take:
 `@daily`-style aliases (the message gives the five-field equivalent, which works everywhere),
-a sixth seconds or year field, and Quartz/Jenkins tokens (`?`, `L`, `W`, `#`, `H`).
+a sixth seconds or year field, and Quartz/Jenkins tokens (`?`, `L`, `W`, `#`, `H`): those are
+BL205 warnings, since the platform's dialect is unstated.
 """
 
 from __future__ import annotations
@@ -15,10 +16,9 @@ from __future__ import annotations
 import datetime
 import re
 
-from blocklint.fixtures import is_param_ref
-from blocklint.findings import WARNING
 from blocklint.engine import Key, rule
 from blocklint.findings import INFO, WARNING
+from blocklint.fixtures import is_param_ref
 
 FIELDS = (  # name, lowest, highest, names
     ("minute", 0, 59, ()),
@@ -34,6 +34,11 @@ _ITEM = re.compile(r"^(?P<range>\*|[^-/*]+(?:-[^-/*]+)?)(?:/(?P<step>[^/]*))?$")
 TRIGGER_KINDS = ("cron", "webhook", "webhookId")
 
 
+class DialectProblem(str):
+    """A problem that is one only in standard five-field cron: an `@daily` alias, a seconds or
+    year field, a Quartz/Jenkins token. Other dialects take them; the platform's is unstated."""
+
+
 def _value(text: str, field: int) -> int | str:
     """A field value as a number, or an error message."""
     name, low, high, names = FIELDS[field]
@@ -41,7 +46,8 @@ def _value(text: str, field: int) -> int | str:
         return names.index(text.upper()) + (1 if field == 3 else 0)
     if not text.isdigit():
         if text.upper() in ("?", "L", "W", "H") or "#" in text or text.upper().endswith(("L", "W")):
-            return f"{name} {text!r} is not standard cron (Quartz/Jenkins extension); use numbers, ranges or lists"
+            return DialectProblem(f"{name} {text!r} is not standard cron (Quartz/Jenkins extension); "
+                                  "use numbers, ranges or lists")
         known = f" (names: {names[0]}-{names[-1]})" if names else ""
         return f"{name} {text!r} is not a number{known}"
     number = int(text)
@@ -90,12 +96,14 @@ def cron_problem(expression: str) -> str | None:
     if text.startswith("@"):
         alias = text.split()[0].lower()
         if alias in ALIASES:
-            return f"the alias {alias!r} is not standard five-field cron; write {ALIASES[alias]!r}"
+            return DialectProblem(f"the alias {alias!r} is not standard five-field cron; write {ALIASES[alias]!r}")
         return f"{text.split()[0]!r} is not a cron expression; write five fields, e.g. '0 0 * * *'"
     parts = text.split()
+    if len(parts) in (6, 7):
+        return DialectProblem(f"cron has {len(parts)} fields (a seconds or year field, as in Quartz); standard "
+                              "cron has five: minute hour day-of-month month day-of-week")
     if len(parts) != 5:
-        extra = " (seconds or year fields are not supported)" if len(parts) in (6, 7) else ""
-        return (f"cron has {len(parts)} field{'s' if len(parts) != 1 else ''}{extra}; write five: "
+        return (f"cron has {len(parts)} field{'s' if len(parts) != 1 else ''}; write five: "
                 "minute hour day-of-month month day-of-week")
     values = []
     for index, part in enumerate(parts):
@@ -164,9 +172,9 @@ def invalid_cron(trigger):
     Accepted: five fields (minute 0-59, hour 0-23, day of month 1-31, month 1-12 or
     `JAN`-`DEC`, day of week 0-7 or `SUN`-`SAT`, 0 and 7 both Sunday), each `*`, a value, a
     range `a-b`, a step `*/n` or `a-b/n`, or a comma list of these. The platform's own grammar
-    is unpublished, so blocklint keeps to standard cron: `@daily`-style aliases, a sixth
-    (seconds) field and Quartz tokens (`?`, `L`, `W`, `#`) are rejected, with the five-field
-    equivalent where there is one. A schedule that can never run (`0 0 30 2 *`) is an error too.
+    is unpublished: `@daily`-style aliases, a sixth (seconds) or seventh (year) field and
+    Quartz tokens (`?`, `L`, `W`, `#`) belong to other dialects and are left to BL205, a
+    warning. A schedule that can never run (`0 0 30 2 *`) is an error.
 
     ## Why is this bad?
     The platform rejects the spec, or worse, the workflow never runs on schedule.
@@ -187,8 +195,38 @@ def invalid_cron(trigger):
     expression = trigger.get("cron")
     if isinstance(expression, str) and not is_param_ref(expression):
         problem = cron_problem(expression)
-        if problem:
+        if problem and not isinstance(problem, DialectProblem):
             yield ("cron",), f"invalid cron {expression!r}: {problem}"
+
+
+@rule("BL205", "cron-not-standard-five-fields", severity=WARNING)
+def cron_not_standard_five_fields(trigger):
+    """A `cron` trigger written in another cron dialect: an `@daily` alias, six or seven fields, `?` or `L`.
+
+    ## Why is this bad?
+    Peak's reference asks for "a valid cron expression" without naming a dialect, and every
+    Peak example uses the standard five fields. A seconds field, a year field, an alias or a
+    Quartz token may be refused, or read with the fields shifted (`0 0 0 * * *` read as five
+    fields plus one runs at a different time than meant).
+
+    ## Example
+    ```yaml
+        triggers:
+          - cron: "0 0 6 * * *"
+    ```
+    Fixed: `cron: "0 6 * * *"` (minute hour day-of-month month day-of-week).
+
+    ## Source
+    `peak blocks specs create` input file schema: `cron (string)`: "A valid cron expression",
+    without naming a dialect. Classic (Vixie/POSIX) cron has five fields; six- and seven-field
+    forms (seconds, years), aliases and Quartz tokens belong to other dialects that the platform
+    may not take. Warning: inference.
+    """
+    expression = trigger.get("cron")
+    if isinstance(expression, str) and not is_param_ref(expression):
+        problem = cron_problem(expression)
+        if isinstance(problem, DialectProblem):
+            yield ("cron",), f"cron {expression!r}: {problem}"
 
 
 @rule("BL202", "malformed-trigger")
