@@ -180,12 +180,12 @@ def test_deployment_values_are_checked_against_the_spec_the_registry_resolves():
         asked.append(spec_id)
         return SPEC_DATA if spec_id == "spec-1" else None
 
-    findings = _check(DEPLOYMENT, ["BL406"], Settings(spec_resolver=resolver), name="deployment.yaml")
+    findings = _check(DEPLOYMENT, ["BL406", "BL411"], Settings(spec_resolver=resolver), name="deployment.yaml")
     assert asked == ["spec-1"]
-    assert [(f.line, f.message) for f in findings] == [
-        (3, "required build parameter 'instance_type' has no value here and no default in the spec; "
-            "give it a value"),
-        (4, "'slow' is not an option of run parameter 'mode' (options: 'fast')"),
+    assert [(f.line, f.rule, f.severity, f.message) for f in findings] == [
+        (3, "BL406", "error", "required build parameter 'instance_type' has no value here and no default in the "
+                              "spec; give it a value"),
+        (4, "BL411", "warning", "'slow' is not an option of run parameter 'mode' (options: 'fast')"),
     ]
 
 
