@@ -112,21 +112,47 @@ def scale_to_zero_with_session_stickiness(service):
 
 
 def _out_of_range(node, key, low, high, unit=""):
+    """Above a stated maximum (BL603) or below a minimum no source states (BL614)."""
     value = node.get(key)
     if not is_number(value):
         return None
-    if value < low or (high is not None and value > high):
-        allowed = f"{low}–{high}" if high is not None else f"at least {low}"
-        return (node, key), f"`{key}: {value}` is out of range ({allowed}{unit})"
+    if high is not None and value > high:
+        return "BL603", ((node, key), f"`{key}: {value}` is above the documented maximum of {high}{unit}")
+    if value < low:
+        default = " (or leave it out for the default)" if key in DEFAULTS else ""
+        return "BL614", ((node, key), f"`{key}: {value}`{unit} is below {low}; use at least {low}{default}")
     return None
+
+
+DEFAULTS = ("minInstances", "duration", "numberOfRetries")
+
+
+def _range_findings(config):
+    found = [_out_of_range(config, "minInstances", 1, 2)]
+    steps = config.get("steps")
+    for step in steps.values() if isinstance(steps, dict) else ():
+        if not isinstance(step, dict):
+            continue
+        found.append(_out_of_range(step, "stepTimeout", 1, None))
+        run_configuration = step.get("runConfiguration")
+        retry = run_configuration.get("retryOptions") if isinstance(run_configuration, dict) else None
+        if isinstance(retry, dict):
+            found.append(_out_of_range(retry, "duration", 0, 120, " (seconds)"))
+            found.append(_out_of_range(retry, "numberOfRetries", 0, 5))
+    watchers = config.get("watchers")
+    for watcher in watchers if isinstance(watchers, list) else ():
+        events = watcher.get("events") if isinstance(watcher, dict) else None
+        if isinstance(events, dict):
+            found.append(_out_of_range(events, "runtimeExceeded", 1, None, " (minutes)"))
+    return [item for item in found if item]
 
 
 @rule("BL603", "value-out-of-range")
 def value_out_of_range(config):
-    """A number outside its documented range.
+    """A number above its documented maximum.
 
-    `minInstances` 1–2; `stepTimeout` at least 1; watcher `events.runtimeExceeded` at least 1
-    (minutes); step retry `duration` 0–120 (seconds) and `numberOfRetries` 0–5.
+    `minInstances` at most 2; step retry `duration` at most 120 (seconds) and
+    `numberOfRetries` at most 5. Values below a sensible minimum are BL614 (a warning).
 
     ## Why is this bad?
     The platform rejects the spec, or clamps the value so the block does not behave as written.
@@ -146,23 +172,32 @@ def value_out_of_range(config):
     retry `duration` "maximum is 120 seconds"; `numberOfRetries` "maximum is 5". Error for the
     stated maxima; the unstated minima are BL614 (warning).
     """
-    found = [_out_of_range(config, "minInstances", 1, 2)]
-    steps = config.get("steps")
-    for step in steps.values() if isinstance(steps, dict) else ():
-        if not isinstance(step, dict):
-            continue
-        found.append(_out_of_range(step, "stepTimeout", 1, None))
-        run_configuration = step.get("runConfiguration")
-        retry = run_configuration.get("retryOptions") if isinstance(run_configuration, dict) else None
-        if isinstance(retry, dict):
-            found.append(_out_of_range(retry, "duration", 0, 120, ", in seconds"))
-            found.append(_out_of_range(retry, "numberOfRetries", 0, 5))
-    watchers = config.get("watchers")
-    for watcher in watchers if isinstance(watchers, list) else ():
-        events = watcher.get("events") if isinstance(watcher, dict) else None
-        if isinstance(events, dict):
-            found.append(_out_of_range(events, "runtimeExceeded", 1, None, ", in minutes"))
-    yield from (item for item in found if item)
+    yield from (finding for rule_id, finding in _range_findings(config) if rule_id == "BL603")
+
+
+@rule("BL614", "value-below-minimum", severity=WARNING)
+def value_below_minimum(config):
+    """A number below what makes sense: `minInstances` or `stepTimeout` under 1, `runtimeExceeded` under 1, a negative retry `duration` or `numberOfRetries`.
+
+    ## Why is this bad?
+    `minInstances: 0` asks for a service with no instance (scale to zero is `scaleToZero`);
+    a zero timeout or runtime limit fires at once; a negative retry count or delay means
+    nothing. The platform may reject the value or replace it with its default.
+
+    ## Example
+    ```yaml
+      config:
+        minInstances: 0
+    ```
+    Fixed: `minInstances: 1` (the default), with `scaleToZero: true` if the service may sleep.
+
+    ## Source
+    Inference: `peak blocks specs create` states only maxima and defaults (`minInstances`
+    "Default value is 1", retry `duration` "Default is 5 seconds", `numberOfRetries` "Default
+    is 3"); zero or negative values for them, or for `stepTimeout` and `runtimeExceeded`, are
+    not stated to be refused. Warning.
+    """
+    yield from (finding for rule_id, finding in _range_findings(config) if rule_id == "BL614")
 
 
 @rule("BL604", "health-check-url-not-a-path", severity=WARNING)
