@@ -15,11 +15,8 @@ from blocklint import kinds
 from blocklint.engine import Key, rule
 from blocklint.findings import WARNING
 from blocklint.fixtures import did_you_mean, fixture, image_definitions, is_param_ref
+from blocklint.semver import is_semver, semver_key
 
-SEMVER = re.compile(
-    r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
-    r"(?:-((?:0|[1-9]\d*|\d*[A-Za-z-][0-9A-Za-z-]*)(?:\.(?:0|[1-9]\d*|\d*[A-Za-z-][0-9A-Za-z-]*))*))?"
-    r"(?:\+([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s.]+(?:\.[^@\s.]+)+$")
 # Digits and a size unit; any case (the seeds write `10GB` and `10Mb`), `i` for binary units.
 STORAGE = re.compile(r"^\d+(?:\.\d+)?(?:[kmgt]i?b?)$", re.I)
@@ -305,16 +302,6 @@ def shared_scope_without_tenants(scope_settings):
 # --- BL606: versions ------------------------------------------------------------------------
 
 
-def semver_key(version: str):
-    """A sort key giving semantic-versioning precedence (build metadata ignored)."""
-    match = SEMVER.match(version)
-    major, minor, patch, prerelease = int(match[1]), int(match[2]), int(match[3]), match[4]
-    if prerelease is None:
-        return (major, minor, patch, 1, ())
-    identifiers = tuple((0, int(part), "") if part.isdigit() else (1, 0, part) for part in prerelease.split("."))
-    return (major, minor, patch, 0, identifiers)
-
-
 def previous_release_version(settings) -> str | None:
     """The spec's latest known release: `--previous-version` for now.
 
@@ -326,16 +313,54 @@ def previous_release_version(settings) -> str | None:
     return previous if isinstance(previous, str) and previous.strip() else None
 
 
-@rule("BL606", "version-not-semver")
-def version_not_semver(body, kind, release_config, settings):
-    """`release.version` or an image `version` that is not semantic versioning, or a release no newer than the last.
+def _unchecked(version) -> bool:
+    """Values filled in later: `@param:NAME`, or a Jinja expression left unrendered (SDK bodies)."""
+    return is_param_ref(version) or (isinstance(version, str) and ("{{" in version or "{%" in version))
 
-    A spec release file (`create-release`) must also be greater than the spec's latest
-    release, given with `--previous-version`.
+
+def _referring_versions(body, kind):
+    """`(container, key, what)` of every version that names a release of another spec."""
+    def entries(holder, key):
+        items = holder.get(key) if isinstance(holder, dict) else None
+        return [item for item in items if isinstance(item, dict)] if isinstance(items, list) else []
+
+    if kind in ("block-deployment", "app-deployment"):
+        spec = body.get("spec")
+        release = spec.get("release") if isinstance(spec, dict) else None
+        if isinstance(release, dict):
+            yield release, "version", "spec.release.version"
+        for key in ("includes", "excludes"):
+            for item in entries(spec, key):
+                yield item, "releaseVersion", f"spec.{key}[].releaseVersion"
+    elif kind in ("block-deployment-revision", "app-deployment-revision"):
+        release = body.get("release")
+        if isinstance(release, dict):
+            yield release, "version", "release.version"
+        for key in ("includes", "excludes"):
+            for item in entries(body.get("blocksConfig"), key):
+                yield item, "releaseVersion", f"blocksConfig.{key}[].releaseVersion"
+    elif kind in ("app-spec", "app-spec-release"):
+        for item in entries(body, "config"):
+            release = item.get("release")
+            if isinstance(release, dict):
+                yield release, "version", "config[].release.version"
+
+
+@rule("BL606", "version-not-semver")
+def version_not_semver(body, kind, settings):
+    """A version that is not semantic versioning: a spec's `release.version`, an image `version`, or a version that names a release.
+
+    Checked: a spec's (or spec release's) own `release.version`, which in a release file
+    (`create-release`) must also be greater than the spec's latest release given with
+    `--previous-version`; image `version`s; and the versions that refer to a release: a
+    deployment's `spec.release.version` and `spec.includes`/`excludes[].releaseVersion`, a
+    revision's `release.version` and `blocksConfig` entries, an app spec's
+    `config[].release.version`. `"@param:NAME"` and unrendered `{{ }}` values are skipped.
 
     ## Why is this bad?
     The platform requires "a valid semantic release version" that is "greater than previous
-    release version", and rejects anything else on upload.
+    release version", and rejects anything else on upload. A deployment or app spec that names
+    `latest`, `1.3` or `v1.3.0` names no release: releases are only ever semantic versions.
 
     ## Example
     ```yaml
@@ -343,39 +368,43 @@ def version_not_semver(body, kind, release_config, settings):
         version: "1.0"
     ```
     Fixed: `version: "1.0.0"`; with `--previous-version 1.2.0`, a release needs at least `1.2.1`.
+    To deploy the latest release, leave `spec.release` out instead of writing `latest`.
 
     ## Source
-    `peak blocks specs create` and `peak blocks specs create-release` input file schemas:
-    `release.version` "A valid semantic release version of the spec. Must be greater than
-    previous release version"; image `version` "A valid semantic image version"; and the
-    versions that refer to a release: `spec.release.version` of a deployment and
-    `release.version` of a revision ("A valid semantic release version of the block spec"), an
-    app spec's `config[].release.version`, and an app deployment's `includes`/`excludes`
-    `releaseVersion`. `@param:` and unrendered `{ }` values are skipped. Error.
+    `peak blocks specs create` and `create-release` input file schemas: `release.version` "A
+    valid semantic release version of the spec. Must be greater than previous release
+    version"; image `version` "A valid semantic image version"; the deployment commands'
+    `spec.release.version` and the revision commands' `release.version` "A valid semantic
+    release version of the block spec" (app: "of the app spec"); `peak apps specs create`
+    `config[].release.version` "A valid semantic release version of the block spec". The
+    app commands' `releaseVersion` ("Release version of the block") names a block release,
+    whose version the block commands require to be semantic. Error.
     """
-    release = body.get("release")
-    version = release.get("version") if isinstance(release, dict) else None
-    if isinstance(version, str) and not is_param_ref(version):
-        if not SEMVER.match(version):
-            yield (release, "version"), f"release version {version!r} is not semantic versioning (MAJOR.MINOR.PATCH, e.g. '1.0.0')"
-        elif kind in RELEASE_KINDS and (previous := previous_release_version(settings)):
-            if not SEMVER.match(previous):
-                yield (release, "version"), f"cannot compare with --previous-version {previous!r}: not semantic versioning"
-            elif semver_key(version) <= semver_key(previous):
-                yield (release, "version"), (f"release version {version} is not greater than the spec's latest "
-                                             f"release {previous}; the platform rejects it")
-    for label, image in image_definitions(release_config):
-        image_version = image.get("version")
-        if isinstance(image_version, str) and not is_param_ref(image_version) and not SEMVER.match(image_version):
-            yield (image, "version"), f"{label} version {image_version!r} is not semantic versioning (e.g. '0.0.1')"
-
-
-@fixture
-def release_config(r):
-    """For any spec or spec release: its block `config` mapping, or `{}` (app specs, no config)."""
-    if r.doc.kind not in kinds.SPEC_KINDS:
-        return None
-    return r.get("config") or {}
+    if kind in kinds.SPEC_KINDS:
+        release = body.get("release")
+        version = release.get("version") if isinstance(release, dict) else None
+        if isinstance(version, str) and not _unchecked(version):
+            if not is_semver(version):
+                yield (release, "version"), (f"release version {version!r} is not semantic versioning "
+                                             "(MAJOR.MINOR.PATCH, e.g. '1.0.0')")
+            elif kind in RELEASE_KINDS and (previous := previous_release_version(settings)):
+                if not is_semver(previous):
+                    yield (release, "version"), (f"cannot compare with --previous-version {previous!r}: "
+                                                 "not semantic versioning")
+                elif semver_key(version) <= semver_key(previous):
+                    yield (release, "version"), (f"release version {version} is not greater than the spec's "
+                                                 f"latest release {previous}; the platform rejects it")
+        for label, image in image_definitions(body.get("config")):
+            image_version = image.get("version")
+            if isinstance(image_version, str) and not _unchecked(image_version) and not is_semver(image_version):
+                yield (image, "version"), f"{label} version {image_version!r} is not semantic versioning (e.g. '0.0.1')"
+    for container, key, what in _referring_versions(body, kind):
+        version = container.get(key)
+        if isinstance(version, str) and not _unchecked(version) and not is_semver(version):
+            hint = ("; to deploy the latest release, leave `spec.release` out" if version.strip().lower() == "latest"
+                    and key == "version" and what.startswith("spec.") else "")
+            yield (container, key), (f"{what} {version!r} names no release: release versions are semantic "
+                                     f"versions (MAJOR.MINOR.PATCH, e.g. '1.0.0'){hint}")
 
 
 # --- BL607 / BL613: watchers ------------------------------------------------------------------
