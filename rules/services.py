@@ -50,6 +50,20 @@ def http_url_problem(url: str) -> str | None:
     return None
 
 
+def json_problem(payload: str) -> str | None:
+    """Why a literal payload is not JSON, or None. `{{name}}` placeholders, filled in by the
+    platform, are read as a value (`0`), so both `"{{id}}"` and `{"n": {{count}}}` parse."""
+    import json
+
+    try:
+        json.loads(PLACEHOLDER.sub("0", payload))
+    except json.JSONDecodeError as error:
+        return f"{error.msg} at line {error.lineno} column {error.colno}"
+    except RecursionError:
+        return "nested too deeply"
+    return None
+
+
 # --- BL601-BL604: services and ranges ---------------------------------------------------
 
 
@@ -525,11 +539,13 @@ def storage_not_a_size(step):
 
 @rule("BL609", "http-step-invalid")
 def http_step_invalid(step):
-    """An http step with a bad `url`, missing `auth` fields, or an unknown payload placeholder.
+    """An http step with a bad `url`, missing `auth` fields, a payload that is not JSON, or an unknown payload placeholder.
 
     - `url` must be an absolute http(s) URL.
     - `auth` needs the fields of its `type`: `oauth` clientId, clientSecret, authUrl; `basic`
       username, password; `api-key` apiKey; `bearer-token` bearerToken.
+    - A literal `payload` must be JSON ("Stringified JSON payload"), reading each `{{name}}`
+      placeholder as a value.
     - A `{{name}}` in `payload` must name a `parameters.inherit` key or a `parameters.secrets` entry.
 
     ## Why is this bad?
@@ -566,6 +582,8 @@ def http_step_invalid(step):
         if missing:
             yield (auth,), f"auth type {auth_type!r} needs {', '.join(missing)}"
     payload = step.get("payload")
+    if isinstance(payload, str) and not is_param_ref(payload) and (problem := json_problem(payload)):
+        yield ("payload",), f"payload is not valid JSON ({problem}); the reference documents it as stringified JSON"
     if isinstance(payload, str) and "{{" in payload:
         parameters = step.get("parameters") if isinstance(step.get("parameters"), dict) else {}
         inherit = parameters.get("inherit")
