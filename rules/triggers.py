@@ -337,6 +337,21 @@ def shortest_gap(expression: str) -> datetime.timedelta:
     return min((later - earlier for earlier, later in zip(runs, runs[1:])), default=datetime.timedelta.max)
 
 
+MAX_MIN_INTERVAL = 366 * 24 * 60  # a year: every valid cron runs at least that often, or never
+
+
+def min_interval_problem(value) -> str | None:
+    """Why `min-interval` (BL204's option) is unusable, or None. For config loading to turn
+    into a usage error (exit 2); the rule reports it as a finding if it gets that far."""
+    import math
+
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value) \
+            or not 0 < value <= MAX_MIN_INTERVAL:
+        return (f"option min-interval of BL204 must be a number of minutes above 0 and at most "
+                f"{MAX_MIN_INTERVAL:,} (a year), not {value!r}")
+    return None
+
+
 @rule("BL204", "cron-too-frequent", severity=WARNING)
 def cron_too_frequent(trigger, options):
     """A cron trigger that starts the workflow more often than every few minutes.
@@ -368,8 +383,8 @@ def cron_too_frequent(trigger, options):
     if not isinstance(expression, str) or is_param_ref(expression) or cron_problem(expression):
         return
     minimum = options.get("min-interval", DEFAULT_MIN_INTERVAL)
-    if not isinstance(minimum, (int, float)) or isinstance(minimum, bool) or minimum <= 0:
-        yield ("cron",), "option min-interval of BL204 must be a positive number of minutes"
+    if problem := min_interval_problem(minimum):
+        yield ("cron",), problem
         return
     gap = shortest_gap(expression)
     if gap < datetime.timedelta(minutes=minimum):
