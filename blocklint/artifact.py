@@ -24,6 +24,7 @@ Errors are `ArtifactError`s with messages meant for users. `blocklint submit` re
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 import warnings
 import zipfile
@@ -42,6 +43,10 @@ class ArtifactError(Exception):
 
 class ArtifactPathError(ArtifactError):
     """`artifact.path` does not exist or is not a directory."""
+
+
+class TooManyFiles(ArtifactError):
+    """The artifact lists more files than any block's directory holds."""
 
 
 class IgnoreFileError(ArtifactError):
@@ -70,17 +75,44 @@ def resolve_path(path: str, root: str | os.PathLike | None = None) -> Path:
 
 
 MAX_FILES = 100_000  # far past any artifact that zips under 10 MiB; stops a walk of a whole disk
+# Deflate never compresses better than about 1032:1, so more raw bytes than this cannot fit
+# under the limit: the verdict needs no compression at all.
+MAX_DEFLATE_RATIO = 1032
+# Kernel and device trees: their files are endless (/dev/zero), change as they are read
+# (/proc) or loop (/proc/self/root); peak-sdk would hang or zip garbage.
+SYSTEM_TREES = ("/proc", "/sys", "/dev")
+
+
+def path_problem(path) -> str | None:
+    """Why `path` cannot be an artifact directory ("does not exist", ...), or None.
+
+    Never raises: NUL characters, names too long for the file system and unreadable parents
+    are answers, not exceptions."""
+    text = os.fspath(path)
+    if not text.strip():
+        return "is empty"
+    if "\0" in text:
+        return "contains a NUL character"
+    candidate = Path(text)
+    try:
+        if not candidate.is_dir():
+            return "does not exist" if not candidate.exists() else "is not a directory"
+        resolved = candidate.resolve()
+    except (OSError, ValueError, RuntimeError) as error:
+        reason = os.strerror(error.errno).lower() if getattr(error, "errno", None) else "cannot be read"
+        return f"cannot be used ({reason})"
+    if resolved == Path(resolved.anchor):
+        return "is the filesystem root; point it at the directory that holds the block's Dockerfile and code"
+    if any(resolved == Path(tree) or Path(tree) in resolved.parents for tree in SYSTEM_TREES):
+        return f"is inside {next(tree for tree in SYSTEM_TREES if resolved.is_relative_to(tree))}, a kernel or device tree"
+    return None
 
 
 def check_directory(root: str | os.PathLike) -> Path:
-    path = Path(root)
-    if not path.is_dir():
-        what = "does not exist" if not path.exists() else "is not a directory"
-        raise ArtifactPathError(f"artifact path {os.fspath(path)!r} {what}")
-    if path.resolve() == Path(path.resolve().anchor):
-        raise ArtifactPathError(f"artifact path {os.fspath(path)!r} is the filesystem root; point it at the "
-                                "directory that holds the block's Dockerfile and code")
-    return path
+    problem = path_problem(root)
+    if problem:
+        raise ArtifactPathError(f"artifact path {os.fspath(root)!r} {problem}")
+    return Path(root)
 
 
 def check_ignore_file(root: str | os.PathLike, entry: str) -> Path:
@@ -132,7 +164,12 @@ def ignore_spec(root: str | os.PathLike, ignore_files=None):
 
 
 def artifact_files(root: str | os.PathLike, ignore_files=None) -> list[str]:
-    """The files of the artifact, relative to `root` with `/` separators, sorted."""
+    """The files of the artifact, relative to `root` with `/` separators, sorted.
+
+    Only regular files (after following links) may be in it: a device or FIFO would be read
+    without end. Raises `TooManyFiles` past `MAX_FILES`."""
+    from pathspec.util import RecursionError as LinkLoop  # pathspec's own class, not the builtin
+
     root = check_directory(root)
     spec = ignore_spec(root, ignore_files)
     files = []
@@ -140,12 +177,63 @@ def artifact_files(root: str | os.PathLike, ignore_files=None) -> list[str]:
         for name in spec.match_tree_files(os.fspath(root), follow_links=True):
             files.append(Path(name).as_posix())
             if len(files) > MAX_FILES:
-                raise ArtifactError(f"more than {MAX_FILES:,} files under artifact path {os.fspath(root)!r}; "
-                                    "is it the block's own directory?")
-    except RecursionError as error:
+                raise TooManyFiles(f"more than {MAX_FILES:,} files under artifact path {os.fspath(root)!r}; "
+                                   "is it the block's own directory?")
+    except (RecursionError, LinkLoop) as error:
         raise ArtifactError(f"cannot list artifact path {os.fspath(root)!r}: a loop of symbolic links "
                             "(peak-sdk follows links)") from error
+    except OSError as error:
+        raise ArtifactError(f"cannot list artifact path {os.fspath(root)!r}: {error.strerror or error}") from error
+    for name in files:
+        try:
+            mode = (root / name).stat().st_mode
+        except OSError:
+            continue  # a dangling link: peak-sdk's walk skips it too
+        if not stat.S_ISREG(mode):
+            raise ArtifactError(f"{name!r} in artifact path {os.fspath(root)!r} is {_special(mode)}, not a regular "
+                                "file; it cannot be zipped (peak-sdk would read it without end)")
     return sorted(files)
+
+
+def _special(mode: int) -> str:
+    for test, what in ((stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+                       (stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return what
+    return "not a regular file"
+
+
+def links_leaving(root: str | os.PathLike, files) -> list[tuple[str, str]]:
+    """`(link, target)` for each symbolic link in the artifact whose target lies outside it.
+
+    peak-sdk follows links (`follow_links=True`), so the target's content is uploaded under
+    the link's name: a link to `~/.aws` or `/etc` ships files from outside the directory."""
+    root = Path(root)
+    try:
+        inside = root.resolve()
+    except (OSError, RuntimeError):
+        return []
+    found: dict = {}
+    for name in files:
+        parts = Path(name).parts
+        for depth in range(1, len(parts) + 1):
+            link = Path(*parts[:depth])
+            if link.as_posix() in found:
+                break
+            candidate = root / link
+            if not candidate.is_symlink():
+                continue
+            try:
+                target = candidate.resolve()
+            except (OSError, RuntimeError):
+                break
+            if not target.is_relative_to(inside):
+                try:
+                    found[link.as_posix()] = os.readlink(candidate)  # as written: `../shared/x`, `/etc`
+                except OSError:
+                    found[link.as_posix()] = os.fspath(target)
+            break
+    return sorted(found.items())
 
 
 def directory_entries(files) -> list[str]:
@@ -172,7 +260,7 @@ def _largest(root: Path, files, count: int = 3) -> list[tuple[str, int]]:
 
 
 def human_size(size: int) -> str:
-    for unit, factor in (("MiB", MB), ("KiB", 2**10)):
+    for unit, factor in (("GiB", 2**30), ("MiB", MB), ("KiB", 2**10)):
         if size >= factor:
             return f"{size / factor:.1f} {unit}"
     return f"{size} B"
@@ -181,8 +269,13 @@ def human_size(size: int) -> str:
 def _too_large(root: Path, files, written: int, done: int) -> ArtifactTooLarge:
     largest = _largest(root, files)
     named = ", ".join(f"{name} ({human_size(size)})" for name, size in largest)
-    progress = (f"the limit is passed after {done} of {len(files)} files" if done < len(files)
-                else f"{human_size(written)} compressed")
+    if done == 0:  # decided from the raw size alone
+        progress = (f"{human_size(written * MAX_DEFLATE_RATIO)} before compression, more than deflate can "
+                    f"shrink to {MAX_ARTIFACT_SIZE_MB} MiB")
+    elif done < len(files):
+        progress = f"the limit is passed after {done} of {len(files)} files"
+    else:
+        progress = f"{human_size(written)} compressed"
     return ArtifactTooLarge(
         f"the compressed artifact is over {MAX_ARTIFACT_SIZE_MB} MiB ({progress}); largest files: {named}; "
         "exclude what the image does not need with an ignore file",
@@ -197,12 +290,15 @@ def build_zip(root: str | os.PathLike, ignore_files=None, *, limit: int | None =
     """
     root = check_directory(root)
     files = artifact_files(root, ignore_files)
+    if limit is not None:
+        raw = sum(size for _, size in _largest(root, files, count=len(files)))
+        if raw > limit * MAX_DEFLATE_RATIO:
+            raise _too_large(root, files, raw // MAX_DEFLATE_RATIO, 0)
     with tempfile.SpooledTemporaryFile(max_size=2 * MAX_COMPRESSED_BYTES) as handle:
         with zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_DEFLATED) as archive:
             for done, name in enumerate(files, start=1):
-                archive.write(root / name, name)
-                if limit is not None and handle.tell() > limit:
-                    raise _too_large(root, files, handle.tell(), done)
+                _write_checked(archive, root / name, name, handle, limit,
+                               lambda: _too_large(root, files, handle.tell(), done))
             for directory in directory_entries(files):
                 archive.write(root / directory, directory)
         size = handle.tell()
@@ -210,6 +306,23 @@ def build_zip(root: str | os.PathLike, ignore_files=None, *, limit: int | None =
             raise _too_large(root, files, size, len(files))
         handle.seek(0)
         return handle.read()
+
+
+CHUNK = 1 << 20
+
+
+def _write_checked(archive, source: Path, name: str, handle, limit, too_large) -> None:
+    """`archive.write(source, name)` (same entry, same bytes), checking the compressed size
+    after every chunk, so a huge file stops as soon as the limit is passed, not at its end."""
+    info = zipfile.ZipInfo.from_file(source, name)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    with open(source, "rb") as reader, archive.open(info, "w") as writer:
+        while chunk := reader.read(CHUNK):
+            writer.write(chunk)
+            if limit is not None and handle.tell() > limit:
+                raise too_large()
+    if limit is not None and handle.tell() > limit:
+        raise too_large()
 
 
 def sdk_default_ignore_fails(path: str) -> bool:
@@ -222,5 +335,8 @@ def sdk_default_ignore_fails(path: str) -> bool:
     candidate = Path(path)
     if candidate.is_absolute():
         return False
-    twice = (candidate / candidate / DEFAULT_IGNORE_FILE).resolve()
-    return twice != (candidate / DEFAULT_IGNORE_FILE).resolve()
+    try:
+        twice = (candidate / candidate / DEFAULT_IGNORE_FILE).resolve()
+        return twice != (candidate / DEFAULT_IGNORE_FILE).resolve()
+    except (OSError, ValueError, RuntimeError):
+        return False  # a path no file system takes: BL801 says why

@@ -42,6 +42,30 @@ def is_builtin(found) -> bool:
     return found.origin.startswith("blocklint.rules")
 
 
+def docstring_section(doc: str, heading: str) -> str:
+    """The text under `## heading` in a rule's docstring, up to the next `## ` heading ("" if absent)."""
+    lines = (doc or "").splitlines()
+    try:
+        start = next(index for index, line in enumerate(lines) if line.strip() == f"## {heading}")
+    except StopIteration:
+        return ""
+    body = []
+    for line in lines[start + 1:]:
+        if line.startswith("## "):
+            break
+        body.append(line)
+    return "\n".join(body).strip()
+
+
+def rule_source(found) -> str:
+    """What a rule rests on: its docstring's `## Source` section, one paragraph of plain text.
+
+    For SARIF (`rules[].properties.source`) and any other format that carries rule metadata;
+    "" for a rule (a plugin's) that has none.
+    """
+    return " ".join(docstring_section(found.doc, "Source").split())
+
+
 def anchor(rule_id: str) -> str:
     return rule_id.lower()
 

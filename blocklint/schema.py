@@ -17,6 +17,10 @@ from blocklint.engine import Key
 from blocklint.words import did_you_mean
 
 SCHEMA_ID = "https://blocklint.dev/schemas/press.json"
+# The README's top-level `"x-blocklint": {"disable": [...]}` (load.py removes it before linting).
+DIRECTIVE_PROPERTY = "x-blocklint"
+DIRECTIVE_SCHEMA = {"$ref": "#/$defs/blocklint-directive",
+                    "description": "blocklint's in-file suppression (JSON files have no comments)."}
 PARAM_REF_DEFS = {"#/$defs/integer-or-param": "integer", "#/$defs/number-or-param": "number",
                   "#/$defs/boolean-or-param": "boolean"}
 
@@ -32,12 +36,19 @@ def schema_for(kind: str, *, cli: bool = True) -> dict:
     entry = f"{kind}-file" if cli else f"{kind}-body"
     if entry not in root["$defs"]:
         raise KeyError(kind)
+    definitions = root["$defs"]
+    if not cli:
+        # A bare body's top level is the body itself, so it may carry the directive. Only in
+        # this body-rooted copy: in the packaged file, `body.x-blocklint` stays an unknown key.
+        document = dict(definitions[entry])
+        document["properties"] = {**document.get("properties", {}), DIRECTIVE_PROPERTY: DIRECTIVE_SCHEMA}
+        definitions = {**definitions, entry: document}
     return {
         "$schema": root["$schema"],
         "$id": f"https://blocklint.dev/schemas/{entry}.json",
-        "title": root["$defs"][entry].get("title", entry),
+        "title": definitions[entry].get("title", entry),
         "$ref": f"#/$defs/{entry}",
-        "$defs": root["$defs"],
+        "$defs": definitions,
     }
 
 
@@ -143,7 +154,24 @@ def _explain(error) -> list[Issue]:  # noqa: C901 - one branch per JSON Schema k
     return [Issue("BL105", path, f"{name}: {error.message}")]
 
 
+def _branch_that_fits(error):
+    """The errors of the one `anyOf`/`oneOf` branch whose shape the value has, or None.
+
+    `status: [failed]` fails both `{type: array, items: {enum: [success, failure]}}` (inside,
+    at `[0]`) and `@param:` (at the value itself, for its type): the first branch is the one
+    the author meant, so its error, the item's enum, is the diagnosis."""
+    branches: dict = {}
+    for sub in error.context:
+        branch = sub.relative_schema_path[0] if sub.relative_schema_path else None
+        branches.setdefault(branch, []).append(sub)
+    fitting = [subs for subs in branches.values() if all(sub.relative_path for sub in subs)]
+    return fitting[0] if len(fitting) == 1 else None
+
+
 def _explain_alternatives(error, path, name) -> list[Issue]:
+    fitting = _branch_that_fits(error)
+    if fitting is not None:
+        return [issue for sub in fitting for issue in _explain(sub)]
     scalar_checks = {"type", "pattern", "const", "enum"}
     if all(sub.validator in scalar_checks and not sub.relative_path for sub in error.context):
         expected = []

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import posixpath
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from blocklint.engine import rule
@@ -28,21 +28,30 @@ class Artifact:
     root: Path | None  # the resolved directory, or None if `path` is not a string
     ignore_files: list | None  # the `ignore_files` list as written, None if absent
     _files: list | None = field(default=None, repr=False)
+    listing_error: Exception | None = field(default=None, repr=False)  # why `files()` is None
+
+    @cached_property
+    def problem(self) -> str | None:
+        """Why `root` is no usable directory ("does not exist", ...), None when it is one."""
+        from blocklint.artifact import path_problem
+
+        return "is not a string" if self.root is None else path_problem(self.root)
 
     @property
     def is_dir(self) -> bool:
-        return self.root is not None and self.root.is_dir()
+        return self.problem is None
 
     def files(self) -> list[str] | None:
-        """The artifact's files after the ignore rules; None when they cannot be listed."""
-        if self._files is None:
+        """The artifact's files after the ignore rules; None when they cannot be listed
+        (`listing_error` says why)."""
+        if self._files is None and self.listing_error is None:
             from blocklint import artifact
 
             try:
                 self._files = _listed_files(str(self.root), tuple(self.ignore_files or ()),
                                             _directory_stamp(self.root, self.ignore_files))
-            except (artifact.ArtifactError, OSError):
-                return None
+            except (artifact.ArtifactError, OSError) as error:
+                self.listing_error = error
         return self._files
 
 
@@ -91,7 +100,11 @@ def _where(artifact_: Artifact, settings) -> str:
 
 @rule("BL801", "artifact-path-not-a-directory")
 def artifact_path_not_a_directory(artifact, settings):
-    """`artifact.path` is missing, or is not a directory.
+    """`artifact.path` is missing or empty, is not a directory, or cannot be listed.
+
+    Also refused, with the same verdict `blocklint submit` gives: the filesystem root, kernel
+    and device trees (`/proc`, `/sys`, `/dev`), paths no file system takes (a NUL character,
+    a name too long) and directories whose links loop.
 
     The path is resolved as the `peak` CLI resolves it: relative to the working directory you
     run blocklint from (not to the spec file), or to `--artifact-root DIR` when given. Run
@@ -107,18 +120,37 @@ def artifact_path_not_a_directory(artifact, settings):
       path: ./artefact
     ```
     Fixed: `path: ./artifact` (the directory that holds the Dockerfile and code).
+
+    ## Source
+    SDK code: `peak/compression.py` raises `InvalidPathException` ("Either the path does not
+    exist or is not a directory") before uploading. Error.
     """
     if "path" not in artifact.node or artifact.node.get("path") is None:
         yield (artifact.node,), "`artifact` has no `path`: name the directory to upload"
-    elif artifact.path is None or not artifact.path.strip():
+        return
+    if artifact.path is None:
         return  # not a string: the schema rules report the type
-    elif not artifact.root.exists():
-        yield (artifact.node, "path"), f"artifact path {artifact.path!r} does not exist ({_where(artifact, settings)})"
-    elif not artifact.root.is_dir():
-        yield (artifact.node, "path"), f"artifact path {artifact.path!r} is not a directory ({_where(artifact, settings)})"
-    elif artifact.root.resolve() == Path(artifact.root.resolve().anchor):
-        yield (artifact.node, "path"), (f"artifact path {artifact.path!r} is the filesystem root; peak-sdk would "
-                                        "zip the whole disk: point it at the block's own directory")
+    if not artifact.path.strip():
+        yield (artifact.node, "path"), "artifact path is empty: name the directory to upload, e.g. `path: .`"
+        return
+    problem = artifact.problem
+    if problem in ("does not exist", "is not a directory"):
+        yield (artifact.node, "path"), f"artifact path {artifact.path!r} {problem} ({_where(artifact, settings)})"
+    elif problem:
+        yield (artifact.node, "path"), f"artifact path {artifact.path!r} {problem}"
+    else:
+        from blocklint.artifact import TooManyFiles
+
+        artifact.files()
+        if artifact.listing_error is not None and not isinstance(artifact.listing_error, (TooManyFiles,)) \
+                and not _is_ignore_file_error(artifact.listing_error):
+            yield (artifact.node, "path"), str(artifact.listing_error)
+
+
+def _is_ignore_file_error(error) -> bool:
+    from blocklint.artifact import IgnoreFileError
+
+    return isinstance(error, IgnoreFileError)  # BL802's
 
 
 @rule("BL802", "ignore-file-not-at-artifact-root")
@@ -140,6 +172,10 @@ def ignore_file_not_at_artifact_root(artifact):
         - docker/.dockerignore
     ```
     Fixed: move the file to the artifact root: `ignore_files: [.dockerignore]`.
+
+    ## Source
+    SDK code: `peak/compression.py` raises `InvalidPathException` ("Ignore file should be
+    present at root level of given path"). Error.
     """
     if not artifact.is_dir or artifact.ignore_files is None:
         return
@@ -194,6 +230,12 @@ def file_missing_from_artifact(artifact, config):
             dockerfile: docker/Dockerfile
     ```
     with `.dockerignore` holding `docker/`. Fixed: add `!docker/Dockerfile` to `.dockerignore`.
+
+    ## Source
+    `peak blocks specs create` input file schema: `dockerfile`: "Path to the Dockerfile inside
+    artifact"; `sqlQueryPath`: "Path to the SQL query file" (in the artifact). A file left out
+    by the ignore rules (SDK code: `pathspec` gitwildmatch, as `peak/compression.py`) is not in
+    the upload. Error.
     """
     if not artifact.is_dir:
         return
@@ -223,7 +265,9 @@ def artifact_too_large(artifact):
     """The compressed artifact is over 10 MiB, peak-sdk's limit.
 
     Measured by compressing the artifact as peak-sdk does (ZIP_DEFLATED, after the ignore
-    rules); the message names the largest files.
+    rules), stopping as soon as the limit is passed; more raw bytes than deflate can shrink
+    under the limit (about 1032:1) are refused without compressing, and so are more than
+    100,000 files. The message names the largest files.
 
     ## Why is this bad?
     peak-sdk refuses to upload it ("Compressed directory size is over 10MB").
@@ -231,9 +275,17 @@ def artifact_too_large(artifact):
     ## Example
     An artifact directory holding `data/train.csv` (80 MB). Fixed: add `data/` to the
     `.dockerignore` and fetch the data at run time.
+
+    ## Source
+    SDK code: `peak/compression.py` stops at `MAX_ARTIFACT_SIZE_MB = 10` compressed ("Compressed
+    directory size is over 10MB"). Error.
     """
     files = artifact.files() if artifact.is_dir else None
     if files is None:
+        from blocklint.artifact import TooManyFiles
+
+        if isinstance(artifact.listing_error, TooManyFiles):
+            yield (artifact.node, "path"), str(artifact.listing_error)
         return
     message = _zip_verdict(str(artifact.root), tuple(artifact.ignore_files or ()), _fingerprint(artifact.root, files))
     if message:
@@ -292,6 +344,11 @@ def image_build_without_artifact(cli_file_data, config):
     ```
     Fixed: add `artifact: {path: ".", ignore_files: [.dockerignore]}`, or use
     `imageDetails` to run an existing image.
+
+    ## Source
+    `peak blocks specs create` input file schema: image `dockerfile` "Path to the Dockerfile
+    inside artifact", `context` "The path within the artifact": an image build reads the
+    artifact. Error.
     """
     if "artifact" in cli_file_data:
         return
@@ -317,15 +374,56 @@ def relative_artifact_path_without_ignore_files(artifact):
       path: app
     ```
     Fixed: `ignore_files: [.dockerignore]` (or run `peak` from inside `app` with `path: .`).
+
+    ## Source
+    SDK code (peak-sdk 1.29): the default `.dockerignore` of a relative path other than `.` is
+    joined twice (`path/path/.dockerignore`) and fails with "Ignore file should be present at
+    root level" when the directory has one. Warning: it fails only when that file exists.
     """
     if artifact.ignore_files or artifact.path is None or not artifact.path.strip():
         return
+    if artifact.problem not in (None, "does not exist", "is not a directory"):
+        return  # a path no file system takes: BL801 says why
     from blocklint.artifact import DEFAULT_IGNORE_FILE, sdk_default_ignore_fails
 
     if not sdk_default_ignore_fails(artifact.path):
         return
-    has_default = artifact.root is not None and (artifact.root / DEFAULT_IGNORE_FILE).exists()
+    has_default = artifact.is_dir and (artifact.root / DEFAULT_IGNORE_FILE).exists()
     when = "fails on it now (the directory has one)" if has_default else "will fail as soon as one is added"
     yield (artifact.node, "path"), (f"relative artifact path {artifact.path!r} without `ignore_files`: peak-sdk 1.29 "
                                     f"looks for the default .dockerignore in the wrong place and {when}; "
                                     "list `ignore_files: [.dockerignore]` explicitly")
+
+
+@rule("BL807", "symlink-leaves-artifact", severity=WARNING)
+def symlink_leaves_artifact(artifact):
+    """A symbolic link in the artifact that points outside the artifact directory.
+
+    ## Why is this bad?
+    peak-sdk follows links when it zips the artifact, so the target's content is uploaded
+    under the link's name: a link to `~/.aws`, a shared data directory or `/etc` ships files
+    that were never meant to leave the machine, and the artifact builds differently on
+    another machine where the link points elsewhere.
+
+    ## Example
+    `artifact.path: .` with `config -> /home/me/.config/app` in the directory. Fixed: copy
+    what the image needs into the artifact, or add `config` to the ignore file.
+
+    ## Source
+    SDK code: `peak/compression.py` lists files with `match_tree_files(path,
+    follow_links=True)` and zips what the links point to. Warning: the link may be intended.
+    """
+    files = artifact.files() if artifact.is_dir else None
+    if not files:
+        return
+    for link, target in _links_leaving(str(artifact.root), _fingerprint(artifact.root, files)):
+        yield (artifact.node, "path"), (f"{link!r} in the artifact is a symbolic link to {target!r}, outside it; "
+                                        "peak-sdk uploads the target's content: copy what is needed into the "
+                                        "artifact or ignore the link")
+
+
+@lru_cache(maxsize=64)
+def _links_leaving(root: str, fingerprint: tuple) -> list:
+    from blocklint.artifact import links_leaving
+
+    return links_leaving(root, [name for name, *_ in fingerprint])

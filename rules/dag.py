@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import deque
 
 from blocklint.engine import Key, rule
+from blocklint.findings import WARNING
 from blocklint.fixtures import did_you_mean, fixture, is_param_ref
 
 NON_STANDARD = ("http", "sql", "export")
@@ -117,6 +118,10 @@ def unknown_parent(step, step_name, steps):
             parents: [stepName3]
     ```
     Fixed: name an existing step, `parents: [step3]`.
+
+    ## Source
+    `peak blocks specs create` input file schema: `parents (list(str))`: "List containing names
+    of steps on which this step is dependent on": each entry names a step. Error.
     """
     for index, parent in enumerate(parent_names(step) or ()):
         if isinstance(parent, str) and parent not in steps and not is_param_ref(parent):
@@ -143,6 +148,11 @@ def step_cycle(steps, step_cycles):
     ```
     `steps form a cycle: step1 → step3 → step4 → step1`. Fixed: drop `step4` from the
     parents of `step1`.
+
+    ## Source
+    `peak blocks specs create` input file schema: `parents` are the steps a step "is dependent
+    on"; steps that depend on each other in a loop can never start. Error: a logical consequence
+    of the stated meaning.
     """
     for cycle in step_cycles:
         start, closing = cycle[0], cycle[-2]
@@ -168,6 +178,11 @@ def self_or_duplicate_parent(step, step_name):
             parents: [load, report, load]
     ```
     Fixed: `parents: [load]`.
+
+    ## Source
+    `peak blocks specs create` input file schema: `parents` lists the steps a step depends on; a
+    step depending on itself can never start (as BL302). A repeated parent is harmless to the
+    platform and reported under the same rule as a slip: inference for that part.
     """
     seen: set = set()
     for index, parent in enumerate(parent_names(step) or ()):
@@ -205,6 +220,10 @@ def parent_status_not_a_parent(step, step_name):
                 - {condition: all-of, parents: [clean], status: [success]}
     ```
     Fixed: add `clean` to `parents`, or name `load` in the condition.
+
+    ## Source
+    `peak blocks specs create` input file schema: `parentStatus[].parents (list(str))`: "List of
+    parent step names": conditions on "the status of the parent steps". Error.
     """
     parents = parent_names(step) if "parents" in step else []
     if parents is None:
@@ -243,6 +262,11 @@ def conditional_on_non_ancestor(step, step_name, steps):
                 - {condition: equals, paramName: STATUS, stepName: report, value: ok}
     ```
     Fixed: make `report` a parent of `notify` (or an ancestor).
+
+    ## Source
+    `peak blocks specs create` input file schema: `conditional`: "List of conditions to be
+    evaluated based on the output params of the parent steps"; blocklint also accepts ancestors
+    further up. Error.
     """
     items = list(_execution_items(step, "conditional"))
     if not items:
@@ -280,6 +304,11 @@ def http_output_not_response_file(step):
               RESULT: output.json
     ```
     Fixed: `RESULT: response.txt`.
+
+    ## Source
+    `peak blocks specs create` input file schema, http step `outputParameters`: "in case of HTTP
+    step, value should always be \"response.txt\", otherwise this parameter would be rejected".
+    Error.
     """
     outputs = step.get("outputParameters")
     if step.get("type") != "http" or not isinstance(outputs, dict):
@@ -307,6 +336,10 @@ def sql_source_conflict(step, step_name):
             repository: {url: "https://github.com/org/repo", branch: main, filePath: q.sql}
     ```
     Fixed: keep one of the two.
+
+    ## Source
+    `peak blocks specs create` input file schema, sql step: "One of the 'sqlQueryPath' or
+    'repository' is required". Error.
     """
     if step.get("type") != "sql":
         return
@@ -317,13 +350,12 @@ def sql_source_conflict(step, step_name):
         yield (), f"sql step '{step_name}' needs 'sqlQueryPath' (a file in the artifact) or 'repository'"
 
 
-@rule("BL308", "no-steps")
+@rule("BL308", "no-steps", severity=WARNING)
 def no_steps(workflow):
     """A workflow with no steps (`steps` missing or empty).
 
     ## Why is this bad?
-    A workflow block runs its steps; with none there is nothing to deploy, and the platform
-    rejects it.
+    A workflow block runs its steps; with none there is nothing to run.
 
     ## Example
     ```yaml
@@ -332,6 +364,10 @@ def no_steps(workflow):
           - cron: "0 0 * * *"
     ```
     Fixed: add `steps:` with at least one step.
+
+    ## Source
+    Inference: `peak blocks specs create` marks `steps (map | required: false)`, so a workflow
+    without steps matches the reference, but it runs nothing. Warning.
     """
     if "steps" not in workflow:
         yield (), "the workflow has no 'steps'; add at least one step"

@@ -44,6 +44,11 @@ def image_source_conflict(workload, workload_name):
             command: python load.py
     ```
     Fixed: keep one of them.
+
+    ## Source
+    `peak blocks specs create` input file schema, service config: "One of \"image\" or
+    \"imageDetails\" is required"; a standard step lists `image`, `imageDetails` and `imageRef`
+    as alternatives ("Name of the image defined above"). Error.
     """
     given = [key for key in IMAGE_SOURCES if key in workload]
     if len(given) > 1:
@@ -64,6 +69,11 @@ def missing_image_source(workload, workload_name):
             command: python load.py
     ```
     Fixed: add `imageRef: base` (a key of `config.images`), an inline `image`, or `imageDetails`.
+
+    ## Source
+    `peak blocks specs create` input file schema, service config: "One of \"image\" or
+    \"imageDetails\" is required"; a standard step runs `command` in a container, so it needs
+    one of its image sources. Error.
     """
     if not any(key in workload for key in IMAGE_SOURCES):
         choices = "'image' or 'imageDetails'" if workload_name == "the service" else \
@@ -86,6 +96,10 @@ def unknown_image_ref(step, step_name, workflow):
           load: {imageRef: bsae, command: python load.py}
     ```
     Fixed: `imageRef: base`.
+
+    ## Source
+    `peak blocks specs create` input file schema: `imageRef (string)`: "Name of the image
+    defined above" (in `config.images`). Error.
     """
     ref = step.get("imageRef")
     if not isinstance(ref, str) or is_param_ref(ref):
@@ -115,6 +129,9 @@ def unused_image(images, workflow):
           load: {imageRef: base, ...}
     ```
     Fixed: remove `legacy`, or use it.
+
+    ## Source
+    Inference: an image nobody uses is built for nothing. Warning.
     """
     steps = workflow.get("steps")
     refs = [step.get("imageRef") for step in (steps.values() if isinstance(steps, dict) else ())
@@ -146,6 +163,10 @@ def image_details_needs_private_scope(workload, workload_name, doc):
     scope: shared
     ```
     Fixed: `scope: private`, or build the image from the artifact with `image`/`imageRef`.
+
+    ## Source
+    docs.peak.ai SDK guide for blocks: "the block's scope should be private when using existing
+    image details". Error: the source states it.
     """
     if not doc.cli or "imageDetails" not in workload:
         return
@@ -173,6 +194,10 @@ def image_on_non_standard_step(step, step_name):
             url: https://example.com
     ```
     Fixed: remove `imageRef`.
+
+    ## Source
+    `peak blocks specs create` input file schema lists `image`, `imageRef` and `imageDetails`
+    under the standard step only; http, sql and export steps take no image. Error.
     """
     kind = step.get("type")
     if kind not in NON_STANDARD:

@@ -26,6 +26,10 @@ def invalid_yaml(problems):
     body:
       kind: workflow
     ```
+
+    ## Source
+    SDK code: the peak CLI parses the rendered file with `yaml.safe_load` (`peak/template.py`);
+    a file it cannot parse stops the command before anything is sent. Error.
     """
     return _reported(problems, "BL001")
 
@@ -39,6 +43,11 @@ def empty_file(problems):
 
     ## Example
     An empty `spec.yaml`. Write the document, starting with `body:`.
+
+    ## Source
+    SDK code: `yaml.safe_load` of an empty file gives `None`, which
+    `peak/cli/helpers.py::template_handler` cannot turn into the command's keyword arguments;
+    the command fails. Error.
     """
     return _reported(problems, "BL002")
 
@@ -52,6 +61,10 @@ def not_utf8_text(problems):
 
     ## Example
     A file saved as Latin-1 with `é` in a description. Save it as UTF-8.
+
+    ## Source
+    SDK code: `peak/template.py` reads the file as UTF-8 text through Jinja's loader; other
+    bytes raise `UnicodeDecodeError`. Error.
     """
     return _reported(problems, "BL003")
 
@@ -71,6 +84,11 @@ def duplicate_key(problems):
       load: {command: python load2.py}
     ```
     Give each step its own name.
+
+    ## Source
+    The YAML 1.1 specification (section 3.2.1.1: "each of the keys is unique") and RFC 8259
+    ("names within an object SHOULD be unique"). PyYAML keeps the last value without a word, so
+    one of the two values is lost. Error: the format states it.
     """
     return _reported(problems, "BL004")
 
@@ -92,6 +110,10 @@ def resource_limit(problems):
     b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]
     # ... repeated nine times
     ```
+
+    ## Source
+    blocklint's own limits (docs/limits.md), not the platform's: a file past them is not checked
+    at all, so the run cannot vouch for it. Error.
     """
     return _reported(problems, "BL005")
 
@@ -112,6 +134,10 @@ def not_a_press_document(problems):
     version: "3"
     services: {web: {image: nginx}}
     ```
+
+    ## Source
+    blocklint's own: a file named explicitly on the command line that matches no command's input
+    file schema cannot be checked. Error, because the user asked for that file to be checked.
     """
     return _reported(problems, "BL006")
 
@@ -131,6 +157,11 @@ def template_error(problems):
     body:
       {% include "missing.yaml" %}
     ```
+
+    ## Source
+    SDK code: `peak/template.py` renders the file with Jinja (`jinja2.Environment` plus the
+    include extension); a syntax error or a failing include raises in the CLI before anything is
+    sent. Error.
     """
     return _reported(problems, "BL007")
 
@@ -155,6 +186,12 @@ def undefined_template_variable(problems):
     ```yaml
         payload: '{% raw %}{"data": "{{data}}"}{% endraw %}'
     ```
+
+    ## Source
+    SDK code: `peak/template.py` renders with Jinja's default `Undefined`, so an unknown `{{
+    name }}` becomes an empty string, and `remove_none_values` then drops a key left null. The
+    SDK does not refuse the file, but what it sends provably differs from what was written (the
+    value is gone). Error: the outcome is fixed by SDK code, not inferred.
     """
     return _reported(problems, "BL008")
 
@@ -173,6 +210,10 @@ def multiple_documents(problems):
     body: {...}
     ```
     Put each document in a file of its own.
+
+    ## Source
+    SDK code: `yaml.safe_load` raises "expected a single document in the stream" for a second
+    document. Error.
     """
     return _reported(problems, "BL009")
 
@@ -191,6 +232,10 @@ def null_value_dropped(problems):
         resources:
           instanceTypeId:
     ```
+
+    ## Source
+    SDK code: `peak/cli/helpers.py::remove_none_values` drops keys whose value is null (dicts
+    only). Warning: the key may have been meant to be absent.
     """
     return _reported(problems, "BL010")
 
@@ -212,6 +257,10 @@ def unused_suppression(unused_suppressions):
           parents: [load]
     ```
     `load` exists, so BL301 has nothing to report: delete the comment.
+
+    ## Source
+    blocklint's own suppression comments. Warning: a stale comment changes nothing on the
+    platform.
     """
     for span, code in unused_suppressions:
         yield span, f"'# blocklint: disable={code}' suppresses nothing here; remove it"

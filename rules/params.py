@@ -70,6 +70,11 @@ def unresolved_param_ref(config, param_refs, build_params, doc):
         - {name: instance_type, type: number, required: false, defaultValue: 21}
     ```
     Fixed: `"@param:instance_type"`.
+
+    ## Source
+    docs.peak.ai, "Using Press Build Parameters": `@param:NAME` in `body.config` is replaced by
+    the value of build parameter NAME at deployment; a name no build parameter has refers to
+    nothing. Error.
     """
     if not doc.cli:
         return
@@ -168,7 +173,7 @@ def _where(path) -> str:
     return text
 
 
-@rule("BL402", "param-type-mismatch")
+@rule("BL402", "param-type-mismatch", severity=WARNING)
 def param_type_mismatch(config, param_refs, build_params):
     """An `"@param:NAME"` fills a field whose type the build parameter's `type` does not match.
 
@@ -189,6 +194,11 @@ def param_type_mismatch(config, param_refs, build_params):
         - {name: instance_type, type: string, required: true}
     ```
     Fixed: `type: number`.
+
+    ## Source
+    Inference: the docs say the value is substituted as it is; that a string parameter in a
+    number field fails at deployment is inferred from the field types in the reference, not
+    observed. Warning.
     """
     for container, key, name, path in param_refs:
         definition = build_params.get(name)
@@ -223,6 +233,10 @@ def unused_build_parameter(config, param_refs, parameters):
         - {name: instance_type, type: number, required: false, defaultValue: 21}
     ```
     with no `"@param:instance_type"` in the config. Fixed: use it, or remove it.
+
+    ## Source
+    Inference: a build parameter acts only through `@param:` substitution (docs.peak.ai, "Using
+    Press Build Parameters"); an unused one changes nothing. Warning.
     """
     used = {name for _, _, name, _ in param_refs}
     for definition in _definitions(parameters, "build"):
@@ -282,6 +296,24 @@ def _outside_options(definition, value) -> list:
     return [part for part in parts if not any(_same(part, option) for option in allowed)]
 
 
+class Inferred(str):
+    """A message for a check that rests on inference, reported by its own warning rule."""
+
+    rule = ""
+
+    def __new__(cls, rule_id: str, text: str):
+        message = super().__new__(cls, text)
+        message.rule = rule_id
+        return message
+
+
+def _split(findings, rule_id: str = ""):
+    """The findings of one rule: "" keeps the stated ones, a rule id that rule's inferred ones."""
+    for location, message in findings:
+        if getattr(message, "rule", "") == rule_id:
+            yield location, message
+
+
 def _shown(value) -> str:
     text = repr(value) if not isinstance(value, bool) else str(value).lower()
     return text if len(text) <= 40 else text[:37] + "..."
@@ -298,8 +330,9 @@ def _check_definition(definition, label):
                                                  f"(its type is {param_type})")
         else:
             for part in _outside_options(definition, default):
-                yield (definition, "defaultValue"), (f"defaultValue {_shown(part)} of {label} is not one of its "
-                                                     f"options ({', '.join(map(_shown, _option_values(definition)))})")
+                yield (definition, "defaultValue"), Inferred("BL410", (
+                    f"defaultValue {_shown(part)} of {label} is not one of its "
+                    f"options ({', '.join(map(_shown, _option_values(definition)))})"))
     options = definition.get("options")
     for index, option in enumerate(options if isinstance(options, list) else ()):
         if isinstance(option, dict) and "value" in option:
@@ -308,12 +341,12 @@ def _check_definition(definition, label):
                 yield (option, "value"), (f"option value {_shown(option['value'])} of {label} must be "
                                           f"{TYPE_WORDS[element_type]} (its type is {param_type})")
     if definition.get("hideValue") is True and param_type != "string":
-        yield (definition, Key("hideValue")), (f"hideValue only applies to string parameters; {label} is "
-                                               f"{param_type}: remove it")
+        yield (definition, Key("hideValue")), Inferred("BL412", (
+            f"hideValue only applies to string parameters; {label} is {param_type}: remove it"))
     properties = definition.get("properties")
     if param_type in ("object", "object_array") and not (isinstance(properties, list) and properties):
-        yield (definition, Key("type")), (f"{label} is of type {param_type} but declares no 'properties'; "
-                                          "list its fields under 'properties'")
+        yield (definition, Key("type")), Inferred("BL409", (
+            f"{label} is of type {param_type} but declares no 'properties'; list its fields under 'properties'"))
     for nested in properties if isinstance(properties, list) else ():
         if isinstance(nested, dict):
             yield from _check_definition(nested, f"property '{nested.get('name')}' of {label}")
@@ -324,9 +357,9 @@ def invalid_parameter_definition(param, param_group):
     """A parameter definition that contradicts its own `type`.
 
     Checked: `defaultValue` and every `options[].value` fit `type` (`number_array` holds
-    numbers, `object` is a mapping, ...); the default is one of the options when there are
-    options; `hideValue: true` only on `string`; `object`/`object_array` declare `properties`.
-    Nested `properties` are checked the same way.
+    numbers, `object` is a mapping, ...). Nested `properties` are checked the same way. A
+    default outside the options (BL410), `hideValue` on a non-string (BL412) and an `object`
+    without `properties` (BL409) are warnings of their own.
 
     ## Why is this bad?
     The platform rejects the spec, or the deployment form offers a default it then refuses.
@@ -339,12 +372,134 @@ def invalid_parameter_definition(param, param_group):
           defaultValue: "3"
     ```
     Fixed: `defaultValue: 3`.
+
+    ## Source
+    `peak blocks specs create` input file schema, parameters: `type` "Should be one of ..."; the
+    SDK samples (`peak/sample_yaml/press/**`) type every `defaultValue` and option `value` like
+    the parameter's `type`, and `peak/press/wrappers/deploy/utils/parameters_utils.py` hands the
+    default to the block as its value. Error for a default or option value that contradicts the
+    declared type. The inferred checks live in BL409, BL410 and BL412 (warnings).
     """
     name = param.get("name")
-    yield from _check_definition(param, f"{param_group} parameter '{name}'")
+    yield from _split(_check_definition(param, f"{param_group} parameter '{name}'"))
 
 
-@rule("BL405", "duplicate-parameter-name")
+@rule("BL409", "object-parameter-without-properties", severity=WARNING)
+def object_parameter_without_properties(param, param_group):
+    """An `object` or `object_array` parameter that declares no `properties`.
+
+    ## Why is this bad?
+    The deployment form has no fields to offer for it, and nothing says what the block's code
+    expects inside the mapping.
+
+    ## Example
+    ```yaml
+        - {name: limits, type: object, required: false, defaultValue: {rows: 10}}
+    ```
+    Fixed: add `properties: [{name: rows, type: number, required: false}]`.
+
+    ## Source
+    Inference: `peak blocks specs create` does not list `properties` for parameters at all;
+    the SDK reads `param["properties"]` recursively when it builds default values
+    (`peak/press/wrappers/deploy/utils/parameters_utils.py`), so an `object` parameter without
+    them still deploys, with no fields to fill in. Warning.
+    """
+    yield from _split(_check_definition(param, f"{param_group} parameter '{param.get('name')}'"), "BL409")
+
+
+@rule("BL410", "default-not-an-option", severity=WARNING)
+def default_not_an_option(param, param_group):
+    """A parameter's `defaultValue` that is not one of its `options`.
+
+    ## Why is this bad?
+    The deployment form offers a choice list that does not contain the value it starts with.
+
+    ## Example
+    ```yaml
+        - name: level
+          type: number
+          required: false
+          defaultValue: 5
+          options: [{title: Low, value: 1}, {title: High, value: 9}]
+    ```
+    Fixed: `defaultValue: 1`, or add an option with value 5.
+
+    ## Source
+    Inference: `peak blocks specs create` says only "List of options for the parameter"; that
+    the default must be one of them is what a choice list means, but no source says the
+    platform refuses it. Warning.
+    """
+    yield from _split(_check_definition(param, f"{param_group} parameter '{param.get('name')}'"), "BL410")
+
+
+@rule("BL412", "hide-value-on-non-string", severity=WARNING)
+def hide_value_on_non_string(param, param_group):
+    """`hideValue: true` on a parameter whose `type` is not `string`.
+
+    ## Why is this bad?
+    Only string values are documented as masked: a number or boolean marked hidden may be
+    shown anyway, while the spec reads as if it were secret.
+
+    ## Example
+    ```yaml
+        - {name: debug, type: boolean, required: false, hideValue: true}
+    ```
+    Fixed: remove `hideValue`, or make the parameter a string.
+
+    ## Source
+    `peak blocks specs create` input file schema: `hideValue` "Can be optionally provided to
+    parameters of type \"string\""; that it is refused or ignored on other types is inference.
+    Warning.
+    """
+    yield from _split(_check_definition(param, f"{param_group} parameter '{param.get('name')}'"), "BL412")
+
+
+@rule("BL615", "conditions-without-condition-type")
+def conditions_without_condition_type(param):
+    """A parameter's `conditions` on two or more parameters, listed without a `conditionType`.
+
+    Two or more top-level entries of `conditions` whose `dependsOn` name different parameters
+    belong in one composite condition: `{conditionType: AND, conditions: [...]}` (or `OR`).
+
+    ## Why is this bad?
+    Whether the parameter shows when all of them hold or when any one does is left unsaid;
+    the reference requires the author to say it.
+
+    ## Example
+    ```yaml
+          conditions:
+            - {dependsOn: max_retries, operator: equals, value: 3}
+            - {dependsOn: agg_type, operator: equals, value: AVG}
+    ```
+    Fixed:
+    ```yaml
+          conditions:
+            - conditionType: AND
+              conditions:
+                - {dependsOn: max_retries, operator: equals, value: 3}
+                - {dependsOn: agg_type, operator: equals, value: AVG}
+    ```
+
+    ## Source
+    `peak blocks specs create` (and the app commands) input file schema, parameter
+    `conditions`: "Conditions on two or more parameters should be used with conditionType
+    \"AND\" or \"OR\"". Error: the source states it.
+    """
+    conditions = param.get("conditions")
+    if not isinstance(conditions, list):
+        return
+    basic = [item for item in conditions if isinstance(item, dict) and "conditionType" not in item
+             and "conditions" not in item and isinstance(item.get("dependsOn"), str)]
+    names = list(dict.fromkeys(item["dependsOn"] for item in basic))
+    if len(names) < 2:
+        return
+    second = next(item for item in basic if item["dependsOn"] == names[1])
+    listed = ", ".join(repr(name) for name in names)
+    yield (second, "dependsOn"), (f"conditions on {len(names)} parameters ({listed}) need a conditionType: "
+                                  "put them in one `{conditionType: AND, conditions: [...]}` (or OR)")
+
+
+@rule("BL405", "duplicate-parameter-name", severity=WARNING)
 def duplicate_parameter_name(parameters):
     """Two parameters with the same name in `parameters.build` (or in `parameters.run`).
 
@@ -359,6 +514,11 @@ def duplicate_parameter_name(parameters):
         - {name: agg_type, type: number, required: false}
     ```
     Fixed: rename or remove one.
+
+    ## Source
+    Inference: the reference does not say parameter names are unique, but values are given by
+    name (`parameters.run: {name: value}`), so only one of two same-named parameters can receive
+    one. Warning.
     """
     for group in ("build", "run"):
         seen: dict = {}
@@ -388,6 +548,9 @@ def parameter_in_build_and_run(parameters):
       run: [{name: mode, type: string, required: false}]
     ```
     Fixed: give them different names.
+
+    ## Source
+    Inference: nothing forbids it; the two values under one name are easily confused. Warning.
     """
     build = _names(_definitions(parameters, "build"))
     for definition in _definitions(parameters, "run"):
@@ -429,6 +592,11 @@ def condition_on_unknown_parameter(param, param_group, build_params, run_params)
             - {dependsOn: max_retry, operator: equals, value: 3}
     ```
     Fixed: `dependsOn: max_retries`.
+
+    ## Source
+    `peak blocks specs create` input file schema, parameter `conditions[].dependsOn`: "Name of
+    the parameter that this parameter depends on". That it must be of the same group (build or
+    run) is inferred from the two groups being given separately. Error.
     """
     same, other = (build_params, run_params) if param_group == "build" else (run_params, build_params)
     other_group = "run" if param_group == "build" else "build"
@@ -476,14 +644,18 @@ def _check_values(values, definitions, label, other=None, other_label="", parent
         if definition is None:
             hint = did_you_mean(name, by_name)
             if other and name in other:
-                yield (values, Key(name)), f"'{name}' is a {other_label}, not a {label}; move it there"
+                yield (values, Key(name)), f"'{name}' is {_a(other_label)}, not {_a(label)}; move it there"
             elif parent:
                 yield (values, Key(name)), f"'{name}' is not a property of {parent}{hint}"
             else:
-                yield (values, Key(name)), f"'{name}' is not a {label} of the spec{hint}"
+                yield (values, Key(name)), f"'{name}' is not {_a(label)} of the spec{hint}"
             continue
         described = f"property '{name}' of {parent}" if parent else f"{label} '{name}'"
         yield from _check_value(values, name, value, definition, described)
+
+
+def _a(noun: str) -> str:
+    return f"{'an' if noun[:1] in 'aeiou' else 'a'} {noun}"
 
 
 def _check_value(container, key, value, definition, label):
@@ -496,7 +668,8 @@ def _check_value(container, key, value, definition, label):
     outside = _outside_options(definition, value)
     if outside:
         allowed = ", ".join(map(_shown, _option_values(definition)))
-        yield (container, key), f"{_shown(outside[0])} is not an option of {label} (options: {allowed})"
+        yield (container, key), Inferred("BL411", f"{_shown(outside[0])} is not an option of {label} "
+                                                  f"(options: {allowed})")
     properties = [p for p in definition.get("properties") or () if isinstance(p, dict)] \
         if isinstance(definition.get("properties"), list) else []
     if not properties:
@@ -540,8 +713,8 @@ def invalid_deployment_value(deployment, deployed_spec, kind):
     """A deployment, revision, parameter patch or fallback file gives values its spec does not take.
 
     Checked against the spec it deploys: names the spec does not declare, values of the
-    wrong type, values outside `options`, nested `object`/`object_array` properties, and (for
-    new deployments) required parameters with no value and no default. The spec comes from
+    wrong type, nested `object`/`object_array` properties, and (for new deployments) required
+    parameters with no value and no default. Values outside `options` are BL411 (a warning). The spec comes from
     `--spec FILE` (a peak CLI spec file; for an app, the app spec and its blocks' specs) or
     from the registry by `spec.id`. Without a known spec this rule does nothing.
 
@@ -550,15 +723,54 @@ def invalid_deployment_value(deployment, deployed_spec, kind):
     expected: a typo in a name silently leaves the parameter at its default.
 
     ## Example
-    With `--spec spec.yaml` declaring `step_1_instance` (a number with options 20, 21, 32):
+    With `--spec spec.yaml` declaring the run parameter `agg_type`:
+    ```yaml
+    body:
+      parameters:
+        run:
+          agg_typ: SUM
+    ```
+    Fixed: `agg_type: SUM`.
+
+    ## Source
+    `peak blocks deployments create` / `create-revision` and the app commands' input file
+    schemas: `parameters.build`/`run` "Keys are parameter names" (of the spec), values typed as
+    the spec declares. Checked against `--spec` or the registry. Error for unknown names, wrong
+    types and missing required values; values outside `options` are BL411 (inferred, warning).
+    """
+    yield from _split(_deployment_findings(deployment, deployed_spec, kind))
+
+
+@rule("BL411", "deployment-value-not-an-option", severity=WARNING)
+def deployment_value_not_an_option(deployment, deployed_spec, kind):
+    """A deployment, revision, parameter patch or fallback file gives a value that is not one of the parameter's `options`.
+
+    Checked like BL406, against the spec from `--spec FILE` or the registry.
+
+    ## Why is this bad?
+    A parameter with options is a choice list: a value outside it is one the deployment form
+    could not have produced, and the block's code may not handle it.
+
+    ## Example
+    With `--spec spec.yaml` declaring `instance_type` (a number with options 20, 21):
     ```yaml
     body:
       parameters:
         build:
-          step_1_instance: 23
+          instance_type: 23
     ```
-    Fixed: `step_1_instance: 21`.
+    Fixed: `instance_type: 21`.
+
+    ## Source
+    Inference: the deployment commands' references say values are the parameter's values;
+    that a value must be one of the spec's `options` is what an option list means, not a
+    stated or observed platform rule. Warning.
     """
+    yield from _split(_deployment_findings(deployment, deployed_spec, kind), "BL411")
+
+
+def _deployment_findings(deployment, deployed_spec, kind):
+    """BL406's and BL411's findings together (the latter marked `Inferred`)."""
     required = kind in ("block-deployment", "app-deployment")
     if kind in ("block-deployment", "block-deployment-revision"):
         parameters = deployment.get("parameters")

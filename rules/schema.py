@@ -26,6 +26,15 @@ def unknown_key(schema_issues):
             parent: [load]
     ```
     Fixed: `parents: [load]`.
+
+    ## Source
+    The command's input file schema in the peak CLI reference (`peak/cli/press/**`: the "Input
+    file schema" of each command) lists every field; blocklint's JSON Schema (`blocklint schema
+    KIND`) follows it per command. At the top level the CLI drops unknown keys silently
+    (`remove_unknown_args`), and in `body` a key the reference does not list does not take
+    effect. Error: the reference is a closed list. Where the commands' references differ
+    (`inherit` under a standard step is listed by create-release only), blocklint accepts the
+    field in both: see docs/coverage.md.
     """
     return _issues(schema_issues, "BL101")
 
@@ -45,6 +54,11 @@ def missing_required_key(schema_issues):
             imageRef: base
     ```
     Fixed: add `command: python load.py`.
+
+    ## Source
+    The command's input file schema in the peak CLI reference: every field not marked `required:
+    false` is required (e.g. `body.metadata.summary`, a standard step's `command`, an http
+    step's `method` and `url`). Error.
     """
     return _issues(schema_issues, "BL102")
 
@@ -65,6 +79,11 @@ def wrong_type(schema_issues):
           instanceTypeId: large
     ```
     Fixed: `instanceTypeId: 21`, or `"@param:instance_type"`.
+
+    ## Source
+    The command's input file schema in the peak CLI reference gives each field's type
+    (`stepTimeout (int)`, `parents (list(str))`, ...); `@param:NAME` is accepted where a build
+    parameter may fill the field (docs.peak.ai, "Using Press Build Parameters"). Error.
     """
     return _issues(schema_issues, "BL103")
 
@@ -83,6 +102,13 @@ def invalid_value(schema_issues):
             type: https
     ```
     Fixed: `type: http`.
+
+    ## Source
+    The command's input file schema in the peak CLI reference: "Should be one of" lists (step
+    `type`, http `method` "get, post, put, patch, and delete" in lower case, auth `type`,
+    `serviceType`, `descriptionContentType`, parent `status` "success" and "failure", ...);
+    `scope` and spec `status` values from the SDK docstrings (`Block.list_specs`). Error: each
+    list is stated.
     """
     return _issues(schema_issues, "BL104")
 
@@ -98,5 +124,10 @@ def schema_violation(schema_issues):
     ```yaml
       options: []
     ```
+
+    ## Source
+    The command's input file schema in the peak CLI reference, for the remaining keywords:
+    parameter `options` "must have at least one object with title and value" (`minItems`).
+    Error.
     """
     return _issues(schema_issues, "BL105")

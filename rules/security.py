@@ -171,6 +171,12 @@ def literal_credential(data, doc):
     ```
     Fixed: create a tenant secret and name it: `secrets: [GITHUB_TOKEN]` (then revoke the
     leaked token).
+
+    ## Source
+    `peak blocks specs create` input file schema: the credential fields of an http step's `auth`
+    hold "the name of a secret", and steps take `secrets (list(str))` names; a literal token in
+    the file is stored in the spec for anyone who can describe it. Error: a security finding;
+    the platform accepts the file, the harm is certain.
     """
     for container, key, is_key, name, text in _walk(data):
         if len(text) < 16 or not CANDIDATE.search(text) or is_param_ref(text):
@@ -225,6 +231,9 @@ def secret_like_key_with_literal_value(config, doc):
     ```
     Fixed: create a tenant secret `NPM_TOKEN` and list it: `secrets: [NPM_TOKEN]` (for env
     variables, `parameters.secrets: [NPM_TOKEN]`).
+
+    ## Source
+    Inference: a name like `API_KEY` suggests a secret, but the value may be harmless. Warning.
     """
     for label, image in image_definitions(config):
         arguments = image.get("buildArguments")
@@ -258,6 +267,10 @@ def plain_http_url(workflow):
               url: http://hooks.example.com/run-finished
     ```
     Fixed: `url: https://hooks.example.com/run-finished`.
+
+    ## Source
+    Inference: plain http sends payloads and credentials unencrypted; the platform accepts it.
+    Warning.
     """
     watchers = workflow.get("watchers")
     for watcher in watchers if isinstance(watchers, list) else ():

@@ -16,11 +16,8 @@ from blocklint import kinds
 from blocklint.engine import Key, rule
 from blocklint.findings import WARNING
 from blocklint.fixtures import did_you_mean, fixture, image_definitions, is_param_ref
+from blocklint.semver import is_semver, semver_key
 
-SEMVER = re.compile(
-    r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
-    r"(?:-((?:0|[1-9]\d*|\d*[A-Za-z-][0-9A-Za-z-]*)(?:\.(?:0|[1-9]\d*|\d*[A-Za-z-][0-9A-Za-z-]*))*))?"
-    r"(?:\+([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s.]+(?:\.[^@\s.]+)+$")
 # Digits and a size unit; any case (the seeds write `10GB` and `10Mb`), `i` for binary units.
 STORAGE = re.compile(r"^\d+(?:\.\d+)?(?:[kmgt]i?b?)$", re.I)
@@ -54,6 +51,20 @@ def http_url_problem(url: str) -> str | None:
     return None
 
 
+def json_problem(payload: str) -> str | None:
+    """Why a literal payload is not JSON, or None. `{{name}}` placeholders, filled in by the
+    platform, are read as a value (`0`), so both `"{{id}}"` and `{"n": {{count}}}` parse."""
+    import json
+
+    try:
+        json.loads(PLACEHOLDER.sub("0", payload))
+    except json.JSONDecodeError as error:
+        return f"{error.msg} at line {error.lineno} column {error.colno}"
+    except RecursionError:
+        return "nested too deeply"
+    return None
+
+
 # --- BL601-BL604: services and ranges ---------------------------------------------------
 
 
@@ -74,6 +85,11 @@ def web_app_option_on_api_service(service):
         scaleToZero: true
     ```
     Fixed: remove `scaleToZero`, or make the service `serviceType: web-app`.
+
+    ## Source
+    `peak blocks specs create` input file schema: `sessionStickiness` "To be used only in case
+    of service block of type web-app"; `scaleToZero` "Only applicable for web-app type
+    services". Error.
     """
     service_type = service.get("serviceType", "web-app")
     if not isinstance(service_type, str) or service_type == "web-app":
@@ -98,27 +114,57 @@ def scale_to_zero_with_session_stickiness(service):
         scaleToZero: true
     ```
     Fixed: keep one of the two (`scaleToZero: false`).
+
+    ## Source
+    docs.peak.ai CLI snippets for blocks (`scaleToZero`): "does not work if sessionStickiness is
+    set to true". Error.
     """
     if service.get("scaleToZero") is True and service.get("sessionStickiness") is True:
         yield ("scaleToZero",), "`scaleToZero: true` does not work with `sessionStickiness: true`; keep one"
 
 
 def _out_of_range(node, key, low, high, unit=""):
+    """Above a stated maximum (BL603) or below a minimum no source states (BL614)."""
     value = node.get(key)
     if not is_number(value):
         return None
-    if value < low or (high is not None and value > high):
-        allowed = f"{low}–{high}" if high is not None else f"at least {low}"
-        return (node, key), f"`{key}: {value}` is out of range ({allowed}{unit})"
+    if high is not None and value > high:
+        return "BL603", ((node, key), f"`{key}: {value}` is above the documented maximum of {high}{unit}")
+    if value < low:
+        default = " (or leave it out for the default)" if key in DEFAULTS else ""
+        return "BL614", ((node, key), f"`{key}: {value}`{unit} is below {low}; use at least {low}{default}")
     return None
+
+
+DEFAULTS = ("minInstances", "duration", "numberOfRetries")
+
+
+def _range_findings(config):
+    found = [_out_of_range(config, "minInstances", 1, 2)]
+    steps = config.get("steps")
+    for step in steps.values() if isinstance(steps, dict) else ():
+        if not isinstance(step, dict):
+            continue
+        found.append(_out_of_range(step, "stepTimeout", 1, None))
+        run_configuration = step.get("runConfiguration")
+        retry = run_configuration.get("retryOptions") if isinstance(run_configuration, dict) else None
+        if isinstance(retry, dict):
+            found.append(_out_of_range(retry, "duration", 0, 120, " (seconds)"))
+            found.append(_out_of_range(retry, "numberOfRetries", 0, 5))
+    watchers = config.get("watchers")
+    for watcher in watchers if isinstance(watchers, list) else ():
+        events = watcher.get("events") if isinstance(watcher, dict) else None
+        if isinstance(events, dict):
+            found.append(_out_of_range(events, "runtimeExceeded", 1, None, " (minutes)"))
+    return [item for item in found if item]
 
 
 @rule("BL603", "value-out-of-range")
 def value_out_of_range(config):
-    """A number outside its documented range.
+    """A number above its documented maximum.
 
-    `minInstances` 1–2; `stepTimeout` at least 1; watcher `events.runtimeExceeded` at least 1
-    (minutes); step retry `duration` 0–120 (seconds) and `numberOfRetries` 0–5.
+    `minInstances` at most 2; step retry `duration` at most 120 (seconds) and
+    `numberOfRetries` at most 5. Values below a sensible minimum are BL614 (a warning).
 
     ## Why is this bad?
     The platform rejects the spec, or clamps the value so the block does not behave as written.
@@ -132,27 +178,41 @@ def value_out_of_range(config):
                 numberOfRetries: 10
     ```
     Fixed: `numberOfRetries: 5` (the maximum).
+
+    ## Source
+    `peak blocks specs create` input file schema: `minInstances` "maximum value allowed is 2";
+    retry `duration` "maximum is 120 seconds"; `numberOfRetries` "maximum is 5". Error for the
+    stated maxima; the unstated minima are BL614 (warning).
     """
-    found = [_out_of_range(config, "minInstances", 1, 2)]
-    steps = config.get("steps")
-    for step in steps.values() if isinstance(steps, dict) else ():
-        if not isinstance(step, dict):
-            continue
-        found.append(_out_of_range(step, "stepTimeout", 1, None))
-        run_configuration = step.get("runConfiguration")
-        retry = run_configuration.get("retryOptions") if isinstance(run_configuration, dict) else None
-        if isinstance(retry, dict):
-            found.append(_out_of_range(retry, "duration", 0, 120, ", in seconds"))
-            found.append(_out_of_range(retry, "numberOfRetries", 0, 5))
-    watchers = config.get("watchers")
-    for watcher in watchers if isinstance(watchers, list) else ():
-        events = watcher.get("events") if isinstance(watcher, dict) else None
-        if isinstance(events, dict):
-            found.append(_out_of_range(events, "runtimeExceeded", 1, None, ", in minutes"))
-    yield from (item for item in found if item)
+    yield from (finding for rule_id, finding in _range_findings(config) if rule_id == "BL603")
 
 
-@rule("BL604", "health-check-url-not-a-path")
+@rule("BL614", "value-below-minimum", severity=WARNING)
+def value_below_minimum(config):
+    """A number below what makes sense: `minInstances` or `stepTimeout` under 1, `runtimeExceeded` under 1, a negative retry `duration` or `numberOfRetries`.
+
+    ## Why is this bad?
+    `minInstances: 0` asks for a service with no instance (scale to zero is `scaleToZero`);
+    a zero timeout or runtime limit fires at once; a negative retry count or delay means
+    nothing. The platform may reject the value or replace it with its default.
+
+    ## Example
+    ```yaml
+      config:
+        minInstances: 0
+    ```
+    Fixed: `minInstances: 1` (the default), with `scaleToZero: true` if the service may sleep.
+
+    ## Source
+    Inference: `peak blocks specs create` states only maxima and defaults (`minInstances`
+    "Default value is 1", retry `duration` "Default is 5 seconds", `numberOfRetries` "Default
+    is 3"); zero or negative values for them, or for `stepTimeout` and `runtimeExceeded`, are
+    not stated to be refused. Warning.
+    """
+    yield from (finding for rule_id, finding in _range_findings(config) if rule_id == "BL614")
+
+
+@rule("BL604", "health-check-url-not-a-path", severity=WARNING)
 def health_check_url_not_a_path(service):
     """`healthCheckURL` that is not a path starting with `/`.
 
@@ -166,6 +226,10 @@ def health_check_url_not_a_path(service):
         healthCheckURL: https://my-app.example.com/health
     ```
     Fixed: `healthCheckURL: /health`.
+
+    ## Source
+    Inference: `peak blocks specs create` says only "URL to check the health of the service";
+    every SDK sample gives a path (`/health`). Warning.
     """
     url = service.get("healthCheckURL")
     if not isinstance(url, str) or is_param_ref(url):
@@ -212,6 +276,10 @@ def tenants_without_shared_scope(scope_settings):
       - tenant1
     ```
     Fixed: `scope: shared`, or remove `tenants`.
+
+    ## Source
+    `peak blocks specs create` input file schema: `tenants`: "Given a shared scope, specify what
+    other tenants can discover and deploy this spec". Error.
     """
     tenants = scope_settings.get("tenants")
     scope = scope_settings.get("scope", "private")
@@ -233,6 +301,11 @@ def shared_scope_without_tenants(scope_settings):
     scope: shared
     ```
     Fixed: add `tenants: [tenant1, tenant2]`, or use `scope: private`.
+
+    ## Source
+    Inference from `peak blocks specs create`: `tenants` "Given a shared scope, specify what
+    other tenants can discover and deploy this spec"; without tenants, sharing shares with no
+    one. Warning.
     """
     if scope_settings.get("scope") != "shared":
         return
@@ -242,16 +315,6 @@ def shared_scope_without_tenants(scope_settings):
 
 
 # --- BL606: versions ------------------------------------------------------------------------
-
-
-def semver_key(version: str):
-    """A sort key giving semantic-versioning precedence (build metadata ignored)."""
-    match = SEMVER.match(version)
-    major, minor, patch, prerelease = int(match[1]), int(match[2]), int(match[3]), match[4]
-    if prerelease is None:
-        return (major, minor, patch, 1, ())
-    identifiers = tuple((0, int(part), "") if part.isdigit() else (1, 0, part) for part in prerelease.split("."))
-    return (major, minor, patch, 0, identifiers)
 
 
 def previous_release_version(settings) -> str | None:
@@ -265,16 +328,54 @@ def previous_release_version(settings) -> str | None:
     return previous if isinstance(previous, str) and previous.strip() else None
 
 
-@rule("BL606", "version-not-semver")
-def version_not_semver(body, kind, release_config, settings):
-    """`release.version` or an image `version` that is not semantic versioning, or a release no newer than the last.
+def _unchecked(version) -> bool:
+    """Values filled in later: `@param:NAME`, or a Jinja expression left unrendered (SDK bodies)."""
+    return is_param_ref(version) or (isinstance(version, str) and ("{{" in version or "{%" in version))
 
-    A spec release file (`create-release`) must also be greater than the spec's latest
-    release, given with `--previous-version`.
+
+def _referring_versions(body, kind):
+    """`(container, key, what)` of every version that names a release of another spec."""
+    def entries(holder, key):
+        items = holder.get(key) if isinstance(holder, dict) else None
+        return [item for item in items if isinstance(item, dict)] if isinstance(items, list) else []
+
+    if kind in ("block-deployment", "app-deployment"):
+        spec = body.get("spec")
+        release = spec.get("release") if isinstance(spec, dict) else None
+        if isinstance(release, dict):
+            yield release, "version", "spec.release.version"
+        for key in ("includes", "excludes"):
+            for item in entries(spec, key):
+                yield item, "releaseVersion", f"spec.{key}[].releaseVersion"
+    elif kind in ("block-deployment-revision", "app-deployment-revision"):
+        release = body.get("release")
+        if isinstance(release, dict):
+            yield release, "version", "release.version"
+        for key in ("includes", "excludes"):
+            for item in entries(body.get("blocksConfig"), key):
+                yield item, "releaseVersion", f"blocksConfig.{key}[].releaseVersion"
+    elif kind in ("app-spec", "app-spec-release"):
+        for item in entries(body, "config"):
+            release = item.get("release")
+            if isinstance(release, dict):
+                yield release, "version", "config[].release.version"
+
+
+@rule("BL606", "version-not-semver")
+def version_not_semver(body, kind, settings):
+    """A version that is not semantic versioning: a spec's `release.version`, an image `version`, or a version that names a release.
+
+    Checked: a spec's (or spec release's) own `release.version`, which in a release file
+    (`create-release`) must also be greater than the spec's latest release given with
+    `--previous-version`; image `version`s; and the versions that refer to a release: a
+    deployment's `spec.release.version` and `spec.includes`/`excludes[].releaseVersion`, a
+    revision's `release.version` and `blocksConfig` entries, an app spec's
+    `config[].release.version`. `"@param:NAME"` and unrendered `{{ }}` values are skipped.
 
     ## Why is this bad?
     The platform requires "a valid semantic release version" that is "greater than previous
-    release version", and rejects anything else on upload.
+    release version", and rejects anything else on upload. A deployment or app spec that names
+    `latest`, `1.3` or `v1.3.0` names no release: releases are only ever semantic versions.
 
     ## Example
     ```yaml
@@ -282,30 +383,43 @@ def version_not_semver(body, kind, release_config, settings):
         version: "1.0"
     ```
     Fixed: `version: "1.0.0"`; with `--previous-version 1.2.0`, a release needs at least `1.2.1`.
+    To deploy the latest release, leave `spec.release` out instead of writing `latest`.
+
+    ## Source
+    `peak blocks specs create` and `create-release` input file schemas: `release.version` "A
+    valid semantic release version of the spec. Must be greater than previous release
+    version"; image `version` "A valid semantic image version"; the deployment commands'
+    `spec.release.version` and the revision commands' `release.version` "A valid semantic
+    release version of the block spec" (app: "of the app spec"); `peak apps specs create`
+    `config[].release.version` "A valid semantic release version of the block spec". The
+    app commands' `releaseVersion` ("Release version of the block") names a block release,
+    whose version the block commands require to be semantic. Error.
     """
-    release = body.get("release")
-    version = release.get("version") if isinstance(release, dict) else None
-    if isinstance(version, str) and not is_param_ref(version):
-        if not SEMVER.match(version):
-            yield (release, "version"), f"release version {version!r} is not semantic versioning (MAJOR.MINOR.PATCH, e.g. '1.0.0')"
-        elif kind in RELEASE_KINDS and (previous := previous_release_version(settings)):
-            if not SEMVER.match(previous):
-                yield (release, "version"), f"cannot compare with --previous-version {previous!r}: not semantic versioning"
-            elif semver_key(version) <= semver_key(previous):
-                yield (release, "version"), (f"release version {version} is not greater than the spec's latest "
-                                             f"release {previous}; the platform rejects it")
-    for label, image in image_definitions(release_config):
-        image_version = image.get("version")
-        if isinstance(image_version, str) and not is_param_ref(image_version) and not SEMVER.match(image_version):
-            yield (image, "version"), f"{label} version {image_version!r} is not semantic versioning (e.g. '0.0.1')"
-
-
-@fixture
-def release_config(r):
-    """For any spec or spec release: its block `config` mapping, or `{}` (app specs, no config)."""
-    if r.doc.kind not in kinds.SPEC_KINDS:
-        return None
-    return r.get("config") or {}
+    if kind in kinds.SPEC_KINDS:
+        release = body.get("release")
+        version = release.get("version") if isinstance(release, dict) else None
+        if isinstance(version, str) and not _unchecked(version):
+            if not is_semver(version):
+                yield (release, "version"), (f"release version {version!r} is not semantic versioning "
+                                             "(MAJOR.MINOR.PATCH, e.g. '1.0.0')")
+            elif kind in RELEASE_KINDS and (previous := previous_release_version(settings)):
+                if not is_semver(previous):
+                    yield (release, "version"), (f"cannot compare with --previous-version {previous!r}: "
+                                                 "not semantic versioning")
+                elif semver_key(version) <= semver_key(previous):
+                    yield (release, "version"), (f"release version {version} is not greater than the spec's "
+                                                 f"latest release {previous}; the platform rejects it")
+        for label, image in image_definitions(body.get("config")):
+            image_version = image.get("version")
+            if isinstance(image_version, str) and not _unchecked(image_version) and not is_semver(image_version):
+                yield (image, "version"), f"{label} version {image_version!r} is not semantic versioning (e.g. '0.0.1')"
+    for container, key, what in _referring_versions(body, kind):
+        version = container.get(key)
+        if isinstance(version, str) and not _unchecked(version) and not is_semver(version):
+            hint = ("; to deploy the latest release, leave `spec.release` out" if version.strip().lower() == "latest"
+                    and key == "version" and what.startswith("spec.") else "")
+            yield (container, key), (f"{what} {version!r} names no release: release versions are semantic "
+                                     f"versions (MAJOR.MINOR.PATCH, e.g. '1.0.0'){hint}")
 
 
 # --- BL607 / BL613: watchers ------------------------------------------------------------------
@@ -330,6 +444,12 @@ def watcher_target_invalid(watcher):
             events: {fail: true}
     ```
     Fixed: split it into two watchers, one per target.
+
+    ## Source
+    `peak blocks specs create` input file schema, watchers: three alternative shapes, each with
+    one target: `user`, `webhook` (`url` "URL of the webhook"), `email` (`recipients.to`: "List
+    of email addresses"). That `user` is an e-mail address is inferred from the SDK samples.
+    Error.
     """
     targets = [key for key in ("user", "webhook", "email") if key in watcher]
     if not targets:
@@ -375,6 +495,9 @@ def watcher_notifies_on_nothing(watcher):
               fail: false
     ```
     Fixed: `fail: true` (or remove the watcher).
+
+    ## Source
+    Inference: a watcher whose events are all off never notifies. Warning.
     """
     events = watcher.get("events")
     if events is None:
@@ -387,7 +510,7 @@ def watcher_notifies_on_nothing(watcher):
 # --- BL608 / BL609: steps -------------------------------------------------------------------
 
 
-@rule("BL608", "storage-not-a-size")
+@rule("BL608", "storage-not-a-size", severity=WARNING)
 def storage_not_a_size(step):
     """`resources.storage` that is not a size such as `10GB`.
 
@@ -395,7 +518,8 @@ def storage_not_a_size(step):
     case (`10GB`, `500MB`, `20gb`, `10Mb`, `10Gi`).
 
     ## Why is this bad?
-    The platform parses storage as a size; `10`, `ten GB` or `10 gigabytes` is rejected.
+    Storage is a size; `10`, `ten GB` or `10 gigabytes` leaves the unit to a guess, and the
+    platform may reject it or read another size.
 
     ## Example
     ```yaml
@@ -403,6 +527,10 @@ def storage_not_a_size(step):
               storage: "10"
     ```
     Fixed: `storage: 10GB`.
+
+    ## Source
+    Inference: `peak blocks specs create` says `storage (string)`: "Storage in GB. For example,
+    \"10GB\""; the accepted spellings are inferred from that example and the samples. Warning.
     """
     resources = step.get("resources")
     storage = resources.get("storage") if isinstance(resources, dict) else None
@@ -412,11 +540,13 @@ def storage_not_a_size(step):
 
 @rule("BL609", "http-step-invalid")
 def http_step_invalid(step):
-    """An http step with a bad `url`, missing `auth` fields, or an unknown payload placeholder.
+    """An http step with a bad `url`, missing `auth` fields, a payload that is not JSON, or an unknown payload placeholder.
 
     - `url` must be an absolute http(s) URL.
     - `auth` needs the fields of its `type`: `oauth` clientId, clientSecret, authUrl; `basic`
       username, password; `api-key` apiKey; `bearer-token` bearerToken.
+    - A literal `payload` must be JSON ("Stringified JSON payload"), reading each `{{name}}`
+      placeholder as a value.
     - A `{{name}}` in `payload` must name a `parameters.inherit` key or a `parameters.secrets` entry.
 
     ## Why is this bad?
@@ -432,6 +562,14 @@ def http_step_invalid(step):
             payload: '{"run": "{{run_id}}"}'
     ```
     Fixed: `parameters: {inherit: {run_id: RUN_ID}}` (or list `run_id` under `parameters.secrets`).
+
+    ## Source
+    `peak blocks specs create` input file schema, http step: `url` "The URL to make the HTTP API
+    call to"; auth fields "Required when type is oauth" (basic, api-key, bearer-token likewise);
+    `payload`: "Stringified JSON payload" (a literal payload must parse as JSON, with `{{name}}`
+    placeholders read as values). Error. That a `{{name}}` placeholder must name an `inherit`
+    key or a secret is inferred from `parameters.inherit`/`secrets` being the step's only
+    inputs.
     """
     if step.get("type") != "http":
         return
@@ -445,6 +583,8 @@ def http_step_invalid(step):
         if missing:
             yield (auth,), f"auth type {auth_type!r} needs {', '.join(missing)}"
     payload = step.get("payload")
+    if isinstance(payload, str) and not is_param_ref(payload) and (problem := json_problem(payload)):
+        yield ("payload",), f"payload is not valid JSON ({problem}); the reference documents it as stringified JSON"
     if isinstance(payload, str) and "{{" in payload:
         parameters = step.get("parameters") if isinstance(step.get("parameters"), dict) else {}
         inherit = parameters.get("inherit")
@@ -494,7 +634,7 @@ def _app_block_names(r):
     return specs.app_block_names(r.get("body") or {}, base=os.path.dirname(r.doc.path) or ".")
 
 
-@rule("BL610", "app-block-mismatch")
+@rule("BL610", "app-block-mismatch", severity=WARNING)
 def app_block_mismatch(app_blocks, kind, body):
     """An app spec lists a block spec twice, or an app deployment sets parameters for a block the app lacks.
 
@@ -504,8 +644,8 @@ def app_block_mismatch(app_blocks, kind, body):
     checked when the app spec is known (`--spec app.yaml --spec block.yaml ...`).
 
     ## Why is this bad?
-    The platform rejects the duplicate; parameters for a block that is not in the app are
-    dropped without a word, so the block runs with its defaults.
+    A duplicate is a copy-paste slip at best; parameters for a block that is not in the app
+    reach no block, so the block meant runs with its defaults.
 
     ## Example
     ```yaml
@@ -516,6 +656,11 @@ def app_block_mismatch(app_blocks, kind, body):
           release: {version: "1.0.0"}
     ```
     Fixed: list each block spec once.
+
+    ## Source
+    Inference: the app references do not say a block may not appear twice, nor what happens to
+    parameters for a block the app lacks (`<blockName>`: "each key represents the block name").
+    Warning.
     """
     if kind in ("app-spec", "app-spec-release"):
         config = body.get("config")
@@ -565,6 +710,10 @@ def metadata_name_not_kebab_case(doc, body):
         name: Load_Salesforce
     ```
     Fixed: `name: load-salesforce`.
+
+    ## Source
+    Inference: no source gives a pattern for names ("Must be unique within the tenant" only);
+    every SDK sample is kebab-case. Warning.
     """
     if doc.kind == "deployment-metadata":
         holder = body

@@ -7,7 +7,8 @@ day of week), each a `*`, a number, a range `a-b`, any of these with a step `/n`
 comma-separated list of them; month names `JAN`-`DEC` and weekday names `SUN`-`SAT`
 (any case); weekday `7` as Sunday. It rejects the extensions only some schedulers take:
 `@daily`-style aliases (the message gives the five-field equivalent, which works everywhere),
-a sixth seconds or year field, and Quartz/Jenkins tokens (`?`, `L`, `W`, `#`, `H`).
+a sixth seconds or year field, and Quartz/Jenkins tokens (`?`, `L`, `W`, `#`, `H`): those are
+BL205 warnings, since the platform's dialect is unstated.
 """
 
 from __future__ import annotations
@@ -15,9 +16,9 @@ from __future__ import annotations
 import datetime
 import re
 
-from blocklint.fixtures import is_param_ref
 from blocklint.engine import Key, rule
 from blocklint.findings import INFO, WARNING
+from blocklint.fixtures import is_param_ref
 
 FIELDS = (  # name, lowest, highest, names
     ("minute", 0, 59, ()),
@@ -33,6 +34,11 @@ _ITEM = re.compile(r"^(?P<range>\*|[^-/*]+(?:-[^-/*]+)?)(?:/(?P<step>[^/]*))?$")
 TRIGGER_KINDS = ("cron", "webhook", "webhookId")
 
 
+class DialectProblem(str):
+    """A problem that is one only in standard five-field cron: an `@daily` alias, a seconds or
+    year field, a Quartz/Jenkins token. Other dialects take them; the platform's is unstated."""
+
+
 def _value(text: str, field: int) -> int | str:
     """A field value as a number, or an error message."""
     name, low, high, names = FIELDS[field]
@@ -40,7 +46,8 @@ def _value(text: str, field: int) -> int | str:
         return names.index(text.upper()) + (1 if field == 3 else 0)
     if not text.isdigit():
         if text.upper() in ("?", "L", "W", "H") or "#" in text or text.upper().endswith(("L", "W")):
-            return f"{name} {text!r} is not standard cron (Quartz/Jenkins extension); use numbers, ranges or lists"
+            return DialectProblem(f"{name} {text!r} is not standard cron (Quartz/Jenkins extension); "
+                                  "use numbers, ranges or lists")
         known = f" (names: {names[0]}-{names[-1]})" if names else ""
         return f"{name} {text!r} is not a number{known}"
     number = int(text)
@@ -89,12 +96,14 @@ def cron_problem(expression: str) -> str | None:
     if text.startswith("@"):
         alias = text.split()[0].lower()
         if alias in ALIASES:
-            return f"the alias {alias!r} is not standard five-field cron; write {ALIASES[alias]!r}"
+            return DialectProblem(f"the alias {alias!r} is not standard five-field cron; write {ALIASES[alias]!r}")
         return f"{text.split()[0]!r} is not a cron expression; write five fields, e.g. '0 0 * * *'"
     parts = text.split()
+    if len(parts) in (6, 7):
+        return DialectProblem(f"cron has {len(parts)} fields (a seconds or year field, as in Quartz); standard "
+                              "cron has five: minute hour day-of-month month day-of-week")
     if len(parts) != 5:
-        extra = " (seconds or year fields are not supported)" if len(parts) in (6, 7) else ""
-        return (f"cron has {len(parts)} field{'s' if len(parts) != 1 else ''}{extra}; write five: "
+        return (f"cron has {len(parts)} field{'s' if len(parts) != 1 else ''}; write five: "
                 "minute hour day-of-month month day-of-week")
     values = []
     for index, part in enumerate(parts):
@@ -141,6 +150,9 @@ def trigger_schedule(trigger):
     ```
     `blocklint check --verbose` shows
     `BL200 info cron '0 6 * * 1-5' runs next (UTC): Mon 2024-01-01 06:00, Tue 2024-01-02 06:00, Wed 2024-01-03 06:00`.
+
+    ## Source
+    Not a check: informational output computed with croniter. Info.
     """
     expression = trigger.get("cron")
     if isinstance(expression, str):
@@ -160,9 +172,9 @@ def invalid_cron(trigger):
     Accepted: five fields (minute 0-59, hour 0-23, day of month 1-31, month 1-12 or
     `JAN`-`DEC`, day of week 0-7 or `SUN`-`SAT`, 0 and 7 both Sunday), each `*`, a value, a
     range `a-b`, a step `*/n` or `a-b/n`, or a comma list of these. The platform's own grammar
-    is unpublished, so blocklint keeps to standard cron: `@daily`-style aliases, a sixth
-    (seconds) field and Quartz tokens (`?`, `L`, `W`, `#`) are rejected, with the five-field
-    equivalent where there is one. A schedule that can never run (`0 0 30 2 *`) is an error too.
+    is unpublished: `@daily`-style aliases, a sixth (seconds) or seventh (year) field and
+    Quartz tokens (`?`, `L`, `W`, `#`) belong to other dialects and are left to BL205, a
+    warning. A schedule that can never run (`0 0 30 2 *`) is an error.
 
     ## Why is this bad?
     The platform rejects the spec, or worse, the workflow never runs on schedule.
@@ -173,12 +185,48 @@ def invalid_cron(trigger):
           - cron: "61 0 * * *"
     ```
     `minute 61 is out of range 0-59`. Fixed: `cron: "1 0 * * *"`.
+
+    ## Source
+    `peak blocks specs create` input file schema: `cron (string)`: "A valid cron expression".
+    Five-field expressions with values outside their fields' ranges are invalid in every cron
+    dialect. Error. Six- and seven-field expressions (seconds, years) are left to BL205: the
+    reference does not say which dialect the platform takes.
     """
     expression = trigger.get("cron")
     if isinstance(expression, str) and not is_param_ref(expression):
         problem = cron_problem(expression)
-        if problem:
+        if problem and not isinstance(problem, DialectProblem):
             yield ("cron",), f"invalid cron {expression!r}: {problem}"
+
+
+@rule("BL205", "cron-not-standard-five-fields", severity=WARNING)
+def cron_not_standard_five_fields(trigger):
+    """A `cron` trigger written in another cron dialect: an `@daily` alias, six or seven fields, `?` or `L`.
+
+    ## Why is this bad?
+    Peak's reference asks for "a valid cron expression" without naming a dialect, and every
+    Peak example uses the standard five fields. A seconds field, a year field, an alias or a
+    Quartz token may be refused, or read with the fields shifted (`0 0 0 * * *` read as five
+    fields plus one runs at a different time than meant).
+
+    ## Example
+    ```yaml
+        triggers:
+          - cron: "0 0 6 * * *"
+    ```
+    Fixed: `cron: "0 6 * * *"` (minute hour day-of-month month day-of-week).
+
+    ## Source
+    `peak blocks specs create` input file schema: `cron (string)`: "A valid cron expression",
+    without naming a dialect. Classic (Vixie/POSIX) cron has five fields; six- and seven-field
+    forms (seconds, years), aliases and Quartz tokens belong to other dialects that the platform
+    may not take. Warning: inference.
+    """
+    expression = trigger.get("cron")
+    if isinstance(expression, str) and not is_param_ref(expression):
+        problem = cron_problem(expression)
+        if isinstance(problem, DialectProblem):
+            yield ("cron",), f"cron {expression!r}: {problem}"
 
 
 @rule("BL202", "malformed-trigger")
@@ -202,6 +250,13 @@ def malformed_trigger(trigger):
           - cron: "0 0 * * *"
           - webhook: true
     ```
+
+    ## Source
+    `peak blocks specs create` input file schema: a trigger is `cron` ("A valid cron
+    expression"), `webhook` ("Should be true if webhook type trigger is to be used") or
+    `webhookId`; an entry with none of them, or `webhook: false`, is not a trigger by that
+    definition. An entry with two kinds is inference (the reference never shows one). Error,
+    kept for the stated part.
     """
     kinds = [key for key in TRIGGER_KINDS if key in trigger]
     if not trigger:
@@ -240,6 +295,9 @@ def duplicate_trigger(triggers):
           - cron: "0  0 * * *"
     ```
     Fixed: keep one.
+
+    ## Source
+    Inference: the reference does not say what a repeated trigger does. Warning.
     """
     seen: dict = {}
     for index, trigger in enumerate(triggers):
@@ -279,6 +337,21 @@ def shortest_gap(expression: str) -> datetime.timedelta:
     return min((later - earlier for earlier, later in zip(runs, runs[1:])), default=datetime.timedelta.max)
 
 
+MAX_MIN_INTERVAL = 366 * 24 * 60  # a year: every valid cron runs at least that often, or never
+
+
+def min_interval_problem(value) -> str | None:
+    """Why `min-interval` (BL204's option) is unusable, or None. For config loading to turn
+    into a usage error (exit 2); the rule reports it as a finding if it gets that far."""
+    import math
+
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value) \
+            or not 0 < value <= MAX_MIN_INTERVAL:
+        return (f"option min-interval of BL204 must be a number of minutes above 0 and at most "
+                f"{MAX_MIN_INTERVAL:,} (a year), not {value!r}")
+    return None
+
+
 @rule("BL204", "cron-too-frequent", severity=WARNING)
 def cron_too_frequent(trigger, options):
     """A cron trigger that starts the workflow more often than every few minutes.
@@ -301,13 +374,17 @@ def cron_too_frequent(trigger, options):
           - cron: "* * * * *"
     ```
     Fixed: `cron: "0 * * * *"` (hourly).
+
+    ## Source
+    Inference (actionlint applies the same minimum-interval idea to GitHub schedules): the
+    platform documents no minimum interval. Warning, with the interval configurable.
     """
     expression = trigger.get("cron")
     if not isinstance(expression, str) or is_param_ref(expression) or cron_problem(expression):
         return
     minimum = options.get("min-interval", DEFAULT_MIN_INTERVAL)
-    if not isinstance(minimum, (int, float)) or isinstance(minimum, bool) or minimum <= 0:
-        yield ("cron",), "option min-interval of BL204 must be a positive number of minutes"
+    if problem := min_interval_problem(minimum):
+        yield ("cron",), problem
         return
     gap = shortest_gap(expression)
     if gap < datetime.timedelta(minutes=minimum):

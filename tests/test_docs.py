@@ -35,6 +35,64 @@ def test_rule_docstring_has_summary_why_and_example(found):
     assert headings.index("Why is this bad?") < headings.index("Example")
 
 
+EVIDENCE = ("peak ", "`peak ", "SDK", "docs.peak.ai", "YAML", "RFC", "blocklint's own", "Inference",
+            "Not a check")
+
+
+@pytest.mark.parametrize("found", BUILTIN, ids=lambda found: found.id)
+def test_rule_docstring_names_its_source_and_the_severity_it_justifies(found):
+    """Every rule says what it rests on (issue 13): a `## Source` section, last or before
+    `## Example`, naming a kind of evidence and ending with the severity decision."""
+    headings = re.findall(r"^## (.+)$", found.doc, re.M)
+    assert "Source" in headings, f"{found.id}: no '## Source' section"
+    source = docs.rule_source(found)
+    assert source, f"{found.id}: the '## Source' section is empty"
+    assert any(word in source for word in EVIDENCE), f"{found.id}: the Source names no kind of evidence: {source}"
+    if source.startswith("Inference"):
+        assert found.severity != "error", f"{found.id}: an inferred rule is a warning, not an error"
+    assert "## Source" not in source
+
+
+def test_rule_source_is_the_sections_text_and_empty_without_one():
+    from blocklint.collect import ruleset_of
+    from blocklint.engine import rule
+
+    @rule("BL998", "made-up-source", severity="warning")
+    def with_source(config):
+        """Something.
+
+        ## Why is this bad?
+        Because.
+
+        ## Source
+        Inference: made up
+        over two lines.
+
+        ## Example
+        none
+        """
+
+    @rule("BL997", "made-up-no-source", severity="warning")
+    def without_source(config):
+        """Something.
+
+        ## Why is this bad?
+        Because.
+        """
+
+    made = {found.id: found for found in ruleset_of(with_source, without_source, origin="blocklint.rules.x")}
+    assert docs.rule_source(made["BL998"]) == "Inference: made up over two lines."
+    assert docs.rule_source(made["BL997"]) == ""
+
+
+def test_rules_md_shows_each_rules_source():
+    text = (ROOT / "docs" / "rules.md").read_text(encoding="utf-8")
+    for found in BUILTIN:
+        section = text[text.index(f"### {found.id}\n"):]
+        section = section[:section.index("#### Failing example")]
+        assert "#### Source" in section, f"docs/rules.md: {found.id} shows no Source"
+
+
 @pytest.mark.parametrize("found", BUILTIN, ids=lambda found: found.id)
 def test_each_rule_section_has_its_failing_example_and_output(found):
     section = "\n".join(docs.rule_section(found))

@@ -19,6 +19,14 @@ EXPECT = re.compile(r"#\s*expect:\s*([A-Z0-9, ]+)")
 
 # sample path (below peak/sample_yaml/press) -> [(line, rule)], each with why the finding is right.
 EXPECTED_SAMPLE_ERRORS: dict[str, list[tuple[int, str]]] = {}
+# Mistakes a seed copies from the documentation that a newer rule finds, before the seed file
+# is marked with `# expect:` (the seeds are shared; their marks are added there in one sweep).
+# Both http steps copy the docs' payload `{"data": ..., "token": ...,}`: the trailing comma
+# is not JSON, and the reference says "Stringified JSON payload".
+UNMARKED_SEED_MISTAKES: dict[str, list[tuple[int, str]]] = {
+    "000-workflow-private-spec.yaml": [(81, "BL609")],
+    "000-workflow-release.yaml": [(66, "BL609")],
+}
 
 
 def _errors(run, *args, cwd=None):
@@ -45,8 +53,13 @@ def test_seed_errors_are_exactly_the_marked_mistakes(run, path):
         match = EXPECT.search(line)
         if match:
             expected += [(number, code.strip()) for code in match.group(1).split(",") if code.strip()]
-    _, errors, _ = _errors(run, path.name, cwd=SEEDS)
-    assert sorted((f["line"], f["rule"]) for f in errors) == sorted(expected), errors
+    expected += [mark for mark in UNMARKED_SEED_MISTAKES.get(path.name, []) if mark not in expected]
+    _, errors, report = _errors(run, path.name, cwd=SEEDS)
+    # A marked mistake may be a warning now that severities follow evidence (BL610 is inferred):
+    # every mark must still be reported, and no error may go unmarked.
+    reported = {(f["line"], f["rule"]) for f in report["findings"]}
+    assert set(expected) <= reported, report["findings"]
+    assert {(f["line"], f["rule"]) for f in errors} <= set(expected), errors
 
 
 def _samples():

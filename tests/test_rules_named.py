@@ -183,12 +183,13 @@ def test_deployment_values_are_checked_against_the_spec_the_registry_resolves():
         asked.append(spec_id)
         return SPEC_DATA if spec_id == "spec-1" else None
 
-    findings = _check(DEPLOYMENT, ["BL406"], Settings(specs=RelatedSpecs(lookup=resolver)), name="deployment.yaml")
+    findings = _check(DEPLOYMENT, ["BL406", "BL411"], Settings(specs=RelatedSpecs(lookup=resolver)),
+                      name="deployment.yaml")
     assert asked == ["spec-1"]
-    assert [(f.line, f.message) for f in findings] == [
-        (3, "required build parameter 'instance_type' has no value here and no default in the spec; "
-            "give it a value"),
-        (4, "'slow' is not an option of run parameter 'mode' (options: 'fast')"),
+    assert [(f.line, f.rule, f.severity, f.message) for f in findings] == [
+        (3, "BL406", "error", "required build parameter 'instance_type' has no value here and no default in the "
+                              "spec; give it a value"),
+        (4, "BL411", "warning", "'slow' is not an option of run parameter 'mode' (options: 'fast')"),
     ]
 
 
@@ -243,3 +244,18 @@ def test_rules_never_crash_on_values_of_the_wrong_type(value):
     for data in documents:
         findings = _check(json.dumps(data), ["BL2", "BL3", "BL4", "BL5"], settings, name="x.json")
         assert not [f for f in findings if f.rule == "BL000"], findings
+
+
+@pytest.mark.parametrize("value", [float("inf"), float("-inf"), float("nan"), -5, 0, True, "15", 10**9])
+def test_an_unusable_min_interval_is_one_finding_not_a_crash(value):
+    spec = HEAD + "    triggers:\n      - cron: '*/5 * * * *'\n    steps:\n      a: {command: run, imageDetails: {id: 1}}\n"
+    findings = _check(spec, ["BL204", "BL000"], Settings(options={"BL204": {"min-interval": value}}))
+    assert [(f.rule, f.message.split(" not ")[0]) for f in findings] == [
+        ("BL204", "option min-interval of BL204 must be a number of minutes above 0 and at most 527,040 (a year),")]
+
+
+def test_min_interval_problem_is_there_for_config_loading():
+    from blocklint.rules.triggers import min_interval_problem
+
+    assert min_interval_problem(15) is None and min_interval_problem(0.5) is None
+    assert min_interval_problem(float("nan")) and min_interval_problem(-1) and min_interval_problem(float("inf"))

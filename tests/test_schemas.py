@@ -409,3 +409,45 @@ def test_a_v2_app_parameters_patch_rejects_unknown_keys_and_v1_stays_open():
 def test_fallback_parameters_are_a_flat_mapping():
     assert errors("fallback-parameters-file", {"agg_type": "AVG", "n": 3}) == []
     assert errors("fallback-parameters-file", ["agg_type"]) != []
+
+
+def test_the_exported_schemas_accept_the_documented_x_blocklint_directive():
+    """README: a top-level `"x-blocklint": {"disable": [...]}`; editors must not flag it."""
+    from blocklint.schema import schema_for
+
+    directive = {"disable": ["BL504", "BL5"]}
+    spec_file = {"body": workflow_spec(), "x-blocklint": directive}
+    body = {**workflow_spec(), "x-blocklint": {"disable": "BL504"}}
+    assert list(Draft202012Validator(schema_for("block-spec", cli=True)).iter_errors(spec_file)) == []
+    assert list(Draft202012Validator(schema_for("block-spec", cli=False)).iter_errors(body)) == []
+    for kind in KINDS:
+        file_schema = Draft202012Validator(schema_for(kind, cli=True))
+        assert not [e for e in file_schema.iter_errors({"body": {}, "x-blocklint": directive})
+                    if e.validator == "additionalProperties" and not e.absolute_path], kind
+    # Still checked: an empty code, an unknown directive, and the key inside `body` of a CLI file.
+    for bad in ({"disable": [""]}, {"disabled": ["BL504"]}, {"disable": [1]}):
+        assert list(Draft202012Validator(schema_for("block-spec", cli=True)).iter_errors(
+            {"body": workflow_spec(), "x-blocklint": bad})), bad
+    nested = {"body": {**workflow_spec(), "x-blocklint": directive}}
+    assert list(Draft202012Validator(schema_for("block-spec", cli=True)).iter_errors(nested))
+
+
+def test_a_release_standard_step_may_inherit_outputs_as_create_release_documents():
+    release = {"release": {"version": "1.1.0"}, "config": {"steps": {"load": {
+        "imageDetails": {"id": 1}, "command": "run", "parameters": {"inherit": {"ROWS": "row_count"}}}}}}
+    assert errors("block-spec-release-body", release) == []
+    release["config"]["steps"]["load"]["parameters"]["inherit"] = {"ROWS": 3}
+    assert [e.validator for e in errors("block-spec-release-body", release)] == ["type"]
+
+
+def test_an_enum_error_inside_a_list_names_the_item_and_the_allowed_values():
+    from blocklint.schema import validate
+
+    spec = workflow_spec()
+    spec["config"]["steps"]["report"] = {"imageDetails": {"id": 1}, "command": "run", "parents": ["load"],
+                                         "executionParameters": {"parentStatus": [
+                                             {"condition": "all-of", "parents": ["load"], "status": ["failed"]}]}}
+    spec["config"]["steps"].setdefault("load", {"imageDetails": {"id": 1}, "command": "run"})
+    issues = validate(spec, "block-spec", cli=False)
+    assert [(issue.rule, issue.path[-2:], issue.message.split(" is ", 1)[1]) for issue in issues] == [
+        ("BL104", ("status", 0), '"failed"; expected "success", "failure"; did you mean \'failure\'?')]

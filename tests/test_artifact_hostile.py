@@ -1,0 +1,140 @@
+"""Hostile `artifact.path` values (issue 11): no rule crashes (BL000), `check` reaches the verdict
+`submit` reaches (both go through blocklint.artifact), and nothing blocks or reads without end."""
+
+import json
+import os
+import textwrap
+import time
+
+import pytest
+
+from blocklint import artifact
+
+SPEC = textwrap.dedent("""\
+    body:
+      version: 1
+      kind: workflow
+      metadata: {name: orders, summary: Loads the orders.}
+      release: {version: "1.0.0"}
+      config:
+        steps:
+          load: {imageDetails: {id: 12}, command: python load.py}
+    artifact:
+      path: {path}
+    """)
+
+
+def _check(run, tmp_path, path):
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(SPEC.replace("{path}", json.dumps(path)))
+    code, output = run("check", "--format", "json", "--select", "BL8", spec, cwd=tmp_path)
+    findings = json.loads(output)["findings"]
+    assert code != 2 and not [f for f in findings if f["rule"] == "BL000"], findings
+    return [(f["rule"], f["message"]) for f in findings]
+
+
+@pytest.mark.parametrize("path", ["/proc", "/sys", "/dev", "/dev/shm", "/proc/self"])
+def test_kernel_and_device_trees_are_refused_without_walking_them(run, tmp_path, path):
+    if not os.path.isdir(path):
+        pytest.skip(f"{path} is not a directory here")
+    started = time.monotonic()
+    findings = _check(run, tmp_path, path)
+    assert [rule for rule, _ in findings] == ["BL801"]
+    assert "kernel or device tree" in findings[0][1]
+    assert time.monotonic() - started < 10
+    with pytest.raises(artifact.ArtifactPathError):
+        artifact.build_zip(path)
+
+
+@pytest.mark.parametrize("path, words", [
+    ("a" * 300, "cannot be used (file name too long)"),
+    ("art\0ifact", "contains a NUL character"),
+    ("", "artifact path is empty"),
+    ("   ", "artifact path is empty"),
+])
+def test_unusable_path_strings_are_findings_not_crashes(run, tmp_path, path, words):
+    findings = _check(run, tmp_path, path)
+    assert [rule for rule, _ in findings] == ["BL801"] and words in findings[0][1], findings
+
+
+def test_too_many_files_is_the_same_verdict_in_check_and_submit(run, tmp_path, monkeypatch):
+    monkeypatch.setattr(artifact, "MAX_FILES", 20)
+    tree = tmp_path / "tree"
+    for index in range(25):
+        (tree / f"d{index % 3}").mkdir(parents=True, exist_ok=True)
+        (tree / f"d{index % 3}" / f"f{index}.txt").write_text("x")
+    findings = _check(run, tmp_path, str(tmp_path / "tree"))
+    assert [rule for rule, _ in findings] == ["BL804"] and "more than 20 files" in findings[0][1]
+    with pytest.raises(artifact.TooManyFiles):
+        artifact.build_zip(tree)
+
+
+def test_fifos_and_device_links_are_left_out_as_peak_sdk_leaves_them_out(run, tmp_path):
+    """pathspec (as peak-sdk calls it) lists regular files only: a FIFO or a link to /dev/zero
+    is neither read by the check nor uploaded by submit, so nothing blocks or reads forever."""
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    (tree / "Dockerfile").write_text("FROM python:3.11-slim\n")
+    os.mkfifo(tree / "data.yaml")
+    (tree / "zero").symlink_to("/dev/zero")
+    started = time.monotonic()
+    assert _check(run, tmp_path, str(tree)) == []
+    assert artifact.artifact_files(tree) == ["Dockerfile"]
+    assert artifact.build_zip(tree)
+    assert time.monotonic() - started < 10
+
+
+def test_a_link_loop_is_a_finding(run, tmp_path):
+    tree = tmp_path / "tree"
+    (tree / "sub").mkdir(parents=True)
+    (tree / "sub" / "loop").symlink_to("..")
+    findings = _check(run, tmp_path, str(tmp_path / "tree"))
+    assert [rule for rule, _ in findings] == ["BL801"] and "loop of symbolic links" in findings[0][1]
+
+
+def test_links_leaving_the_artifact_name_their_target(tmp_path):
+    (tmp_path / "secret").mkdir()
+    (tmp_path / "secret" / "key").write_text("k")
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    (tree / "inside.txt").write_text("x")
+    (tree / "alias.txt").symlink_to("inside.txt")
+    (tree / "keys").symlink_to(tmp_path / "secret")
+    files = artifact.artifact_files(tree)
+    assert artifact.links_leaving(tree, files) == [("keys", str(tmp_path / "secret"))]
+
+
+def test_huge_raw_size_is_refused_without_compressing(tmp_path):
+    """More raw bytes than deflate can shrink under the limit: decided from sizes alone."""
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    with open(tree / "sparse.bin", "wb") as handle:
+        handle.truncate(11 * 2**30)  # a sparse 11 GiB file: no disk used
+    started = time.monotonic()
+    with pytest.raises(artifact.ArtifactTooLarge, match="before compression"):
+        artifact.build_zip(tree)
+    assert time.monotonic() - started < 2
+
+
+def test_compression_stops_as_soon_as_the_limit_is_passed(tmp_path):
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    with open(tree / "noise.bin", "wb") as handle:  # incompressible, 3x the limit
+        for _ in range(30):
+            handle.write(os.urandom(2**20))
+    written = []
+    real_write = artifact._write_checked
+
+    def spy(archive, source, name, handle, limit, too_large):
+        try:
+            real_write(archive, source, name, handle, limit, too_large)
+        finally:
+            written.append(handle.tell())
+
+    artifact._write_checked = spy
+    try:
+        with pytest.raises(artifact.ArtifactTooLarge):
+            artifact.build_zip(tree)
+    finally:
+        artifact._write_checked = real_write
+    assert written and written[0] < artifact.MAX_COMPRESSED_BYTES + 2 * artifact.CHUNK
