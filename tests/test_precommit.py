@@ -51,9 +51,9 @@ def copy_project(destination: Path) -> str:
                             cwd=ROOT, check=True, capture_output=True).stdout.decode().split("\0")
     for name in filter(None, listed):
         source = ROOT / name
-        if source.is_file():
+        if source.is_symlink() or source.is_file():  # links stay links, as git keeps them
             (destination / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, destination / name)
+            shutil.copy2(source, destination / name, follow_symlinks=False)
     git("init", "-q", cwd=destination)
     git("add", "-A", cwd=destination)
     git("commit", "-q", "-m", "blocklint", cwd=destination)
