@@ -168,7 +168,7 @@ class Specs:
                 findings = validate.check(kind, cli, **context)
         except validate.UnsafeArtifact as error:
             raise Invalid(str(error)) from None
-        validate.refuse(findings, what)
+        validate.refuse(findings, what, scratch=artifact_dir)
 
     def _check_app_blocks(self, config) -> None:
         """Every block an app spec lists must exist with that release."""

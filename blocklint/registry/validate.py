@@ -78,22 +78,23 @@ def check(kind: str, data: dict, *, spec_file: dict | None = None, resolver=None
     return [finding for finding in findings if finding.severity == ERROR]
 
 
-def refuse(findings, what: str) -> None:
-    """Raise `Invalid` (400) with the findings when there are any."""
+def refuse(findings, what: str, *, scratch: str | None = None) -> None:
+    """Raise `Invalid` (400) with the findings when there are any; the `scratch` directory the
+    artifact was unpacked in is named `artifact` in the messages (the client never sees server paths)."""
     from blocklint.registry.errors import Invalid
 
     if findings:
-        count = len(findings)
-        details = "; ".join(f"{f.rule} at {'.'.join(map(str, f.path)) or '(top)'}: {f.message}"
-                            for f in findings[:5])
-        raise Invalid(f"the {what} has {count} error{'s' if count != 1 else ''}: {details}",
-                      [finding_dict(f) for f in findings])
+        shown = [finding_dict(f, scratch) for f in findings]
+        count = len(shown)
+        details = "; ".join(f"{f['rule']} at {f['path'] or '(top)'}: {f['message']}" for f in shown[:5])
+        raise Invalid(f"the {what} has {count} error{'s' if count != 1 else ''}: {details}", shown)
 
 
-def finding_dict(finding) -> dict:
+def finding_dict(finding, scratch: str | None = None) -> dict:
     path = ".".join(str(part) for part in finding.path)
+    message = finding.message.replace(scratch, "artifact") if scratch else finding.message
     return {"rule": finding.rule, "name": finding.name, "severity": finding.severity,
-            "path": path, "message": finding.message}
+            "path": path, "message": message}
 
 
 # What reading a damaged or hostile zip can raise: refused as "damaged", never a 500.

@@ -16,7 +16,7 @@ from blocklint.registry.errors import Invalid
 
 MAX_DEPTH = 64  # Press documents nest about ten deep; JSON-schema parameters a few more
 INT_BITS = 63  # signed 64-bit: what Press's stores and every JSON client read exactly or close
-MAX_INT_DIGITS = 19
+MAX_INT_DIGITS = 20  # a longer literal is refused unread; shorter ones are range-checked
 
 
 class _Refused(ValueError):
@@ -25,7 +25,7 @@ class _Refused(ValueError):
 
 def _integer(text: str) -> int:
     if len(text.lstrip("-")) > MAX_INT_DIGITS:
-        raise _Refused(f"the integer {text[:20]}... is too large (at most {MAX_INT_DIGITS} digits)")
+        raise _Refused(f"the integer {text[:20]}... ({len(text)} digits) is too large for a 64-bit integer")
     value = int(text)
     if not -(2**INT_BITS) <= value < 2**INT_BITS:
         raise _Refused(f"the integer {text} is outside the 64-bit range")
