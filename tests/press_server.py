@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import io
 import os
 import socket
+import struct
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
+import zipfile
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -167,14 +170,35 @@ def example_artifact() -> bytes:
     return build_zip(EXAMPLES / "artifact", [".dockerignore"])
 
 
-def spec_request(name: str, artifact: bytes | None, *, version: str = "1.0.0", parameters=None):
-    """(body, content type) of peak-sdk's `create_spec` for the example workflow spec named `name`."""
+def spec_request(name: str, artifact: bytes | None, *, version: str = "1.0.0", parameters=None,
+                 relative: str = "workflow/workflow-private.yaml"):
+    """(body, content type) of peak-sdk's `create_spec` for the example spec `relative`, named `name`."""
     import json
 
-    data = example("workflow/workflow-private.yaml")
+    data = example(relative)
     data["body"]["metadata"]["name"] = name
     data["body"]["release"]["version"] = version
-    fields = {"spec": json.dumps(data["body"]), "featured": "null", "scope": "null", "tenants": "null",
-              "parameters": json.dumps(parameters if parameters is not None else data["parameters"]),
+    fields = {"spec": json.dumps(data["body"]), "featured": "null", "scope": data.get("scope", "null"),
+              "tenants": "null",
+              "parameters": json.dumps(parameters if parameters is not None else data.get("parameters", {})),
               "autoRunOnDeploy": "null"}
     return multipart(fields, {"artifact": ("artifact.zip", artifact)} if artifact is not None else None)
+
+
+def zip_bomb(megabytes: int = 400) -> bytes:
+    """A zip of one entry of `megabytes` MiB of zeros (about a thousand times smaller zipped)."""
+    buffer = io.BytesIO()
+    zeros = bytes(2**20)
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        with archive.open("zeros.bin", "w") as entry:
+            for _ in range(megabytes):
+                entry.write(zeros)
+    return buffer.getvalue()
+
+
+def with_declared_size(zip_bytes: bytes, size: int) -> bytes:
+    """The zip with its first entry's uncompressed size, in both headers, set to `size` (a lie)."""
+    data = bytearray(zip_bytes)
+    for signature, offset in ((b"PK\x03\x04", 22), (b"PK\x01\x02", 24)):
+        struct.pack_into("<I", data, data.find(signature) + offset, size)
+    return bytes(data)

@@ -119,20 +119,9 @@ def symlink(name: str) -> zipfile.ZipInfo:
     return info
 
 
-def bomb(megabytes: int) -> bytes:
-    """One entry of `megabytes` MiB of zeros, about a thousand times smaller zipped."""
-    buffer = io.BytesIO()
-    zeros = bytes(MIB)
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        with archive.open("zeros.bin", "w") as entry:
-            for _ in range(megabytes):
-                entry.write(zeros)
-    return buffer.getvalue()
-
-
 @pytest.fixture(scope="module")
 def zip_bomb():
-    return bomb(400)
+    return press_server.zip_bomb(400)
 
 
 PLAIN = zip_of(("Dockerfile", "FROM python:3.11\n"), ("main.py", "print('hi')\n"))
@@ -174,7 +163,7 @@ def test_a_zip_bomb_is_refused_without_inflating_it(connection, zip_bomb, declar
     """400 MiB declared: the header tells the truth, over the per-file cap, refused unread; 100: it
     lies under the cap and the ratio cap stops the inflation; 1: it lies low, and inflation stops at
     the declared size (where the checksum fails)."""
-    zip_bytes = patched(zip_bomb, 22, 24, "<I", declared_mib * MIB)
+    zip_bytes = press_server.with_declared_size(zip_bomb, declared_mib * MIB)
     assert len(zip_bytes) < MIB
     status, answer, _ = post_spec(connection, f"bomb-{declared_mib}", zip_bytes)
     refused(status, answer, 400, says)
