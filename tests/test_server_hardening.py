@@ -157,10 +157,10 @@ def test_a_hostile_artifact_zip_is_a_clear_400_and_the_connection_stays_open(con
     assert not list(scratch.glob("blocklint-*")), "scratch space left behind"
 
 
-@pytest.mark.parametrize(("declared_mib", "says"), [(400, "per file"), (100, "times its compressed size"),
+@pytest.mark.parametrize(("declared_mib", "says"), [(400, "per file"), (50, "times its compressed size"),
                                                     (1, "CRC")])
 def test_a_zip_bomb_is_refused_without_inflating_it(connection, zip_bomb, declared_mib, says, scratch):
-    """400 MiB declared: the header tells the truth, over the per-file cap, refused unread; 100: it
+    """400 MiB declared: the header tells the truth, over the per-file cap, refused unread; 50: it
     lies under the cap and the ratio cap stops the inflation; 1: it lies low, and inflation stops at
     the declared size (where the checksum fails)."""
     zip_bytes = press_server.with_declared_size(zip_bomb, declared_mib * MIB)
@@ -308,6 +308,20 @@ def test_a_multipart_body_without_a_boundary_is_a_400(connection):
                                            {"Content-Type": "multipart/form-data"})
     assert 400 <= status < 500 and answer["detail"], answer
     assert connection.alive()
+
+
+@pytest.mark.xfail(strict=True, reason="validate.check() re-dumps documents as escaped JSON, which the loader "
+                   "refuses; fixed by handing documents over without text (remove this mark then)")
+def test_a_spec_with_an_escaped_emoji_is_accepted_as_the_cli_accepts_it(connection, artifact):
+    data = example("workflow/workflow-private.yaml")
+    data["body"]["metadata"]["name"] = "emoji-spec"
+    data["body"]["metadata"]["description"] = "shipped \U0001F680"
+    fields = {"spec": json.dumps(data["body"]), "featured": "null", "scope": "private", "tenants": "null",
+              "parameters": json.dumps(data["parameters"]), "autoRunOnDeploy": "null"}
+    assert "\\ud83d" in fields["spec"]  # escaped, as peak-sdk's json.dumps writes it
+    body, content_type = press_server.multipart(fields, {"artifact": ("artifact.zip", artifact)})
+    status, answer, _ = connection.request("POST", "/v1/blocks/specs/", body, {"Content-Type": content_type})
+    assert status == 200, answer
 
 
 # --- hidden values -----------------------------------------------------------------------------

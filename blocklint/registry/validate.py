@@ -28,8 +28,8 @@ from pathlib import Path, PurePosixPath
 
 from blocklint.findings import ERROR
 
-MAX_UNPACKED_BYTES = 256 * 2**20  # all entries together
-MAX_ENTRY_BYTES = 128 * 2**20  # one entry
+MAX_UNPACKED_BYTES = 128 * 2**20  # all entries together: a 10 MiB zip of code unpacks to far less
+MAX_ENTRY_BYTES = 64 * 2**20  # one entry
 MAX_RATIO = 100  # inflated / compressed, per entry (source code and data stay far below)
 RATIO_GRACE_BYTES = 2**20  # small entries may inflate more (a file of spaces is fine)
 MAX_ENTRIES = 50_000
