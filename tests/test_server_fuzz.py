@@ -33,7 +33,7 @@ FUZZ = settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                        HealthCheck.function_scoped_fixture])
 
-JSON_PATHS = ["/v1/blocks/deployments/", "/v1/apps/specs/", "/v1/deployments/{id}/parameters/run",
+PATHS = ["/v1/blocks/specs/", "/v1/blocks/specs/{spec}/releases", "/v1/blocks/deployments/", "/v1/apps/specs/", "/v1/deployments/{id}/parameters/run",
               "/v2/deployments/{id}/parameters/run", "/v1/blocks/deployments/{id}/revisions",
               "/v1/blocks/specs/{spec}", "/v1/blocks/deployments/{id}", "/press/v1/apps/deployments/"]
 CONTENT_TYPES = ["application/json", "application/json; charset=utf-8", "text/plain", "application/problem+json",
@@ -85,7 +85,23 @@ def _nested(depth: int) -> str:
     return "[" * depth + "]" * depth
 
 
+def _form(parts) -> bytes:
+    body = b"".join(b'--xyz\r\nContent-Disposition: form-data; name="' + name + b'"' + extra + b"\r\n\r\n" + value
+                    + b"\r\n" for name, extra, value in parts)
+    return body + b"--xyz--\r\n"
+
+
+form_bodies = st.lists(st.tuples(
+    st.sampled_from([b"spec", b"parameters", b"featured", b"scope", b"tenants", b"artifact", b"autoRunOnDeploy",
+                     b"\xff", b'x"y', b""]),
+    st.sampled_from([b"", b'; filename="a.zip"', b"\r\nContent-Type: text/plain; charset=latin-1",
+                     b"\r\nContent-Type: application/json; charset=no-such-charset"]),
+    st.one_of(json_values.map(lambda value: json.dumps(value).encode()), st.binary(max_size=200))),
+    max_size=6).map(_form)
+
+
 raw_bodies = st.one_of(
+    form_bodies,
     json_values.map(lambda value: json.dumps(value).encode()),
     st.dictionaries(st.sampled_from(["parameters", "appParameters", "spec", "metadata", "agg_type", "release"]),
                     json_values, max_size=4).map(lambda value: json.dumps(value).encode()),
@@ -96,7 +112,7 @@ raw_bodies = st.one_of(
 
 
 @FUZZ
-@given(method=st.sampled_from(["POST", "PATCH", "PUT", "DELETE"]), path=st.sampled_from(JSON_PATHS),
+@given(method=st.sampled_from(["POST", "PATCH", "PUT", "DELETE"]), path=st.sampled_from(PATHS),
        content_type=st.sampled_from(CONTENT_TYPES), body=raw_bodies)
 def test_generated_bodies_are_answered_below_500_on_an_open_connection(connection, deployment, method, path,
                                                                        content_type, body):

@@ -12,8 +12,6 @@
 from __future__ import annotations
 
 import importlib.util
-import json
-import os
 import signal
 import sqlite3
 import sys

@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import os
 import stat
+import struct
 import tempfile
 import threading
 import zipfile
@@ -98,8 +99,8 @@ def finding_dict(finding, scratch: str | None = None) -> dict:
 
 
 # What reading a damaged or hostile zip can raise: refused as "damaged", never a 500.
-ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, ValueError, NotImplementedError,
-              RuntimeError, KeyError, IndexError, OverflowError, UnicodeDecodeError, TypeError, OSError)
+ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, struct.error, EOFError, ValueError,
+              NotImplementedError, RuntimeError, KeyError, IndexError, OverflowError, UnicodeDecodeError, TypeError)
 STORED_OR_DEFLATED = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
 
 
@@ -214,6 +215,8 @@ def unpacked(zip_bytes: bytes | None):
             raise
         except ZIP_ERRORS as error:
             raise UnsafeArtifact(f"the artifact is not a readable zip file ({_reason(error)})") from None
+        except OSError as error:  # the scratch directory itself (a full disk): the client learns why, briefly
+            raise UnsafeArtifact(f"the artifact could not be unpacked here ({type(error).__name__})") from None
         yield os.fspath(root)
 
 
