@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import copy
 import io
+import json
+import sqlite3
 import threading
 import zipfile
 from pathlib import Path
@@ -14,7 +16,8 @@ from blocklint.artifact import build_zip
 from blocklint.load import load_path
 from blocklint.registry import registry_path, spec_resolver
 from blocklint.registry.errors import Conflict, Invalid, NotFound
-from blocklint.registry.store import Registry, semver_key
+from blocklint.registry.store import Registry
+from blocklint.semver import semver_key
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
@@ -105,19 +108,65 @@ def test_revisions_are_listed_under_the_key_the_sdk_iterates_and_the_documented_
     assert page["deployments"] == page["revisions"] and page["revisionCount"] == 1
 
 
-def test_hidden_values_are_masked_in_descriptions_but_not_for_the_running_block(registry):
+def test_hidden_values_are_masked_in_every_answer_but_stay_stored(registry):
     data = example("workflow/workflow-private.yaml")
     data["parameters"]["run"].append({"name": "api_token", "type": "string", "required": False,
-                                      "hideValue": True, "defaultValue": ""})
+                                      "hideValue": True, "defaultValue": "default-to-hide"})
     artifact = build_zip(EXAMPLES / "artifact", [".dockerignore"])
     spec_id = registry.create_spec("blocks", data["body"], parameters=data["parameters"], artifact=artifact)["id"]
     body = example("deployments/block-deployment.yaml")["body"]
     body["spec"]["id"] = spec_id
     body["parameters"]["run"]["api_token"] = "value-to-hide"
     deployment_id = registry.create_deployment("blocks", body)["id"]
-    described = registry.describe_deployment("blocks", deployment_id)
-    assert described["parameters"]["run"]["api_token"] == "*****"
-    assert registry.get_parameters(deployment_id)["api_token"] == "value-to-hide"
+    answers = [registry.describe_deployment("blocks", deployment_id), registry.get_parameters(deployment_id),
+               registry.patch_parameters(deployment_id, {"api_token": "patched-to-hide"}),
+               registry.list_revisions("blocks", deployment_id), registry.describe_spec("blocks", spec_id),
+               registry.describe_release("blocks", spec_id, "1.0.0")]
+    text = json.dumps(answers)
+    assert "to-hide" not in text and text.count("*****") >= 5
+    assert registry.get_parameters(deployment_id)["api_token"] == "*****"
+    stored = registry._db().execute("SELECT run_parameters FROM deployments WHERE id = ?", (deployment_id,)).fetchone()
+    assert json.loads(stored[0])["api_token"] == "patched-to-hide"
+
+
+def test_a_version_with_a_leading_v_is_refused_as_not_semantic(registry):
+    data = example("workflow/workflow-private.yaml")
+    data["body"]["release"]["version"] = "v1.2.3"
+    artifact = build_zip(EXAMPLES / "artifact", [".dockerignore"])
+    with pytest.raises(Invalid, match="v1.2.3"):
+        registry.create_spec("blocks", data["body"], parameters=data["parameters"], artifact=artifact)
+    assert registry.list_specs(None)["specs"] == []
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), 2**70])
+def test_values_json_cannot_answer_are_refused_before_anything_is_stored(registry, value):
+    spec_id = create(registry)["id"]
+    body = example("deployments/block-deployment.yaml")["body"]
+    body["spec"]["id"] = spec_id
+    body["metadata"]["description"] = value
+    with pytest.raises(Invalid):
+        registry.create_deployment("blocks", body)
+    assert registry.list_deployments(None)["deployments"] == []
+
+
+def test_a_registry_written_by_0_1_0_with_nan_values_is_read_and_migrated(tmp_path):
+    path = tmp_path / "old.sqlite3"
+    registry = Registry(path)
+    spec_id = create(registry)["id"]
+    body = example("deployments/block-deployment.yaml")["body"]
+    body["spec"]["id"] = spec_id
+    deployment_id = registry.create_deployment("blocks", body)["id"]
+    registry.close()
+    with sqlite3.connect(path) as db:  # what 0.1.0 stored after a PATCH with NaN and Infinity
+        db.execute("UPDATE deployments SET run_parameters = ? WHERE id = ?",
+                   ('{"agg_type": NaN, "limit": -Infinity}', deployment_id))
+        db.execute("PRAGMA user_version = 0")
+    reopened = Registry(path)
+    assert reopened.get_parameters(deployment_id) == {"agg_type": None, "limit": None}
+    json.dumps(reopened.describe_deployment("blocks", deployment_id), allow_nan=False)
+    with sqlite3.connect(path) as db:
+        stored = db.execute("SELECT run_parameters FROM deployments WHERE id = ?", (deployment_id,)).fetchone()[0]
+        assert "NaN" not in stored and db.execute("PRAGMA user_version").fetchone()[0] >= 2
 
 
 def test_a_deleted_spec_takes_its_releases_and_artifacts_but_not_while_deployed(registry):

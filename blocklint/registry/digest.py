@@ -1,7 +1,8 @@
 """Content digests that do not depend on zip timestamps or entry order.
 
 Two artifacts with the same files (names and bytes) have the same digest however they were
-zipped, so a re-submit after a fresh checkout (new mtimes) is still "up to date".
+zipped, so a re-submit after a fresh checkout (new mtimes) is still "up to date". Entries are
+hashed as streams: a large entry never sits in memory whole.
 """
 
 from __future__ import annotations
@@ -11,14 +12,22 @@ import io
 import json
 import zipfile
 
+CHUNK_BYTES = 64 * 2**10
+
+
+def _entry_sha256(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> str:
+    content = hashlib.sha256()
+    if not info.is_dir():
+        with archive.open(info) as source:
+            while chunk := source.read(CHUNK_BYTES):
+                content.update(chunk)
+    return content.hexdigest()
+
 
 def artifact_digest(zip_bytes: bytes) -> str:
     """sha256 over the sorted (name, sha256 of content) of every entry of the zip."""
-    entries = []
     with zipfile.ZipFile(io.BytesIO(zip_bytes)) as archive:
-        for info in archive.infolist():
-            content = b"" if info.is_dir() else archive.read(info)
-            entries.append((info.filename, hashlib.sha256(content).hexdigest()))
+        entries = [(info.filename, _entry_sha256(archive, info)) for info in archive.infolist()]
     return hashlib.sha256(json.dumps(sorted(entries)).encode()).hexdigest()
 
 

@@ -9,23 +9,32 @@ field JSON-encoded, `"null"` meaning absent, the zip in the `artifact` part); ap
 JSON whose fields are JSON strings; app releases are plain JSON with `parameters` beside the
 body. Errors are `{"detail": message, "message": message, "findings": [...]}` with the status
 the registry chose; 413 always carries `detail`, which peak-sdk requires.
+
+Hostile requests: `guard.Guard` checks host, origin, token, content type and size before any
+handler runs; bodies are parsed by `registry.values.parse_json` (finite numbers, 64-bit
+integers, bounded nesting); every error a request can cause is a 4xx with a Press-shaped body,
+so the connection stays open for the next request. A 5xx means a bug, and is logged.
 """
 
 from __future__ import annotations
 
-import hmac
-import json
 import logging
 
 from fastapi import APIRouter, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
 
 from blocklint.registry.errors import Invalid, NotFound, RegistryError
+from blocklint.registry.values import parse_json
+from blocklint.server.guard import Guard, Policy
 
 log = logging.getLogger("blocklint.server")
 FAMILIES = ("blocks", "apps")
-MAX_PART_BYTES = 16 * 2**20
+MAX_FIELD_BYTES = 2**20  # one form field (the spec, its parameters): far above any real spec
+MAX_FORM_FIELDS = 32
+MAX_FORM_FILES = 2
 
 
 def _error(status: int, message: str, findings=()) -> JSONResponse:
@@ -45,10 +54,12 @@ def _decoded(value, what: str):
     """A JSON-encoded form or body field ("null" and a missing field are None)."""
     if value is None or not isinstance(value, str):
         return value
-    try:
-        return json.loads(value)
-    except json.JSONDecodeError:
-        raise Invalid(f"field {what!r} is not valid JSON") from None
+    return parse_json(value, f"field {what!r}")
+
+
+def _text(value):
+    """A plain-text form field; peak-sdk writes an absent one as "null"."""
+    return None if value in (None, "", "null") else value
 
 
 def _page_args(request: Request, *names: str, lists=("status", "scope", "sort", "kind")) -> dict:
@@ -67,10 +78,7 @@ async def _json_body(request: Request) -> dict:
     raw = await request.body()
     if not raw.strip():
         return {}
-    try:
-        value = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise Invalid("the request body is not valid JSON") from None
+    value = parse_json(raw)
     if not isinstance(value, dict):
         raise Invalid("the request body must be a JSON object")
     return value
@@ -79,34 +87,46 @@ async def _json_body(request: Request) -> dict:
 async def _spec_fields(request: Request) -> tuple[dict, bytes | None]:
     """The fields of a block spec create or release, multipart as peak-sdk sends it (or JSON)."""
     content_type = request.headers.get("content-type", "")
-    if not content_type.startswith("multipart/"):
+    if not content_type.lower().startswith("multipart/"):
         return await _json_body(request), None
-    form = await request.form(max_part_size=MAX_PART_BYTES)
-    fields, artifact = {}, None
-    for key, value in form.multi_items():
-        if hasattr(value, "read"):
-            if key == "artifact":
-                artifact = await value.read()
-            continue
-        fields[key] = value
+    try:
+        form = await request.form(max_part_size=MAX_FIELD_BYTES, max_fields=MAX_FORM_FIELDS,
+                                  max_files=MAX_FORM_FILES)
+    except (KeyError, ValueError, AssertionError, UnicodeDecodeError, LookupError) as error:
+        # python-multipart's own errors are 400s already; these are a missing boundary and the like
+        raise Invalid(f"the multipart body is malformed ({type(error).__name__})") from None
+    try:
+        fields, artifact = {}, None
+        for key, value in form.multi_items():
+            if hasattr(value, "read"):
+                if key == "artifact":
+                    artifact = await value.read()  # at most the upload limit; the registry caps it at 10 MiB
+                continue
+            fields[key] = value
+    finally:
+        await form.close()  # the spooled upload's temporary file goes now, whatever happens next
     return fields, artifact
 
 
-def create_app(registry, *, token: str | None = None) -> FastAPI:
+def create_app(registry, *, token: str | None = None, policy: Policy | None = None) -> FastAPI:
+    """The Press API over `registry`; `policy` sets hosts, origins, token and body limits
+    (`token` alone is the policy with that token and the defaults)."""
+    policy = policy or Policy(token=token)
     app = FastAPI(title="blocklint Press registry", docs_url=None, redoc_url=None, openapi_url=None,
                   redirect_slashes=False)
-
-    @app.middleware("http")
-    async def authorize(request: Request, call_next):
-        if token is not None:
-            given = request.headers.get("authorization") or ""
-            if not hmac.compare_digest(given.encode(), token.encode()):
-                return _error(401, "Unauthorized: missing or wrong Authorization header")
-        return await call_next(request)
+    app.add_middleware(Guard, policy=policy)
 
     @app.exception_handler(RegistryError)
     async def registry_error(request: Request, error: RegistryError):
         return _error(error.status, error.message, error.findings)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, error: HTTPException):
+        return _error(error.status_code, str(error.detail))
+
+    @app.exception_handler(RequestValidationError)
+    async def request_error(request: Request, error: RequestValidationError):
+        return _error(400, "the request is malformed")
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, error: Exception):
@@ -145,7 +165,7 @@ def create_app(registry, *, token: str | None = None) -> FastAPI:
         spec = _decoded(fields.get("spec"), "spec")
         return await call(registry.create_spec, family, spec,
                           featured=_decoded(fields.get("featured"), "featured"),
-                          scope=fields.get("scope") or None,
+                          scope=_text(fields.get("scope")),
                           tenants=_decoded(fields.get("tenants"), "tenants"),
                           parameters=_decoded(fields.get("parameters"), "parameters"),
                           auto_run=_decoded(fields.get("autoRunOnDeploy"), "autoRunOnDeploy"),
