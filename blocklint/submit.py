@@ -202,7 +202,7 @@ def _version(body: dict):
 
 
 def _semver_key(version):
-    from blocklint.registry.store import semver_key
+    from blocklint.semver import semver_key
 
     return semver_key(version) if version is not None else None
 

@@ -172,8 +172,9 @@ def test_an_unreachable_target_is_a_clear_error_after_retries(project, run):
 def test_killing_a_submit_inside_its_transaction_leaves_the_registry_consistent(project, tmp_path):
     registry_file = tmp_path / "killed.sqlite3"
     marker = tmp_path / "inside-transaction"
-    env = {**os.environ, "BLOCKLINT_REGISTRY": str(registry_file), "BLOCKLINT_REGISTRY_TEST_HOLD": str(marker)}
-    process = subprocess.Popen([sys.executable, "-m", "blocklint", "submit", "examples/workflow/workflow-private.yaml"],
+    env = {**os.environ, "BLOCKLINT_REGISTRY": str(registry_file)}
+    hold = Path(__file__).resolve().parent / "registry_hold.py"
+    process = subprocess.Popen([sys.executable, str(hold), str(marker), "submit", "examples/workflow/workflow-private.yaml"],
                                cwd=project, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 30

@@ -110,8 +110,8 @@ def test_a_served_registry_killed_mid_request_stays_consistent(tmp_path):
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     server = subprocess.Popen(
-        [sys.executable, "-m", "blocklint", "serve", "--port", str(port)], cwd=ROOT,
-        env={"PATH": "/usr/bin:/bin", "BLOCKLINT_REGISTRY": str(registry), "BLOCKLINT_REGISTRY_TEST_HOLD": str(marker)},
+        [sys.executable, str(ROOT / "tests" / "registry_hold.py"), str(marker), "serve", "--port", str(port)], cwd=ROOT,
+        env={"PATH": "/usr/bin:/bin", "BLOCKLINT_REGISTRY": str(registry)},
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         _wait_for(port)
