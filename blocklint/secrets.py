@@ -156,6 +156,8 @@ MIN_SECRET_LENGTH = 4
 MASK = "****"
 # `password: ...`, `"api_key" = ...`: a name before a colon or equals sign; a text naming a secret
 # this way gets hexadecimal strings masked too, as BL701 reports them under such keys.
+# BL701's own masked forms (`postgres://loader:…@host`) and masks already applied: nothing to hide.
+_ALREADY_MASKED = re.compile(r"[*…]*\Z")
 _NAME_BEFORE_VALUE = re.compile(r"""([A-Za-z][A-Za-z0-9_.-]*)["']?\s*[:=]""")
 
 
@@ -187,7 +189,8 @@ class Masker:
         found = [match.span() for match in self._given.finditer(text)] if self._given else []
         if len(text) >= 16 and CANDIDATE.search(text):
             secret_key = any(looks_secret(name) for name in _NAME_BEFORE_VALUE.findall(text))
-            found += [(c.start, c.end) for c in credentials(text, secret_key=secret_key) if c.end > c.start]
+            found += [(c.start, c.end) for c in credentials(text, secret_key=secret_key)
+                      if not _ALREADY_MASKED.match(text, c.start, c.end)]
         merged: list[list[int]] = []
         for start, end in sorted(found):
             if merged and start <= merged[-1][1]:

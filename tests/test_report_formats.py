@@ -209,13 +209,13 @@ def test_junit_is_read_by_junitparser(project, tmp_path):
     assert suites[0].tests == 3 and suites[0].failures == 1
 
 
-def test_junit_escapes_markup_and_drops_control_characters():
+def test_junit_escapes_markup_and_shows_control_characters_as_escapes():
     nasty = Finding("a&b<c>.yaml", 2, 3, 2, 4, "BL101", "unknown-key", "error",
                     "unknown key '<x>' & \"y\" \x00\x1b[31m")
     text = render("junit", [FileResult("a&b<c>.yaml", "block-spec", [nasty])])
     case = ET.fromstring(text).find("testsuite/testcase")
     assert case.get("classname") == "a&b<c>.yaml"
-    assert case.find("failure").get("message") == "unknown key '<x>' & \"y\" \ufffd\ufffd[31m"
+    assert case.find("failure").get("message") == "unknown key '<x>' & \"y\" \\x00\\x1b[31m"
 
 
 # --- GitHub -----------------------------------------------------------------------------

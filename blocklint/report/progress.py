@@ -66,6 +66,4 @@ def progress(total: int, enabled: bool = True, *, stream=None, label: str = "che
     import click
 
     with click.progressbar(length=total, label=label, file=stream, show_pos=True, show_eta=True) as bar:
-        tick = Tick(bar, stream)
-        yield tick
-        tick.clear()
+        yield Tick(bar, stream)  # click leaves the finished bar on its line
