@@ -233,3 +233,22 @@ def test_every_format_masks_given_secrets_and_detected_credentials(tmp_path, mon
     output = stream.getvalue()
     assert token not in output and environment_value not in output
     assert "****" in output
+
+
+def test_code_frames_read_only_regular_files_and_only_so_much(tmp_path):
+    """A finding's file is read again for its code frame: a FIFO (which would block) or a
+    device (which would never end) gets no frame, and a long line is cut around the finding."""
+    from blocklint.findings import Finding
+    from blocklint.report.text import FRAME_WIDTH, code_frame, source_lines
+
+    fifo = tmp_path / "pipe.yaml"
+    os.mkfifo(fifo)
+    assert source_lines(str(fifo)) == [] and source_lines("/dev/zero") == []
+    assert source_lines(str(tmp_path / "missing.yaml")) == []
+    line = '{"body": {' + '"x": 1, ' * 500 + '"trigers": [], ' + '"y": 2, ' * 500 + "}}"
+    (tmp_path / "one-line.json").write_text(line)
+    column = line.index('"trigers"') + 1
+    finding = Finding(str(tmp_path / "one-line.json"), 1, column, 1, column + 9, "BL101", "unknown-key", "error", "m")
+    shown, carets = code_frame(source_lines(finding.file), finding)
+    assert len(shown) < FRAME_WIDTH + 20
+    assert shown[carets.index("^"):].startswith('"trigers"') and carets.endswith("^" * 9)

@@ -14,6 +14,9 @@ severity's colour, each summary count in its own.
 
 from __future__ import annotations
 
+import os
+import stat
+
 import click
 
 from blocklint.findings import ERROR, INFO, WARNING
@@ -24,6 +27,10 @@ from blocklint.secrets import DETECTOR_ONLY
 from blocklint.words import split_lines
 
 SMALL_RUN = 10
+MAX_SOURCE_BYTES = 10 * 1024 * 1024  # the loader's file limit: a longer file has no findings to frame
+# A frame shows this many characters of a long line (a one-line JSON file), around the finding.
+FRAME_WIDTH = 160
+FRAME_CONTEXT = 40
 _MARK = {ERROR: ("E", "red"), WARNING: ("W", "yellow")}
 _SEVERITY_COLOUR = {ERROR: "red", WARNING: "yellow", INFO: "cyan"}
 # Rules whose flagged value is a secret: the quoted source line shows the whole node masked.
@@ -31,11 +38,20 @@ MASKED_RULES = frozenset({"BL701"})
 
 
 def source_lines(path: str) -> list[str]:
+    """The lines of a finding's file, for its code frame: regular files only (a FIFO would block,
+    a device never end), at most `MAX_SOURCE_BYTES` read whatever `stat()` says."""
     try:
-        with open(path, encoding="utf-8", errors="replace", newline="") as handle:
-            return split_lines(handle.read())
-    except OSError:
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except (OSError, ValueError):
         return []
+    with os.fdopen(descriptor, "rb") as handle:
+        try:
+            if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+                return []
+            data = handle.read(MAX_SOURCE_BYTES)
+        except OSError:
+            return []
+    return split_lines(data.decode("utf-8", errors="replace"))
 
 
 def code_frame(lines: list[str], finding, masker=DETECTOR_ONLY, paint=lambda carets: carets) -> list[str]:
@@ -53,8 +69,13 @@ def code_frame(lines: list[str], finding, masker=DETECTOR_ONLY, paint=lambda car
     # Same-length masks keep the columns; then each part is escaped on its own, so the carets
     # follow a character that became `\x1b`.
     text = masker.mask(text, keep_length=True)
-    before, flagged, after = (escape_text(part) for part in (text[:start], text[start:start + width],
-                                                              text[start + width:]))
+    before, flagged, after = text[:start], text[start:start + width], text[start + width:]
+    if len(text) > FRAME_WIDTH:
+        flagged = flagged[:FRAME_WIDTH - FRAME_CONTEXT]
+        room = FRAME_WIDTH - FRAME_CONTEXT - len(flagged)
+        before = before if len(before) <= FRAME_CONTEXT else "…" + before[-FRAME_CONTEXT:]
+        after = after if len(after) <= room else after[:room] + "…"
+    before, flagged, after = (escape_text(part) for part in (before, flagged, after))
     gutter = f"{finding.line:>5} | "
     return [f"{gutter}{before}{flagged}{after}",
             " " * (len(gutter) - 2) + "| " + " " * len(before) + paint("^" * max(1, len(flagged)))]
