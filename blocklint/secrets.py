@@ -156,6 +156,10 @@ MIN_SECRET_LENGTH = 4
 MASK = "****"
 # `password: ...`, `"api_key" = ...`: a name before a colon or equals sign; a text naming a secret
 # this way gets hexadecimal strings masked too, as BL701 reports them under such keys.
+# A message that shortens a long value (`'abcdefgh...'`) shows the start of a secret: that start is
+# hidden too, from this many characters on.
+MIN_TRUNCATED = 6
+_TRUNCATION = re.compile(r"\.\.\.|…")
 # BL701's own masked forms (`postgres://loader:…@host`) and masks already applied: nothing to hide.
 _ALREADY_MASKED = re.compile(r"[*…]*\Z")
 _NAME_BEFORE_VALUE = re.compile(r"""([A-Za-z][A-Za-z0-9_.-]*)["']?\s*[:=]""")
@@ -181,12 +185,14 @@ class Masker:
             if secret is not None:
                 forms |= _forms(str(secret))
         # Longest first, so a secret that contains another is hidden whole.
-        self._given = re.compile("|".join(re.escape(form) for form in sorted(forms, key=lambda f: (-len(f), f)))) \
-            if forms else None
+        self._forms = sorted(forms, key=lambda f: (-len(f), f))
+        self._given = re.compile("|".join(re.escape(form) for form in self._forms)) if forms else None
 
     def spans(self, text: str) -> list[tuple[int, int]]:
         """Where the secrets in `text` are, merged, in order."""
         found = [match.span() for match in self._given.finditer(text)] if self._given else []
+        if self._given and ("..." in text or "…" in text):
+            found += self._truncated(text)
         if len(text) >= 16 and CANDIDATE.search(text):
             secret_key = any(looks_secret(name) for name in _NAME_BEFORE_VALUE.findall(text))
             found += [(c.start, c.end) for c in credentials(text, secret_key=secret_key)
@@ -198,6 +204,18 @@ class Masker:
             else:
                 merged.append([start, end])
         return [(start, end) for start, end in merged]
+
+    def _truncated(self, text: str) -> list[tuple[int, int]]:
+        """Given secrets cut short by a message (`'abcdefgh...`): the shown start of each."""
+        spans = []
+        for mark in _TRUNCATION.finditer(text):
+            end = mark.start()
+            for form in self._forms:
+                shown = next((k for k in range(min(len(form) - 1, end), MIN_TRUNCATED - 1, -1)
+                              if text.startswith(form[:k], end - k)), 0)
+                if shown:
+                    spans.append((end - shown, end))
+        return spans
 
     def mask(self, text: str, *, keep_length: bool = False) -> str:
         """`text` with every secret replaced by `****` (or, with `keep_length`, by as many `*` as

@@ -131,6 +131,7 @@ def test_a_planted_secret_appears_in_no_output_of_any_format(tmp_path_factory, c
     for format_name, output in outputs.items():
         assert secret not in output, f"{format_name} prints the secret"
         assert json.dumps(secret)[1:-1] not in output, f"{format_name} prints the secret, JSON-escaped"
+        assert secret[:12] not in output, f"{format_name} prints the start of the secret"
 
 
 def test_the_secret_property_can_fail(tmp_path, monkeypatch):
@@ -252,3 +253,13 @@ def test_code_frames_read_only_regular_files_and_only_so_much(tmp_path):
     shown, carets = code_frame(source_lines(finding.file), finding)
     assert len(shown) < FRAME_WIDTH + 20
     assert shown[carets.index("^"):].startswith('"trigers"') and carets.endswith("^" * 9)
+
+
+def test_a_secret_cut_short_by_a_message_is_hidden_too():
+    from blocklint.secrets import Masker
+
+    secret = "Xy7" + "q" * 20 + "Zz9" + "w" * 30
+    masker = Masker({secret})
+    assert masker.mask(f"default '{secret[:36]}... is not an option") == "default '****... is not an option"
+    assert masker.mask(f"value {secret[:10]}… and {secret}") == "value ****… and ****"
+    assert masker.mask("an ordinary message... with dots") == "an ordinary message... with dots"
