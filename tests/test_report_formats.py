@@ -501,15 +501,21 @@ def test_progress_draws_on_a_terminal_for_long_runs_only(tmp_path):
     os.set_blocking(leader, False)
     terminal = os.fdopen(follower, "w")
 
+    def read():
+        try:
+            return os.read(leader, 1 << 16).decode()
+        except BlockingIOError:
+            return ""
+
     def drawn(total, enabled=True, stream=terminal):
+        # Read as it draws: a terminal's input queue holds a few KiB only.
+        output = []
         with progress(total, enabled, stream=stream) as tick:
             for _ in range(total):
                 tick()
+                output.append(read())
             tick.clear()
-        try:
-            return os.read(leader, 1 << 20).decode()
-        except BlockingIOError:
-            return ""
+        return "".join(output) + read()
 
     try:
         shown_bar = drawn(MIN_FILES)

@@ -25,7 +25,7 @@ from __future__ import annotations
 import sys
 from contextlib import contextmanager
 
-MIN_FILES = 50
+MIN_FILES = 200
 _ERASE_LINE = "\r\x1b[2K"
 
 
