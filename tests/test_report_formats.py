@@ -209,13 +209,13 @@ def test_junit_is_read_by_junitparser(project, tmp_path):
     assert suites[0].tests == 3 and suites[0].failures == 1
 
 
-def test_junit_escapes_markup_and_drops_control_characters():
+def test_junit_escapes_markup_and_shows_control_characters_as_escapes():
     nasty = Finding("a&b<c>.yaml", 2, 3, 2, 4, "BL101", "unknown-key", "error",
                     "unknown key '<x>' & \"y\" \x00\x1b[31m")
     text = render("junit", [FileResult("a&b<c>.yaml", "block-spec", [nasty])])
     case = ET.fromstring(text).find("testsuite/testcase")
     assert case.get("classname") == "a&b<c>.yaml"
-    assert case.find("failure").get("message") == "unknown key '<x>' & \"y\" \ufffd\ufffd[31m"
+    assert case.find("failure").get("message") == "unknown key '<x>' & \"y\" \\x00\\x1b[31m"
 
 
 # --- GitHub -----------------------------------------------------------------------------
@@ -315,3 +315,223 @@ def test_format_through_blocklint_check(run, project, name):
         assert sum(line.startswith("::error file=specs/typo.yaml,") for line in output.splitlines()) == 3
     else:
         assert [json.loads(line)["rule"] for line in output.splitlines()] == ["BL010"] * 2 + ["BL101"] * 3
+
+
+# --- GitLab Code Quality ----------------------------------------------------------------
+
+# The fields GitLab documents for a Code Quality report (docs.gitlab.com, "Code Quality report
+# format"): required ones required, severities and types as listed there.
+GITLAB_CODE_QUALITY = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "required": ["description", "check_name", "fingerprint", "severity", "location"],
+        "properties": {
+            "description": {"type": "string", "minLength": 1},
+            "check_name": {"type": "string", "minLength": 1},
+            "fingerprint": {"type": "string", "minLength": 1},
+            "severity": {"enum": ["info", "minor", "major", "critical", "blocker"]},
+            "location": {
+                "type": "object",
+                "required": ["path", "lines"],
+                "properties": {
+                    "path": {"type": "string", "minLength": 1, "not": {"pattern": "^/"}},
+                    "lines": {"type": "object", "required": ["begin"],
+                              "properties": {"begin": {"type": "integer", "minimum": 1},
+                                             "end": {"type": "integer", "minimum": 1}}},
+                },
+            },
+        },
+    },
+}
+
+
+def test_gitlab_is_valid_against_the_documented_shape(project):
+    results = check()
+    issues = json.loads(render("gitlab", results))
+    jsonschema.Draft7Validator.check_schema(GITLAB_CODE_QUALITY)
+    errors = list(jsonschema.Draft7Validator(GITLAB_CODE_QUALITY).iter_errors(issues))
+    assert not errors, "\n".join(f"{list(e.absolute_path)}: {e.message}" for e in errors)
+    assert [(i["check_name"], i["severity"], i["location"]["path"], i["location"]["lines"]["begin"]) for i in issues] \
+        == [("BL010", "minor", "specs/nulls.yaml", 7), ("BL010", "minor", "specs/nulls.yaml", 15),
+            ("BL101", "major", "specs/typo.yaml", 12), ("BL101", "major", "specs/typo.yaml", 32),
+            ("BL101", "major", "specs/typo.yaml", 34)]
+    assert len({i["fingerprint"] for i in issues}) == len(issues)
+
+
+def test_gitlab_schema_validation_can_fail():
+    bad = [{"description": "x", "check_name": "BL1", "fingerprint": "f", "severity": "error",
+            "location": {"path": "/abs.yaml", "lines": {"begin": 0}}}]
+    assert len(list(jsonschema.Draft7Validator(GITLAB_CODE_QUALITY).iter_errors(bad))) == 3
+
+
+def test_gitlab_empty_run_is_an_empty_array(project):
+    assert json.loads(render("gitlab", check(["specs/clean.yaml"]))) == []
+
+
+def test_fingerprints_are_stable_across_runs_and_line_moves(project):
+    def fingerprints(name):
+        if name == "gitlab":
+            return [i["fingerprint"] for i in json.loads(render(name, check()))]
+        return [r["partialFingerprints"]["blocklintNodePath/v1"]
+                for r in json.loads(render(name, check()))["runs"][0]["results"]]
+
+    before = {name: fingerprints(name) for name in ("gitlab", "sarif")}
+    assert before == {name: fingerprints(name) for name in ("gitlab", "sarif")}
+    typo = project / "specs" / "typo.yaml"
+    typo.write_text("# a comment\n# and another, moving every finding down\n" + typo.read_text())
+    lines = [i["location"]["lines"]["begin"] for i in json.loads(render("gitlab", check()))]
+    assert lines[2:] == [14, 34, 36]
+    assert before == {name: fingerprints(name) for name in ("gitlab", "sarif")}
+
+
+# --- streaming --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("name", "expected"), [
+    ("concise", "specs/typo.yaml:12:5: BL101 error"), ("github", "::error file=specs/typo.yaml,line=12"),
+    ("json-lines", '"line": 12'), ("gitlab", '"check_name": "BL101"')])
+def test_line_formats_write_each_file_as_it_is_done(project, name, expected):
+    stream = io.StringIO()
+    reporter = reporter_class(name)(stream)
+    typo = next(r for r in check() if r.path.endswith("typo.yaml"))
+    reporter.start()
+    reporter.file(typo)
+    assert expected in stream.getvalue()
+
+
+@pytest.mark.parametrize("name", sorted(REPORTERS))
+def test_finish_reports_results_that_file_never_saw_and_none_twice(project, name):
+    results = check()
+    options = {"color": False} if name == "text" else {}
+    streamed, stream = render(name, results, **options), io.StringIO()
+    reporter_class(name)(stream, **options).finish(results)
+    unstreamed = stream.getvalue()
+    if name == "junit":  # the elapsed time differs
+        streamed, unstreamed = (re.sub(r'time="[^"]*"|timestamp="[^"]*"', "", text) for text in (streamed, unstreamed))
+    assert streamed == unstreamed
+
+
+# --- text: the per-file list, quiet, verbose ----------------------------------------------
+
+
+def _many(project, count):
+    for index in range(count):
+        shutil.copy(CASES / "BL101" / "good.yaml", project / "specs" / f"clean{index:02}.yaml")
+
+
+def test_small_runs_list_each_file_before_the_findings(project):
+    lines = render("text", check(), color=False).splitlines()
+    assert lines[:3] == ["specs/clean.yaml .", "specs/nulls.yaml W", "specs/typo.yaml E"]
+    assert lines[3] == "" and lines[4].startswith("specs/nulls.yaml:7:5: BL010 warning")
+    assert lines[-1] == "3 errors, 2 warnings in 3 files"
+
+
+def test_long_runs_print_findings_only_as_each_file_is_done(project):
+    from blocklint.report.text import SMALL_RUN
+
+    _many(project, SMALL_RUN)
+    results = check()
+    stream = io.StringIO()
+    reporter = reporter_class("text")(stream, color=False)
+    written = []
+    for result in results:
+        reporter.file(result)
+        written.append(stream.getvalue())
+    reporter.finish(results)
+    lines = stream.getvalue().splitlines()
+    assert not [line for line in lines if re.fullmatch(r"\S+ [.EW]", line)]
+    assert lines[0].startswith("specs/nulls.yaml:7:5: BL010")
+    assert lines[-1] == f"3 errors, 2 warnings in {SMALL_RUN + 3} files"
+    # typo.yaml comes last: its findings are out before finish() is called.
+    assert "specs/typo.yaml:34:1: BL101" in written[-1]
+
+
+def test_verbose_lists_every_file_of_a_long_run(project):
+    from blocklint.report.text import SMALL_RUN
+
+    _many(project, SMALL_RUN)
+    lines = render("text", check(), color=False, verbose=True).splitlines()
+    assert len([line for line in lines if re.fullmatch(r"\S+ (\[[\w-]+\] )?[.EW]", line)]) == SMALL_RUN + 3
+    assert "specs/compose.yaml skipped (not a Press document)" in lines
+
+
+def test_quiet_prints_findings_and_the_summary_only(project):
+    lines = render("text", check(), color=False, quiet=True, verbose=True).splitlines()
+    assert lines[0].startswith("specs/nulls.yaml:7:5: BL010 warning")
+    assert not [line for line in lines if re.fullmatch(r"\S+( \[[\w-]+\])? [.EW]|\S+ skipped.*", line) or not line]
+    assert lines[-1] == "3 errors, 2 warnings in 3 files"
+
+
+# --- statistics, the rule list, progress ----------------------------------------------------
+
+
+def test_statistics_counts_per_rule_most_frequent_first(project):
+    from blocklint.report.statistics import statistics_lines, write_statistics
+
+    findings = shown(check())
+    assert statistics_lines(findings) == ["3  BL101  unknown-key", "2  BL010  null-value-dropped"]
+    many = findings[:1] * 12 + findings[3:4]
+    stream = io.StringIO()
+    write_statistics(many, stream)
+    assert stream.getvalue() == "12  BL010  null-value-dropped\n 1  BL101  unknown-key\n"
+    assert statistics_lines([]) == []
+
+
+def test_rules_as_json_lists_every_rule_with_its_documentation_url():
+    from blocklint.docs import help_uri
+    from blocklint.report.rule_list import rules_json
+
+    rules = collect_rules()
+    listed = json.loads(rules_json(rules))
+    assert [item["id"] for item in listed] == [r.id for r in rules]
+    assert set(listed[0]) == {"id", "name", "severity", "summary", "url"}
+    for item, found in zip(listed, rules):
+        assert (item["name"], item["severity"], item["summary"], item["url"]) == \
+            (found.name, found.severity, found.summary, help_uri(found))
+        assert item["url"].endswith("#" + found.id.lower())
+
+
+def test_progress_draws_on_a_terminal_for_long_runs_only(tmp_path):
+    import os
+
+    from blocklint.report.progress import MIN_FILES, progress
+
+    leader, follower = os.openpty()
+    os.set_blocking(leader, False)
+    terminal = os.fdopen(follower, "w")
+
+    def read():
+        try:
+            return os.read(leader, 1 << 16).decode()
+        except BlockingIOError:
+            return ""
+
+    def drawn(total, enabled=True, stream=terminal):
+        # Read as it draws: a terminal's input queue holds a few KiB only.
+        output = []
+        with progress(total, enabled, stream=stream) as tick:
+            for _ in range(total):
+                tick()
+                output.append(read())
+            tick.clear()
+        return "".join(output) + read()
+
+    try:
+        shown_bar = drawn(MIN_FILES)
+        assert f"{MIN_FILES}/{MIN_FILES}" in shown_bar and "checking" in shown_bar
+        assert "\r\x1b[2K" in shown_bar  # clear() erases the bar's line before output
+        assert drawn(MIN_FILES - 1) == ""
+        assert drawn(MIN_FILES, enabled=False) == ""
+        piped = io.StringIO()
+        assert drawn(MIN_FILES, stream=piped) == "" and piped.getvalue() == ""
+    finally:
+        terminal.close()
+        os.close(leader)
+
+
+def test_machine_formats_are_marked_for_the_progress_decision():
+    from blocklint.report import is_machine_format
+
+    assert {name for name in REPORTERS if is_machine_format(name)} == {"json", "json-lines", "sarif", "junit",
+                                                                       "gitlab"}

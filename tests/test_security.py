@@ -143,3 +143,60 @@ def test_a_secret_name_in_a_secrets_list_is_not_a_credential(run, tmp_path):
     (tmp_path / "spec.yaml").write_text(spec)
     code, output = run("check", "--format", "concise", "--select", "BL7", "spec.yaml", cwd=tmp_path)
     assert code == 0, output
+
+
+# --- every rule, every format: the one masking layer ----------------------------------------
+
+LEAKY_SPEC = """\
+body:
+  version: 1
+  kind: workflow
+  metadata:
+    name: nightly-load
+  release:
+    version: "1.0.0"
+  config:
+    triggers:
+      - cron: {cron}
+    images:
+      base:
+        context: "."
+        dockerfile: Dockerfile
+        version: "0.0.1"
+    steps:
+      load:
+        type: standard
+        imageRef: {image_ref}
+        command: python load.py
+        resources:
+          instanceTypeId: {instance_type}
+          storage: {storage}
+        parents: [{parent}]
+        {key}: 1
+"""
+HARMLESS = {"cron": '"0 2 * * *"', "image_ref": "base", "instance_type": "21", "storage": "10GB",
+            "parent": "", "key": "retries"}
+
+
+def _cli_formats():
+    from blocklint.cli import cli
+
+    option = next(p for p in cli.commands["check"].params if p.name == "formats")
+    return sorted(option.type.choices)
+
+
+@pytest.mark.parametrize(("field", "rules"), [
+    ("key", {"BL101"}), ("parent", {"BL301"}), ("image_ref", {"BL503"}), ("cron", {"BL201"}),
+    ("storage", {"BL608"}), ("instance_type", {"BL103", "BL104"})])
+def test_a_token_quoted_by_any_rule_is_masked_in_every_format(run, tmp_path, field, rules):
+    token = "ghp" + "_" + _random(random.Random(field), ALNUM, 36)
+    (tmp_path / "spec.yaml").write_text(LEAKY_SPEC.format(**{**HARMLESS, field: json.dumps(token)}))
+    code, output = run("check", "--format", "json", "--ignore", "BL7", "spec.yaml", cwd=tmp_path)
+    reported = {f["rule"] for f in json.loads(output)["findings"]}
+    assert reported & rules, output  # the rule that quotes the value did fire...
+    for output_format in _cli_formats():
+        code, output = run("check", "--format", output_format, "spec.yaml", cwd=tmp_path)
+        assert token not in output, f"{output_format} prints the token"  # ...and printed it masked
+        assert token[4:20] not in output
+    _, output = run("check", "spec.yaml", cwd=tmp_path)
+    assert "****" in output

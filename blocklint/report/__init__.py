@@ -1,14 +1,34 @@
 """Reporters: one module per output format, all reading the same findings.
 
-A reporter has `start()`, `file(result)` (called as each file is done, for progress) and
-`finish(results)`. The engine never prints; reporters never decide what is a finding.
+A reporter is built with the stream and the run's options, as keywords:
+
+- `verbose=False`: informational notes, skipped files, kinds, the per-file list in text output;
+- `quiet=False`: the text format prints findings and the summary only;
+- `strict=False`: warnings fail too (JUnit marks them as failures);
+- `rules=None`: the rules of the run (SARIF lists them);
+- `secrets=frozenset()`: values never to print (environment-derived template values, the
+  submit token), masked like every credential the detector finds;
+- `color=None`: text only, `"auto"`, `"always"`, `"never"` or a bool (see `report.color`).
+
+Then `start()`, `file(result)` as each file is done (formats that can write as they go do:
+text for long runs, concise, github, json-lines, gitlab) and `finish(results)`. `finish`
+reports every result it is given that `file` did not see, so a caller may skip `file`.
+
+The engine never prints; reporters never decide what is a finding. Every message and quoted
+source line goes through `present_message` (or the text format's code frame), which masks
+secrets (`blocklint.secrets`) and escapes control characters (`report.escape`) at this one
+boundary, whatever rule wrote it.
 """
 
 from __future__ import annotations
 
 from importlib import import_module
+from pathlib import Path
 
 from blocklint.findings import ERROR, INFO, WARNING
+from blocklint.report.escape import escape_text, guard_line
+from blocklint.secrets import DETECTOR_ONLY, Masker
+from blocklint.words import relative_path
 
 REPORTERS = {
     "text": "blocklint.report.text:TextReporter",
@@ -18,34 +38,81 @@ REPORTERS = {
     "sarif": "blocklint.report.sarif:SarifReporter",
     "junit": "blocklint.report.junit:JunitReporter",
     "github": "blocklint.report.github:GithubReporter",
+    "gitlab": "blocklint.report.gitlab:GitlabReporter",
 }
 
 
-class Reporter:
-    """The base of every format: the stream and the run's options; start and file do nothing.
+def present_message(message: str, masker: Masker = DETECTOR_ONLY, *, keep_line_breaks: bool = False) -> str:
+    """A finding's message as any format prints it: secrets masked, then control characters escaped."""
+    return escape_text(masker.mask(message), keep_line_breaks=keep_line_breaks)
 
-    `finish(results)` writes the report; formats that print as they go override `file`.
+
+class Reporter:
+    """The base of every format: the stream and the run's options, and the results seen so far.
+
+    Subclasses write in `write_file(result)` (once per result, as it comes) and `write_end()`.
     """
 
-    def __init__(self, stream, *, verbose=False, strict=False, rules=None, **_options):
+    # Output for programs: never coloured, never interleaved with a progress bar.
+    machine = False
+
+    def __init__(self, stream, *, verbose=False, quiet=False, strict=False, rules=None, secrets=frozenset(),
+                 **_options):
         self.stream = stream
         self.verbose = verbose
+        self.quiet = quiet
         self.strict = strict
         self.rules = rules
+        self.masker = Masker(secrets) if secrets else DETECTOR_ONLY
+        self.results: list = []
+        self._seen: set[int] = set()
 
     def start(self):
         pass
 
     def file(self, result):
-        pass
+        if id(result) in self._seen:
+            return
+        self._seen.add(id(result))
+        self.results.append(result)
+        self.write_file(result)
 
     def finish(self, results):
-        raise NotImplementedError
+        for result in results:
+            self.file(result)
+        self.write_end()
+
+    def write_file(self, result):
+        pass
+
+    def write_end(self):
+        pass
+
+    def shown(self, result) -> list:
+        """The findings of `result` this report shows: informational notes only when verbose."""
+        return [finding for finding in result.findings if finding.severity != INFO or self.verbose]
+
+    def message(self, finding, *, keep_line_breaks: bool = False) -> str:
+        return present_message(finding.message, self.masker, keep_line_breaks=keep_line_breaks)
+
+    def write_line(self, line: str = ""):
+        self.stream.write(guard_line(line) + "\n")
+
+
+def workspace_path(path: str) -> str:
+    """A finding's file as CI systems want it: relative to the working directory (the checkout)
+    when it lies below it, POSIX-style; a relative path is kept as given."""
+    return Path(path).as_posix() if not Path(path).is_absolute() else relative_path(path)
 
 
 def reporter_class(name: str):
     module_name, _, class_name = REPORTERS[name].partition(":")
     return getattr(import_module(module_name), class_name)
+
+
+def is_machine_format(name: str) -> bool:
+    """Whether `--format NAME` writes for programs (no progress bar alongside it on a terminal)."""
+    return reporter_class(name).machine
 
 
 def plural(count: int, word: str) -> str:
@@ -65,10 +132,19 @@ def summary(results) -> dict:
 
 
 def summary_parts(totals: dict) -> list[tuple[str, str]]:
-    """The summary line as (text, colour) parts: `2 errors, 1 warning in 3 files`."""
+    """The summary line as (text, colour) parts: `2 errors, 1 warning in 3 files`.
+
+    Each count has its own severity's colour, and no colour when it is zero, so `0 warnings`
+    is never painted red; a clean run's file count is green.
+    """
     if totals["files"] == 0:
         return [("no Press documents found", "yellow")]
-    colour = "red" if totals["errors"] else "yellow" if totals["warnings"] else "green"
-    return [(plural(totals["errors"], "error"), colour), (", ", ""),
-            (plural(totals["warnings"], "warning"), colour),
-            (f" in {plural(totals['files'], 'file')}", "")]
+    clean = not totals["errors"] and not totals["warnings"]
+    return [(plural(totals["errors"], "error"), "red" if totals["errors"] else ""), (", ", ""),
+            (plural(totals["warnings"], "warning"), "yellow" if totals["warnings"] else ""),
+            (f" in {plural(totals['files'], 'file')}", "green" if clean else "")]
+
+
+def summary_line(results) -> str:
+    """The summary, uncoloured."""
+    return "".join(text for text, _ in summary_parts(summary(results)))

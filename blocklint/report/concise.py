@@ -1,21 +1,24 @@
-"""`--format concise`: one line per finding, `path:line:col: RULE severity message`."""
+"""`--format concise`: one line per finding, `path:line:col: RULE severity message`, as each
+file is done; the summary last."""
 
 from __future__ import annotations
 
-import click
+from blocklint.report import Reporter, present_message, summary_line
+from blocklint.report.escape import display_path
+from blocklint.secrets import DETECTOR_ONLY
 
-from blocklint.findings import INFO
-from blocklint.report import Reporter, summary, summary_parts
 
-
-def concise_line(finding) -> str:
-    return f"{finding.file}:{finding.line}:{finding.column}: {finding.rule} {finding.severity} {finding.message}"
+def concise_line(finding, masker=DETECTOR_ONLY) -> str:
+    """The one-line form of a finding (also used by junit, github and the pytest plugin)."""
+    return (f"{display_path(finding.file)}:{finding.line}:{finding.column}: {finding.rule} {finding.severity} "
+            f"{present_message(finding.message, masker)}")
 
 
 class ConciseReporter(Reporter):
-    def finish(self, results):
-        for result in results:
-            for finding in result.findings:
-                if finding.severity != INFO or self.verbose:
-                    click.echo(concise_line(finding), file=self.stream)
-        click.echo("".join(text for text, _ in summary_parts(summary(results))), file=self.stream)
+    def write_file(self, result):
+        for finding in self.shown(result):
+            self.write_line(concise_line(finding, self.masker))
+        self.stream.flush()
+
+    def write_end(self):
+        self.write_line(summary_line(self.results))

@@ -7,21 +7,21 @@ Per finding, an annotation GitHub shows on the pull request's diff:
 (`::warning` for warnings, `::notice` for informational notes with `--verbose`), then the
 `path:line:col: RULE severity message` line the log shows (GitHub hides the commands), then the
 summary (`annotations_only=True`: the commands alone, added after text output on GitHub
-Actions). Values are escaped as GitHub's toolkit does: `%`, CR and LF everywhere, and `:` and `,`
-in properties too. The readable line shows CR and LF as `\\r` and `\\n`, so that text from a
+Actions). Written as each file is done.
+
+Values are escaped as GitHub's toolkit does: `%`, CR and LF everywhere, and `:` and `,` in
+properties too; other control characters (and secrets) as in every format (`report.escape`,
+`blocklint.secrets`). The readable line shows CR and LF as `\\r` and `\\n`, so text from a
 spec file (a quoted key with a line break) can never start a workflow command of its own.
 """
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
-import click
-
 from blocklint.findings import ERROR, INFO, WARNING
-from blocklint.report import Reporter, summary, summary_parts
+from blocklint.report import Reporter, present_message, summary_line, workspace_path
 from blocklint.report.concise import concise_line
+from blocklint.report.escape import escape_text
+from blocklint.secrets import DETECTOR_ONLY
 
 COMMANDS = {ERROR: "error", WARNING: "warning", INFO: "notice"}
 
@@ -34,20 +34,10 @@ def escape_property(text: str) -> str:
     return escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def _workspace_path(path: str) -> str:
-    """GitHub wants paths relative to the repository; make absolute paths below the cwd relative."""
-    candidate = Path(path)
-    if not candidate.is_absolute():
-        return candidate.as_posix()
-    try:
-        return candidate.relative_to(Path(os.getcwd()).resolve()).as_posix()
-    except ValueError:
-        return candidate.as_posix()
-
-
-def annotation(finding) -> str:
+def annotation(finding, masker=DETECTOR_ONLY) -> str:
     properties = {
-        "file": _workspace_path(finding.file),
+        # GitHub wants paths relative to the repository: absolute paths below the cwd become relative.
+        "file": escape_text(workspace_path(finding.file), keep_line_breaks=True),
         "line": finding.line,
         "col": finding.column,
         "endLine": finding.end_line,
@@ -55,11 +45,8 @@ def annotation(finding) -> str:
         "title": f"{finding.rule} {finding.name}",
     }
     joined = ",".join(f"{key}={escape_property(str(value))}" for key, value in properties.items())
-    return f"::{COMMANDS[finding.severity]} {joined}::{escape_data(finding.message)}"
-
-
-def readable_line(finding) -> str:
-    return concise_line(finding).replace("\r", "\\r").replace("\n", "\\n")
+    message = present_message(finding.message, masker, keep_line_breaks=True)
+    return f"::{COMMANDS[finding.severity]} {joined}::{escape_data(message)}"
 
 
 class GithubReporter(Reporter):
@@ -68,13 +55,13 @@ class GithubReporter(Reporter):
         # With another format on stdout (text, by default on GitHub Actions): only the commands.
         self.annotations_only = annotations_only
 
-    def finish(self, results):
-        for result in results:
-            for finding in result.findings:
-                if finding.severity == INFO and not self.verbose:
-                    continue
-                click.echo(annotation(finding), file=self.stream)
-                if not self.annotations_only:
-                    click.echo(readable_line(finding), file=self.stream)
+    def write_file(self, result):
+        for finding in self.shown(result):
+            self.stream.write(annotation(finding, self.masker) + "\n")
+            if not self.annotations_only:
+                self.write_line(concise_line(finding, self.masker))
+        self.stream.flush()
+
+    def write_end(self):
         if not self.annotations_only:
-            click.echo("".join(text for text, _ in summary_parts(summary(results))), file=self.stream)
+            self.write_line(summary_line(self.results))

@@ -1,4 +1,5 @@
-"""`--format json-lines`: one JSON object per finding per line, the keys of `--format json`.
+"""`--format json-lines`: one JSON object per finding per line, the keys of `--format json`,
+written as each file is done.
 
 No summary line: a consumer counts lines. Informational notes are left out, as in `json`.
 """
@@ -9,11 +10,14 @@ import json
 
 from blocklint.findings import INFO
 from blocklint.report import Reporter
+from blocklint.report.json import finding_dict
 
 
 class JsonLinesReporter(Reporter):
-    def finish(self, results):
-        for result in results:
-            for finding in result.findings:
-                if finding.severity != INFO:
-                    self.stream.write(json.dumps(finding.as_dict()) + "\n")
+    machine = True
+
+    def write_file(self, result):
+        for finding in result.findings:
+            if finding.severity != INFO:
+                self.stream.write(json.dumps(finding_dict(finding, self.message(finding))) + "\n")
+        self.stream.flush()

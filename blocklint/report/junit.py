@@ -6,7 +6,8 @@ one `<testcase name="BL301 unknown-parent">` per rule that fired in it, and one 
 A testcase with an error (or, with `--strict`, a warning) has a `<failure>` whose text is the
 findings, one `path:line:col: RULE severity message` line each; a testcase with only warnings
 passes and carries them in `<system-out>`, matching the exit code. Files skipped as not Press
-documents are not listed.
+documents are not listed. Paths and messages are masked and escaped as in every format (no
+line of the XML can start with input), and what XML 1.0 cannot hold is replaced.
 """
 
 from __future__ import annotations
@@ -16,9 +17,10 @@ import time
 import xml.etree.ElementTree as ET
 from datetime import datetime, timezone
 
-from blocklint.findings import ERROR, INFO
+from blocklint.findings import ERROR
 from blocklint.report import Reporter, plural
 from blocklint.report.concise import concise_line
+from blocklint.report.escape import display_path
 
 CLEAN_NAME = "blocklint"
 # Characters XML 1.0 cannot hold, even escaped.
@@ -30,6 +32,8 @@ def _xml_text(text: str) -> str:
 
 
 class JunitReporter(Reporter):
+    machine = True
+
     def __init__(self, stream, **options):
         super().__init__(stream, **options)
         self.start()
@@ -46,7 +50,7 @@ class JunitReporter(Reporter):
         for result in results:
             if result.skipped:
                 continue
-            shown = [f for f in result.findings if f.severity != INFO or self.verbose]
+            shown = self.shown(result)
             if not shown:
                 yield result.path, CLEAN_NAME, []
                 continue
@@ -56,9 +60,9 @@ class JunitReporter(Reporter):
             for (rule_id, name), findings in sorted(by_rule.items()):
                 yield result.path, f"{rule_id} {name}", findings
 
-    def document(self, results) -> ET.Element:
+    def document(self, results=None) -> ET.Element:
         elapsed = f"{time.monotonic() - self.started:.3f}"
-        cases = list(self.cases(results))
+        cases = list(self.cases(self.results if results is None else results))
         failures = sum(self._fails(findings) for _, _, findings in cases)
         counts = {"name": "blocklint", "tests": str(len(cases)), "failures": str(failures),
                   "errors": "0", "skipped": "0", "time": elapsed}
@@ -66,26 +70,27 @@ class JunitReporter(Reporter):
         suite = ET.SubElement(root, "testsuite", {
             **counts, "timestamp": self.timestamp.strftime("%Y-%m-%dT%H:%M:%S")})
         for classname, name, findings in cases:
-            attributes = {"classname": _xml_text(classname), "name": _xml_text(name),
-                          "file": _xml_text(classname)}
+            shown_path = _xml_text(display_path(classname))
+            attributes = {"classname": shown_path, "name": _xml_text(name), "file": shown_path}
             if findings:
                 attributes["line"] = str(findings[0].line)
             case = ET.SubElement(suite, "testcase", attributes)
             if not findings:
                 continue
-            body = _xml_text("\n".join(concise_line(f) for f in findings))
+            body = _xml_text("\n".join(concise_line(f, self.masker) for f in findings))
             if self._fails(findings):
                 first = findings[0]
-                message = first.message if len(findings) == 1 else \
-                    f"{plural(len(findings), 'finding')}; first: line {first.line}: {first.message}"
+                first_message = self.message(first)
+                message = first_message if len(findings) == 1 else \
+                    f"{plural(len(findings), 'finding')}; first: line {first.line}: {first_message}"
                 failure = ET.SubElement(case, "failure", {"message": _xml_text(message), "type": first.rule})
                 failure.text = body
             else:
                 ET.SubElement(case, "system-out").text = body
         return root
 
-    def finish(self, results):
-        root = self.document(results)
+    def write_end(self):
+        root = self.document()
         ET.indent(root)
         self.stream.write('<?xml version="1.0" encoding="UTF-8"?>\n')
         self.stream.write(ET.tostring(root, encoding="unicode") + "\n")

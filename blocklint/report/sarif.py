@@ -4,12 +4,11 @@ One run; `tool.driver.rules` lists every rule (its docstring as the full descrip
 a help URI into docs/rules.md, its default level); each result points at its rule by id and
 index, with a 1-based region (end column exclusive, as SARIF defines it) in a file whose URI is
 relative to the working directory (`uriBaseId` `%SRCROOT%`). Files outside the working
-directory get absolute `file://` URIs.
+directory get absolute `file://` URIs. Messages are masked and escaped as in every format.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from pathlib import Path
@@ -18,6 +17,7 @@ from urllib.parse import quote
 from blocklint import __version__
 from blocklint.findings import ERROR, INFO, WARNING
 from blocklint.report import Reporter
+from blocklint.report.fingerprint import fingerprint
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SRCROOT = "%SRCROOT%"
@@ -57,18 +57,14 @@ def _descriptor(found) -> dict:
     return descriptor
 
 
-def _fingerprint(finding, uri: str) -> str:
-    """Stable across edits that move a finding: the file, the rule and the node path."""
-    key = json.dumps([uri, finding.rule, [str(part) for part in finding.path], finding.message])
-    return hashlib.sha256(key.encode()).hexdigest()[:32]
-
-
 class SarifReporter(Reporter):
+    machine = True
+
     def __init__(self, stream, *, root=None, **options):
         super().__init__(stream, **options)
         self.root = Path(root or os.getcwd()).resolve()
 
-    def document(self, results) -> dict:
+    def document(self, results=None) -> dict:
         rules = self.rules
         if rules is None:
             from blocklint.collect import collect_rules
@@ -77,10 +73,8 @@ class SarifReporter(Reporter):
         descriptors = [_descriptor(found) for found in rules]
         index = {descriptor["id"]: position for position, descriptor in enumerate(descriptors)}
         sarif_results = []
-        for result in results:
-            for finding in result.findings:
-                if finding.severity == INFO and not self.verbose:
-                    continue
+        for result in self.results if results is None else results:
+            for finding in self.shown(result):
                 if finding.rule not in index:  # BL000 (a crashed rule) or a rule not passed in
                     index[finding.rule] = len(descriptors)
                     descriptors.append({"id": finding.rule, "name": finding.name,
@@ -94,17 +88,18 @@ class SarifReporter(Reporter):
                 end_column = finding.end_column
                 if end_line == finding.line and end_column <= finding.column:
                     end_column = finding.column + 1  # SARIF regions are never empty here
+                message = self.message(finding)
                 sarif_results.append({
                     "ruleId": finding.rule,
                     "ruleIndex": index[finding.rule],
                     "level": LEVELS[finding.severity],
-                    "message": {"text": finding.message},
+                    "message": {"text": message},
                     "locations": [{"physicalLocation": {
                         "artifactLocation": location,
                         "region": {"startLine": finding.line, "startColumn": finding.column,
                                    "endLine": end_line, "endColumn": end_column},
                     }}],
-                    "partialFingerprints": {"blocklintNodePath/v1": _fingerprint(finding, uri)},
+                    "partialFingerprints": {"blocklintNodePath/v1": fingerprint(finding, uri, message)},
                 })
         return {
             "$schema": SARIF_SCHEMA,
@@ -123,5 +118,5 @@ class SarifReporter(Reporter):
             }],
         }
 
-    def finish(self, results):
-        self.stream.write(json.dumps(self.document(results), indent=2) + "\n")
+    def write_end(self):
+        self.stream.write(json.dumps(self.document(), indent=2) + "\n")

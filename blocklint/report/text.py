@@ -1,29 +1,62 @@
-"""Text output, like pytest: a progress line per file, the findings with code, a summary."""
+"""Text output, like pytest: the files checked (for small runs), the findings with code, a summary.
+
+The per-file line (`specs/a.yaml E`) is a list of what was checked; on a real repository it
+would be thousands of lines before the first finding. So it is printed with `verbose`, or when
+the run checks at most `SMALL_RUN` files (ten lines confirm what was checked and still fit
+above the findings on one screen, as for pre-commit's few staged files). Past that, each file's
+findings are printed as soon as the file is done, so a long run shows its results as it goes.
+`quiet` prints the findings and the summary only.
+
+Colour (`color`: a bool, or `"auto"`/`"always"`/`"never"` as `report.color.use_color` reads
+them with the environment): the path in bold, the rule id, the severity and the carets in the
+severity's colour, each summary count in its own.
+"""
 
 from __future__ import annotations
+
+import os
+import stat
 
 import click
 
 from blocklint.findings import ERROR, INFO, WARNING
-from blocklint.load import split_lines
-from blocklint.report import Reporter, summary, summary_parts
+from blocklint.report import Reporter, present_message, summary, summary_parts
+from blocklint.report.color import use_color
+from blocklint.report.escape import display_path, escape_text, guard_line
+from blocklint.secrets import DETECTOR_ONLY
+from blocklint.words import split_lines
 
+SMALL_RUN = 10
+MAX_SOURCE_BYTES = 10 * 1024 * 1024  # the loader's file limit: a longer file has no findings to frame
+# A frame shows this many characters of a long line (a one-line JSON file), around the finding.
+FRAME_WIDTH = 160
+FRAME_CONTEXT = 40
 _MARK = {ERROR: ("E", "red"), WARNING: ("W", "yellow")}
 _SEVERITY_COLOUR = {ERROR: "red", WARNING: "yellow", INFO: "cyan"}
-# Rules whose flagged value is a secret: the quoted source line shows it masked.
+# Rules whose flagged value is a secret: the quoted source line shows the whole node masked.
 MASKED_RULES = frozenset({"BL701"})
 
 
 def source_lines(path: str) -> list[str]:
+    """The lines of a finding's file, for its code frame: regular files only (a FIFO would block,
+    a device never end), at most `MAX_SOURCE_BYTES` read whatever `stat()` says."""
     try:
-        with open(path, encoding="utf-8", errors="replace", newline="") as handle:
-            return split_lines(handle.read())
-    except OSError:
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except (OSError, ValueError):
         return []
+    with os.fdopen(descriptor, "rb") as handle:
+        try:
+            if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+                return []
+            data = handle.read(MAX_SOURCE_BYTES)
+        except OSError:
+            return []
+    return split_lines(data.decode("utf-8", errors="replace"))
 
 
-def code_frame(lines: list[str], finding) -> list[str]:
-    """The offending line with a caret under the finding's columns."""
+def code_frame(lines: list[str], finding, masker=DETECTOR_ONLY, paint=lambda carets: carets) -> list[str]:
+    """The offending line with a caret under the finding's columns: secrets masked, control
+    characters escaped (the carets still under the same characters). `paint` styles the carets."""
     if not 1 <= finding.line <= len(lines):
         return []
     text = lines[finding.line - 1].expandtabs(1)
@@ -33,46 +66,85 @@ def code_frame(lines: list[str], finding) -> list[str]:
     if finding.rule in MASKED_RULES:
         end = start + width if finding.end_line == finding.line else len(text)
         text = text[:start] + "*" * max(0, min(end, len(text)) - start) + text[end:]
+    # Same-length masks keep the columns; then each part is escaped on its own, so the carets
+    # follow a character that became `\x1b`.
+    text = masker.mask(text, keep_length=True)
+    before, flagged, after = text[:start], text[start:start + width], text[start + width:]
+    if len(text) > FRAME_WIDTH:
+        flagged = flagged[:FRAME_WIDTH - FRAME_CONTEXT]
+        room = FRAME_WIDTH - FRAME_CONTEXT - len(flagged)
+        before = before if len(before) <= FRAME_CONTEXT else "…" + before[-FRAME_CONTEXT:]
+        after = after if len(after) <= room else after[:room] + "…"
+    before, flagged, after = (escape_text(part) for part in (before, flagged, after))
     gutter = f"{finding.line:>5} | "
-    return [f"{gutter}{text}", " " * (len(gutter) - 2) + "| " + " " * start + "^" * width]
+    return [f"{gutter}{before}{flagged}{after}",
+            " " * (len(gutter) - 2) + "| " + " " * len(before) + paint("^" * max(1, len(flagged)))]
 
 
 class TextReporter(Reporter):
     def __init__(self, stream, *, color=None, sources=None, **options):
         super().__init__(stream, **options)
-        self.color = color
+        self.color = color if isinstance(color, bool) else use_color(stream, color)
         self.sources = sources or {}
+        self._listing: list[str] = []  # the per-file lines, held while the run may still be small
+        self._pending: list = []  # results whose findings wait for the listing
+        self._listed = 0
+        self._streaming = bool(self.quiet)
 
     def _echo(self, text=""):
-        click.echo(text, file=self.stream, color=self.color)
+        click.echo(guard_line(text), file=self.stream, color=self.color)
 
-    def _style(self, text, colour):
-        return click.style(text, fg=colour) if colour else text
+    def _style(self, text, colour, **more):
+        return click.style(text, fg=colour or None, **more) if self.color and (colour or more) else text
 
-    def file(self, result):
+    def _file_line(self, result) -> str | None:
         if result.skipped:
-            if self.verbose:
-                self._echo(f"{result.path} {self._style('skipped (not a Press document)', 'cyan')}")
-            return
+            return f"{display_path(result.path)} {self._style('skipped (not a Press document)', 'cyan')}" \
+                if self.verbose else None
         shown = [f for f in result.findings if f.severity != INFO]
         worst = ERROR if any(f.severity == ERROR for f in shown) else WARNING if shown else None
         mark, colour = _MARK.get(worst, (".", "green"))
         kind = f" [{result.kind}]" if self.verbose and result.kind else ""
-        self._echo(f"{result.path}{kind} {self._style(mark, colour)}")
+        return f"{display_path(result.path)}{kind} {self._style(mark, colour)}"
 
-    def finish(self, results):
-        findings = [f for result in results for f in result.findings
-                    if f.severity != INFO or self.verbose]
-        if findings:
-            self._echo()
-        for finding in findings:
+    def write_file(self, result):
+        if self._streaming:
+            self._findings(result)
+            return
+        line = self._file_line(result)
+        if line is None:
+            self._pending.append(result)
+            return
+        if self.verbose:
+            self._echo(line)
+        else:
+            self._listing.append(line)
+        self._pending.append(result)
+        self._listed += 1
+        if not self.verbose and self._listed > SMALL_RUN:
+            # A long run: no list; what was held is printed now, the rest as it comes.
+            self._streaming, self._listing = True, []
+            for held in self._pending:
+                self._findings(held)
+            self._pending = []
+
+    def _findings(self, result):
+        for finding in self.shown(result):
             colour = _SEVERITY_COLOUR[finding.severity]
-            self._echo(f"{finding.file}:{finding.line}:{finding.column}: "
+            self._echo(f"{self._style(display_path(finding.file), '', bold=True)}:{finding.line}:{finding.column}: "
                        f"{self._style(finding.rule, colour)} {self._style(finding.severity, colour)} "
-                       f"{finding.message}")
+                       f"{present_message(finding.message, self.masker)}")
             lines = self.sources.get(finding.file)
             if lines is None:
                 lines = self.sources[finding.file] = source_lines(finding.file)
-            for line in code_frame(lines, finding):
+            for line in code_frame(lines, finding, self.masker, lambda carets: self._style(carets, colour)):
                 self._echo(line)
-        self._echo("".join(self._style(text, colour) for text, colour in summary_parts(summary(results))))
+
+    def write_end(self):
+        for line in self._listing:
+            self._echo(line)
+        if (self._listing or self.verbose) and any(self.shown(result) for result in self._pending):
+            self._echo()
+        for result in self._pending:
+            self._findings(result)
+        self._echo("".join(self._style(text, colour) for text, colour in summary_parts(summary(self.results))))

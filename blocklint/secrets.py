@@ -1,0 +1,234 @@
+"""Credentials: the detector BL701 reports with, and the masker every output format runs.
+
+Two jobs, one definition of "a secret":
+
+- `find_credentials(text)` (and `credentials(text)`, with positions) recognises token shapes
+  (GitHub, AWS, Slack, JSON Web Tokens, PEM private keys, Stripe, Google), passwords in URLs and
+  long high-entropy strings. Rule BL701 reports what it finds in a spec.
+- `Masker(secrets)` hides, in any text about to be printed (a message, a quoted source line),
+  everything the detector calls a credential plus every value it was given (values that came
+  from the environment, the submit token). Reporters mask at the one boundary where findings
+  become output, so no rule has to remember to: a token pasted into `parents` or used as a key
+  is hidden in BL301's or BL101's message exactly as in BL701's.
+
+A leaf: it imports nothing of blocklint.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections import Counter
+from typing import NamedTuple
+
+UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
+PLACEHOLDER_PASSWORD = re.compile(r"^(?:\{\{.*\}\}|\$\{.*\}|\$[A-Z_][A-Z0-9_]*|<[^>]*>|%[sd]|\*+|x+|\.\.\.|@param:.*)$", re.I)
+
+# (what it is, pattern, the group holding the public prefix shown in the message)
+TOKEN_SHAPES = (
+    ("GitHub token", re.compile(r"(?<![A-Za-z0-9_])(gh[pousr]_)[A-Za-z0-9]{36,255}(?![A-Za-z0-9_])")),
+    ("GitHub fine-grained token", re.compile(r"(?<![A-Za-z0-9_])(github_pat_)[A-Za-z0-9_]{22,255}")),
+    ("AWS access key id", re.compile(r"(?<![A-Z0-9])((?:AKIA|ASIA|ABIA|ACCA))[A-Z0-9]{16}(?![A-Z0-9])")),
+    ("Slack token", re.compile(r"(?<![A-Za-z0-9])(xox[abposr]-)[A-Za-z0-9-]{10,}")),
+    ("Slack webhook URL", re.compile(r"(https://hooks\.slack\.com/services/)T[A-Za-z0-9]+/B[A-Za-z0-9]+/[A-Za-z0-9]+")),
+    ("JSON Web Token", re.compile(r"(?<![A-Za-z0-9_-])(eyJ)[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}")),
+    ("Stripe live key", re.compile(r"(?<![A-Za-z0-9])((?:sk|rk)_live_)[0-9A-Za-z]{20,}")),
+    ("Google API key", re.compile(r"(?<![A-Za-z0-9_-])(AIza)[0-9A-Za-z_-]{35}(?![A-Za-z0-9_-])")),
+)
+# The whole block, to its END line (or the end of the text), so its body is not reported again.
+PRIVATE_KEY = re.compile(r"-----BEGIN ((?:[A-Z0-9]+ )*)PRIVATE KEY(?: BLOCK)?-----"
+                         r"(?:.*?-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----|.*\Z)", re.S)
+_PRIVATE_KEY_END = re.compile(r"-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----\Z")
+URL_PASSWORD = re.compile(r"\b([a-z][a-z0-9+.-]*://)([^/\s:@]+):([^/\s@]+)@([^/\s?#]+)", re.I)
+AWS_SECRET = re.compile(r"(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])")
+HIGH_ENTROPY = re.compile(r"[A-Za-z0-9+/=_-]{32,}")
+HEX = re.compile(r"^[0-9a-fA-F]+$")
+# Every credential shape above needs one of these; most strings in a spec have none.
+CANDIDATE = re.compile(r"[A-Za-z0-9+/=_-]{16}|-----BEGIN|://[^\s/]*@")
+
+# Name parts that make a key look like it holds a secret; `key` alone does not (`key1`, `sort_key`).
+SECRET_WORDS = frozenset({"token", "tokens", "password", "passwords", "passwd", "pwd", "secret", "secrets",
+                          "credential", "credentials", "passphrase", "apikey", "privatekey", "accesskey"})
+KEY_QUALIFIERS = frozenset({"api", "access", "private", "secret", "signing", "encryption", "ssh", "auth", "master",
+                            "client"})
+
+
+def entropy(text: str) -> float:
+    """Shannon entropy in bits per character."""
+    counts = Counter(text)
+    return -sum(n / len(text) * math.log2(n / len(text)) for n in counts.values())
+
+
+def mask(prefix: str, secret: str) -> str:
+    """A masked form for messages: the public prefix only, and the length."""
+    return f"{prefix}…({len(secret)} chars)"
+
+
+def _mixed(text: str) -> bool:
+    return any(c.isupper() for c in text) and any(c.islower() for c in text) and any(c.isdigit() for c in text)
+
+
+def name_words(name: str) -> list[str]:
+    """`npmToken`, `NPM_TOKEN`, `npm-token` -> ['npm', 'token']."""
+    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", name)
+    return [word.lower() for word in re.split(r"[^A-Za-z0-9]+", spaced) if word]
+
+
+def looks_secret(name) -> bool:
+    """Whether a key names a secret: token, password, secret, credential, api key, ..."""
+    if not isinstance(name, str):
+        return False
+    words = name_words(name)
+    if any(word in SECRET_WORDS for word in words):
+        return True
+    return any(word == "key" and index and words[index - 1] in KEY_QUALIFIERS for index, word in enumerate(words))
+
+
+class Credential(NamedTuple):
+    """A credential found in a text: what it is (masked, for a message) and where its secret part is."""
+
+    description: str
+    start: int  # the secret part: the whole token, a URL's password, a PEM block's body
+    end: int
+
+
+def credentials(text: str, *, secret_key: bool = False) -> list[Credential]:
+    """The credentials in `text`, in the order BL701 reports them.
+
+    `secret_key`: the text is the value of a key named like a secret (`password:`), which makes
+    long hexadecimal strings count too.
+    """
+    found: list[Credential] = []
+    taken: list[tuple[int, int]] = []
+
+    def add(match, description, span=None):
+        taken.append(match.span())
+        start, end = span or match.span()
+        found.append(Credential(description, start, end))
+
+    for what, pattern in TOKEN_SHAPES:
+        article = "an" if what[0] in "AEIOU" else "a"
+        for match in pattern.finditer(text):
+            add(match, f"{article} {what} ({mask(match.group(1), match.group(0))})")
+    for match in PRIVATE_KEY.finditer(text):
+        # The BEGIN line is public and says what the block is; the body (to the END line) is the key.
+        end_line = _PRIVATE_KEY_END.search(match.group(0))
+        body_end = match.start() + end_line.start() if end_line else match.end()
+        add(match, f"a PEM private key block (-----BEGIN {match.group(1)}PRIVATE KEY-----…)",
+            (match.start() + match.group(0).index("-----", 5) + 5, body_end))
+    for match in URL_PASSWORD.finditer(text):
+        password = match.group(3)
+        if not PLACEHOLDER_PASSWORD.match(password):
+            add(match, f"a password in a URL ({match.group(1)}{match.group(2)}:…@{match.group(4)})", match.span(3))
+
+    def free(match):
+        start, end = match.span()
+        return not any(start < other_end and other_start < end for other_start, other_end in taken)
+
+    for match in AWS_SECRET.finditer(text):
+        candidate = match.group(0)
+        if free(match) and _mixed(candidate) and entropy(candidate) >= 4.2:
+            add(match, f"an AWS-style secret access key ({mask('', candidate)})")
+    for match in HIGH_ENTROPY.finditer(text):
+        candidate = match.group(0).strip("-_=")
+        if not free(match) or UUID.match(candidate) or len(candidate) < 32:
+            continue
+        if HEX.match(candidate):
+            suspicious = secret_key and entropy(candidate) >= 3.0
+        else:
+            suspicious = _mixed(candidate) and entropy(candidate) >= 4.3
+        if suspicious:
+            start = match.start() + len(match.group(0)) - len(match.group(0).lstrip("-_="))
+            add(match, f"a high-entropy string that looks like a key or token ({mask('', candidate)})",
+                (start, start + len(candidate)))
+    return found
+
+
+def find_credentials(text: str, *, secret_key: bool = False) -> list[str]:
+    """Descriptions (with the value masked) of the credentials in `text`."""
+    return [credential.description for credential in credentials(text, secret_key=secret_key)]
+
+
+# Shorter given values are not masked: hiding every `1`, `yes` or `dev` in the output would make
+# it unreadable, and a value that short is a setting, not a credential.
+MIN_SECRET_LENGTH = 4
+MASK = "****"
+# `password: ...`, `"api_key" = ...`: a name before a colon or equals sign; a text naming a secret
+# this way gets hexadecimal strings masked too, as BL701 reports them under such keys.
+# A message that shortens a long value (`'abcdefgh...'`) shows the start of a secret: that start is
+# hidden too, from this many characters on.
+MIN_TRUNCATED = 6
+_TRUNCATION = re.compile(r"\.\.\.|…")
+# BL701's own masked forms (`postgres://loader:…@host`) and masks already applied: nothing to hide.
+_ALREADY_MASKED = re.compile(r"[*…]*\Z")
+_NAME_BEFORE_VALUE = re.compile(r"""([A-Za-z][A-Za-z0-9_.-]*)["']?\s*[:=]""")
+
+
+def _forms(value: str) -> set[str]:
+    """The ways a value can appear in a message: as is, quoted by repr() or JSON, line by line."""
+    forms = {value, repr(value)[1:-1], json.dumps(value)[1:-1], json.dumps(value, ensure_ascii=False)[1:-1]}
+    forms.update(line.strip() for line in re.split(r"\r\n|\r|\n", value))
+    return {form for form in forms if len(form) >= MIN_SECRET_LENGTH}
+
+
+class Masker:
+    """Hides credentials and given secret values in text about to be printed.
+
+    `secrets`: values that must never be printed (environment-derived template values, the
+    submit token); each is hidden wherever it appears, and so is anything `credentials()` finds.
+    """
+
+    def __init__(self, secrets=frozenset()):
+        forms = set()
+        for secret in secrets or ():
+            if secret is not None:
+                forms |= _forms(str(secret))
+        # Longest first, so a secret that contains another is hidden whole.
+        self._forms = sorted(forms, key=lambda f: (-len(f), f))
+        self._given = re.compile("|".join(re.escape(form) for form in self._forms)) if forms else None
+
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        """Where the secrets in `text` are, merged, in order."""
+        found = [match.span() for match in self._given.finditer(text)] if self._given else []
+        if self._given and ("..." in text or "…" in text):
+            found += self._truncated(text)
+        if len(text) >= 16 and CANDIDATE.search(text):
+            secret_key = any(looks_secret(name) for name in _NAME_BEFORE_VALUE.findall(text))
+            found += [(c.start, c.end) for c in credentials(text, secret_key=secret_key)
+                      if not _ALREADY_MASKED.match(text, c.start, c.end)]
+        merged: list[list[int]] = []
+        for start, end in sorted(found):
+            if merged and start <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], end)
+            else:
+                merged.append([start, end])
+        return [(start, end) for start, end in merged]
+
+    def _truncated(self, text: str) -> list[tuple[int, int]]:
+        """Given secrets cut short by a message (`'abcdefgh...`): the shown start of each."""
+        spans = []
+        for mark in _TRUNCATION.finditer(text):
+            end = mark.start()
+            for form in self._forms:
+                shown = next((k for k in range(min(len(form) - 1, end), MIN_TRUNCATED - 1, -1)
+                              if text.startswith(form[:k], end - k)), 0)
+                if shown:
+                    spans.append((end - shown, end))
+        return spans
+
+    def mask(self, text: str, *, keep_length: bool = False) -> str:
+        """`text` with every secret replaced by `****` (or, with `keep_length`, by as many `*` as
+        it had characters, so that columns in a quoted source line stay where they were)."""
+        spans = self.spans(text)
+        if not spans:
+            return text
+        parts, position = [], 0
+        for start, end in spans:
+            parts += [text[position:start], "*" * (end - start) if keep_length else MASK]
+            position = end
+        parts.append(text[position:])
+        return "".join(parts)
+
+
+DETECTOR_ONLY = Masker()
