@@ -73,13 +73,14 @@ class Submitter:
             return EXIT_REFUSED
         except self.target.errors as error:
             status = getattr(error, "status", None)
-            self.out.line(f"{item.path}: {'refused' if status else 'failed'}: {getattr(error, 'message', error)}",
+            refused = bool(status and status < 500)  # the server said no; a 5xx is the server failing
+            self.out.line(f"{item.path}: {'refused' if refused else 'failed'}: {getattr(error, 'message', error)}",
                           err=True)
             for finding in getattr(error, "findings", [])[:SERVER_FINDINGS_SHOWN]:
                 if isinstance(finding, dict):
                     self.out.line(f"  {finding.get('rule')} {finding.get('path') or ''}: {finding.get('message')}",
                                   err=True)
-            return EXIT_REFUSED if status and status < 500 else EXIT_FAILURE
+            return EXIT_REFUSED if refused else EXIT_FAILURE
         except Exception as error:  # sqlite3.Error and the like: say what, never a traceback
             if os.environ.get("BLOCKLINT_DEBUG"):
                 raise
