@@ -90,6 +90,7 @@ def test_dry_run_prints_each_request_and_its_artifact_files_and_sends_nothing(pr
             "sql/query.sql") in output
     assert "would POST /v1/blocks/specs/<new block spec workflow-block-private>/releases" in output
     assert "would POST /v1/blocks/deployments/" in output
+    assert output.splitlines()[-1] == "dry run: 3 files: 3 to create"
     assert not (project / ".blocklint").exists()
 
 
@@ -137,6 +138,21 @@ def test_a_release_must_be_newer_and_a_same_version_must_be_the_same(project, ru
     assert code == 0 and "created release 1.1.0" in output
 
 
+def test_a_stopped_submit_ends_with_what_was_created_up_to_date_failed_and_not_attempted(project, run):
+    assert run("submit", "examples/workflow/build-parameters.yaml", "examples/workflow/workflow-private.yaml")[0] == 0
+    spec = project / "examples" / "workflow" / "workflow-private.yaml"
+    spec.write_text(spec.read_text().replace("command: python main.py", "command: python other.py", 1))
+    # In order: build-parameters (up to date), mixed-steps, templated (created), workflow-private
+    # (refused: same version, other config), then workflow-shared and the two releases.
+    code, output = run("submit", "examples/workflow/")
+    assert code == 1, output
+    assert "workflow-private.yaml: refused: release 1.0.0 of block spec 'workflow-block-private' already " \
+           "exists with different config" in output
+    lines = output.splitlines()
+    assert lines[-1] == "7 files: 2 created, 1 up to date, 1 failed, 3 not attempted (stopped at the failure)"
+    assert lines[-4] == "created:" and "nothing to do" not in output
+
+
 def test_a_release_file_must_say_which_spec_it_belongs_to(project, run):
     release = project / "examples" / "workflow" / "workflow-release.yaml"
     release.write_text(release.read_text().replace("# blocklint: spec=workflow-private.yaml\n", ""))
@@ -152,6 +168,7 @@ def test_the_token_never_appears_in_output(project, tmp_path):
                               env={"PEAK_AUTH_TOKEN": secret})
         assert code == 1
         assert "401 unauthorized" in output and secret not in output
+        assert "1 file: 1 failed" in output and "nothing to do" not in output
         code, output = submit("--target", url, "examples/workflow/workflow-private.yaml", cwd=project,
                               env={"API_KEY": "the-right-one"})
         assert code == 0, output
@@ -160,12 +177,35 @@ def test_the_token_never_appears_in_output(project, tmp_path):
     assert code == 2 and "set PEAK_AUTH_TOKEN or API_KEY" in output
 
 
+def test_a_template_env_value_never_appears_in_output_nor_in_dry_run_requests(project):
+    """A value a template reads with `--template-env NAME` is masked as **** wherever submit
+    writes: a finding's message, the dry-run request body, the outcome lines, the created ids."""
+    secret = "Team_S3cret_Value"
+    deployment = project / "examples" / "deployments" / "block-deployment.yaml"
+    deployment.write_text(deployment.read_text()
+                          .replace("name: new-deployment", "name: '{{ os_env.TEAM_TOKEN }}'")
+                          .replace("description: Creating", "description: For {{ os_env.TEAM_TOKEN }}, creating"))
+    files = ["examples/workflow/workflow-private.yaml", str(deployment.relative_to(project))]
+    env = {"TEAM_TOKEN": secret}
+    code, output = submit("--dry-run", "--template-env", "TEAM_TOKEN", *files, cwd=project, env=env)
+    assert code == 0, output
+    assert "BL611" in output  # the rendered name is not kebab-case: the finding quotes it, masked
+    assert "would POST /v1/blocks/deployments/" in output and '"description": "For ****, creating' in output
+    assert "would create block deployment '****'" in output
+    assert secret not in output
+    code, output = submit("--template-env", "TEAM_TOKEN", *files, cwd=project, env=env)
+    assert code == 0, output
+    assert "created block deployment '****' (id " in output and "  block deployment ****: " in output
+    assert secret not in output
+
+
 def test_an_unreachable_target_is_a_clear_error_after_retries(project, run):
     port = press_server.free_port()
     started = time.monotonic()
     code, output = run("submit", "--target", f"http://127.0.0.1:{port}", "examples/workflow/workflow-private.yaml")
     assert code == 2
     assert f"cannot reach http://127.0.0.1:{port}" in output and "Traceback" not in output
+    assert output.splitlines()[-1] == "1 file: 1 failed"
     assert time.monotonic() - started < 30
 
 

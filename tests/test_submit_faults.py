@@ -51,6 +51,8 @@ class _Misbehaving:
                     self._body(200, b"<html>\x00\xff not json", "text/html")
                 elif server.mode == "wrong-json":
                     self._body(200, b'{"pageCount": "many", "specs": 3}')
+                elif server.mode == "unauthorized":
+                    self._body(401, b'{"detail": "bad token"}')
                 elif server.mode == "error-500":
                     self._body(500, b"<h1>Internal Server Error</h1>", "text/html")
                 elif server.mode == "slow":
@@ -72,14 +74,14 @@ class _Misbehaving:
         self.httpd.server_close()
 
 
-def _submit(url, tmp_path, *extra):
+def _submit(url, tmp_path, *extra, files=(SPEC,)):
     process = subprocess.run(
         [sys.executable, "-m", "blocklint", "submit", "--target", url, "--timeout", "1", "--retries", "1",
-         *extra, str(SPEC)],
+         *extra, *map(str, files)],
         cwd=ROOT, capture_output=True, text=True, timeout=60,
         env={"PATH": "/usr/bin:/bin", "BLOCKLINT_REGISTRY": str(tmp_path / "unused.sqlite3"),
              "PEAK_AUTH_TOKEN": "fault-test-token"})
-    return process.returncode, process.stdout + process.stderr
+    return process.returncode, process.stdout + process.stderr, process.stdout
 
 
 @pytest.mark.parametrize("mode, says", [
@@ -92,13 +94,37 @@ def _submit(url, tmp_path, *extra):
 def test_a_misbehaving_server_gives_a_clear_error_and_no_traceback(tmp_path, mode, says):
     server = _Misbehaving(mode)
     try:
-        code, output = _submit(server.url, tmp_path)
+        code, output, stdout = _submit(server.url, tmp_path)
     finally:
         server.close()
     assert code == 2, output
     assert says in output, output
     assert "Traceback" not in output and "fault-test-token" not in output
+    assert stdout.splitlines()[-1] == "1 file: 1 failed", output  # never "nothing to do"
     assert not (tmp_path / "unused.sqlite3").exists()
+
+
+@pytest.mark.parametrize("mode, code", [("unauthorized", 1), ("error-500", 2), ("refused-connection", 2)])
+def test_a_stopped_submit_ends_with_what_failed_and_what_was_not_attempted(tmp_path, mode, code):
+    """A 401, a 5xx, a refused connection: the summary counts the failure and the file after it,
+    never "nothing to do"."""
+    files = (SPEC.parent / "api-shared.yaml", SPEC)
+    if mode == "refused-connection":
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            url = f"http://127.0.0.1:{probe.getsockname()[1]}"  # closed when the test submits
+        answer = _submit(url, tmp_path, files=files)
+    else:
+        server = _Misbehaving(mode)
+        try:
+            answer = _submit(server.url, tmp_path, files=files)
+        finally:
+            server.close()
+    exit_code, output, stdout = answer
+    assert exit_code == code, output
+    assert "api-shared.yaml: " + ("refused" if code == 1 else "failed") in output
+    assert stdout.splitlines()[-1] == "2 files: 1 failed, 1 not attempted (stopped at the failure)", output
+    assert "nothing to do" not in output and "fault-test-token" not in output and "Traceback" not in output
 
 
 def test_a_served_registry_killed_mid_request_stays_consistent(tmp_path):

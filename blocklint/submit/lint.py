@@ -1,0 +1,54 @@
+"""Before anything is sent, every file is checked as `blocklint check` checks it: found the same
+way (excludes, .gitignore), each with the plan of its closest configuration (select, ignore,
+severity, per-file ignores, baseline, options, rules directories, strict), and judged the same
+way. The specs of the run are known to the deployments that name them, by path or name."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import click
+
+from blocklint.submit.items import Item
+
+
+@dataclass
+class Linted:
+    items: list = field(default_factory=list)  # Items: every Press document of the run
+    results: list = field(default_factory=list)  # runner.FileResults, in order
+    failed: bool = False  # the verdict `blocklint check` would give
+    secrets: frozenset = frozenset()  # values the plans say never to print
+
+
+def fails(result, plan) -> bool:
+    """The file fails its plan: an error, or with `strict` any finding shown."""
+    return result.failed or bool(plan.strict and any(finding.severity != "info" for finding in result.findings))
+
+
+def lint(paths, planner) -> Linted:
+    """Raises PlanError, runner.UnreadablePath, or click.UsageError for stdin."""
+    from blocklint import runner
+    from blocklint.specs import as_spec_document
+
+    loaded = []
+    for target in runner.discover(paths or ["."], planner.default):
+        if target.path == runner.STDIN:
+            raise click.UsageError("submit reads files, not stdin")
+        doc = runner.load_target(target, planner.for_path(target.path).load)
+        if doc.kind is None and (not doc.problems or not target.explicit):
+            continue
+        loaded.append(doc)
+    run_specs = [found for doc in loaded if not doc.problems and (found := as_spec_document(doc))]
+    linted, plans = Linted(), {}
+    secrets = set(planner.default.secrets)
+    for doc in loaded:
+        plan = planner.for_path(doc.path)
+        plan = plans.setdefault(id(plan), plan.with_specs(run_specs))
+        secrets |= plan.secrets
+        result = runner.check_document(doc, plan)
+        linted.results.append(result)
+        linted.failed = linted.failed or fails(result, plan)
+        if doc.kind is not None:
+            linted.items.append(Item.of(doc))
+    linted.secrets = frozenset(secrets)
+    return linted
