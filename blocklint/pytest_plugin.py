@@ -94,13 +94,15 @@ class _Session:
 
 class BlocklintFile(pytest.File):
     def collect(self):
-        from blocklint.runner import Target, check_target
+        from blocklint.runner import Target, check_target, is_excluded
 
         state = _Session.of(self.config)
         path = self.path
         shown = _display_path(path, self.config)
         target = Target(shown, path.resolve() in state.named)
         plan = state.plan_for(str(path))
+        if not target.explicit and is_excluded(Path(shown), plan.exclude):
+            return []  # as `blocklint check` skips what `exclude` names when walking
         result = check_target(target, plan)
         if result.skipped:
             return []

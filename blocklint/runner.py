@@ -59,14 +59,15 @@ def discover(paths, plan) -> list[Target]:
             ignored = _IgnoreFiles(path) if plan.respect_gitignore else None
             targets.extend(Target(str(found), False) for found in _walk(path, plan.exclude, ignored))
         elif path.exists() or path.is_symlink():
-            if not (plan.skip_unknown and _excluded(path, plan.exclude)):
+            if not (plan.skip_unknown and is_excluded(path, plan.exclude)):
                 targets.append(Target(str(path), not plan.skip_unknown))
         else:
             raise UnreadablePath(f"{name}: no such file or directory")
     return targets
 
 
-def _excluded(path: Path, exclude) -> bool:
+def is_excluded(path: Path, exclude) -> bool:
+    """Whether `path` matches an `exclude` glob: the whole path, its name, or a folder on its way."""
     import fnmatch
 
     return any(fnmatch.fnmatch(str(path), pattern) or fnmatch.fnmatch(path.name, pattern)
@@ -81,10 +82,10 @@ def _walk(root: Path, exclude, ignored) -> list[Path]:
             ignored.enter(here)
         subdirs[:] = sorted(d for d in subdirs if d not in SKIPPED_DIRS
                             and not (here / d / "pyvenv.cfg").exists()
-                            and not _excluded(here / d, exclude)
+                            and not is_excluded(here / d, exclude)
                             and not (ignored and ignored.ignores(here / d, directory=True)))
         found += [here / file for file in sorted(files)
-                  if file.endswith(SPEC_SUFFIXES) and not _excluded(here / file, exclude)
+                  if file.endswith(SPEC_SUFFIXES) and not is_excluded(here / file, exclude)
                   and not (ignored and ignored.ignores(here / file))]
     return found
 

@@ -141,12 +141,6 @@ def _run_front_doors(case: Case, project: Path) -> Outcome:
 
 
 POINTS = list(CASES)
-# `pytest --blocklint` collects the files pytest walks, and does not yet apply `exclude` as
-# `blocklint check` does (blocklint/pytest_plugin.py: BlocklintFile.collect must skip a walked
-# file its plan excludes). Strict: the day it does, this marker must go.
-PYTEST_POINTS = [pytest.param(point, marks=pytest.mark.xfail(
-    strict=True, reason="pytest --blocklint does not apply `exclude` yet")) if point == "exclude" else point
-    for point in POINTS]
 
 
 @pytest.mark.parametrize("outcome", POINTS, indirect=True)
@@ -161,7 +155,7 @@ def test_check_and_submit_give_the_same_findings_and_verdict(outcome, request):
     assert ("dry run: " in submit_output) is not case.fails, submit_output  # a pass goes on to the target
 
 
-@pytest.mark.parametrize("outcome", PYTEST_POINTS, indirect=True)
+@pytest.mark.parametrize("outcome", POINTS, indirect=True)
 def test_pytest_gives_the_same_findings_and_verdict_as_check(outcome):
     (check_code, check_output), (pytest_code, pytest_output) = outcome.check, outcome.pytest
     checked = _findings(check_output)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from blocklint.registry.hidden import masked_definitions
 from blocklint.semver import semver_key
 
 
@@ -27,8 +28,9 @@ def release_differences(body: dict, cli: dict, digest: str | None, theirs: dict)
     ours_notes = (body.get("release") or {}).get("notes")
     if "notes" in theirs and (theirs.get("notes") or None) != (ours_notes or None):
         differences.append("release notes")
-    if "parameters" in theirs and \
-            run_and_build_parameters(theirs.get("parameters")) != run_and_build_parameters(cli.get("parameters")):
+    # The target answers hidden defaults masked, as the platform does: compare ours masked alike.
+    ours = masked_definitions(cli.get("parameters"))
+    if "parameters" in theirs and run_and_build_parameters(theirs.get("parameters")) != run_and_build_parameters(ours):
         differences.append("parameters")
     if "autoRunOnDeploy" in theirs and "autoRunOnDeploy" in cli and \
             bool(theirs.get("autoRunOnDeploy")) != bool(cli.get("autoRunOnDeploy")):
