@@ -81,7 +81,7 @@ def _paired_sinks(args) -> list[list]:
 @cli.command(cls=_PairedOutputs)
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--format", "formats", multiple=True, default=(),
-              type=click.Choice(["text", "concise", "json", "json-lines", "sarif", "junit", "github"]),
+              type=click.Choice(["text", "concise", "json", "json-lines", "sarif", "junit", "github", "gitlab"]),
               help="Output format (text by default). Repeatable, each with its own --output.")
 @click.option("-o", "--output", "outputs", multiple=True, type=click.Path(dir_okay=False),
               help="Write the --format given before it to FILE instead of stdout.")
@@ -112,11 +112,17 @@ def _paired_sinks(args) -> list[list]:
 @click.option("-j", "--jobs", type=click.IntRange(min=0), default=None,
               help="Worker processes (default: the CPU count for more than a handful of files; 1 = none).")
 @click.option("--verbose", is_flag=True, help="Show skipped files, kinds and informational notes.")
+@click.option("-q", "--quiet", is_flag=True, help="Print findings and the summary only.")
+@click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
+              help="Colour the text output (auto: on a terminal, unless NO_COLOR; FORCE_COLOR forces it).")
+@click.option("--progress/--no-progress", default=None,
+              help="A progress bar on stderr for long runs (default: on a terminal, never for machine formats).")
+@click.option("--statistics", is_flag=True, help="Also print how many findings each rule reported.")
 @click.pass_context
 def check(ctx, paths, formats, outputs, kind, params_file, params, no_template, template_env, config_file, isolated,
           select, extend_select, ignore, keyword_expr, exclude, respect_gitignore, skip_unknown, exitfirst, strict,
           exit_zero, rules_dir, stdin_filename, spec_files, artifact_root, previous_version, baseline, write_baseline,
-          show_settings, jobs, verbose):
+          show_settings, jobs, verbose, quiet, color, progress, statistics):
     """Check Press documents: files, directories (recursively) or - for stdin."""
     from blocklint import runner
     from blocklint.plan import Overrides, Planner, PlanError, split_codes
@@ -142,38 +148,59 @@ def check(ctx, paths, formats, outputs, kind, params_file, params, no_template, 
     plan = planner.default
     stdin = {"stdin_bytes": _read_stdin(plan), "stdin_name": stdin_filename} \
         if any(t.path == runner.STDIN for t in targets) else {}
-    reporters = [] if write_baseline else _reporters(ctx.meta.get("blocklint.sinks") or [], plan.available,
-                                                     verbose, plan.strict)
+    sinks = ctx.meta.get("blocklint.sinks") or [["text", None]]
+    reporters = [] if write_baseline else _reporters(sinks, plan, quiet=quiet, color=color)
     for reporter, _ in reporters:
         reporter.start()
-    results = []
+    failed, counted, recorded = False, [], []
     checked = runner.check_all(targets, planner.for_path, jobs=jobs, **stdin)
     try:
-        for result in checked:
-            results.append(result)
-            for reporter, _ in reporters:
-                reporter.file(result)
-            if exitfirst and result.failed:
-                break
+        with _progress(len(targets), progress, sinks) as tick:
+            for result in checked:
+                shown = [f for f in result.findings if f.severity != "info"]
+                failed = failed or any(f.severity == "error" for f in shown) or bool(plan.strict and shown)
+                if statistics:
+                    counted.extend(shown)
+                if write_baseline:
+                    recorded.extend(shown)
+                if shown or verbose:
+                    tick.clear()
+                for reporter, _ in reporters:
+                    reporter.file(result)
+                tick()
+                if exitfirst and result.failed:
+                    break
     except (PlanError, runner.UnreadablePath) as error:
         _fail(str(error))
     finally:
         checked.close()
-    findings = [f for result in results for f in result.findings if f.severity != "info"]
     if write_baseline:
         from pathlib import Path
 
         from blocklint.baseline import write_baseline as write
 
-        count = write(Path(write_baseline), findings, plan.root)
+        count = write(Path(write_baseline), recorded, plan.root)
         click.echo(f"blocklint: wrote {count} finding(s) to {write_baseline}", err=True)
         sys.exit(EXIT_OK)
     for reporter, stream in reporters:
-        reporter.finish(results)
+        reporter.finish([])
         if stream is not sys.stdout:
             stream.close()
-    failed = any(f.severity == "error" for f in findings) or (plan.strict and findings)
+    if statistics:
+        from blocklint.report.statistics import write_statistics
+
+        write_statistics(counted, sys.stdout if not any(target in (None, "-") and name != "text"
+                                                        for name, target in sinks) else sys.stderr)
     sys.exit(EXIT_FINDINGS if failed and not exit_zero else EXIT_OK)
+
+
+def _progress(total: int, wanted, sinks):
+    """A progress bar on stderr for long runs; never when a machine format writes to stdout."""
+    from blocklint.report import is_machine_format
+    from blocklint.report.progress import progress
+
+    machine_on_stdout = any(is_machine_format(name) for name, target in sinks if target in (None, "-"))
+    return progress(total, (not machine_on_stdout) if wanted is None else wanted)
 
 
 def _read_stdin(plan) -> bytes:
@@ -182,10 +209,9 @@ def _read_stdin(plan) -> bytes:
     return sys.stdin.buffer.read(plan.load.max_bytes + 1)
 
 
-def _reporters(sinks, rules, verbose, strict):
+def _reporters(sinks, plan, *, quiet: bool, color: str):
     from blocklint.report import reporter_class
 
-    sinks = sinks or [["text", None]]
     to_stdout = [name for name, target in sinks if target in (None, "-")]
     if len(to_stdout) > 1:
         raise click.UsageError(f"formats {', '.join(to_stdout)} would all go to stdout; give all but one "
@@ -201,19 +227,9 @@ def _reporters(sinks, rules, verbose, strict):
             _fail(f"--output {target}: {error.strerror}")
         options = {"annotations_only": True} if name == "github-annotations" else {}
         reporter = reporter_class("github" if name == "github-annotations" else name)
-        reporters.append((reporter(stream, verbose=verbose, rules=rules, strict=strict, **options), stream))
+        reporters.append((reporter(stream, verbose=plan.settings.verbose, quiet=quiet, rules=plan.available,
+                                   strict=plan.strict, secrets=plan.secrets, color=color, **options), stream))
     return reporters
-
-
-def _read_baseline(path):
-    from pathlib import Path
-
-    from blocklint.baseline import read_baseline
-
-    try:
-        return read_baseline(Path(path))
-    except ValueError as error:
-        _fail(str(error))
 
 
 @cli.command()
@@ -257,10 +273,9 @@ def list_rules(rules_dir, output_format):
     """List every rule: id, name, severity and what it checks."""
     rules = _available_rules(rules_dir)
     if output_format == "json":
-        from blocklint.docs import help_uri
+        from blocklint.report.rule_list import rules_json
 
-        click.echo(json.dumps([{"id": found.id, "name": found.name, "severity": found.severity,
-                                "summary": found.summary, "url": help_uri(found)} for found in rules], indent=2))
+        click.echo(rules_json(rules), nl=False)
         return
     width = max((len(found.name) for found in rules), default=10)
     for found in rules:

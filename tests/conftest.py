@@ -31,5 +31,6 @@ def case_args(case_dir: Path) -> list[str]:
 def _no_network(monkeypatch):
     """Tests never reach the internet; anything real runs on loopback."""
     monkeypatch.setenv("NO_PROXY", "*")
-    for name in ("PEAK_AUTH_TOKEN", "API_KEY", "PRESS_DEPLOYMENT_ID"):
+    for name in ("PEAK_AUTH_TOKEN", "API_KEY", "PRESS_DEPLOYMENT_ID",
+                 "NO_COLOR", "FORCE_COLOR", "CLICOLOR_FORCE", "CLICOLOR"):  # output as on a plain pipe
         monkeypatch.delenv(name, raising=False)

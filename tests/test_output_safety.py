@@ -30,8 +30,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from blocklint.engine import Engine, collect_rules
-from blocklint.load import LoadSettings
+from blocklint.plan import Overrides, build_plan
 from blocklint.report import REPORTERS, reporter_class
 from blocklint.report.escape import starts_command
 from blocklint.runner import check_target, discover
@@ -43,7 +42,7 @@ EXAMPLES = max(10, int(os.environ.get("BLOCKLINT_FUZZ_EXAMPLES", "1000")) // 10)
 PROPERTY = settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=bool(os.environ.get("CI")),
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture,
                                            HealthCheck.data_too_large])
-ENGINE = Engine(collect_rules())
+PLAN = build_plan(Overrides(template=False, isolated=True, registry=False))
 # Raw control characters no format may print: C0 but tab and line feed, DEL, C1, bidi controls,
 # the Unicode line and paragraph separators.
 RAW_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
@@ -65,7 +64,7 @@ def render_all(results, **options) -> dict[str, str]:
 
 
 def check_file(path: Path):
-    return [check_target(target, ENGINE, LoadSettings(template=False)) for target in discover([str(path)])]
+    return [check_target(target, PLAN) for target in discover([str(path)], PLAN)]
 
 
 def _containers(node, found):
@@ -201,8 +200,7 @@ def test_a_file_name_that_forges_commands_is_shown_escaped(tmp_path, monkeypatch
                                    "  config:\n    trigers: []\n    steps: {}\n")
     direct = tmp_path / "::notice ::named.yaml"
     direct.write_text((folder / bad_name).read_text())
-    results = [check_target(target, ENGINE, LoadSettings(template=False))
-               for target in discover(["specs", direct.name])]
+    results = [check_target(target, PLAN) for target in discover(["specs", direct.name], PLAN)]
     assert all(result.findings for result in results)
     findings = sum(len(r.findings) for r in results)
     outputs = render_all(results)
