@@ -137,12 +137,24 @@ def migrate(db: sqlite3.Connection) -> None:
     db.execute("COMMIT")
 
 
+def keep_out_of_git(directory: Path):
+    """Create `directory` if needed; a folder blocklint creates carries its own `.gitignore`
+    (`*`), as `.ruff_cache/` does, so the registry never shows up in a user's `git status`."""
+    if directory.is_dir():
+        return
+    directory.mkdir(parents=True, exist_ok=True)
+    try:
+        (directory / ".gitignore").write_text("# Created by blocklint: the local registry.\n*\n")
+    except OSError:
+        pass  # a folder we cannot write into fails on the database next, with a clearer message
+
+
 class Database:
     """One SQLite connection per thread over the registry file, and write transactions."""
 
     def __init__(self, path: str | os.PathLike):
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        keep_out_of_git(self.path.parent)
         self._local = threading.local()
         migrate(self._db())
 
