@@ -428,8 +428,8 @@ def version_not_semver(body, kind, settings):
 def watcher_target_invalid(watcher):
     """A watcher without exactly one target, or with a target that cannot be reached.
 
-    A watcher names one of `user` (an e-mail address), `webhook` (`url` is http or https) or
-    `email` (`recipients.to` are e-mail addresses).
+    A watcher names one of `user`, `webhook` (`url` is http or https) or `email`
+    (`recipients.to` are e-mail addresses). A `user` that is not an e-mail address is BL616.
 
     ## Why is this bad?
     The platform rejects a watcher with none or several targets; a malformed address or URL
@@ -447,8 +447,8 @@ def watcher_target_invalid(watcher):
     ## Source
     `peak blocks specs create` input file schema, watchers: three alternative shapes, each with
     one target: `user`, `webhook` (`url` "URL of the webhook"), `email` (`recipients.to`: "List
-    of email addresses"). That `user` is an e-mail address is inferred from the SDK samples.
-    Error.
+    of email addresses"). Error. That `user` is an e-mail address is inferred: BL616, a
+    warning.
     """
     targets = [key for key in ("user", "webhook", "email") if key in watcher]
     if not targets:
@@ -456,9 +456,6 @@ def watcher_target_invalid(watcher):
     elif len(targets) > 1:
         yield (Key(targets[1]),), (f"a watcher has exactly one target; this one has "
                                    f"{', '.join(repr(t) for t in targets)}: split it into one watcher per target")
-    user = watcher.get("user")
-    if isinstance(user, str) and not is_param_ref(user) and not EMAIL.match(user.strip()):
-        yield ("user",), f"watcher user {user!r} is not an e-mail address"
     webhook = watcher.get("webhook")
     url = webhook.get("url") if isinstance(webhook, dict) else None
     if isinstance(url, str) and not is_param_ref(url) and (problem := http_url_problem(url)):
@@ -469,6 +466,32 @@ def watcher_target_invalid(watcher):
     for index, address in enumerate(addresses if isinstance(addresses, list) else ()):
         if isinstance(address, str) and not is_param_ref(address) and not EMAIL.match(address.strip()):
             yield (addresses, index), f"recipient {address!r} is not an e-mail address"
+
+
+@rule("BL616", "watcher-user-not-an-email", severity=WARNING)
+def watcher_user_not_an_email(watcher):
+    """A watcher's `user` that is not an e-mail address.
+
+    ## Why is this bad?
+    Peak users are addressed by their e-mail in every SDK sample (`user: abc@peak.ai`); a
+    name such as `ops-team` probably reaches nobody, and the failure the watcher is for goes
+    unheard.
+
+    ## Example
+    ```yaml
+        watchers:
+          - user: ops-team
+            events: {fail: true}
+    ```
+    Fixed: `user: ops@example.com`, or an `email` watcher for a team.
+
+    ## Source
+    Inference: `peak blocks specs create` says only `user (string)`: "User to be notified";
+    every SDK sample gives an e-mail address. Warning.
+    """
+    user = watcher.get("user")
+    if isinstance(user, str) and not is_param_ref(user) and not EMAIL.match(user.strip()):
+        yield ("user",), f"watcher user {user!r} is not an e-mail address; Peak users are named by their e-mail"
 
 
 def _notifies(value) -> bool:
