@@ -562,36 +562,35 @@ def storage_not_a_size(step):
 
 @rule("BL609", "http-step-invalid")
 def http_step_invalid(step):
-    """An http step with a bad `url`, missing `auth` fields, a payload that is not JSON, or an unknown payload placeholder.
+    """An http step with a bad `url`, missing `auth` fields, or a payload that is not JSON.
 
     - `url` must be an absolute http(s) URL.
     - `auth` needs the fields of its `type`: `oauth` clientId, clientSecret, authUrl; `basic`
       username, password; `api-key` apiKey; `bearer-token` bearerToken.
     - A literal `payload` must be JSON ("Stringified JSON payload"), reading each `{{name}}`
       placeholder as a value.
-    - A `{{name}}` in `payload` must name a `parameters.inherit` key or a `parameters.secrets` entry.
+
+    A placeholder that names no input is BL617 (a warning).
 
     ## Why is this bad?
-    The platform rejects the step, or the call goes out with an empty credential or a literal
-    `{{name}}` in its body.
+    The platform rejects the step, or the call goes out with an empty credential or a body
+    its receiver cannot parse.
 
     ## Example
     ```yaml
           notify:
             type: http
             method: post
-            url: https://example.com/hook
-            payload: '{"run": "{{run_id}}"}'
+            url: /hooks/run-finished
+            payload: '{"run": "{{run_id}}",}'
     ```
-    Fixed: `parameters: {inherit: {run_id: RUN_ID}}` (or list `run_id` under `parameters.secrets`).
+    Fixed: `url: https://example.com/hooks/run-finished` and `payload: '{"run": "{{run_id}}"}'`.
 
     ## Source
     `peak blocks specs create` input file schema, http step: `url` "The URL to make the HTTP API
     call to"; auth fields "Required when type is oauth" (basic, api-key, bearer-token likewise);
     `payload`: "Stringified JSON payload" (a literal payload must parse as JSON, with `{{name}}`
-    placeholders read as values). Error. That a `{{name}}` placeholder must name an `inherit`
-    key or a secret is inferred from `parameters.inherit`/`secrets` being the step's only
-    inputs.
+    placeholders read as values). Error.
     """
     if step.get("type") != "http":
         return
@@ -607,6 +606,35 @@ def http_step_invalid(step):
     payload = step.get("payload")
     if isinstance(payload, str) and not is_param_ref(payload) and (problem := json_problem(payload)):
         yield ("payload",), f"payload is not valid JSON ({problem}); the reference documents it as stringified JSON"
+
+
+@rule("BL617", "http-payload-unknown-placeholder", severity=WARNING)
+def http_payload_unknown_placeholder(step):
+    """A `{{name}}` in an http step's `payload` that names no `parameters.inherit` key and no `parameters.secrets` entry.
+
+    ## Why is this bad?
+    The step's only inputs are its inherited output parameters and its secrets; a placeholder
+    that names neither is probably a typo, and the call may go out with a literal `{{name}}`
+    (or an empty value) in its body.
+
+    ## Example
+    ```yaml
+          notify:
+            type: http
+            method: post
+            url: https://example.com/hook
+            payload: '{"run": "{{run_id}}"}'
+    ```
+    Fixed: `parameters: {inherit: {run_id: RUN_ID}}` (or list `run_id` under `parameters.secrets`).
+
+    ## Source
+    Inference: `peak blocks specs create` documents `parameters.inherit` ("key is the name of
+    the env and value is the name of the output parameter") and `secrets` for http steps, but
+    not how payload placeholders are filled. Warning.
+    """
+    if step.get("type") != "http":
+        return
+    payload = step.get("payload")
     if isinstance(payload, str) and "{{" in payload:
         parameters = step.get("parameters") if isinstance(step.get("parameters"), dict) else {}
         inherit = parameters.get("inherit")
