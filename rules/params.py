@@ -575,7 +575,7 @@ def _conditions(conditions):
 
 @rule("BL407", "condition-on-unknown-parameter")
 def condition_on_unknown_parameter(param, param_group, build_params, run_params):
-    """`conditions[].dependsOn` names no parameter of the same group (build or run).
+    """`conditions[].dependsOn` names no parameter of the spec, or the parameter itself.
 
     ## Why is this bad?
     The condition can never be evaluated, so the parameter is always (or never) shown and
@@ -595,21 +595,56 @@ def condition_on_unknown_parameter(param, param_group, build_params, run_params)
 
     ## Source
     `peak blocks specs create` input file schema, parameter `conditions[].dependsOn`: "Name of
-    the parameter that this parameter depends on". That it must be of the same group (build or
-    run) is inferred from the two groups being given separately. Error.
+    the parameter that this parameter depends on". Error. A parameter of the other group is
+    BL413 (inferred, a warning).
     """
     same, other = (build_params, run_params) if param_group == "build" else (run_params, build_params)
-    other_group = "run" if param_group == "build" else "build"
     for condition in _conditions(param.get("conditions")):
         name = condition["dependsOn"]
         if not isinstance(name, str):
             continue
         if name == param.get("name"):
             yield (condition, "dependsOn"), f"parameter '{name}' cannot depend on itself"
-        elif name not in same:
-            where = f"; '{name}' is a {other_group} parameter" if name in other else did_you_mean(name, same)
-            yield (condition, "dependsOn"), (f"dependsOn '{name}' names no {param_group} parameter{where} "
-                                             f"(conditions only see parameters of the same group)")
+        elif name not in same and name not in other:
+            yield (condition, "dependsOn"), (f"dependsOn '{name}' names no parameter of the spec"
+                                             f"{did_you_mean(name, [*same, *other])}")
+
+
+@rule("BL413", "condition-on-other-group-parameter", severity=WARNING)
+def condition_on_other_group_parameter(param, param_group, build_params, run_params):
+    """`conditions[].dependsOn` names a parameter of the other group: a run parameter depending on a build parameter, or the reverse.
+
+    ## Why is this bad?
+    Build and run values are given separately (`parameters.build`, `parameters.run`) and at
+    different times (a patch changes run values only), so a condition across the two groups
+    may be decided on a value the form does not have.
+
+    ## Example
+    ```yaml
+      build:
+        - {name: instance_type, type: number, required: false, defaultValue: 21}
+      run:
+        - name: method
+          type: string
+          required: false
+          conditions:
+            - {dependsOn: instance_type, operator: equals, value: 21}
+    ```
+    Fixed: depend on a run parameter, or make `method` a build parameter.
+
+    ## Source
+    Inference: `peak blocks specs create` says only "Name of the parameter that this parameter
+    depends on"; that it must be of the same group is inferred from the two groups being
+    given separately. Warning.
+    """
+    same, other = (build_params, run_params) if param_group == "build" else (run_params, build_params)
+    other_group = "run" if param_group == "build" else "build"
+    for condition in _conditions(param.get("conditions")):
+        name = condition["dependsOn"]
+        if isinstance(name, str) and name != param.get("name") and name not in same and name in other:
+            yield (condition, "dependsOn"), (f"dependsOn '{name}' is a {other_group} parameter, and this is a "
+                                             f"{param_group} parameter; conditions across the groups may not be "
+                                             "evaluated")
 
 
 # --- deployment values against the spec ------------------------------------------------
