@@ -195,7 +195,7 @@ def test_deployment_values_are_not_checked_without_a_known_spec():
 
 
 def test_the_param_field_table_is_keyed_by_path_not_by_property_name():
-    from blocklint.rules.params import field_type_of
+    from blocklint.paramschema import field_type_of
 
     assert field_type_of(("steps", "load", "imageDetails", "id")) == {"integer"}
     assert field_type_of(("imageDetails", "id")) == {"integer"}  # a service
