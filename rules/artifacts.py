@@ -311,7 +311,7 @@ def _zip_verdict(root: str, ignore_files: tuple, fingerprint: tuple) -> str | No
     from blocklint import artifact as artifacts
 
     try:
-        artifacts.build_zip(root, list(ignore_files) or None)
+        artifacts.check_size(root, list(ignore_files) or None)
     except artifacts.ArtifactTooLarge as error:
         return str(error)
     except (artifacts.ArtifactError, OSError):

@@ -163,34 +163,56 @@ def step_cycle(steps, step_cycles):
             "or another link of the loop")
 
 
-@rule("BL303", "self-or-duplicate-parent")
-def self_or_duplicate_parent(step, step_name):
-    """A step lists itself as a parent, or lists the same parent twice.
+@rule("BL303", "self-parent")
+def self_parent(step, step_name):
+    """A step lists itself as a parent.
 
     ## Why is this bad?
-    A step cannot wait for itself, so it never starts; a repeated parent is a slip that hides
-    the parent that was meant.
+    A step cannot wait for itself, so it never starts.
 
     ## Example
     ```yaml
         steps:
           report:
-            parents: [load, report, load]
+            parents: [load, report]
     ```
     Fixed: `parents: [load]`.
 
     ## Source
-    `peak blocks specs create` input file schema: `parents` lists the steps a step depends on; a
-    step depending on itself can never start (as BL302). A repeated parent is harmless to the
-    platform and reported under the same rule as a slip: inference for that part.
+    `peak blocks specs create` input file schema: `parents` lists the steps a step "is
+    dependent on"; a step depending on itself can never start (the shortest cycle, as BL302).
+    Error: a logical consequence of the stated meaning.
+    """
+    for index, parent in enumerate(parent_names(step) or ()):
+        if parent == step_name:
+            yield ("parents", index), f"step '{step_name}' lists itself as a parent; remove it"
+
+
+@rule("BL309", "duplicate-parent", severity=WARNING)
+def duplicate_parent(step, step_name):
+    """A step lists the same parent twice.
+
+    ## Why is this bad?
+    The step waits for that parent once either way; the repeat is a slip that often hides
+    the parent that was meant (`[load, load]` for `[load, clean]`).
+
+    ## Example
+    ```yaml
+        steps:
+          report:
+            parents: [load, load]
+    ```
+    Fixed: `parents: [load]` (or name the step that was meant).
+
+    ## Source
+    Inference: the reference does not say what a repeated parent does; a set of dependencies
+    with a repeat means the same set. Warning.
     """
     seen: set = set()
     for index, parent in enumerate(parent_names(step) or ()):
-        if not isinstance(parent, str):
+        if not isinstance(parent, str) or parent == step_name:
             continue
-        if parent == step_name:
-            yield ("parents", index), f"step '{step_name}' lists itself as a parent; remove it"
-        elif parent in seen:
+        if parent in seen:
             yield ("parents", index), f"parent '{parent}' is listed twice; remove this one"
         seen.add(parent)
 

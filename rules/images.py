@@ -25,7 +25,7 @@ def workload(r):
         yield r.doc.path_of(service), service, {"workload_name": "the service"}
 
 
-@rule("BL501", "image-source-conflict")
+@rule("BL501", "image-source-conflict", severity=WARNING)
 def image_source_conflict(workload, workload_name):
     """A standard step or a service names more than one image source.
 
@@ -33,8 +33,8 @@ def image_source_conflict(workload, workload_name):
     `imageDetails` (an existing image). A service takes `image` or `imageDetails`.
 
     ## Why is this bad?
-    With two sources the platform picks one silently (or rejects the spec), and the image
-    that runs may not be the one you meant.
+    With two sources the platform must pick one (or reject the spec), and the image that runs
+    may not be the one you meant.
 
     ## Example
     ```yaml
@@ -46,9 +46,10 @@ def image_source_conflict(workload, workload_name):
     Fixed: keep one of them.
 
     ## Source
-    `peak blocks specs create` input file schema, service config: "One of \"image\" or
-    \"imageDetails\" is required"; a standard step lists `image`, `imageDetails` and `imageRef`
-    as alternatives ("Name of the image defined above"). Error.
+    Inference: `peak blocks specs create` says of a service "One of \"image\" or
+    \"imageDetails\" is required" (at least one) and lists `image`, `imageDetails` and `imageRef`
+    as optional keys of a standard step; which source wins when several are given is not
+    stated. Warning.
     """
     given = [key for key in IMAGE_SOURCES if key in workload]
     if len(given) > 1:

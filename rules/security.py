@@ -117,10 +117,17 @@ CANDIDATE = re.compile(r"[A-Za-z0-9+/=_-]{16}|-----BEGIN|://[^\s/]*@")
 
 
 def _walk(node):
-    """(container, key-or-index, is_key, name, text) for every string value and key, iteratively."""
+    """(container, key-or-index, is_key, name, text) for every string value and key, iteratively.
+
+    A mapping or list reached twice (a YAML alias repeats the anchored object) is walked once:
+    an alias bomb costs what its distinct nodes cost."""
     stack = [(node, None)]
+    seen: set = set()
     while stack:
         current, name = stack.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
         if isinstance(current, dict):
             for key, value in current.items():
                 if isinstance(key, str):
@@ -178,12 +185,20 @@ def literal_credential(data, doc):
     the file is stored in the spec for anyone who can describe it. Error: a security finding;
     the platform accepts the file, the harm is certain.
     """
+    scanned: dict = {}  # (text, secret_key) -> descriptions: each distinct scalar is scanned once
+    reported: set = set()  # ids of strings already reported: an alias repeats the anchored object
     for container, key, is_key, name, text in _walk(data):
         if len(text) < 16 or not CANDIDATE.search(text) or is_param_ref(text):
             continue
-        found = find_credentials(text, secret_key=looks_secret(name))
+        secret_key = looks_secret(name)
+        if (text, secret_key) not in scanned:
+            scanned[(text, secret_key)] = find_credentials(text, secret_key=secret_key)
+        found = scanned[(text, secret_key)]
+        if not found or id(text) in reported:
+            continue
         location = (container, Key(key)) if is_key else (container, key)
-        if found and not _allowlisted(doc, (*(doc.path_of(container) or ()), location[1])):
+        if not _allowlisted(doc, (*(doc.path_of(container) or ()), location[1])):
+            reported.add(id(text))
             for description in dict.fromkeys(found):
                 yield location, f"{'key' if is_key else 'value'} holds {description}; use a platform secret instead"
 

@@ -229,14 +229,14 @@ def cron_not_standard_five_fields(trigger):
             yield ("cron",), f"cron {expression!r}: {problem}"
 
 
-@rule("BL202", "malformed-trigger")
+@rule("BL202", "malformed-trigger", severity=WARNING)
 def malformed_trigger(trigger):
     """A trigger entry that is not exactly one of `cron`, `webhook: true` or `webhookId`.
 
     ## Why is this bad?
     An empty entry or `webhook: false` does not trigger anything (a workflow without
     triggers is run by hand: leave the list empty for that); an entry with two kinds is
-    ambiguous and the platform keeps only one of them.
+    ambiguous, and the platform may keep only one of them.
 
     ## Example
     ```yaml
@@ -252,11 +252,10 @@ def malformed_trigger(trigger):
     ```
 
     ## Source
-    `peak blocks specs create` input file schema: a trigger is `cron` ("A valid cron
-    expression"), `webhook` ("Should be true if webhook type trigger is to be used") or
-    `webhookId`; an entry with none of them, or `webhook: false`, is not a trigger by that
-    definition. An entry with two kinds is inference (the reference never shows one). Error,
-    kept for the stated part.
+    Inference: `peak blocks specs create` lists `cron`, `webhook` ("Should be true if webhook
+    type trigger is to be used") and `webhookId` in one list item, each `required: false`, so
+    the reference itself allows an entry with none or several of them; that such an entry
+    triggers nothing, or only one of its kinds, is inferred. Warning.
     """
     kinds = [key for key in TRIGGER_KINDS if key in trigger]
     if not trigger:

@@ -138,3 +138,58 @@ def test_compression_stops_as_soon_as_the_limit_is_passed(tmp_path):
     finally:
         artifact._write_checked = real_write
     assert written and written[0] < artifact.MAX_COMPRESSED_BYTES + 2 * artifact.CHUNK
+
+
+def _sparse(path, size, data=b""):
+    with open(path, "wb") as handle:
+        handle.truncate(size)
+        if data:
+            handle.seek(size // 2)
+            handle.write(data)
+
+
+def test_a_4_gib_sparse_file_gets_the_zip_verdict_without_being_compressed(tmp_path, monkeypatch):
+    """Mostly holes: 4 GiB of zeros zips to about 4 MiB, under the limit, decided unread."""
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    _sparse(tree / "disk.img", 4 * 2**30, os.urandom(2**20))
+    if not artifact._is_sparse(tree / "disk.img"):
+        pytest.skip("this file system does not keep holes")
+    calls = []
+    monkeypatch.setattr(artifact, "build_zip", lambda *args, **kwargs: calls.append(args))
+    started = time.monotonic()
+    artifact.check_size(tree)
+    assert time.monotonic() - started < 3 and calls == []
+
+
+def test_sparse_files_past_the_limit_are_refused_unread(tmp_path, monkeypatch):
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    for index in range(3):  # 3 x 4 GiB of holes: at least 12 MiB compressed
+        _sparse(tree / f"disk{index}.img", 4 * 2**30)
+    if not artifact._is_sparse(tree / "disk0.img"):
+        pytest.skip("this file system does not keep holes")
+    monkeypatch.setattr(artifact, "build_zip", lambda *args, **kwargs: pytest.fail("compressed"))
+    with pytest.raises(artifact.ArtifactTooLarge, match="at least 11.[0-9] MiB compressed"):
+        artifact.check_size(tree)
+
+
+def test_the_sparse_estimate_agrees_with_the_real_zip_near_the_limit(tmp_path):
+    """Bounds that do not decide fall back to compressing: the verdict is build_zip's."""
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    _sparse(tree / "disk.img", 128 * 2**20, os.urandom(8 * 2**20))  # 8 MiB of data, 120 MiB of holes
+    if not artifact._is_sparse(tree / "disk.img"):
+        pytest.skip("this file system does not keep holes")
+    for limit in (7 * 2**20, 8 * 2**20 + 100 * 2**10, 8 * 2**20 + 130 * 2**10, 9 * 2**20):
+        try:
+            artifact.build_zip(tree, limit=limit)
+            expected = None
+        except artifact.ArtifactTooLarge:
+            expected = "too large"
+        try:
+            artifact.check_size(tree, limit=limit)
+            got = None
+        except artifact.ArtifactTooLarge:
+            got = "too large"
+        assert got == expected, limit

@@ -148,3 +148,9 @@ def test_generator_picks_up_a_new_rule_and_its_case(tmp_path):
 def test_python_m_blocklint_docs_prints_the_document():
     result = subprocess.run([sys.executable, "-m", "blocklint.docs"], capture_output=True, check=True)
     assert result.stdout.decode("utf-8") == docs.generate()
+
+
+def test_explain_prints_the_rules_source(run):
+    code, output = run("explain", "BL606")
+    assert code == 0
+    assert "## Source" in output and "A valid semantic release version" in output

@@ -199,7 +199,7 @@ def test_deployment_values_are_not_checked_without_a_known_spec():
 
 
 def test_the_param_field_table_is_keyed_by_path_not_by_property_name():
-    from blocklint.rules.params import field_type_of
+    from blocklint.paramschema import field_type_of
 
     assert field_type_of(("steps", "load", "imageDetails", "id")) == {"integer"}
     assert field_type_of(("imageDetails", "id")) == {"integer"}  # a service
@@ -259,3 +259,33 @@ def test_min_interval_problem_is_there_for_config_loading():
 
     assert min_interval_problem(15) is None and min_interval_problem(0.5) is None
     assert min_interval_problem(float("nan")) and min_interval_problem(-1) and min_interval_problem(float("inf"))
+
+
+def _secret(length, seed=7):
+    import random
+    import string
+
+    chooser = random.Random(seed)
+    return "".join(chooser.choice(string.ascii_letters + string.digits) for _ in range(length))
+
+
+def test_bl701_scans_an_alias_bomb_once_and_reports_the_anchor_once():
+    """One 100 KiB string aliased 10,000 times (issue 11): 3 minutes before, now each distinct
+    scalar is scanned once and an aliased object is reported at its anchor."""
+    blob = _secret(100 * 1024)
+    spec = (HEAD + "    steps:\n      a:\n        command: run\n        imageDetails: {id: 1}\n"
+            "        parameters:\n          env:\n"
+            f"            BLOB: &blob {blob}\n            MORE: [{', '.join(['*blob'] * 10000)}]\n")
+    started = time.monotonic()
+    findings = _check(spec, ["BL701"])
+    assert time.monotonic() - started < 2
+    assert [(f.line, f.rule) for f in findings] == [(13, "BL701")]
+    assert blob not in findings[0].message
+
+
+def test_bl701_reports_the_same_secret_written_in_two_places_twice():
+    token = "ghp_" + _secret(36)
+    spec = (HEAD + "    steps:\n"
+            f"      a: {{command: run, imageDetails: {{id: 1}}, parameters: {{env: {{T: {token}}}}}}}\n"
+            f"      b: {{command: run, imageDetails: {{id: 1}}, parameters: {{env: {{T: {token}}}}}}}\n")
+    assert [f.line for f in _check(spec, ["BL701"])] == [8, 9]

@@ -451,3 +451,13 @@ def test_an_enum_error_inside_a_list_names_the_item_and_the_allowed_values():
     issues = validate(spec, "block-spec", cli=False)
     assert [(issue.rule, issue.path[-2:], issue.message.split(" is ", 1)[1]) for issue in issues] == [
         ("BL104", ("status", 0), '"failed"; expected "success", "failure"; did you mean \'failure\'?')]
+
+
+def test_an_email_watcher_needs_its_name_as_the_reference_lists_it():
+    spec = workflow_spec()
+    spec["config"]["watchers"] = [{"events": {"fail": True}, "email": {"recipients": {"to": ["a@b.co"]}}}]
+    errs = errors("block-spec-body", spec)
+    assert [(e.validator, list(e.absolute_path), e.message) for e in errs] == [
+        ("required", ["config", "watchers", 0, "email"], "'name' is a required property")]
+    spec["config"]["watchers"][0]["email"]["name"] = "ops"
+    assert errors("block-spec-body", spec) == []

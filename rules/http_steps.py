@@ -1,0 +1,119 @@
+"""BL609, BL617: http steps: url, auth, JSON payload and its placeholders."""
+
+from __future__ import annotations
+
+import re
+
+from blocklint.engine import rule
+from blocklint.findings import WARNING
+from blocklint.fixtures import did_you_mean, is_param_ref
+from blocklint.rules._values import http_url_problem
+
+PLACEHOLDER = re.compile(r"\{\{\s*([^{}\s]+)\s*\}\}")
+AUTH_FIELDS = {
+    "oauth": ("clientId", "clientSecret", "authUrl"),
+    "basic": ("username", "password"),
+    "api-key": ("apiKey",),
+    "bearer-token": ("bearerToken",),
+}
+
+
+def json_problem(payload: str) -> str | None:
+    """Why a literal payload is not JSON, or None. `{{name}}` placeholders, filled in by the
+    platform, are read as a value (`0`), so both `"{{id}}"` and `{"n": {{count}}}` parse."""
+    import json
+
+    try:
+        json.loads(PLACEHOLDER.sub("0", payload))
+    except json.JSONDecodeError as error:
+        return f"{error.msg} at line {error.lineno} column {error.colno}"
+    except RecursionError:
+        return "nested too deeply"
+    return None
+
+
+@rule("BL609", "http-step-invalid")
+def http_step_invalid(step):
+    """An http step with a bad `url`, missing `auth` fields, or a payload that is not JSON.
+
+    - `url` must be an absolute http(s) URL.
+    - `auth` needs the fields of its `type`: `oauth` clientId, clientSecret, authUrl; `basic`
+      username, password; `api-key` apiKey; `bearer-token` bearerToken.
+    - A literal `payload` must be JSON ("Stringified JSON payload"), reading each `{{name}}`
+      placeholder as a value.
+
+    A placeholder that names no input is BL617 (a warning).
+
+    ## Why is this bad?
+    The platform rejects the step, or the call goes out with an empty credential or a body
+    its receiver cannot parse.
+
+    ## Example
+    ```yaml
+          notify:
+            type: http
+            method: post
+            url: /hooks/run-finished
+            payload: '{"run": "{{run_id}}",}'
+    ```
+    Fixed: `url: https://example.com/hooks/run-finished` and `payload: '{"run": "{{run_id}}"}'`.
+
+    ## Source
+    `peak blocks specs create` input file schema, http step: `url` "The URL to make the HTTP API
+    call to"; auth fields "Required when type is oauth" (basic, api-key, bearer-token likewise);
+    `payload`: "Stringified JSON payload" (a literal payload must parse as JSON, with `{{name}}`
+    placeholders read as values). Error.
+    """
+    if step.get("type") != "http":
+        return
+    url = step.get("url")
+    if isinstance(url, str) and not is_param_ref(url) and (problem := http_url_problem(url)):
+        yield ("url",), f"http step url {url!r} {problem}"
+    auth = step.get("auth")
+    auth_type = auth.get("type") if isinstance(auth, dict) else None
+    if isinstance(auth_type, str):
+        missing = [field for field in AUTH_FIELDS.get(auth_type, ()) if auth.get(field) in (None, "")]
+        if missing:
+            yield (auth,), f"auth type {auth_type!r} needs {', '.join(missing)}"
+    payload = step.get("payload")
+    if isinstance(payload, str) and not is_param_ref(payload) and (problem := json_problem(payload)):
+        yield ("payload",), f"payload is not valid JSON ({problem}); the reference documents it as stringified JSON"
+
+
+@rule("BL617", "http-payload-unknown-placeholder", severity=WARNING)
+def http_payload_unknown_placeholder(step):
+    """A `{{name}}` in an http step's `payload` that names no `parameters.inherit` key and no `parameters.secrets` entry.
+
+    ## Why is this bad?
+    The step's only inputs are its inherited output parameters and its secrets; a placeholder
+    that names neither is probably a typo, and the call may go out with a literal `{{name}}`
+    (or an empty value) in its body.
+
+    ## Example
+    ```yaml
+          notify:
+            type: http
+            method: post
+            url: https://example.com/hook
+            payload: '{"run": "{{run_id}}"}'
+    ```
+    Fixed: `parameters: {inherit: {run_id: RUN_ID}}` (or list `run_id` under `parameters.secrets`).
+
+    ## Source
+    Inference: `peak blocks specs create` documents `parameters.inherit` ("key is the name of
+    the env and value is the name of the output parameter") and `secrets` for http steps, but
+    not how payload placeholders are filled. Warning.
+    """
+    if step.get("type") != "http":
+        return
+    payload = step.get("payload")
+    if isinstance(payload, str) and "{{" in payload:
+        parameters = step.get("parameters") if isinstance(step.get("parameters"), dict) else {}
+        inherit = parameters.get("inherit")
+        secrets = parameters.get("secrets")
+        known = set(inherit if isinstance(inherit, dict) else ()) | {
+            item for item in (secrets if isinstance(secrets, list) else ()) if isinstance(item, str)}
+        for name in dict.fromkeys(PLACEHOLDER.findall(payload)):
+            if name not in known:
+                yield ("payload",), (f"payload placeholder {{{{{name}}}}} names no `parameters.inherit` key "
+                                     f"and no `parameters.secrets` entry{did_you_mean(name, known)}")
