@@ -158,15 +158,23 @@ def unknown_name(finding, doc, index):
 
 @fixer("BL104")
 def enum_value(finding, doc, index):
-    """A value outside the field's allowed values with one close candidate. Safe when only the
-    letter case differs (`Standard` → `standard`) or for a misspelt parameter `type`
-    (`string_arrray` → `string_array`, an unmistakable name); otherwise unsafe."""
-    new = suggestion(finding.message)
+    """A value outside the field's allowed values. Safe when one allowed value differs only in
+    letter case (`GET` → `get`) or for a misspelt parameter `type` with one close candidate
+    (`string_arrray` → `string_array`, an unmistakable name); unsafe for another close candidate."""
+    from blocklint.lsp.schemahelp import enum_at
+
     old = node_at(doc.data, finding.path)
-    if not new or not isinstance(old, str):
+    if not isinstance(old, str):
         return None
-    parameter_type = finding.path[-1] == "type" and "parameters" in finding.path
-    safe = old.lower() == new.lower() or parameter_type
+    same_case = [value for value in enum_at(doc.kind, doc.cli, finding.path)
+                 if isinstance(value, str) and value.lower() == old.lower()]
+    if len(same_case) == 1:
+        new, safe = same_case[0], True
+    else:
+        new = suggestion(finding.message)
+        safe = finding.path[-1] == "type" and "parameters" in finding.path
+    if not new:
+        return None
     edit = _value_edit(finding, doc, index, new)
     return Fix((edit,), safe, f"Replace '{old}' with '{new}'") if edit else None
 
