@@ -121,37 +121,45 @@ def select_fixes(source: str, fixes) -> list[Fix]:
     return taken
 
 
-def apply_fixes(source: str, fixes, *, path: str = "<fix>", load=None) -> tuple[str, list[Fix]]:
+def apply_fixes(source: str, fixes, *, path: str = "<fix>", load=None, before=None) -> tuple[str, list[Fix]]:
     """Apply what can be applied of `fixes` to `source`: `(new_source, applied_fixes)`.
 
     With `load` (the run's `LoadSettings`), the result is loaded again: when it has loading
     problems the original did not have, each fix is tried on its own and kept only if it loads
-    cleanly; if none does, the original comes back unchanged with no fix applied.
+    cleanly; if none does, the original comes back unchanged with no fix applied. `before`: the
+    original's `Document`, when the caller has it (saves loading it again).
     """
+    text, applied, _ = apply_and_load(source, fixes, path=path, load=load, before=before)
+    return text, applied
+
+
+def apply_and_load(source: str, fixes, *, path: str, load, before=None):
+    """`apply_fixes`, also returning the fixed text's `Document` (None without `load`)."""
     taken = select_fixes(source, fixes)
     if not taken:
-        return source, []
+        return source, [], before
     result = apply_edits(source, [edit for fix in taken for edit in fix.edits])
     if load is None:
-        return result, taken
-    before = _problems(source, path, load)
-    if _problems(result, path, load) <= before:
-        return result, taken
+        return result, taken, None
+    from blocklint.load import load_text
+
+    original = _problems_of(before if before is not None else load_text(source, path, load))
+    fixed_doc = load_text(result, path, load)
+    if _problems_of(fixed_doc) <= original:
+        return result, taken, fixed_doc
     kept: list[Fix] = []
     for fix in taken:  # rare: find the fixes that break loading, and leave them out
         trial = apply_edits(source, [edit for other in (*kept, fix) for edit in other.edits])
-        if _problems(trial, path, load) <= before:
+        if _problems_of(load_text(trial, path, load)) <= original:
             kept.append(fix)
     if not kept:
-        return source, []
-    return apply_edits(source, [edit for fix in kept for edit in fix.edits]), kept
+        return source, [], before
+    result = apply_edits(source, [edit for fix in kept for edit in fix.edits])
+    return result, kept, load_text(result, path, load)
 
 
-def _problems(text: str, path: str, load) -> set:
-    """What loading a text reports, without positions (an edit moves the lines below it)."""
-    from blocklint.load import load_text
-
-    doc = load_text(text, path, load)
+def _problems_of(doc) -> set:
+    """What loading reported, without positions (an edit moves the lines below it)."""
     problems = {(problem.rule, _unlocated(problem.message)) for problem in doc.problems}
     if doc.data is None and not problems:
         problems.add(("BL002", "empty"))

@@ -15,7 +15,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from blocklint.fix import LineIndex, apply_fixes
+from blocklint.fix import LineIndex, apply_and_load
 from blocklint.fixers import FIXERS, fix_for
 
 MAX_ROUNDS = 10  # as ruff: fixes that uncover fixes converge in a round or two; never loop forever
@@ -69,23 +69,24 @@ def fixes_of(findings, doc, *, unsafe: bool) -> list:
     return [fix for fix in fixes if fix is not None and (fix.safe or unsafe)]
 
 
-def fix_document(doc, plan, *, unsafe: bool = False) -> FixedFile:
-    """Fix one loaded document through its plan until no fix applies; the findings left."""
-    from blocklint.load import load_text
+def fix_document(doc, plan, *, unsafe: bool = False, findings=None) -> FixedFile:
+    """Fix one loaded document through its plan until no fix applies; the findings left.
+    `findings`: the document's findings when the caller already checked it."""
     from blocklint.runner import check_document
 
     original = doc.source
     applied = 0
-    findings = check_document(doc, plan).findings
+    if findings is None:
+        findings = check_document(doc, plan).findings
     for _ in range(MAX_ROUNDS):
         fixes = fixes_of(findings, doc, unsafe=unsafe)
         if not fixes:
             break
-        text, done = apply_fixes(doc.source, fixes, path=doc.path, load=plan.load)
+        text, done, fixed_doc = apply_and_load(doc.source, fixes, path=doc.path, load=plan.load, before=doc)
         if not done or text == doc.source:
             break
         applied += len(done)
-        doc = load_text(text, doc.path, plan.load, file_path=_file_path(doc.path))
+        doc = fixed_doc
         findings = check_document(doc, plan).findings
     return FixedFile(doc.path, original, doc.source, applied, findings)
 
@@ -134,7 +135,9 @@ def fix_results(results, plan_for, *, unsafe: bool = False, write: bool = True) 
             summary.errors.append((result.path, f"cannot read it again to fix it: {error}"))
             continue
         doc = load_text(text, result.path, plan.load, file_path=Path(result.path))
-        fixed = fix_document(doc, plan, unsafe=unsafe)
+        # The check's findings are this text's (an edit since then is caught by each fix
+        # comparing the text it replaces), so the first round need not lint again.
+        fixed = fix_document(doc, plan, unsafe=unsafe, findings=result.findings)
         if not fixed.changed:
             continue
         if write:

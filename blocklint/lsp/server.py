@@ -21,12 +21,28 @@ def build_server():
     from pygls.uris import to_fs_path
 
     from blocklint import __version__
-    from blocklint.lsp import features
-    from blocklint.lsp.session import Session
 
     server = LanguageServer("blocklint", __version__)
-    session = Session()
     pending: dict = {}
+
+    class Lazy:
+        """The linting side, imported on first use: the initialize answer does not wait for it."""
+
+        @property
+        def features(self):
+            from blocklint.lsp import features
+
+            return features
+
+        @property
+        def session(self):
+            if not hasattr(self, "_session"):
+                from blocklint.lsp.session import Session
+
+                self._session = Session()
+            return self._session
+
+    lazy = Lazy()
 
     def encoding() -> str:
         value = server.workspace.position_encoding
@@ -34,11 +50,11 @@ def build_server():
 
     def analysis_of(uri: str):
         document = server.workspace.get_text_document(uri)
-        current = session.analyses.get(uri)
+        current = lazy.session.analyses.get(uri)
         if current is not None and current.text == document.source:
-            return current, features.Positions(document.source, encoding())
+            return current, lazy.features.Positions(document.source, encoding())
         path = to_fs_path(uri) or uri
-        return session.analyze(uri, path, document.source), features.Positions(document.source, encoding())
+        return lazy.session.analyze(uri, path, document.source), lazy.features.Positions(document.source, encoding())
 
     def publish(uri: str) -> None:
         pending.pop(uri, None)
@@ -47,7 +63,7 @@ def build_server():
         document = server.workspace.get_text_document(uri)
         analysis, positions = analysis_of(uri)
         server.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(
-            uri=uri, version=document.version, diagnostics=features.diagnostics(analysis, positions)))
+            uri=uri, version=document.version, diagnostics=lazy.features.diagnostics(analysis, positions)))
 
     def schedule(uri: str) -> None:
         if uri in pending:
@@ -60,7 +76,7 @@ def build_server():
             # Relative paths in specs (an artifact's `path`) are relative to where the peak CLI
             # runs, the project's root: as `check` run from there, not from the editor's cwd.
             os.chdir(ls.workspace.root_path)
-            session.root = Path(ls.workspace.root_path)
+            lazy.session.root = Path(ls.workspace.root_path)
         watch = ls.client_capabilities.workspace and ls.client_capabilities.workspace.did_change_watched_files
         if watch and watch.dynamic_registration:
             options = lsp.DidChangeWatchedFilesRegistrationOptions(
@@ -70,11 +86,15 @@ def build_server():
                     id="blocklint-config", method=lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES, register_options=options)]))
             except Exception:  # noqa: BLE001 - a client that refuses the registration
                 pass
+        try:  # warm up (imports, rules, the workspace's plan) before the first document opens
+            lazy.session.plan_for(str(lazy.session.root / "blocklint.yaml"))
+        except Exception:  # noqa: BLE001 - a broken configuration is reported on the document
+            pass
 
     @server.feature(lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES)
     def config_changed(ls, params):
-        session.forget_plans()
-        session.analyses.clear()
+        lazy.session.forget_plans()
+        lazy.session.analyses.clear()
         for uri in list(ls.workspace.text_documents):
             publish(uri)
 
@@ -98,7 +118,7 @@ def build_server():
         uri = params.text_document.uri
         if uri in pending:
             pending.pop(uri).cancel()
-        session.analyses.pop(uri, None)
+        lazy.session.analyses.pop(uri, None)
         ls.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
 
     @server.feature(lsp.TEXT_DOCUMENT_CODE_ACTION, lsp.CodeActionOptions(
@@ -107,29 +127,36 @@ def build_server():
         analysis, positions = analysis_of(params.text_document.uri)
         if analysis.doc is None:
             return []
-        return features.code_actions(analysis, params.text_document.uri, params.range, params.context.diagnostics,
+        return lazy.features.code_actions(analysis, params.text_document.uri, params.range, params.context.diagnostics,
                                      positions, only=params.context.only)
 
     @server.feature(lsp.TEXT_DOCUMENT_COMPLETION, lsp.CompletionOptions(trigger_characters=[":", " ", "[", ",", "-"]))
     def completion(ls, params: lsp.CompletionParams):
-        analysis, positions = analysis_of(params.text_document.uri)
-        analysis = session.definitions_around(analysis, params.position.line)
-        return lsp.CompletionList(is_incomplete=False, items=features.completion(analysis, params.position, positions))
+        uri = params.text_document.uri
+        source = server.workspace.get_text_document(uri).source
+        # Completion comes while typing, before the debounced lint: the names defined come from
+        # the last analysis, the cursor's place from the text as it is now.
+        analysis = lazy.session.analyses.get(uri)
+        if analysis is None:
+            analysis, _ = analysis_of(uri)
+        analysis = lazy.session.definitions_around(analysis, params.position.line)
+        positions = lazy.features.Positions(source, encoding())
+        return lsp.CompletionList(is_incomplete=False, items=lazy.features.completion(analysis, params.position, positions))
 
     @server.feature(lsp.TEXT_DOCUMENT_HOVER)
     def hover(ls, params: lsp.HoverParams):
         analysis, positions = analysis_of(params.text_document.uri)
-        return features.hover(analysis, params.position, positions)
+        return lazy.features.hover(analysis, params.position, positions)
 
     @server.feature(lsp.TEXT_DOCUMENT_DEFINITION)
     def definition(ls, params: lsp.DefinitionParams):
         analysis, positions = analysis_of(params.text_document.uri)
-        return features.definition(analysis, params.text_document.uri, params.position, positions)
+        return lazy.features.definition(analysis, params.text_document.uri, params.position, positions)
 
     @server.feature(lsp.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
     def document_symbol(ls, params: lsp.DocumentSymbolParams):
         analysis, positions = analysis_of(params.text_document.uri)
-        return features.symbols(analysis, positions)
+        return lazy.features.symbols(analysis, positions)
 
     return server
 
