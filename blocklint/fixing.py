@@ -12,7 +12,7 @@ from __future__ import annotations
 import codecs
 import os
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from blocklint.fix import LineIndex, apply_and_load
@@ -91,10 +91,6 @@ def fix_document(doc, plan, *, unsafe: bool = False, findings=None) -> FixedFile
     return FixedFile(doc.path, original, doc.source, applied, findings)
 
 
-def _file_path(path: str):
-    return Path(path) if path != "-" and os.path.exists(path) else None
-
-
 def read_source(path: str) -> tuple[str, bool]:
     """A file's text and whether it starts with a UTF-8 byte-order mark (kept when writing)."""
     raw = Path(path).read_bytes()
@@ -119,57 +115,69 @@ def write_atomically(path: str, text: str, *, bom: bool = False) -> None:
         raise
 
 
+def fix_result(result, plan, *, unsafe: bool = False, write: bool = True, summary: FixSummary | None = None):
+    """One check result after fixing its file: the result with the findings left (the same
+    result when nothing was fixed). The fixed file is recorded in `summary`; with `write=False`
+    (`--diff`) nothing is written."""
+    from blocklint.load import load_text
+
+    summary = summary if summary is not None else FixSummary()
+    if result.path == "-" or not could_fix(result):
+        return result
+    try:
+        text, bom = read_source(result.path)
+    except (OSError, UnicodeDecodeError) as error:
+        summary.errors.append((result.path, f"cannot read it again to fix it: {error}"))
+        return result
+    doc = load_text(text, result.path, plan.load, file_path=Path(result.path))
+    # The check's findings are this text's (an edit since then is caught by each fix comparing
+    # the text it replaces), so the first round need not lint again.
+    fixed = fix_document(doc, plan, unsafe=unsafe, findings=result.findings)
+    if not fixed.changed:
+        return result
+    if write:
+        try:
+            write_atomically(result.path, fixed.fixed, bom=bom)
+        except OSError as error:
+            summary.errors.append((result.path, f"cannot write the fixed file: {error.strerror or error}"))
+            return result
+    summary.files.append(fixed)
+    summary.fixed += fixed.applied
+    return replace(result, findings=fixed.findings)
+
+
 def fix_results(results, plan_for, *, unsafe: bool = False, write: bool = True) -> FixSummary:
     """Fix the files of check results that have fixable findings. `plan_for(path)` gives each
     file's plan (a `Planner.for_path`). With `write=False` nothing is written (`--diff`)."""
-    from blocklint.load import load_text
-
     summary = FixSummary()
     for result in results:
-        if result.path == "-" or not could_fix(result):
-            continue
-        plan = plan_for(result.path)
-        try:
-            text, bom = read_source(result.path)
-        except (OSError, UnicodeDecodeError) as error:
-            summary.errors.append((result.path, f"cannot read it again to fix it: {error}"))
-            continue
-        doc = load_text(text, result.path, plan.load, file_path=Path(result.path))
-        # The check's findings are this text's (an edit since then is caught by each fix
-        # comparing the text it replaces), so the first round need not lint again.
-        fixed = fix_document(doc, plan, unsafe=unsafe, findings=result.findings)
-        if not fixed.changed:
-            continue
-        if write:
-            try:
-                write_atomically(result.path, fixed.fixed, bom=bom)
-            except OSError as error:
-                summary.errors.append((result.path, f"cannot write the fixed file: {error.strerror or error}"))
-                continue
-        summary.files.append(fixed)
-        summary.fixed += fixed.applied
+        if could_fix(result):
+            fix_result(result, plan_for(result.path), unsafe=unsafe, write=write, summary=summary)
     return summary
 
 
-def mark_fixable(results, plan_for, *, unsafe: bool = False) -> set:
-    """The findings (of check results) that `--fix` (with `unsafe`, `--unsafe-fixes`) would fix,
-    for the text reporter's `[*]` marker and the summary's "N fixable with --fix"."""
+def fixable_findings(result, plan, *, unsafe: bool = False) -> set:
+    """The findings of one check result that `--fix` (with `unsafe`: `--unsafe-fixes`) would
+    fix, for the text reporter's `[*]` marker."""
     from blocklint.load import load_text
 
+    if result.path == "-" or not could_fix(result):
+        return set()
+    try:
+        text, _ = read_source(result.path)
+    except (OSError, UnicodeDecodeError):
+        return set()
+    doc = load_text(text, result.path, plan.load, file_path=Path(result.path))
+    index = LineIndex(doc.source)
     fixable = set()
-    for result in results:
-        if result.path == "-" or not could_fix(result):
-            continue
-        plan = plan_for(result.path)
-        try:
-            text, _ = read_source(result.path)
-        except (OSError, UnicodeDecodeError):
-            continue
-        doc = load_text(text, result.path, plan.load, file_path=Path(result.path))
-        index = LineIndex(doc.source)
-        for finding in result.findings:
-            if finding.rule in FIXERS:
-                fix = fix_for(finding, doc, index)
-                if fix is not None and (fix.safe or unsafe):
-                    fixable.add(finding)
+    for finding in result.findings:
+        if finding.rule in FIXERS:
+            fix = fix_for(finding, doc, index)
+            if fix is not None and (fix.safe or unsafe):
+                fixable.add(finding)
     return fixable
+
+
+def mark_fixable(results, plan_for, *, unsafe: bool = False) -> set:
+    """The findings of check results that `--fix` would fix (the summary's "N fixable with --fix")."""
+    return {finding for result in results for finding in fixable_findings(result, plan_for(result.path), unsafe=unsafe)}

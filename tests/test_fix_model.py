@@ -106,6 +106,18 @@ def test_diff_shows_the_change_and_writes_nothing(project):
     assert summary.remaining(_check([project / "BL101-parent.yaml"], planner)[0]) == []
 
 
+def test_fix_result_reports_what_is_left_after_fixing(project):
+    from blocklint.fixing import FixSummary, fix_result
+
+    planner = Planner(Overrides(isolated=True), start=project)
+    [result] = _check([project / "BL101-parent.yaml"], planner)
+    summary = FixSummary()
+    after = fix_result(result, planner.for_path(result.path), summary=summary)
+    assert [f.rule for f in result.findings] == ["BL101"]
+    assert after.findings == [] and after.path == result.path
+    assert summary.fixed == 1 and [fixed.path for fixed in summary.files] == [result.path]
+
+
 def test_mark_fixable_counts_only_what_fix_would_fix(project):
     planner = Planner(Overrides(isolated=True), start=project)
     results = _check(sorted(project.iterdir()), planner)
