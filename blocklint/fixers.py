@@ -37,8 +37,11 @@ def fix_for(finding, doc, index: LineIndex | None = None) -> Fix | None:
     func = FIXERS.get(finding.rule)
     if func is None or doc.data is None:
         return None
+    index = index or LineIndex(doc.source)
+    if doc.rendered and _templated_lines(finding, index):
+        return None  # a rendered line's columns are not the source's: no sure edit there
     try:
-        return func(finding, doc, index or LineIndex(doc.source))
+        return func(finding, doc, index)
     except (LookupError, TypeError, ValueError):
         return None  # a node not shaped as the fixer expects: no fix rather than a crash
 
@@ -51,6 +54,13 @@ def attach_fixes(findings, doc) -> list[tuple]:
 
 def fixable_rules() -> frozenset:
     return frozenset(FIXERS)
+
+
+def _templated_lines(finding, index: LineIndex) -> bool:
+    """Whether a finding's lines hold a template tag (or an include mapped onto its tag)."""
+    start = index.starts[min(max(finding.line - 1, 0), len(index.starts) - 1)]
+    end = index.line_end(min(max(finding.end_line - 1, 0), len(index.starts) - 1))
+    return any(marker in index.text[start:end] for marker in ("{{", "{%", "{#"))
 
 
 # --- helpers -------------------------------------------------------------------------------------

@@ -63,6 +63,22 @@ def test_a_fix_that_makes_a_duplicate_key_is_not_applied():
     assert apply_fixes(source, [rename], path="x.yaml", load=LoadSettings()) == (source, [])
 
 
+def test_no_fix_on_a_rendered_line_that_holds_a_template_tag(tmp_path):
+    from blocklint.fixers import fix_for
+
+    text = (FIXES / "BL101" / "templated.yaml.j2").read_text(encoding="utf-8")
+    text = text.replace("        parent: [load]", "        parent: [{{ first | default('load') }}]")
+    planner = Planner(Overrides(isolated=True), start=tmp_path)
+    plan = planner.for_path(str(tmp_path / "t.yaml.j2"))
+    doc = load_text(text, "t.yaml.j2", plan.load)
+    assert doc.rendered
+    [finding] = [f for f in check_document(doc, plan).findings if f.rule == "BL101"]
+    assert fix_for(finding, doc) is None
+    plain = load_text(text.replace("{{ first | default('load') }}", "load"), "t.yaml.j2", plan.load)
+    [finding] = [f for f in check_document(plain, plan).findings if f.rule == "BL101"]
+    assert fix_for(finding, plain) is not None
+
+
 def test_line_index_counts_lines_as_editors_do():
     index = LineIndex("a\r\nbc\rd\ne")
     assert [index.offset(line, 0) for line in range(4)] == [0, 3, 6, 8]
