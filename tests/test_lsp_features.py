@@ -134,3 +134,14 @@ def test_a_changed_configuration_is_picked_up(tmp_path):
     config.write_text('ignore = ["BL301"]\n', encoding="utf-8")
     os.utime(config, ns=(1, 1))
     assert "BL301" not in [f.rule for f in session.analyze("u", str(path), text).findings]
+
+
+def test_without_pygls_the_command_says_what_to_install():
+    import subprocess
+    import sys
+
+    code = ("import sys; sys.modules['pygls'] = sys.modules['lsprotocol'] = None; "
+            "sys.argv = ['blocklint', 'lsp']; from blocklint.cli import main; main()")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 2
+    assert "pip install 'blocklint[lsp]'" in done.stderr and "Traceback" not in done.stderr

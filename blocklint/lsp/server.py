@@ -164,4 +164,10 @@ def build_server():
 @click.command()
 def lsp():
     """Run the language server over stdio (for editors: diagnostics, fixes, completion)."""
-    build_server().start_io()
+    try:
+        server = build_server()
+    except ImportError as error:  # the editor extra is not installed
+        from blocklint.commandline import fail
+
+        fail(f"`blocklint lsp` needs pygls ({error.name or error}): pip install 'blocklint[lsp]'")
+    server.start_io()
