@@ -4,7 +4,6 @@ applying every safe fix never breaks loading and never changes a line no edit to
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 import stat
@@ -185,13 +184,27 @@ def mutated_examples(draw):
     return path, text
 
 
-def _changed_lines(before: str, after: str) -> set:
-    matcher = difflib.SequenceMatcher(None, before.splitlines(True), after.splitlines(True), autojunk=False)
-    changed = set()
-    for tag, b1, b2, _, _ in matcher.get_opcodes():
-        if tag != "equal":
-            changed.update(range(b1, max(b2, b1 + 1)))
-    return changed
+def _only_touched_lines_changed(before: str, after: str, touched: set) -> bool:
+    """Whether `after` is `before` with only the `touched` lines (0-based) replaced: the untouched
+    lines, in order, with anything in place of each run of touched lines."""
+    pattern, gap = [], False
+    for number, line in enumerate(before.splitlines(keepends=True)):
+        if number in touched:
+            if not gap:
+                pattern.append("(?s:.*?)")
+            gap = True
+        else:
+            pattern.append(re.escape(line))
+            gap = False
+    return re.fullmatch("".join(pattern), after) is not None
+
+
+def test_the_property_check_tells_touched_from_untouched_lines():
+    before = "a\n- x\n- x\nb\n"
+    assert _only_touched_lines_changed(before, "a\n- x\nb\n", {2})  # the second of two equal lines
+    assert _only_touched_lines_changed(before, "a\n- y\n- x\nb\n", {1})
+    assert not _only_touched_lines_changed(before, "a\n- x\n- x\nc\n", {1, 2})
+    assert not _only_touched_lines_changed(before, "a\n- x\n- x\n", {0})
 
 
 @settings(max_examples=max(FUZZ_EXAMPLES // 10, 20), deadline=None, database=None,
@@ -212,5 +225,5 @@ def test_safe_fixes_never_break_loading_nor_touch_other_lines(example):
         for edit in fix.edits:
             first, last = index.position(edit.start)[0], index.position(max(edit.end - 1, edit.start))[0]
             touched.update(range(first, last + 1))
-    assert _changed_lines(text, fixed) <= touched
+    assert _only_touched_lines_changed(text, fixed, touched)
     assert all(fix.safe for fix in applied)
