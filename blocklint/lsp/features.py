@@ -168,8 +168,13 @@ def code_actions(analysis: Analysis, uri: str, requested: lsp.Range, context_dia
     by_index = {}
     for diagnostic in context_diagnostics or ():
         data = diagnostic.data if isinstance(diagnostic.data, dict) else {}
-        if diagnostic.source == SOURCE and isinstance(data.get("index"), int):
-            by_index[data["index"]] = diagnostic
+        number = data.get("index")
+        # The index is into the analysis the diagnostic was published from: trust it only if
+        # that finding is still the same one (the text may have changed since).
+        if diagnostic.source == SOURCE and isinstance(number, int) and 0 <= number < len(analysis.findings) \
+                and analysis.findings[number].rule == diagnostic.code \
+                and analysis.findings[number].message == diagnostic.message:
+            by_index[number] = diagnostic
     all_diagnostics = diagnostics(analysis, positions) if analysis.findings else []
     for number, (finding, fix) in enumerate(zip(analysis.findings, analysis.fixes)):
         diagnostic = by_index.get(number)
