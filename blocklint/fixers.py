@@ -18,7 +18,7 @@ from blocklint.fix import Edit, Fix, LineIndex
 
 FIXERS: dict[str, Callable] = {}
 _SUGGESTION = re.compile(r"did you mean '([^'\n]*)'\?")
-_PLAIN = re.compile(r"^[A-Za-z0-9_.][A-Za-z0-9_.:/@ -]*$")
+_PLAIN = re.compile(r"^[A-Za-z0-9_./][A-Za-z0-9_.:/@ -]*$")
 
 
 def fixer(*rule_ids: str):
@@ -90,13 +90,23 @@ def _replace(index: LineIndex, start: int, end: int, old: str, new: str) -> Edit
     its quotes; None when the text there is not `old` as expected."""
     text = index.text[start:end]
     if text == old and _PLAIN.match(old):
-        return Edit(start, end, new if _PLAIN.match(new) else _quoted(new))
+        return Edit(start, end, new if _plain_string(new) else _quoted(new))
     if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"" and text[1:-1] == old:
         quote = text[0]
         if quote in new or "\\" in new:
             return None
         return Edit(start + 1, end - 1, new)
     return None
+
+
+def _plain_string(value: str) -> bool:
+    """Whether `value` written unquoted reads back as this same string (not a number, a
+    boolean, a mapping or a comment)."""
+    from blocklint.scalars import yaml_plain
+
+    if not _PLAIN.match(value) or ": " in value or " #" in value or value.endswith((":", " ")):
+        return False
+    return yaml_plain(value) == value
 
 
 def _quoted(value: str) -> str:
@@ -264,3 +274,47 @@ def _remove_item(doc, index: LineIndex, list_path: tuple, position: int, name) -
         following = re.match(r"\s*,\s*", index.text[end:])
         return Edit(start, end + following.end(), "") if following else None
     return None
+
+
+@fixer("BL010")
+def null_key(finding, doc, index):
+    """A key whose value is null, which the peak CLI drops before sending: remove its line
+    (safe: the platform never sees the key either way). Only a line that holds the key alone."""
+    line = finding.line - 1
+    text = index.text[index.starts[line]:index.line_end(line)]
+    match = re.fullmatch(r"\s*(?:-\s+)?(?:\"[^\"]*\"|'[^']*'|[^\s:#'\"][^:#]*?)\s*:\s*(?:null|Null|NULL|~)?\s*", text)
+    if not match or text.lstrip().startswith("-"):
+        return None
+    key = _NAMED_KEY.findall(finding.message)
+    if not key or key[0] not in text:
+        return None
+    return Fix((Edit(index.starts[line], index.next_line_start(line), ""),), True, f"Remove the null '{key[0]}' line")
+
+
+_NAMED_KEY = re.compile(r"^'([^'\n]+)' is null")
+
+
+@fixer("BL306")
+def http_output_file(finding, doc, index):
+    """An http step's output parameter that is not `response.txt`, the only file an http step
+    writes: name that file (safe: no other value is accepted)."""
+    edit = _value_edit(finding, doc, index, "response.txt")
+    old = node_at(doc.data, finding.path)
+    return Fix((edit,), True, f"Replace '{old}' with 'response.txt'") if edit else None
+
+
+@fixer("BL604")
+def health_check_path(finding, doc, index):
+    """A `healthCheckURL` that is not a path: `health` becomes `/health` (safe), a full URL its
+    path (unsafe: the host is dropped, which may not be what was meant)."""
+    from urllib.parse import urlsplit
+
+    old = node_at(doc.data, finding.path)
+    if not isinstance(old, str) or not old.strip():
+        return None
+    if "://" in old:
+        new, safe = urlsplit(old).path or "/", False
+    else:
+        new, safe = "/" + old.strip(), True
+    edit = _value_edit(finding, doc, index, new)
+    return Fix((edit,), safe, f"Replace '{old}' with '{new}'") if edit else None

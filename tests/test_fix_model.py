@@ -227,3 +227,14 @@ def test_safe_fixes_never_break_loading_nor_touch_other_lines(example):
             touched.update(range(first, last + 1))
     assert _only_touched_lines_changed(text, fixed, touched)
     assert all(fix.safe for fix in applied)
+
+
+def test_a_plain_replacement_that_would_change_type_is_quoted():
+    from blocklint.fixers import _replace
+
+    index = LineIndex("key: abc\n")
+    assert _replace(index, 5, 8, "abc", "123") == Edit(5, 8, "'123'")
+    assert _replace(index, 5, 8, "abc", "true") == Edit(5, 8, "'true'")
+    assert _replace(index, 5, 8, "abc", "a: b") == Edit(5, 8, "'a: b'")
+    assert _replace(index, 5, 8, "abc", "/health") == Edit(5, 8, "/health")
+    assert _replace(index, 5, 8, "abd", "x") is None  # not the text the finding names
