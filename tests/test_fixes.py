@@ -66,3 +66,8 @@ def check_findings(path: Path, planner):
 
 def test_every_fixer_has_a_golden_case():
     assert sorted(FIXERS) == sorted({path.parent.name for path in INPUTS})
+
+
+def test_every_fixer_is_listed_in_the_docs():
+    table = (Path(__file__).parent.parent / "docs" / "lsp.md").read_text(encoding="utf-8")
+    assert [rule for rule in sorted(FIXERS) if f"| {rule} |" not in table] == []
