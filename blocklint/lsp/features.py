@@ -104,7 +104,7 @@ def diagnostics(analysis: Analysis, positions: Positions) -> list[lsp.Diagnostic
 
 def related(analysis: Analysis, finding, positions: Positions) -> list:
     """Other places a finding is about: the definition an unknown name resembles, the steps of a
-    cycle, the first of two duplicates."""
+    cycle, where a repeated parent was first listed."""
     from pygls.uris import from_fs_path
 
     uri = from_fs_path(analysis.path) or analysis.path
