@@ -18,6 +18,8 @@ from blocklint.kinds import KINDS
 LAZY_COMMANDS: dict[str, str] = {
     "submit": "blocklint.submit:submit",
     "serve": "blocklint.server.cli:serve",
+    "lsp": "blocklint.lsp.server:lsp",
+    "graph": "blocklint.graph:graph",
 }
 
 

@@ -1,0 +1,183 @@
+"""`check --fix`, `--unsafe-fixes` and `--diff`: fixing the files a check reported on.
+
+After `check` has linted the files, each file with a finding that has a fixer is read again,
+its fixes applied (safe ones, and unsafe ones when asked), linted again and fixed again until
+nothing changes (a fix skipped for overlapping another is picked up on the next round), then
+written atomically or shown as a unified diff. A file is never written when the result loads
+worse than the original did.
+"""
+
+from __future__ import annotations
+
+import codecs
+import os
+import tempfile
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from blocklint.fix import LineIndex, apply_and_load
+from blocklint.fixers import FIXERS, fix_for
+
+MAX_ROUNDS = 10  # as ruff: fixes that uncover fixes converge in a round or two; never loop forever
+
+
+@dataclass
+class FixedFile:
+    path: str
+    original: str
+    fixed: str
+    applied: int  # fixes applied, over every round
+    findings: list  # the findings left after fixing
+
+    @property
+    def changed(self) -> bool:
+        return self.fixed != self.original
+
+    def diff(self) -> str:
+        import difflib
+
+        return "".join(difflib.unified_diff(self.original.splitlines(keepends=True),
+                                            self.fixed.splitlines(keepends=True),
+                                            fromfile=f"a/{self.path}", tofile=f"b/{self.path}"))
+
+
+@dataclass
+class FixSummary:
+    files: list = field(default_factory=list)  # FixedFile, for each file that changed
+    fixed: int = 0  # fixes applied
+    errors: list = field(default_factory=list)  # (path, message): files that could not be written
+
+    def remaining(self, result) -> list:
+        """The findings of a check result once its file is fixed."""
+        for fixed in self.files:
+            if fixed.path == result.path:
+                return fixed.findings
+        return result.findings
+
+    def diff(self) -> str:
+        return "".join(fixed.diff() for fixed in self.files)
+
+
+def could_fix(result) -> bool:
+    """Whether a check result has a finding of a rule some fixer handles (cheap: no reading)."""
+    return not result.skipped and any(finding.rule in FIXERS for finding in result.findings)
+
+
+def fixes_of(findings, doc, *, unsafe: bool) -> list:
+    index = LineIndex(doc.source)
+    fixes = (fix_for(finding, doc, index) for finding in findings)
+    return [fix for fix in fixes if fix is not None and (fix.safe or unsafe)]
+
+
+def fix_document(doc, plan, *, unsafe: bool = False, findings=None) -> FixedFile:
+    """Fix one loaded document through its plan until no fix applies; the findings left.
+    `findings`: the document's findings when the caller already checked it."""
+    from blocklint.runner import check_document
+
+    original = doc.source
+    applied = 0
+    if findings is None:
+        findings = check_document(doc, plan).findings
+    for _ in range(MAX_ROUNDS):
+        fixes = fixes_of(findings, doc, unsafe=unsafe)
+        if not fixes:
+            break
+        text, done, fixed_doc = apply_and_load(doc.source, fixes, path=doc.path, load=plan.load, before=doc)
+        if not done or text == doc.source:
+            break
+        applied += len(done)
+        doc = fixed_doc
+        findings = check_document(doc, plan).findings
+    return FixedFile(doc.path, original, doc.source, applied, findings)
+
+
+def read_source(path: str) -> tuple[str, bool]:
+    """A file's text and whether it starts with a UTF-8 byte-order mark (kept when writing)."""
+    raw = Path(path).read_bytes()
+    return raw.decode("utf-8-sig"), raw.startswith(codecs.BOM_UTF8)
+
+
+def write_atomically(path: str, text: str, *, bom: bool = False) -> None:
+    """Replace a file's content in one step (a temporary file beside it, then `os.replace`),
+    keeping its permission bits; a crash leaves the old file or the new one, never half of one."""
+    target = Path(path)
+    mode = target.stat().st_mode & 0o7777
+    data = (codecs.BOM_UTF8 if bom else b"") + text.encode("utf-8")
+    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        os.chmod(temporary, mode)
+        os.replace(temporary, target)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+        raise
+
+
+def fix_result(result, plan, *, unsafe: bool = False, write: bool = True, summary: FixSummary | None = None):
+    """One check result after fixing its file: the result with the findings left (the same
+    result when nothing was fixed). The fixed file is recorded in `summary`; with `write=False`
+    (`--diff`) nothing is written."""
+    from blocklint.load import load_text
+
+    summary = summary if summary is not None else FixSummary()
+    if result.path == "-" or not could_fix(result):
+        return result
+    try:
+        text, bom = read_source(result.path)
+    except (OSError, UnicodeDecodeError) as error:
+        summary.errors.append((result.path, f"cannot read it again to fix it: {error}"))
+        return result
+    doc = load_text(text, result.path, plan.load, file_path=Path(result.path))
+    # The check's findings are this text's (an edit since then is caught by each fix comparing
+    # the text it replaces), so the first round need not lint again.
+    fixed = fix_document(doc, plan, unsafe=unsafe, findings=result.findings)
+    if not fixed.changed:
+        return result
+    if write:
+        try:
+            write_atomically(result.path, fixed.fixed, bom=bom)
+        except OSError as error:
+            summary.errors.append((result.path, f"cannot write the fixed file: {error.strerror or error}"))
+            return result
+    summary.files.append(fixed)
+    summary.fixed += fixed.applied
+    return replace(result, findings=fixed.findings)
+
+
+def fix_results(results, plan_for, *, unsafe: bool = False, write: bool = True) -> FixSummary:
+    """Fix the files of check results that have fixable findings. `plan_for(path)` gives each
+    file's plan (a `Planner.for_path`). With `write=False` nothing is written (`--diff`)."""
+    summary = FixSummary()
+    for result in results:
+        if could_fix(result):
+            fix_result(result, plan_for(result.path), unsafe=unsafe, write=write, summary=summary)
+    return summary
+
+
+def fixable_findings(result, plan, *, unsafe: bool = False) -> set:
+    """The findings of one check result that `--fix` (with `unsafe`: `--unsafe-fixes`) would
+    fix, for the text reporter's `[*]` marker."""
+    from blocklint.load import load_text
+
+    if result.path == "-" or not could_fix(result):
+        return set()
+    try:
+        text, _ = read_source(result.path)
+    except (OSError, UnicodeDecodeError):
+        return set()
+    doc = load_text(text, result.path, plan.load, file_path=Path(result.path))
+    index = LineIndex(doc.source)
+    fixable = set()
+    for finding in result.findings:
+        if finding.rule in FIXERS:
+            fix = fix_for(finding, doc, index)
+            if fix is not None and (fix.safe or unsafe):
+                fixable.add(finding)
+    return fixable
+
+
+def mark_fixable(results, plan_for, *, unsafe: bool = False) -> set:
+    """The findings of check results that `--fix` would fix (the summary's "N fixable with --fix")."""
+    return {finding for result in results for finding in fixable_findings(result, plan_for(result.path), unsafe=unsafe)}

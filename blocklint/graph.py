@@ -1,0 +1,176 @@
+"""`blocklint graph FILE`: the step graph of a workflow as Mermaid (default) or DOT.
+
+Steps are labelled with their type; an edge runs from a parent to the step that waits for it.
+Edges from `executionParameters` (a `conditional` on a step's output, a `parentStatus`
+condition) are dotted and labelled with their condition. The edges of a cycle and parents that
+name no step are drawn in red. The document is read through the same plan as `check` (the
+closest configuration, templates rendered), and the steps, cycles and parents come from the
+rules' own fixtures.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import click
+
+from blocklint.commandline import fail, parse_params, template_options
+
+UNKNOWN_STYLE = "fill:#fdecea,stroke:#c62828,stroke-dasharray:4 3,color:#c62828"
+CYCLE_COLOR = "#c62828"
+
+
+@dataclass
+class Edge:
+    parent: str
+    child: str
+    label: str = ""
+    condition: bool = False  # from executionParameters (dotted)
+    cycle: bool = False
+
+
+@dataclass
+class StepGraph:
+    steps: dict = field(default_factory=dict)  # name -> type
+    unknown: list = field(default_factory=list)  # parent names that name no step
+    edges: list = field(default_factory=list)
+
+
+def step_graph(doc, plan) -> StepGraph | None:
+    """The graph of a loaded workflow document, or None if it has no steps."""
+    from blocklint.engine.run import Resolver
+    from blocklint.fixtures import is_param_ref
+
+    resolver = Resolver(doc, plan.settings, plan.available)
+    steps = resolver.get("steps")
+    if not steps:
+        return None
+    cycles = resolver.get("step_cycles") or []
+    cycle_links = {(cycle[i], cycle[i + 1]) for cycle in cycles for i in range(len(cycle) - 1)}
+    graph = StepGraph(steps={name: (step.get("type") if isinstance(step, dict) else None) or "standard"
+                             for name, step in steps.items()})
+    graph.steps = {name: kind if isinstance(kind, str) else "standard" for name, kind in graph.steps.items()}
+
+    def link(parent, child, **extra):
+        if not isinstance(parent, str) or is_param_ref(parent):
+            return
+        if parent not in steps and parent not in graph.unknown:
+            graph.unknown.append(parent)
+        graph.edges.append(Edge(parent, child, cycle=(parent, child) in cycle_links, **extra))
+
+    for name, step in steps.items():
+        if not isinstance(step, dict):
+            continue
+        parents = step.get("parents")
+        for parent in dict.fromkeys(p for p in (parents if isinstance(parents, list) else ()) if isinstance(p, str)):
+            link(parent, name)
+        execution = step.get("executionParameters")
+        execution = execution if isinstance(execution, dict) else {}
+        for item in _dicts(execution.get("conditional")):
+            text = " ".join(str(item[key]) for key in ("condition", "paramName", "value") if key in item)
+            link(item.get("stepName"), name, label=text or "conditional", condition=True)
+        for item in _dicts(execution.get("parentStatus")):
+            status = item.get("status")
+            status = ", ".join(map(str, status)) if isinstance(status, list) else str(status or "")
+            label = f"{item.get('condition', 'status')}: {status}".strip(": ")
+            for parent in item.get("parents") if isinstance(item.get("parents"), list) else ():
+                link(parent, name, label=label, condition=True)
+    return graph
+
+
+def _dicts(value) -> list:
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+
+
+# --- Mermaid -------------------------------------------------------------------------------------
+
+def _mermaid_text(text: str) -> str:
+    """Text for a quoted Mermaid label: quotes and markup characters as entity codes."""
+    out = []
+    for char in str(text):
+        if char in '"#<>&|`':
+            out.append(f"#{ord(char)};")
+        elif char in "\r\n":
+            out.append(" ")
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+def to_mermaid(graph: StepGraph) -> str:
+    ids = {name: f"s{index}" for index, name in enumerate(graph.steps)}
+    ids.update({name: f"u{index}" for index, name in enumerate(graph.unknown)})
+    lines = ["flowchart TD"]
+    for name, kind in graph.steps.items():
+        lines.append(f'    {ids[name]}["{_mermaid_text(name)}<br/><small>{_mermaid_text(kind)}</small>"]')
+    for name in graph.unknown:
+        lines.append(f'    {ids[name]}["{_mermaid_text(name)}<br/><small>no such step</small>"]:::unknown')
+    red = []
+    for number, edge in enumerate(graph.edges):
+        arrow = "-.->" if edge.condition else "-->"
+        label = f'|"{_mermaid_text(edge.label)}"|' if edge.label else ""
+        lines.append(f"    {ids[edge.parent]} {arrow}{label} {ids[edge.child]}")
+        if edge.cycle or edge.parent in graph.unknown:
+            red.append(str(number))
+    if graph.unknown:
+        lines.append(f"    classDef unknown {UNKNOWN_STYLE}")
+    if red:
+        lines.append(f"    linkStyle {','.join(red)} stroke:{CYCLE_COLOR},stroke-width:2px")
+    return "\n".join(lines) + "\n"
+
+
+# --- DOT -----------------------------------------------------------------------------------------
+
+def _dot_text(text: str) -> str:
+    return '"' + str(text).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "") + '"'
+
+
+def to_dot(graph: StepGraph) -> str:
+    lines = ["digraph steps {", "    rankdir=TB;", '    node [shape=box, style=rounded, fontname="Helvetica"];']
+    for name, kind in graph.steps.items():
+        lines.append(f"    {_dot_text(name)} [label={_dot_text(name + chr(10) + kind)}];")
+    for name in graph.unknown:
+        lines.append(f"    {_dot_text(name)} [label={_dot_text(name + chr(10) + 'no such step')}, "
+                     f'style="rounded,dashed", color="{CYCLE_COLOR}", fontcolor="{CYCLE_COLOR}"];')
+    for edge in graph.edges:
+        attributes = []
+        if edge.condition:
+            attributes.append("style=dotted")
+        if edge.label:
+            attributes.append(f"label={_dot_text(edge.label)}")
+        if edge.cycle or edge.parent in graph.unknown:
+            attributes.append(f'color="{CYCLE_COLOR}", penwidth=2')
+        suffix = f" [{', '.join(attributes)}]" if attributes else ""
+        lines.append(f"    {_dot_text(edge.parent)} -> {_dot_text(edge.child)}{suffix};")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+FORMATS = {"mermaid": to_mermaid, "dot": to_dot}
+
+
+@click.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--format", "output_format", type=click.Choice(sorted(FORMATS)), default="mermaid", show_default=True,
+              help="Mermaid renders in GitHub markdown; DOT is for Graphviz (`dot -Tsvg`).")
+@template_options
+def graph(file, output_format, params_file, params, no_template, template_env, config_file, isolated):
+    """Draw the step graph of a workflow FILE: steps with their types, parents, conditions,
+    cycles and unknown parents."""
+    from blocklint.load import load_path
+    from blocklint.plan import Overrides, PlanError, Planner
+
+    try:
+        overrides = Overrides(params_file=params_file, params=parse_params(params), template=not no_template,
+                              template_env=tuple(template_env), config_file=config_file, isolated=isolated)
+        plan = Planner(overrides).for_path(file)
+        doc = load_path(file, plan.load)
+    except (PlanError, OSError) as error:
+        fail(str(error))
+    if doc.problems and doc.data is None:
+        problem = doc.problems[0]
+        fail(f"{file}:{problem.span.line + 1}: {problem.message}")
+    found = step_graph(doc, plan)
+    if found is None:
+        fail(f"{file}: not a workflow with steps; `blocklint graph` draws a workflow's step graph")
+    click.echo(FORMATS[output_format](found), nl=False)

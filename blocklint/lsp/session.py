@@ -1,0 +1,156 @@
+"""The server's state: a `Planner` (refreshed when a configuration file changes) and the last
+analysis of each open document: its findings as `check` reports them, their fixes, and where
+the document defines its steps, images and parameters.
+
+Nothing here knows LSP; `features` turns analyses into protocol values, so the benchmark and
+the tests can drive an analysis in-process.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from blocklint.config import FILE_NAMES
+from blocklint.fix import LineIndex
+from blocklint.load import Span
+
+
+@dataclass
+class Definitions:
+    """Where a document defines the names other places refer to (spans of the names)."""
+
+    steps: dict = field(default_factory=dict)  # name -> (key span, step mapping)
+    images: dict = field(default_factory=dict)  # name -> (key span, image mapping)
+    build_params: dict = field(default_factory=dict)  # name -> (span of its name, definition)
+    run_params: dict = field(default_factory=dict)
+
+
+@dataclass
+class Analysis:
+    path: str
+    text: str
+    doc: object  # Document
+    plan: object = None
+    findings: list = field(default_factory=list)
+    fixes: list = field(default_factory=list)  # the fix (or None) of each finding, in order
+    definitions: Definitions = field(default_factory=Definitions)
+    error: str | None = None  # a configuration that could not be planned
+    kind: str | None = None
+    cli: bool = False
+
+    def __post_init__(self):
+        self.index = LineIndex(self.text)
+
+
+class Session:
+    """Plans and analyses for one editor session."""
+
+    def __init__(self, overrides=None, *, root: str | None = None):
+        from blocklint.plan import Overrides
+
+        self.overrides = overrides or Overrides()
+        self.root = Path(root) if root else Path.cwd()
+        self._planner = None
+        self._stamps: dict = {}  # directory -> the configuration files' state when planned
+        self.analyses: dict = {}  # uri -> Analysis
+
+    def forget_plans(self) -> None:
+        """Drop every plan (a configuration file changed): the next analysis plans again."""
+        self._planner = None
+        self._stamps.clear()
+
+    def plan_for(self, path: str):
+        """The plan of the configuration closest to `path`, re-planned when a configuration file
+        on the way up (`.blocklint.toml`, `pyproject.toml`) appeared, changed or went away."""
+        from blocklint.plan import Planner
+
+        directory = os.path.dirname(os.path.abspath(path))
+        stamp = _config_stamp(directory)
+        if directory in self._stamps and self._stamps[directory] != stamp:
+            self.forget_plans()
+        if self._planner is None:
+            self._planner = Planner(self.overrides, start=self.root)
+        self._stamps[directory] = stamp
+        return self._planner.for_path(path)
+
+    def analyze(self, uri: str, path: str, text: str) -> Analysis:
+        """Lint one document's current text as `check` would, and keep the result."""
+        from blocklint.fixers import FIXERS, fix_for
+        from blocklint.load import load_text
+        from blocklint.plan import PlanError
+        from blocklint.runner import check_document
+
+        previous = self.analyses.get(uri)
+        try:
+            plan = self.plan_for(path)
+        except PlanError as error:
+            analysis = Analysis(path, text, None, error=str(error))
+            self.analyses[uri] = analysis
+            return analysis
+        file_path = Path(path) if os.path.isfile(path) else None
+        doc = load_text(text, path, plan.load, file_path=file_path)
+        result = check_document(doc, plan, explicit=False)
+        analysis = Analysis(path, text, doc, plan, result.findings, kind=doc.kind, cli=doc.cli)
+        analysis.fixes = [fix_for(finding, doc, analysis.index) if finding.rule in FIXERS else None
+                          for finding in analysis.findings]
+        if doc.data is not None and doc.kind is not None:
+            analysis.definitions = definitions(doc, plan)
+        elif previous is not None:  # a document mid-edit that does not parse: keep what was known
+            analysis.definitions = previous.definitions
+            analysis.kind, analysis.cli = previous.kind, previous.cli
+        self.analyses[uri] = analysis
+        return analysis
+
+    def definitions_around(self, analysis: Analysis, line: int) -> Analysis:
+        """The analysis to complete from while a line is being typed: when the text does not
+        parse (`parents: [lo`), the definitions and kind of the text without that line."""
+        if analysis.doc is None or analysis.doc.data is not None or analysis.plan is None \
+                or analysis.definitions.steps or analysis.definitions.images:
+            return analysis
+        from blocklint.load import load_text
+
+        lines = analysis.text.splitlines(keepends=True)
+        if line >= len(lines):
+            return analysis
+        lines[line] = "\n"
+        doc = load_text("".join(lines), analysis.path, analysis.plan.load)
+        if doc.data is None or doc.kind is None:
+            return analysis
+        analysis.definitions = definitions(doc, analysis.plan)
+        analysis.kind, analysis.cli = doc.kind, doc.cli
+        return analysis
+
+
+def _config_stamp(directory: str) -> tuple:
+    stamp = []
+    current = Path(directory)
+    for candidate in (current, *current.parents):
+        for name in FILE_NAMES:
+            try:
+                stamp.append((str(candidate / name), (candidate / name).stat().st_mtime_ns))
+            except OSError:
+                continue
+    return tuple(stamp)
+
+
+def definitions(doc, plan) -> Definitions:
+    """The steps, images and parameters a document defines, read through the rules' fixtures."""
+    from blocklint.engine.run import Resolver
+
+    resolver = Resolver(doc, plan.settings, plan.available)
+    found = Definitions()
+    for attribute, fixture in (("steps", "steps"), ("images", "images")):
+        mapping = resolver.get(fixture)
+        base = doc.path_of(mapping) if isinstance(mapping, dict) else None
+        if base is None:
+            continue
+        getattr(found, attribute).update(
+            {name: (doc.span_of(base + (name,), key=True), node) for name, node in mapping.items()})
+    for attribute, fixture in (("build_params", "build_params"), ("run_params", "run_params")):
+        for name, definition in (resolver.get(fixture) or {}).items():
+            base = doc.path_of(definition)
+            span = doc.span_of(base + ("name",)) if base is not None else Span(0, 0, 0, 0)
+            getattr(found, attribute)[name] = (span, definition)
+    return found

@@ -1,0 +1,240 @@
+"""The fix model and `check --fix`'s logic: overlapping edits, template tags, files that would
+load worse, atomic writes, diffs, the fixable marker; and a property test over mutated examples:
+applying every safe fix never breaks loading and never changes a line no edit touches."""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from blocklint.fix import Edit, Fix, LineIndex, apply_fixes
+from blocklint.fixing import fix_results, fixes_of, mark_fixable
+from blocklint.load import LoadSettings, load_text
+from blocklint.plan import Overrides, Planner
+from blocklint.runner import Target, check_document, check_target
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXES = Path(__file__).parent / "fixes"
+FUZZ_EXAMPLES = int(os.environ.get("BLOCKLINT_FUZZ_EXAMPLES", "1000"))
+
+
+def test_overlapping_fix_is_skipped_and_the_first_one_kept():
+    first = Fix((Edit(0, 3, "abc"),), True, "first")
+    overlapping = Fix((Edit(2, 5, "xyz"),), True, "second")
+    text, applied = apply_fixes("0123456789", [overlapping, first])
+    assert text == "abc3456789"
+    assert applied == [first]
+
+
+def test_two_insertions_at_one_point_conflict():
+    text, applied = apply_fixes("ab", [Fix((Edit(1, 1, "x"),), True, "x"), Fix((Edit(1, 1, "y"),), True, "y")])
+    assert text in ("axb", "ayb") and len(applied) == 1
+
+
+def test_edit_inside_a_template_tag_is_refused():
+    source = "name: {{ block_name }}\nother: value\n"
+    inside = Fix((Edit(source.index("block"), source.index("block") + 5, "x"),), True, "inside")
+    outside = Fix((Edit(source.index("value"), source.index("value") + 5, "v"),), True, "outside")
+    text, applied = apply_fixes(source, [inside, outside])
+    assert applied == [outside]
+    assert "{{ block_name }}" in text
+
+
+def test_a_fix_that_breaks_loading_is_not_applied():
+    source = "a: 1\nb: [1, 2]\n"
+    breaking = Fix((Edit(source.index("]"), source.index("]") + 1, ""),), True, "drop bracket")
+    harmless = Fix((Edit(0, 1, "c"),), True, "rename a")
+    text, applied = apply_fixes(source, [breaking, harmless], path="x.yaml", load=LoadSettings())
+    assert applied == [harmless]
+    assert text == "c: 1\nb: [1, 2]\n"
+    assert apply_fixes(source, [breaking], path="x.yaml", load=LoadSettings()) == (source, [])
+
+
+def test_a_fix_that_makes_a_duplicate_key_is_not_applied():
+    source = "parent: [a]\nparents: [b]\n"
+    rename = Fix((Edit(0, 6, "parents"),), True, "rename")
+    assert apply_fixes(source, [rename], path="x.yaml", load=LoadSettings()) == (source, [])
+
+
+def test_no_fix_on_a_rendered_line_that_holds_a_template_tag(tmp_path):
+    from blocklint.fixers import fix_for
+
+    text = (FIXES / "BL101" / "templated.yaml.j2").read_text(encoding="utf-8")
+    text = text.replace("        parent: [load]", "        parent: [{{ first | default('load') }}]")
+    planner = Planner(Overrides(isolated=True), start=tmp_path)
+    plan = planner.for_path(str(tmp_path / "t.yaml.j2"))
+    doc = load_text(text, "t.yaml.j2", plan.load)
+    assert doc.rendered
+    [finding] = [f for f in check_document(doc, plan).findings if f.rule == "BL101"]
+    assert fix_for(finding, doc) is None
+    plain = load_text(text.replace("{{ first | default('load') }}", "load"), "t.yaml.j2", plan.load)
+    [finding] = [f for f in check_document(plain, plan).findings if f.rule == "BL101"]
+    assert fix_for(finding, plain) is not None
+
+
+def test_line_index_counts_lines_as_editors_do():
+    index = LineIndex("a\r\nbc\rd\ne")
+    assert [index.offset(line, 0) for line in range(4)] == [0, 3, 6, 8]
+    assert index.position(7) == (2, 1)
+
+
+@pytest.fixture()
+def project(tmp_path):
+    """A copy of the BL101 and BL301 golden inputs in a directory of their own."""
+    for name in ("BL101/parent.yaml", "BL301/unsafe-typo.yaml"):
+        target = tmp_path / name.replace("/", "-")
+        target.write_bytes((FIXES / name).read_bytes())
+    return tmp_path
+
+
+def _check(paths, planner):
+    return [check_target(Target(str(path), True), planner.for_path(str(path))) for path in paths]
+
+
+def test_fix_results_writes_safe_fixes_atomically_keeping_permissions(project):
+    planner = Planner(Overrides(isolated=True), start=project)
+    safe_file, unsafe_file = project / "BL101-parent.yaml", project / "BL301-unsafe-typo.yaml"
+    safe_file.chmod(0o640)
+    unsafe_before = unsafe_file.read_bytes()
+    summary = fix_results(_check([safe_file, unsafe_file], planner), planner.for_path, unsafe=False)
+    assert summary.fixed == 1 and summary.errors == []
+    assert safe_file.read_bytes() == (FIXES / "BL101" / "parent.fixed.yaml").read_bytes()
+    assert stat.S_IMODE(safe_file.stat().st_mode) == 0o640
+    assert unsafe_file.read_bytes() == unsafe_before
+    assert sorted(p.name for p in project.iterdir()) == ["BL101-parent.yaml", "BL301-unsafe-typo.yaml"]
+
+
+def test_diff_shows_the_change_and_writes_nothing(project):
+    planner = Planner(Overrides(isolated=True), start=project)
+    before = {p: p.read_bytes() for p in project.iterdir()}
+    summary = fix_results(_check(sorted(project.iterdir()), planner), planner.for_path, unsafe=True, write=False)
+    assert {p: p.read_bytes() for p in project.iterdir()} == before
+    diff = summary.diff()
+    assert "-        parent:\n+        parents:\n" in diff
+    assert "-        parents: [laod]\n+        parents: [load]\n" in diff
+    assert summary.remaining(_check([project / "BL101-parent.yaml"], planner)[0]) == []
+
+
+def test_fix_result_reports_what_is_left_after_fixing(project):
+    from blocklint.fixing import FixSummary, fix_result
+
+    planner = Planner(Overrides(isolated=True), start=project)
+    [result] = _check([project / "BL101-parent.yaml"], planner)
+    summary = FixSummary()
+    after = fix_result(result, planner.for_path(result.path), summary=summary)
+    assert [f.rule for f in result.findings] == ["BL101"]
+    assert after.findings == [] and after.path == result.path
+    assert summary.fixed == 1 and [fixed.path for fixed in summary.files] == [result.path]
+
+
+def test_mark_fixable_counts_only_what_fix_would_fix(project):
+    planner = Planner(Overrides(isolated=True), start=project)
+    results = _check(sorted(project.iterdir()), planner)
+    safe = mark_fixable(results, planner.for_path)
+    unsafe = mark_fixable(results, planner.for_path, unsafe=True)
+    assert {f.rule for f in safe} == {"BL101"}
+    assert {f.rule for f in unsafe} == {"BL101", "BL301"}
+
+
+def test_a_file_with_a_byte_order_mark_keeps_it(tmp_path):
+    path = tmp_path / "bom.yaml"
+    path.write_bytes(b"\xef\xbb\xbf" + (FIXES / "BL101" / "parent.yaml").read_bytes())
+    planner = Planner(Overrides(isolated=True), start=tmp_path)
+    fix_results(_check([path], planner), planner.for_path)
+    assert path.read_bytes() == b"\xef\xbb\xbf" + (FIXES / "BL101" / "parent.fixed.yaml").read_bytes()
+
+
+# --- property: safe fixes on mutated examples ------------------------------------------------------
+
+EXAMPLES = sorted(p for p in (ROOT / "examples").rglob("*.yaml"))
+TEXTS = {p: p.read_text(encoding="utf-8") for p in EXAMPLES}
+# Mutations that make fixable (and some unfixable) findings, each at one chosen occurrence.
+MUTATIONS = [
+    (re.compile(r"\bparents:"), "parent:"),
+    (re.compile(r"\bsteps:"), "step:"),
+    (re.compile(r"\btype: standard\b"), "type: Standard"),
+    (re.compile(r"\btype: string_array\b"), "type: string_arrray"),
+    (re.compile(r"cron: ['\"][^'\"]*['\"]"), 'cron: "@daily"'),
+    (re.compile(r"parents: \[(\w+)"), r"parents: [\1, \1"),
+    (re.compile(r"(\n\s*- )(\w+)"), r"\1\2\1\2"),
+    (re.compile(r"imageRef: (\w+)"), r"imageRef: \1x"),
+    (re.compile(r"\n"), "\n# blocklint: disable=BL999\n"),
+    (re.compile(r"\bname: "), "nam: "),
+    (re.compile(r"\n  "), "\n"),
+]
+PLANNER = Planner(Overrides(isolated=True), start=ROOT)
+
+
+@st.composite
+def mutated_examples(draw):
+    path = draw(st.sampled_from(EXAMPLES))
+    text = TEXTS[path]
+    for _ in range(draw(st.integers(1, 4))):
+        pattern, replacement = draw(st.sampled_from(MUTATIONS))
+        matches = list(pattern.finditer(text))
+        if matches:
+            match = draw(st.sampled_from(matches))
+            text = text[:match.start()] + match.expand(replacement) + text[match.end():]
+    return path, text
+
+
+def _only_touched_lines_changed(before: str, after: str, touched: set) -> bool:
+    """Whether `after` is `before` with only the `touched` lines (0-based) replaced: the untouched
+    lines, in order, with anything in place of each run of touched lines."""
+    pattern, gap = [], False
+    for number, line in enumerate(before.splitlines(keepends=True)):
+        if number in touched:
+            if not gap:
+                pattern.append("(?s:.*?)")
+            gap = True
+        else:
+            pattern.append(re.escape(line))
+            gap = False
+    return re.fullmatch("".join(pattern), after) is not None
+
+
+def test_the_property_check_tells_touched_from_untouched_lines():
+    before = "a\n- x\n- x\nb\n"
+    assert _only_touched_lines_changed(before, "a\n- x\nb\n", {2})  # the second of two equal lines
+    assert _only_touched_lines_changed(before, "a\n- y\n- x\nb\n", {1})
+    assert not _only_touched_lines_changed(before, "a\n- x\n- x\nc\n", {1, 2})
+    assert not _only_touched_lines_changed(before, "a\n- x\n- x\n", {0})
+
+
+@settings(max_examples=max(FUZZ_EXAMPLES // 10, 20), deadline=None, database=None,
+          derandomize=bool(os.environ.get("CI")), suppress_health_check=[HealthCheck.too_slow])
+@given(mutated_examples())
+def test_safe_fixes_never_break_loading_nor_touch_other_lines(example):
+    path, text = example
+    plan = PLANNER.for_path(str(path))
+    doc = load_text(text, path.name, plan.load)
+    fixes = fixes_of(check_document(doc, plan).findings, doc, unsafe=False)
+    fixed, applied = apply_fixes(text, fixes, path=path.name, load=plan.load)
+    before_problems = {p.rule for p in doc.problems}
+    after = load_text(fixed, path.name, plan.load)
+    assert {p.rule for p in after.problems} <= before_problems
+    index = LineIndex(text)
+    touched = set()
+    for fix in applied:
+        for edit in fix.edits:
+            first, last = index.position(edit.start)[0], index.position(max(edit.end - 1, edit.start))[0]
+            touched.update(range(first, last + 1))
+    assert _only_touched_lines_changed(text, fixed, touched)
+    assert all(fix.safe for fix in applied)
+
+
+def test_a_plain_replacement_that_would_change_type_is_quoted():
+    from blocklint.fixers import _replace
+
+    index = LineIndex("key: abc\n")
+    assert _replace(index, 5, 8, "abc", "123") == Edit(5, 8, "'123'")
+    assert _replace(index, 5, 8, "abc", "true") == Edit(5, 8, "'true'")
+    assert _replace(index, 5, 8, "abc", "a: b") == Edit(5, 8, "'a: b'")
+    assert _replace(index, 5, 8, "abc", "/health") == Edit(5, 8, "/health")
+    assert _replace(index, 5, 8, "abd", "x") is None  # not the text the finding names
