@@ -120,11 +120,14 @@ def _paired_sinks(args) -> list[list]:
 @click.option("--progress/--no-progress", default=None,
               help="A progress bar on stderr for long runs (default: on a terminal, never for machine formats).")
 @click.option("--statistics", is_flag=True, help="Also print how many findings each rule reported.")
+@click.option("--fix", is_flag=True, help="Apply safe fixes to the files, then report the findings left.")
+@click.option("--unsafe-fixes", is_flag=True, help="With --fix or --diff, apply unsafe fixes too (they may change meaning).")
+@click.option("--diff", "show_diff", is_flag=True, help="Print the fixes as a unified diff; change no file.")
 @click.pass_context
 def check(ctx, paths, formats, outputs, kind, params_file, params, no_template, template_env, config_file, isolated,
           select, extend_select, ignore, keyword_expr, exclude, respect_gitignore, skip_unknown, exitfirst, strict,
           exit_zero, rules_dir, stdin_filename, spec_files, artifact_root, previous_version, baseline, write_baseline,
-          show_settings, jobs, verbose, quiet, color, progress, statistics):
+          show_settings, jobs, verbose, quiet, color, progress, statistics, fix, unsafe_fixes, show_diff):
     """Check Press documents: files, directories (recursively) or - for stdin."""
     from blocklint import runner
     from blocklint.plan import Overrides, Planner, PlanError, split_codes
@@ -151,14 +154,16 @@ def check(ctx, paths, formats, outputs, kind, params_file, params, no_template, 
     stdin = {"stdin_bytes": _read_stdin(plan), "stdin_name": stdin_filename} \
         if any(t.path == runner.STDIN for t in targets) else {}
     sinks = ctx.meta.get("blocklint.sinks") or [["text", None]]
-    reporters = [] if write_baseline else _reporters(sinks, plan, quiet=quiet, color=color)
+    reporters = [] if write_baseline or show_diff else _reporters(sinks, plan, quiet=quiet, color=color)
     for reporter, _ in reporters:
         reporter.start()
+    fixer = _Fixer(fix or show_diff, unsafe_fixes, show_diff, any(hasattr(r, "fixable") for r, _ in reporters))
     failed, counted, recorded = False, [], []
     checked = runner.check_all(targets, planner.for_path, jobs=jobs, **stdin)
     try:
         with _progress(len(targets), progress, sinks) as tick:
             for result in checked:
+                result = fixer.result(result, planner.for_path(result.path), reporters)
                 shown = [f for f in result.findings if f.severity != "info"]
                 failed = failed or any(f.severity == "error" for f in shown) or bool(plan.strict and shown)
                 if statistics:
@@ -184,6 +189,8 @@ def check(ctx, paths, formats, outputs, kind, params_file, params, no_template, 
         count = write(Path(write_baseline), recorded, plan.root)
         click.echo(f"blocklint: wrote {count} finding(s) to {write_baseline}", err=True)
         sys.exit(EXIT_OK)
+    if fixer.summary is not None and fixer.finish():
+        sys.exit(EXIT_FINDINGS)
     for reporter, stream in reporters:
         reporter.finish([])
         if stream is not sys.stdout:
@@ -194,6 +201,43 @@ def check(ctx, paths, formats, outputs, kind, params_file, params, no_template, 
         write_statistics(counted, sys.stdout if not any(target in (None, "-") and name != "text"
                                                         for name, target in sinks) else sys.stderr)
     sys.exit(EXIT_FINDINGS if failed and not exit_zero else EXIT_OK)
+
+
+class _Fixer:
+    """`--fix`, `--unsafe-fixes`, `--diff` and the `[*]` marker, as results come in."""
+
+    def __init__(self, enabled: bool, unsafe: bool, diff_only: bool, mark: bool):
+        self.unsafe, self.diff_only, self.mark = unsafe, diff_only, mark
+        self.summary = None
+        if enabled:
+            from blocklint.fixing import FixSummary
+
+            self.summary = FixSummary()
+
+    def result(self, result, plan, reporters):
+        """The result with its file fixed (`--fix`), or with its fixable findings marked."""
+        if self.summary is not None:
+            from blocklint.fixing import fix_result
+
+            return fix_result(result, plan, unsafe=self.unsafe, write=not self.diff_only, summary=self.summary)
+        if self.mark and result.findings:
+            from blocklint.fixing import fixable_findings
+
+            fixable = fixable_findings(result, plan, unsafe=self.unsafe)
+            for reporter, _ in reporters:
+                if hasattr(reporter, "fixable"):
+                    reporter.fixable |= fixable
+        return result
+
+    def finish(self) -> bool:
+        """Say what was fixed; True when `--diff` has printed a diff (exit 1, as ruff does)."""
+        for path, message in self.summary.errors:
+            click.echo(f"blocklint: {path}: {message}", err=True)
+        if self.diff_only:
+            click.echo(self.summary.diff(), nl=False)
+            return bool(self.summary.files)
+        click.echo(f"blocklint: fixed {self.summary.fixed} finding(s) in {len(self.summary.files)} file(s)", err=True)
+        return False
 
 
 def _progress(total: int, wanted, sinks):

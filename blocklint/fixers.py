@@ -181,7 +181,7 @@ def enum_value(finding, doc, index):
     """A value outside the field's allowed values. Safe when one allowed value differs only in
     letter case (`GET` → `get`) or for a misspelt parameter `type` with one close candidate
     (`string_arrray` → `string_array`, an unmistakable name); unsafe for another close candidate."""
-    from blocklint.lsp.schemahelp import enum_at
+    from blocklint.schemahelp import enum_at
 
     old = node_at(doc.data, finding.path)
     if not isinstance(old, str):
@@ -233,12 +233,12 @@ def duplicate_parent(finding, doc, index):
 def unused_suppression(finding, doc, index):
     """A `# blocklint: disable=CODE` comment that suppresses nothing: remove it (safe), when it
     names that one code only."""
-    from blocklint.engine.suppress import _DIRECTIVE
+    from blocklint.engine.suppress import DIRECTIVE
 
     line = finding.line - 1
     start = index.offset(line, finding.column - 1)
     end = index.line_end(line)
-    match = _DIRECTIVE.match(index.text, start, end)
+    match = DIRECTIVE.match(index.text, start, end)
     if not match or match.end() != end and index.text[match.end():end].strip():
         return None
     codes = [code.strip() for code in match.group(2).split(",") if code.strip()]

@@ -144,3 +144,21 @@ def test_explain_lists_a_family_and_rules_lists_json(run):
     rules = json.loads(output)
     assert code == 0 and {"id", "name", "severity", "summary", "url"} <= set(rules[0])
     assert any(entry["id"] == "BL301" for entry in rules)
+
+
+TYPO = SPEC.replace("parents: [a]", "parent: [a]")
+
+
+def test_fix_diff_and_the_fixable_marker_through_check(run, tmp_path):
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(TYPO)
+    code, output = run("check", spec)
+    assert code == 1 and "BL101 error [*] unknown key 'parent'" in output and "(1 fixable with --fix)" in output
+    code, output = run("check", "--diff", spec)
+    assert code == 1 and "-      b: {command: y, imageDetails: {id: 1}, parent: [a]}" in output \
+        and "+      b: {command: y, imageDetails: {id: 1}, parents: [a]}" in output
+    assert spec.read_text() == TYPO  # --diff changes nothing
+    code, output = run("check", "--fix", spec)
+    assert code == 0 and spec.read_text() == SPEC
+    code, output = run("check", "--fix", spec)  # idempotent
+    assert code == 0 and spec.read_text() == SPEC

@@ -10,7 +10,7 @@ from blocklint.engine.select import matches as _matches
 from blocklint.findings import Finding
 from blocklint.load import Document, Span
 
-_DIRECTIVE = re.compile(r"#\s*blocklint:\s*(disable|disable-file)\s*=\s*([A-Za-z0-9_,\s]+)")
+DIRECTIVE = re.compile(r"#\s*blocklint:\s*(disable|disable-file)\s*=\s*([A-Za-z0-9_,\s]+)")
 
 
 def _codes(text: str) -> set[str]:
@@ -33,7 +33,7 @@ def suppressions(doc: Document) -> list[Directive]:
     if "blocklint:" not in doc.source:
         return directives
     for number, text in enumerate(doc.source_lines, start=1):
-        match = _DIRECTIVE.search(text)
+        match = DIRECTIVE.search(text)
         if not match:
             continue
         codes = _codes(match.group(2))

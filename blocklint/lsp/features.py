@@ -9,7 +9,7 @@ import re
 from lsprotocol import types as lsp
 
 from blocklint.fix import Fix, LineIndex
-from blocklint.lsp import schemahelp
+from blocklint import schemahelp
 from blocklint.lsp.context import cursor_context
 from blocklint.lsp.session import Analysis
 from blocklint.words import split_lines

@@ -90,6 +90,7 @@ class TextReporter(Reporter):
         self._pending: list = []  # results whose findings wait for the listing
         self._listed = 0
         self._streaming = bool(self.quiet)
+        self.fixable: set = set()  # findings `--fix` would fix: marked `[*]`, counted in the summary
 
     def _echo(self, text=""):
         click.echo(guard_line(text), file=self.stream, color=self.color)
@@ -129,14 +130,15 @@ class TextReporter(Reporter):
             self._pending = []
 
     def _findings(self, result):
+        lines = None  # one file's lines at a time: memory stays flat over a long run
         for finding in self.shown(result):
             colour = _SEVERITY_COLOUR[finding.severity]
+            mark = "[*] " if finding in self.fixable else ""
             self._echo(f"{self._style(display_path(finding.file), '', bold=True)}:{finding.line}:{finding.column}: "
                        f"{self._style(finding.rule, colour)} {self._style(finding.severity, colour)} "
-                       f"{present_message(finding.message, self.masker)}")
-            lines = self.sources.get(finding.file)
+                       f"{mark}{present_message(finding.message, self.masker)}")
             if lines is None:
-                lines = self.sources[finding.file] = source_lines(finding.file)
+                lines = self.sources.get(finding.file) or source_lines(finding.file)
             for line in code_frame(lines, finding, self.masker, lambda carets: self._style(carets, colour)):
                 self._echo(line)
 
@@ -147,4 +149,6 @@ class TextReporter(Reporter):
             self._echo()
         for result in self._pending:
             self._findings(result)
-        self._echo("".join(self._style(text, colour) for text, colour in summary_parts(summary(self.results))))
+        fixable = sum(1 for finding in self.fixable if finding.severity != INFO)
+        tail = [(f" ({fixable} fixable with --fix)", "")] if fixable else []
+        self._echo("".join(self._style(text, colour) for text, colour in [*summary_parts(summary(self.results)), *tail]))
