@@ -12,7 +12,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from blocklint.docs import generate
+from blocklint.docs import generate, rule_source
 from blocklint.collect import collect_rules
 from blocklint.plan import Overrides, build_plan
 from blocklint.findings import Finding
@@ -107,6 +107,7 @@ def test_sarif_lists_every_rule_with_its_docs(project):
         assert descriptor["helpUri"] == \
             f"https://github.com/blocklint/blocklint/blob/main/docs/rules.md#{found.id.lower()}"
         assert found.id in anchors, f"docs/rules.md has no ### {found.id} for the help URI to reach"
+        assert descriptor["properties"]["source"] == rule_source(found) != ""
 
 
 def test_sarif_without_rules_falls_back_to_every_rule(project):

@@ -37,7 +37,7 @@ def _uri(path: str, root: Path) -> tuple[str, str | None]:
 
 
 def _descriptor(found) -> dict:
-    from blocklint.docs import help_uri
+    from blocklint.docs import help_uri, rule_source
 
     doc = found.doc or found.name
     summary = found.summary or found.name
@@ -49,8 +49,11 @@ def _descriptor(found) -> dict:
         "help": {"text": doc, "markdown": doc},
         "defaultConfiguration": {"level": LEVELS.get(found.severity, "warning")},
     }
-    if found.id.startswith("BL"):
-        descriptor["properties"] = {"tags": [found.id[:3] + "xx"]}
+    properties = {"tags": [found.id[:3] + "xx"]} if found.id.startswith("BL") else {}
+    if rule_source(found):
+        properties["source"] = rule_source(found)  # what the rule rests on (its `## Source`)
+    if properties:
+        descriptor["properties"] = properties
     uri = help_uri(found)
     if uri:
         descriptor["helpUri"] = uri
