@@ -87,7 +87,10 @@ def validate(data, kind: str, *, cli: bool) -> list[Issue]:
 
 
 def where(path) -> str:
-    """A readable name for a node: `config.steps.load`, `parameters.run[0].options`."""
+    """A readable name for a node: `config.steps.load`, `parameters.run[0].options`; `body` for the
+    body of a peak CLI file (its keys are named without the `body.` in front)."""
+    if tuple(path) == ("body",):
+        return "body"
     if path and path[0] == "body":
         path = path[1:]
     text = ""
@@ -139,7 +142,12 @@ def _explain(error) -> list[Issue]:  # noqa: C901 - one branch per JSON Schema k
                 for key in extras]
     if validator == "required":
         missing = [key for key in error.validator_value if key not in error.instance]
-        return [Issue("BL102", path, f"missing required key '{key}' in {name}") for key in missing]
+        known = error.schema.get("properties", {})
+        unknown = [key for key in error.instance if isinstance(key, str) and key not in known]
+        # One root mistake, one finding: a required key "missing" because it was misspelt is the
+        # unknown key BL101 reports with "did you mean"; that finding is the one to fix.
+        return [Issue("BL102", path, f"missing required key '{key}' in {name}") for key in missing
+                if not any(did_you_mean(typo, [key]) for typo in unknown)]
     if validator == "type":
         return [Issue("BL103", path, f"{name} must be {_expected(error.validator_value)}, "
                                      f"not {_json_type(error.instance)}")]

@@ -5,9 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from blocklint.engine import Key, rule
-from blocklint.findings import WARNING
-from blocklint.fixtures import did_you_mean, fixture
+from blocklint import WARNING, Key, did_you_mean, fixture, rule
 
 
 def _release_version(entry):

@@ -12,9 +12,7 @@ from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
 
-from blocklint.engine import rule
-from blocklint.findings import WARNING
-from blocklint.fixtures import fixture, image_definitions, is_param_ref
+from blocklint import WARNING, fixture, image_definitions, is_param_ref, rule
 
 ARTIFACT_KINDS = ("block-spec", "block-spec-release")
 

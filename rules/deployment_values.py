@@ -5,9 +5,7 @@ from __future__ import annotations
 import os
 
 from blocklint import kinds
-from blocklint.engine import Key, rule
-from blocklint.findings import WARNING
-from blocklint.fixtures import did_you_mean, fixture
+from blocklint import did_you_mean, fixture, Key, rule, WARNING
 from blocklint.rules._params import (PARAM_TYPES, TYPE_WORDS, Inferred, definitions, fits, names_of, option_values,
                                      outside_options, shown, split_findings)
 

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import re
 
-from blocklint.engine import rule
-from blocklint.findings import WARNING
-from blocklint.fixtures import did_you_mean, is_param_ref
+from blocklint import WARNING, did_you_mean, is_param_ref, rule
 from blocklint.rules._values import http_url_problem
 
 PLACEHOLDER = re.compile(r"\{\{\s*([^{}\s]+)\s*\}\}")

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from blocklint.engine import Key, rule
-from blocklint.fixtures import did_you_mean, fanout, is_param_ref
-from blocklint.findings import WARNING
+from blocklint import WARNING, Key, did_you_mean, fanout, is_param_ref, rule
 
 IMAGE_SOURCES = ("image", "imageRef", "imageDetails")
 NON_STANDARD = ("http", "sql", "export")

@@ -1,7 +1,6 @@
 """BL0xx: reading the file. Each rule reports one kind of problem the loader met."""
 
-from blocklint.engine import rule
-from blocklint.findings import WARNING
+from blocklint import WARNING, rule
 
 
 def _reported(problems, rule_id):

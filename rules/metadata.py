@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import re
 
-from blocklint.engine import Key, rule
-from blocklint.findings import WARNING
-from blocklint.fixtures import fixture, is_param_ref
+from blocklint import WARNING, Key, fixture, is_param_ref, rule
 
 METADATA_NAME = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from blocklint.engine import Key, rule
-from blocklint.findings import WARNING
-from blocklint.fixtures import did_you_mean
+from blocklint import WARNING, Key, did_you_mean, rule
 from blocklint.rules._params import (PARAM_TYPES, TYPE_WORDS, Inferred, definitions, fits, names_of, option_values,
                                      outside_options, shown, split_findings)
 

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from blocklint.engine import rule
-from blocklint.findings import WARNING
-from blocklint.fixtures import PARAM_PREFIX, did_you_mean, fixture, is_param_ref
+from blocklint import PARAM_PREFIX, WARNING, did_you_mean, fixture, is_param_ref, rule
 from blocklint.paramschema import field_type_of
 from blocklint.rules._params import PARAM_TYPES, TYPE_WORDS, definitions, names_of
 

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from blocklint import kinds
-from blocklint.engine import rule
-from blocklint.fixtures import image_definitions, is_param_ref
+from blocklint import image_definitions, is_param_ref, rule
 from blocklint.semver import is_semver, semver_key
 
 RELEASE_KINDS = ("block-spec-release", "app-spec-release")

@@ -1,6 +1,6 @@
 """BL1xx: the document against the JSON Schema of its kind (`blocklint schema KIND`)."""
 
-from blocklint.engine import rule
+from blocklint import rule
 
 
 def _issues(schema_issues, rule_id):

@@ -6,9 +6,7 @@ import math
 import re
 from collections import Counter
 
-from blocklint.engine import Key, rule
-from blocklint.findings import WARNING
-from blocklint.fixtures import image_definitions, is_param_ref
+from blocklint import WARNING, Key, image_definitions, is_param_ref, rule
 
 # The detect-secrets pragma: a line a team has already reviewed and allowlisted.
 ALLOWLIST_PRAGMA = re.compile(r"pragma:\s*allowlist[ -]secret", re.I)

@@ -16,9 +16,7 @@ from __future__ import annotations
 import datetime
 import re
 
-from blocklint.engine import Key, rule
-from blocklint.findings import INFO, WARNING
-from blocklint.fixtures import is_param_ref
+from blocklint import INFO, WARNING, Key, is_param_ref, rule
 
 FIELDS = (  # name, lowest, highest, names
     ("minute", 0, 59, ()),

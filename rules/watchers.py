@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import re
 
-from blocklint.engine import Key, rule
-from blocklint.findings import WARNING
-from blocklint.fixtures import is_param_ref
+from blocklint import WARNING, Key, is_param_ref, rule
 from blocklint.rules._values import http_url_problem, is_number
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s.]+(?:\.[^@\s.]+)+$")
