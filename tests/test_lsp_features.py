@@ -144,4 +144,4 @@ def test_without_pygls_the_command_says_what_to_install():
             "sys.argv = ['blocklint', 'lsp']; from blocklint.cli import main; main()")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 2
-    assert "pip install 'blocklint[lsp]'" in done.stderr and "Traceback" not in done.stderr
+    assert "pip install 'peak-blocklint[lsp]'" in done.stderr and "Traceback" not in done.stderr

@@ -169,5 +169,5 @@ def lsp():
     except ImportError as error:  # the editor extra is not installed
         from blocklint.commandline import fail
 
-        fail(f"`blocklint lsp` needs pygls ({error.name or error}): pip install 'blocklint[lsp]'")
+        fail(f"`blocklint lsp` needs pygls ({error.name or error}): pip install 'peak-blocklint[lsp]'")
     server.start_io()

@@ -137,14 +137,16 @@ def migrate(db: sqlite3.Connection) -> None:
     db.execute("COMMIT")
 
 
-def keep_out_of_git(directory: Path):
-    """Create `directory` if needed; a folder blocklint creates carries its own `.gitignore`
-    (`*`), as `.ruff_cache/` does, so the registry never shows up in a user's `git status`."""
+def keep_out_of_git(directory: Path, registry_name: str):
+    """Create `directory` if needed; a folder blocklint creates carries its own `.gitignore`, as
+    `.ruff_cache/` does, so the registry never shows up in a user's `git status`. It ignores the
+    registry's files only: a baseline or exported schemas kept beside it stay trackable."""
     if directory.is_dir():
         return
     directory.mkdir(parents=True, exist_ok=True)
     try:
-        (directory / ".gitignore").write_text("# Created by blocklint: the local registry.\n*\n")
+        (directory / ".gitignore").write_text("# Created by blocklint: the local registry stays out of git.\n"
+                                              f"{registry_name}*\n")
     except OSError:
         pass  # a folder we cannot write into fails on the database next, with a clearer message
 
@@ -154,7 +156,7 @@ class Database:
 
     def __init__(self, path: str | os.PathLike):
         self.path = Path(path)
-        keep_out_of_git(self.path.parent)
+        keep_out_of_git(self.path.parent, self.path.name)
         self._local = threading.local()
         migrate(self._db())
 

@@ -6,7 +6,7 @@ import sys
 
 import click
 
-SERVER_EXTRA_HINT = "blocklint serve needs the server extra: pip install 'blocklint[server]'"
+SERVER_EXTRA_HINT = "blocklint serve needs the server extra: pip install 'peak-blocklint[server]'"
 MIB = 2**20
 
 
