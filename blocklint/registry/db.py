@@ -137,6 +137,23 @@ def migrate(db: sqlite3.Connection) -> None:
     db.execute("COMMIT")
 
 
+def _while_locked(step, seconds: float = 60.0):
+    """Run `step`, again while SQLite says the database is locked. Switching a new file to WAL
+    and creating its tables do not wait on SQLite's busy handler, so two processes opening a
+    fresh registry at once would otherwise fail ("database is locked")."""
+    import random
+    import time
+
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            return step()
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(random.uniform(0.01, 0.1))
+
+
 def keep_out_of_git(directory: Path, registry_name: str):
     """Create `directory` if needed; a folder blocklint creates carries its own `.gitignore`, as
     `.ruff_cache/` does, so the registry never shows up in a user's `git status`. It ignores the
@@ -158,7 +175,7 @@ class Database:
         self.path = Path(path)
         keep_out_of_git(self.path.parent, self.path.name)
         self._local = threading.local()
-        migrate(self._db())
+        _while_locked(lambda: migrate(self._db()))
 
     def _db(self) -> sqlite3.Connection:
         db = getattr(self._local, "db", None)
@@ -166,7 +183,7 @@ class Database:
             db = sqlite3.connect(self.path, timeout=60, isolation_level=None)
             db.row_factory = sqlite3.Row
             db.execute("PRAGMA busy_timeout = 60000")
-            db.execute("PRAGMA journal_mode = WAL")
+            _while_locked(lambda: db.execute("PRAGMA journal_mode = WAL"))
             db.execute("PRAGMA synchronous = NORMAL")
             db.execute("PRAGMA foreign_keys = ON")
             self._local.db = db
