@@ -199,7 +199,7 @@ def enum_value(finding, doc, index):
     return Fix((edit,), safe, f"Replace '{old}' with '{new}'") if edit else None
 
 
-@fixer("BL201")
+@fixer("BL205")
 def cron_alias(finding, doc, index):
     """A cron alias (`@daily`) written as its standard five-field form (`0 0 * * *`). Safe: the
     two schedules are the same."""
@@ -213,10 +213,10 @@ def cron_alias(finding, doc, index):
     return Fix((edit,), True, f"Replace '{old}' with '{new}'") if edit else None
 
 
-@fixer("BL303")
+@fixer("BL309", "BL303")
 def duplicate_parent(finding, doc, index):
-    """A parent listed twice: remove the repeat (safe). A step listing itself: remove it
-    (unsafe: the step could never start, so what it was meant to wait for is a guess)."""
+    """A parent listed twice (BL309): remove the repeat (safe). A step listing itself (BL303):
+    remove it (unsafe: the step could never start, so what it was meant to wait for is a guess)."""
     *list_path, position = finding.path
     parents = node_at(doc.data, list_path)
     if not isinstance(parents, list) or not isinstance(position, int):

@@ -28,12 +28,12 @@ def test_text_output_is_pytest_like(run):
     code, output = run("check", "--select", "BL101", GOOD, BAD)
     lines = output.splitlines()
     assert lines[0].endswith("good.yaml .") and lines[1].endswith("bad.yaml E")
-    assert any(line.endswith("bad.yaml:32:9: BL101 error unknown key 'parent' in config.steps.report; "
+    assert any(line.endswith("bad.yaml:32:9: BL101 error [*] unknown key 'parent' in config.steps.report; "
                              "did you mean 'parents'?") for line in lines)
     frame = lines.index(next(line for line in lines if line.endswith("did you mean 'parents'?")))
     assert lines[frame + 1] == "   32 |         parent:"
     assert lines[frame + 2] == "      |         ^^^^^^"
-    assert lines[-1] == "3 errors, 0 warnings in 2 files"
+    assert lines[-1] == "3 errors, 0 warnings in 2 files (2 fixable with --fix)"
 
 
 def test_exit_codes(run, tmp_path):

@@ -109,7 +109,7 @@ RECIPES = [block for block in BLOCKS if block.lang in ("yaml", "yml") and block.
 def project_files() -> list[str]:
     listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
                             cwd=ROOT, check=True, capture_output=True).stdout.decode().split("\0")
-    return [name for name in listed if name and (ROOT / name).is_file()]
+    return [name for name in listed if name and ((ROOT / name).is_symlink() or (ROOT / name).is_file())]
 
 
 def sandbox(tmp_path: Path, cwd: str | None) -> Path:
@@ -120,7 +120,7 @@ def sandbox(tmp_path: Path, cwd: str | None) -> Path:
     else:
         for name in project_files():
             (work / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(ROOT / name, work / name)
+            shutil.copy2(ROOT / name, work / name, follow_symlinks=False)  # links stay links, as in git
     return work
 
 

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import importlib.util
+import http.client
 import signal
 import sqlite3
 import sys
@@ -67,7 +68,7 @@ class Burst:
                                                        {"Content-Type": content_type})
                 if attempt % 3 == 0:
                     connection.request("GET", "/v1/specs/?pageSize=5")
-            except OSError:  # the server went away: this create was not acknowledged
+            except (OSError, http.client.HTTPException):  # the server went away mid-answer: not acknowledged
                 connection.close()
                 connection = Connection(self.url, timeout=30)
                 time.sleep(0.05)
