@@ -215,3 +215,20 @@ def unused_suppression(unused_suppressions):
     """
     for span, code in unused_suppressions:
         yield span, f"'# blocklint: disable={code}' suppresses nothing here; remove it"
+
+
+@rule("BL012", "unreadable-file")
+def unreadable_file(problems):
+    """The file cannot be read, or is not a regular file (a device, FIFO, socket or directory).
+
+    blocklint reads regular files only, resolving symlinks first, and never more than the size
+    limit, whatever the file system says its size is.
+
+    ## Why is this bad?
+    A spec named `*.yaml` that is a symlink to `/dev/zero` or a named pipe would make any tool
+    that reads it hang or exhaust memory; one without read permission cannot be checked at all.
+
+    ## Example
+    `spec.yaml -> /dev/zero`. Point the link at the real spec file, or remove it.
+    """
+    return _reported(problems, "BL012")

@@ -40,13 +40,25 @@ def test_merge_keys_merge_without_overriding():
     assert doc.data["step"] == {"x": 1, "y": 3}
 
 
-def test_cli_files_are_rendered_with_params_and_os_env(monkeypatch, tmp_path):
+def test_cli_files_are_rendered_with_params_and_the_allowed_environment_only(monkeypatch, tmp_path):
     monkeypatch.setenv("BLOCKLINT_TEST_TITLE", "From env")
+    monkeypatch.setenv("BLOCKLINT_TEST_SECRET", "hunter2")
     path = tmp_path / "spec.yaml"
-    path.write_text("body:\n  metadata:\n    name: {{ name }}\n    title: {{ os_env.BLOCKLINT_TEST_TITLE }}\n")
-    doc = load_path(path, LoadSettings(params={"name": "loader"}))
-    assert doc.data["body"]["metadata"] == {"name": "loader", "title": "From env"}
-    assert not doc.problems
+    path.write_text("body:\n  metadata:\n    name: {{ name }}\n    title: {{ os_env.BLOCKLINT_TEST_TITLE }}\n"
+                    "    summary: '{{ os_env.BLOCKLINT_TEST_SECRET }}'\n")
+    allowed = {"BLOCKLINT_TEST_TITLE": "From env"}
+    doc = load_path(path, LoadSettings(params={"name": "loader"}, env=allowed))
+    assert doc.data["body"]["metadata"] == {"name": "loader", "title": "From env", "summary": ""}
+    assert [problem.rule for problem in doc.problems] == ["BL008"]
+    assert "BLOCKLINT_TEST_SECRET" in doc.problems[0].message
+
+
+def test_the_environment_is_not_readable_by_default(monkeypatch, tmp_path):
+    monkeypatch.setenv("BLOCKLINT_TEST_SECRET", "hunter2")
+    path = tmp_path / "spec.yaml"
+    path.write_text("body:\n  metadata:\n    name: '{{ os_env | string }}{{ os_env.BLOCKLINT_TEST_SECRET }}'\n")
+    doc = load_path(path)
+    assert "hunter2" not in str(doc.data) and doc.data["body"]["metadata"]["name"] == "{}"
 
 
 def test_bare_bodies_are_not_rendered():
