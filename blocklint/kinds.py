@@ -49,6 +49,8 @@ def detect(data, filename: str = "") -> str | None:
     if not isinstance(data, dict):
         return None
     if is_cli_file(data):
+        if not data["body"]:
+            return None  # `body: {}` is no document at all, not an empty parameters patch
         return _body_kind(data["body"], cli=True) or "parameters-patch"
     base = os.path.basename(filename)
     if any(fnmatch.fnmatch(base, pattern) for pattern in FALLBACK_NAMES):
@@ -97,8 +99,6 @@ def _body_kind(body: dict, *, cli: bool) -> str | None:  # noqa: C901 - a decisi
     keys = set(body)
     if "kind" in keys:
         return _spec_kind(body, cli=cli)
-    if cli and not keys:
-        return None
     if "config" in keys and ("release" in keys or cli):
         return "app-spec-release" if isinstance(body["config"], list) else "block-spec-release"
     if isinstance(body.get("spec"), dict) and (cli or "id" in body["spec"]):

@@ -186,10 +186,11 @@ def _refused(display: str, rule: str, message: str) -> Document:
 
 
 def _line_span(text: str, line: int) -> Span:
-    """The text of a (0-based) line, without its indentation."""
+    """A template error's place: from the first `{{` or `{%` of its (0-based) line to the line's end."""
     lines = split_lines(text)
     content = lines[line] if 0 <= line < len(lines) else ""
-    start = len(content) - len(content.lstrip())
+    tags = [found for found in (content.find("{{"), content.find("{%")) if found >= 0]
+    start = min(tags) if tags else len(content) - len(content.lstrip())
     return Span(line, start, line, max(len(content.rstrip()), start))
 
 

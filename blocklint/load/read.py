@@ -63,8 +63,9 @@ def read_bounded(path: str | os.PathLike, limit: int = MAX_FILE_BYTES, *, what: 
     try:
         info = os.fstat(descriptor)
         if not stat.S_ISREG(info.st_mode):
-            raise UnreadableFile(f"{what} {os.fspath(path)!r} is {_describe(info.st_mode)}, not a regular file; "
-                                 "blocklint reads regular files only")
+            link = f" (a symlink to {real})" if os.path.abspath(path) != real else ""
+            raise UnreadableFile(f"{what} {os.fspath(path)!r}{link} is {_describe(info.st_mode)}, not a regular "
+                                 "file; blocklint reads regular files only")
         if info.st_size > limit:
             raise FileTooLarge(f"{what} is {_mib(info.st_size)}; the limit is {_mib(limit)}", info.st_size)
         with os.fdopen(descriptor, "rb", closefd=False) as handle:

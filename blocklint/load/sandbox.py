@@ -24,7 +24,7 @@ from blocklint.load.read import MAX_FILE_BYTES
 
 MAX_VALUE_CHARS = MAX_FILE_BYTES  # any string or list a template builds, and the rendered text
 MAX_INT_BITS = 64 * 1024  # about 20,000 decimal digits
-RENDER_SECONDS = 5.0
+RENDER_SECONDS = 3.0
 # A width or precision of a million or more in a %-format or a str.format() spec.
 _HUGE_FORMAT_WIDTH = re.compile(r"(?:%|\{[^{}]*:)[^%{}a-zA-Z]*?\d{7,}")
 
@@ -68,12 +68,14 @@ def _worst_case(args, kwargs) -> int:
 
 
 def _bounded_filter(function):
+    what = f"filter '{function.__name__.removeprefix('do_')}'"
+
     @functools.wraps(function)
     def bounded(*args, **kwargs):
-        _check_size(_worst_case(args, kwargs), f"filter '{function.__name__}'")
+        _check_size(_worst_case(args, kwargs), what)
         result = function(*args, **kwargs)
         if isinstance(result, (str, list)):
-            _check_size(_size(result), f"filter '{function.__name__}'")
+            _check_size(_size(result), what)
         return result
 
     return bounded

@@ -63,6 +63,8 @@ def render(source: str, file_path: Path | None, params: dict, *, env: dict | Non
 
     class RecordingUndefined(jinja2.Undefined):
         def _record(self):
+            if self._undefined_exception is not jinja2.UndefinedError:
+                self._fail_with_undefined_error()  # the sandbox refused an attribute: say so
             name = self._undefined_name
             if name and name not in seen:
                 seen.append(name)
@@ -200,13 +202,14 @@ class _PeakLoader(jinja2.BaseLoader):
             try:
                 resolved = (Path(directory) / name).resolve()
                 if not resolved.is_relative_to(self.include_root):
-                    outside = outside or resolved
+                    if outside is None and os.path.lexists(resolved):
+                        outside = resolved
                     continue
                 if os.path.lexists(resolved):
                     return resolved
             except (OSError, RuntimeError, ValueError):
                 continue
-        if outside is not None and os.path.lexists(outside):
+        if outside is not None:
             raise IncludeRefused(f"include of {name!r} refused: it is outside {self.include_root} "
                                  "(includes are confined to the project)")
         raise jinja2.TemplateNotFound(name, message=f"{name!r} does not exist")
