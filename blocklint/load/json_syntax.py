@@ -44,6 +44,8 @@ def _syntax_problem(text: str, error: json.JSONDecodeError) -> Problem:
     before = text[:error.pos].rstrip()
     span = Span(error.lineno - 1, error.colno - 1, error.lineno - 1, error.colno)
     message = f"invalid JSON: {error.msg}"
+    if not text[error.pos:].strip():
+        return Problem("BL001", span, "invalid JSON: unexpected end of file: an unclosed bracket, brace or quote?")
     if error.msg.startswith(("Expecting property name", "Expecting value")):
         if before.endswith(",") and at in ("}", "]"):
             comma = len(before) - 1
@@ -51,8 +53,6 @@ def _syntax_problem(text: str, error: json.JSONDecodeError) -> Problem:
                            "invalid JSON: trailing comma; JSON allows no comma before a closing bracket")
         if at == "'":
             message = "invalid JSON: single quotes; JSON strings and keys use double quotes"
-        elif not at:
-            message = "invalid JSON: unexpected end of file: an unclosed bracket or brace?"
         elif error.msg.startswith("Expecting property name"):
             shown = {"[": "a list", "{": "an object"}.get(at, f"'{at}'")
             message = f"invalid JSON: an object key must be a string in double quotes, not {shown}"
