@@ -182,3 +182,46 @@ def test_a_null_key_without_a_template_is_still_reported():
     doc = load_text("body:\n  kind: workflow\n  metadata:\n    name:\n    title: '{{ x | default(1) }}'\n",
                     "spec.yaml")
     assert [problem.rule for problem in doc.problems] == ["BL010"]
+
+
+@pytest.fixture(params=["difflib", "greedy"])
+def line_matching(request, monkeypatch):
+    """Both ways rendered lines are matched to source lines (small and large middles)."""
+    from blocklint.load import source_map
+
+    if request.param == "greedy":
+        monkeypatch.setattr(source_map, "_DIFFLIB_LINE_PAIRS", 0)
+    return request.param
+
+
+def test_lines_map_back_through_includes_loops_and_substitutions(tmp_path, line_matching):
+    (tmp_path / "watchers.yaml").write_text("- user: a@example.com\n  events: {fail: true}\n")
+    path = tmp_path / "spec.yaml.j2"
+    source = ("body:\n  metadata:\n    name: {{ name }}\n  config:\n    watchers:\n      {% include 'watchers.yaml' %}\n"
+              "    triggers:\n{% for n in range(3) %}\n      - cron: '{{ n }} * * * *'\n{% endfor %}\n"
+              "    steps:\n      s:\n        command: go\n")
+    path.write_text(source)
+    doc = load_path(path, LoadSettings(params={"name": "a-long-name"}))
+    lines = source.splitlines()
+    assert doc.span_of(("body", "config", "watchers", 0, "user")).line == 5
+    for index in range(3):  # the loop's body, or (matching large files greedily) its `{% for %}`
+        assert doc.span_of(("body", "config", "triggers", index, "cron")).line in ((8,) if line_matching == "difflib"
+                                                                                   else (7, 8))
+    command = doc.span_of(("body", "config", "steps", "s", "command"))
+    assert lines[command.line][command.column:command.end_column] == "go"
+    name = doc.span_of(("body", "metadata", "name"))
+    assert lines[name.line][name.column:name.end_column] == "{{ name }}"
+
+
+def test_a_large_templated_file_maps_back_in_bounded_time():
+    """Thousands of near-identical lines made difflib take minutes (0.1.0: 200 s for 3.6 MiB)."""
+    steps = "".join(f"      step{n}:\n        type: standard\n        command: run {n}\n" for n in range(20_000))
+    text = "body:\n  metadata:\n    name: {{ name }}\n  config:\n    steps:\n" + steps + "    bogus: {{ name }}\n"
+    started = time.perf_counter()
+    doc = load_text(text, "spec.yaml", LoadSettings(params={"name": "n"}))
+    assert time.perf_counter() - started < 10
+    lines = text.splitlines()
+    span = doc.span_of(("body", "config", "steps", "step19999", "command"))
+    assert lines[span.line][span.column:span.end_column] == "run 19999"
+    span = doc.span_of(("body", "config", "bogus"))
+    assert lines[span.line][span.column:span.end_column] == "{{ name }}"
