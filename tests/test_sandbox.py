@@ -225,3 +225,19 @@ def test_a_large_templated_file_maps_back_in_bounded_time():
     assert lines[span.line][span.column:span.end_column] == "run 19999"
     span = doc.span_of(("body", "config", "bogus"))
     assert lines[span.line][span.column:span.end_column] == "{{ name }}"
+
+
+def test_an_outer_alarm_timer_survives_rendering(tmp_path):
+    import signal
+
+    fired = []
+    previous = signal.signal(signal.SIGALRM, lambda signum, frame: fired.append(signum))
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 0.5)
+        render_error("{{ 1/0 }}", tmp_path)
+        assert signal.getitimer(signal.ITIMER_REAL)[0] > 0  # still armed, with what was left
+        time.sleep(0.7)
+        assert fired == [signal.SIGALRM]
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)

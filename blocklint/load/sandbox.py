@@ -155,8 +155,11 @@ def deadline(seconds: float = RENDER_SECONDS):
         yield
         return
 
+    active = [True]
+
     def expire(signum, frame):
-        raise RenderTimeout(f"rendering took longer than {seconds:g} s")
+        if active[0]:  # a signal handled after the block ended must not raise anywhere else
+            raise RenderTimeout(f"rendering took longer than {seconds:g} s")
 
     started = time.monotonic()
     previous_handler = signal.signal(signal.SIGALRM, expire)
@@ -164,9 +167,12 @@ def deadline(seconds: float = RENDER_SECONDS):
     try:
         yield
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous_handler)
-        if previous_delay:
-            left = max(previous_delay - (time.monotonic() - started), 0.001)
-            signal.setitimer(signal.ITIMER_REAL, left, previous_interval)
-
+        try:
+            active[0] = False
+        finally:  # runs even if the timer fired on the line above
+            active[0] = False
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous_handler)
+            if previous_delay:
+                left = max(previous_delay - (time.monotonic() - started), 0.001)
+                signal.setitimer(signal.ITIMER_REAL, left, previous_interval)
