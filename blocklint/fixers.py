@@ -102,7 +102,7 @@ def _replace(index: LineIndex, start: int, end: int, old: str, new: str) -> Edit
 def _plain_string(value: str) -> bool:
     """Whether `value` written unquoted reads back as this same string (not a number, a
     boolean, a mapping or a comment)."""
-    from blocklint.scalars import yaml_plain
+    from blocklint.load.scalars import yaml_plain
 
     if not _PLAIN.match(value) or ": " in value or " #" in value or value.endswith((":", " ")):
         return False

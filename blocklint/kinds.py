@@ -7,6 +7,7 @@ files (`body:` at the top) are Press documents by construction.
 
 from __future__ import annotations
 
+import difflib
 import fnmatch
 import os
 
@@ -48,6 +49,8 @@ def detect(data, filename: str = "") -> str | None:
     if not isinstance(data, dict):
         return None
     if is_cli_file(data):
+        if not data["body"]:
+            return None  # `body: {}` is no document at all, not an empty parameters patch
         return _body_kind(data["body"], cli=True) or "parameters-patch"
     base = os.path.basename(filename)
     if any(fnmatch.fnmatch(base, pattern) for pattern in FALLBACK_NAMES):
@@ -60,14 +63,42 @@ def _is_group_map(value) -> bool:
     return isinstance(value, dict) and bool(value) and set(value) <= PARAM_GROUPS
 
 
+def no_kind_message(body) -> str:
+    """Why a `peak` CLI file's body is no Press document, for a BL006 finding."""
+    if not body:
+        return ("`body:` is empty, so this file is no Press document; write the spec, deployment or "
+                "parameters under it")
+    return ("`body:` matches no Press document kind (a block or app spec, a release, a deployment, a "
+            "revision, metadata or parameters); if it is one, name its kind with --kind")
+
+
+def _close_to(value, words) -> str | None:
+    if not isinstance(value, str):
+        return None
+    close = difflib.get_close_matches(value.lower(), words, n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
+def _spec_kind(body: dict, *, cli: bool) -> str | None:
+    """A body with `kind:`. A kind close to a real one (`wrokflow`) still makes it a spec, so that
+    the schema rules say "did you mean 'workflow'?" rather than the file passing as something else."""
+    kind = body["kind"]
+    if kind == "app" or isinstance(body.get("config"), list):
+        return "app-spec"
+    if kind in ("workflow", "service") or (cli and {"metadata", "config", "release"} & set(body)):
+        return "block-spec"
+    close = _close_to(kind, ["workflow", "service", "app"])
+    if close == "app":
+        return "app-spec"
+    if close is not None and (cli or {"metadata", "config", "release", "version"} & set(body)):
+        return "block-spec"
+    return "block-spec" if cli else None
+
+
 def _body_kind(body: dict, *, cli: bool) -> str | None:  # noqa: C901 - a decision table
     keys = set(body)
     if "kind" in keys:
-        if body["kind"] == "app" or isinstance(body.get("config"), list):
-            return "app-spec"
-        if body["kind"] in ("workflow", "service") or (cli and {"metadata", "config", "release"} & keys):
-            return "block-spec"
-        return None
+        return _spec_kind(body, cli=cli)
     if "config" in keys and ("release" in keys or cli):
         return "app-spec-release" if isinstance(body["config"], list) else "block-spec-release"
     if isinstance(body.get("spec"), dict) and (cli or "id" in body["spec"]):

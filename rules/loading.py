@@ -143,10 +143,13 @@ def not_a_press_document(problems):
 
 @rule("BL007", "template-error")
 def template_error(problems):
-    """The file cannot be rendered as the peak CLI renders it (Jinja).
+    """The file cannot be rendered as the peak CLI renders it (Jinja), or blocklint's sandbox refused it.
 
     A syntax error in a `{% ... %}` tag, an `{% include %}` of a file that does not exist
-    (paths are relative to the working directory or the including file), or a circular include.
+    (paths are relative to the working directory or the including file), a circular include, or
+    any error while rendering (`{{ 1/0 }}`). blocklint renders untrusted templates in a sandbox:
+    no Python internals, includes only of regular files inside the project, no value over 10 MiB,
+    at most 3 s (see docs/limits.md); what passes those bounds is reported here too.
 
     ## Why is this bad?
     The peak CLI renders every file before reading it, and stops on these errors.
@@ -169,7 +172,9 @@ def template_error(problems):
 def undefined_template_variable(problems):
     """A `{{ variable }}` in a peak CLI file has no value.
 
-    Values come from `--params-file FILE`, `-p key=value` and `os_env` (the environment).
+    Values come from `--params-file FILE`, `-p key=value` and `os_env`. Unlike the peak CLI,
+    blocklint's `os_env` holds only the environment variables you allow (`--template-env NAME`
+    or the `template-env` configuration key); any other `os_env.NAME` is undefined here.
 
     ## Why is this bad?
     The peak CLI renders an undefined variable as an empty string without a warning, and a
@@ -263,3 +268,20 @@ def unused_suppression(unused_suppressions):
     """
     for span, code in unused_suppressions:
         yield span, f"'# blocklint: disable={code}' suppresses nothing here; remove it"
+
+
+@rule("BL012", "unreadable-file")
+def unreadable_file(problems):
+    """The file cannot be read, or is not a regular file (a device, FIFO, socket or directory).
+
+    blocklint reads regular files only, resolving symlinks first, and never more than the size
+    limit, whatever the file system says its size is.
+
+    ## Why is this bad?
+    A spec named `*.yaml` that is a symlink to `/dev/zero` or a named pipe would make any tool
+    that reads it hang or exhaust memory; one without read permission cannot be checked at all.
+
+    ## Example
+    `spec.yaml -> /dev/zero`. Point the link at the real spec file, or remove it.
+    """
+    return _reported(problems, "BL012")

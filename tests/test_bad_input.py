@@ -5,6 +5,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -27,7 +28,7 @@ def _only(report):
     ("latin1.yaml", b"body:\n  metadata:\n    title: caf\xe9\n", "BL003", 3),
     ("binary.yaml", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "BL003", 1),
     ("trailing.json", b'{"body": {"version": 1,}}', "BL001", 1),
-    ("two-docs.yaml", b"body: {}\n---\nbody: {}\n", "BL009", 2),
+    ("two-docs.yaml", b"body: {agg: 1}\n---\nbody: {agg: 2}\n", "BL009", 2),
 ])
 def test_bad_file_gives_one_loading_finding_at_its_line(run, tmp_path, name, content, rule, line):
     path = tmp_path / name
@@ -109,14 +110,54 @@ def test_missing_path_exits_two(run, tmp_path):
     assert code == 2 and "no such file or directory" in output
 
 
-def test_unreadable_file_exits_two(run, tmp_path):
+def test_an_unreadable_file_is_that_files_finding(run, tmp_path):
     if os.geteuid() == 0:
         pytest.skip("root reads every file")
     path = tmp_path / "secret.yaml"
     path.write_text("body: {}\n")
     path.chmod(0)
-    code, output = run("check", str(path))
-    assert code == 2
+    code, report = _check(run, path)
+    finding = _only(report)
+    assert (finding["rule"], code) == ("BL012", 1) and "Permission denied" in finding["message"]
+
+
+@pytest.mark.parametrize("make, words", [
+    (lambda tmp: "/dev/zero", "character device"),
+    (lambda tmp: os.mkfifo(tmp / "fifo.yaml") or tmp / "fifo.yaml", "FIFO"),
+    (lambda tmp: (tmp / "zero.yaml").symlink_to("/dev/zero") or tmp / "zero.yaml", "a symlink to /dev/zero"),
+])
+def test_devices_and_fifos_named_are_refused_with_a_finding(run, tmp_path, make, words):
+    code, report = _check(run, make(tmp_path))
+    finding = _only(report)
+    assert (finding["rule"], finding["line"], code) == ("BL012", 1, 1) and words in finding["message"]
+
+
+def test_a_device_or_fifo_in_a_walked_directory_never_blocks_the_run(run, tmp_path):
+    (tmp_path / "zero.yaml").symlink_to("/dev/zero")
+    os.mkfifo(tmp_path / "fifo.yaml")
+    (tmp_path / "spec.yaml").write_text("body:\n  kind: workflow\n  bogus: 1\n")
+    code, report = _check(run, tmp_path)
+    assert code == 1 and "spec.yaml" in {Path(f["file"]).name for f in report["findings"]}
+    assert {f["rule"] for f in report["findings"]} - {"BL012"} and "BL000" not in {f["rule"] for f in report["findings"]}
+
+
+@pytest.mark.parametrize("name, content, words, line", [
+    ("complex.yaml", "body:\n  kind: workflow\n  git_token: { { git_token } }\n", "broken `{{ git_token }}`", 3),
+    ("tag.yaml", "body:\n  kind: workflow\n  version: !!python/object/apply:os.system [id]\n", "tag", 3),
+    ("merge.yaml", "body:\n  kind: workflow\n  metadata: {<<: 1}\n", "merge key", 3),
+    ("template.yaml", "body:\n  kind: workflow\n  version: {{ 1/0 }}\n", "ZeroDivisionError", 3),
+    ("include.yaml", "body:\n  kind: workflow\n  version: {% include '/proc/self/mem' %}\n", "outside", 3),
+])
+def test_constructs_that_crashed_the_run_are_findings_and_the_run_goes_on(run, tmp_path, name, content, words, line):
+    path = tmp_path / name
+    path.write_text(content)
+    other = tmp_path / "other.yaml"
+    other.write_text("body:\n  kind: workflow\n  bogus: 1\n")
+    code, output = run("check", "--format", "json", "--select", "BL0", str(path), str(other))
+    report = json.loads(output)
+    findings = [f for f in report["findings"] if f["file"].endswith(name)]
+    assert code == 1 and len(findings) == 1, report
+    assert findings[0]["line"] == line and words in findings[0]["message"]
 
 
 def test_wrong_types_everywhere_give_findings_not_crashes(run, tmp_path):

@@ -40,13 +40,25 @@ def test_merge_keys_merge_without_overriding():
     assert doc.data["step"] == {"x": 1, "y": 3}
 
 
-def test_cli_files_are_rendered_with_params_and_os_env(monkeypatch, tmp_path):
+def test_cli_files_are_rendered_with_params_and_the_allowed_environment_only(monkeypatch, tmp_path):
     monkeypatch.setenv("BLOCKLINT_TEST_TITLE", "From env")
+    monkeypatch.setenv("BLOCKLINT_TEST_SECRET", "hunter2")
     path = tmp_path / "spec.yaml"
-    path.write_text("body:\n  metadata:\n    name: {{ name }}\n    title: {{ os_env.BLOCKLINT_TEST_TITLE }}\n")
-    doc = load_path(path, LoadSettings(params={"name": "loader"}))
-    assert doc.data["body"]["metadata"] == {"name": "loader", "title": "From env"}
-    assert not doc.problems
+    path.write_text("body:\n  metadata:\n    name: {{ name }}\n    title: {{ os_env.BLOCKLINT_TEST_TITLE }}\n"
+                    "    summary: '{{ os_env.BLOCKLINT_TEST_SECRET }}'\n")
+    allowed = {"BLOCKLINT_TEST_TITLE": "From env"}
+    doc = load_path(path, LoadSettings(params={"name": "loader"}, env=allowed))
+    assert doc.data["body"]["metadata"] == {"name": "loader", "title": "From env", "summary": ""}
+    assert [problem.rule for problem in doc.problems] == ["BL008"]
+    assert "BLOCKLINT_TEST_SECRET" in doc.problems[0].message
+
+
+def test_the_environment_is_not_readable_by_default(monkeypatch, tmp_path):
+    monkeypatch.setenv("BLOCKLINT_TEST_SECRET", "hunter2")
+    path = tmp_path / "spec.yaml"
+    path.write_text("body:\n  metadata:\n    name: '{{ os_env | string }}{{ os_env.BLOCKLINT_TEST_SECRET }}'\n")
+    doc = load_path(path)
+    assert "hunter2" not in str(doc.data) and doc.data["body"]["metadata"]["name"] == "{}"
 
 
 def test_bare_bodies_are_not_rendered():
@@ -90,3 +102,141 @@ def test_kinds_are_recognised_from_their_shape():
     assert detect({"agg_type": "MAX"}, "fallback.yaml") == "fallback-parameters"
     assert detect({"name": "ci", "on": "push", "jobs": {}}, ".github/workflows/ci.yml") is None
     assert detect({"apiVersion": "v1", "kind": "Pod", "metadata": {}, "spec": {}}) is None
+
+
+# --- bounded reads --------------------------------------------------------------------------
+
+import os  # noqa: E402
+
+import pytest  # noqa: E402
+import yaml  # noqa: E402
+
+from blocklint.load import FileTooLarge, UnreadableFile, load_stream, read_bounded, read_bounded_stream  # noqa: E402
+
+
+def test_read_bounded_reads_a_regular_file_through_a_symlink(tmp_path):
+    (tmp_path / "real.yaml").write_bytes(b"body: {}\n")
+    (tmp_path / "link.yaml").symlink_to(tmp_path / "real.yaml")
+    assert read_bounded(tmp_path / "link.yaml") == b"body: {}\n"
+
+
+@pytest.mark.parametrize("make, words", [
+    (lambda tmp: "/dev/zero", "character device"),
+    (lambda tmp: "/dev/null", "character device"),
+    (lambda tmp: (tmp / "zero.yaml").symlink_to("/dev/zero") or tmp / "zero.yaml", "a symlink to /dev/zero"),
+    (lambda tmp: os.mkfifo(tmp / "fifo.yaml") or tmp / "fifo.yaml", "FIFO"),
+    (lambda tmp: tmp, "directory"),
+])
+def test_read_bounded_refuses_what_is_not_a_regular_file(tmp_path, make, words):
+    with pytest.raises(UnreadableFile) as refused:
+        read_bounded(make(tmp_path), what="spec")
+    assert words in str(refused.value) and not isinstance(refused.value, FileTooLarge)
+
+
+def test_read_bounded_stops_at_the_limit_whatever_stat_says(tmp_path):
+    """Files in /proc say they hold 0 bytes; the read stops one byte past the limit anyway."""
+    assert os.stat("/proc/self/status").st_size == 0
+    with pytest.raises(FileTooLarge, match="more than"):
+        read_bounded("/proc/self/status", limit=10)
+    path = tmp_path / "big.yaml"
+    path.write_bytes(b"x" * 101)
+    with pytest.raises(FileTooLarge, match="the limit"):
+        read_bounded(path, limit=100)
+    assert read_bounded(path, limit=101) == b"x" * 101
+
+
+def test_read_bounded_stream_reads_at_most_the_limit():
+    with open("/dev/zero", "rb") as endless:
+        with pytest.raises(FileTooLarge):
+            read_bounded_stream(endless, limit=1000)
+    import io
+
+    assert read_bounded_stream(io.BytesIO(b"abc"), limit=3) == b"abc"
+    doc = load_stream(io.BytesIO(b"x" * 50), "<stdin>", LoadSettings(max_bytes=10))
+    assert [problem.rule for problem in doc.problems] == ["BL005"]
+
+
+def test_load_path_turns_every_read_failure_into_a_problem(tmp_path):
+    os.mkfifo(tmp_path / "fifo.yaml")
+    for path, rule in [("/dev/zero", "BL012"), (tmp_path / "fifo.yaml", "BL012"), (tmp_path / "missing.yaml", "BL012"),
+                       (tmp_path, "BL012"), ("/proc/self/mem", "BL012")]:
+        doc = load_path(path)
+        assert [problem.rule for problem in doc.problems] == [rule], (path, doc.problems)
+
+
+# --- the peak CLI's parser: PyYAML safe_load ------------------------------------------------
+
+
+@pytest.mark.parametrize("text, words, line", [
+    ("body:\n  kind: workflow\n  git_token: { { git_token } }\n", "looks like a broken `{{ git_token }}`", 2),
+    ("body:\n  kind: workflow\n  ? [a]\n  : 1\n", "a list used as a key", 2),
+    ("body:\n  kind: workflow\n  [a, b]: x\n", "a list used as a key", 2),
+    ("body:\n  kind: workflow\n  a: !!python/object/apply:os.system [id]\n", "tag !!python/object/apply:os.system", 2),
+    ("body:\n  kind: workflow\n  a: !foo 1\n", "tag !foo", 2),
+    ("body:\n  kind: workflow\n  a: {<<: 1}\n", "merge key", 2),
+    ("body:\n  kind: workflow\n  a: {<<: [1]}\n", "merge key", 2),
+    ("body:\n  kind: workflow\n  config:\n    triggers: [<<]\n", "cannot be a value", 3),
+])
+def test_what_safe_load_refuses_is_an_error_at_its_line(text, words, line):
+    with pytest.raises(yaml.YAMLError):
+        yaml.safe_load(text)  # the peak CLI's parser refuses it ...
+    doc = load_text(text, "spec.yaml")  # ... and so does blocklint, with a finding
+    assert [(problem.rule, problem.span.line) for problem in doc.problems] == [("BL001", line)], doc.problems
+    assert words in doc.problems[0].message
+    assert "object" not in repr(doc.data)  # no internal sentinel leaks into the data
+
+
+@pytest.mark.parametrize("text", ["a: !!str 1\n", "a: !!binary aGk=\n", "a: !!int '7'\n", "a: ! x\n",
+                                  "base: &b {x: 1}\nc:\n  <<: [*b]\n"])
+def test_what_safe_load_accepts_is_accepted(text):
+    yaml.safe_load(text)
+    assert not load_text(text, "x.yaml").problems
+
+
+def test_non_string_keys_are_found_at_their_own_line():
+    doc = load_text("body:\n  kind: workflow\n  ~: 1\n  1: 2\n  .nan: 3\n", "spec.yaml")
+    for key, line in [("None", 2), ("1", 3), ("nan", 4)]:
+        assert doc.span_of(("body", key), key=True).line == line
+
+
+def test_escaped_surrogate_pairs_are_valid_json_and_positions_stay_exact():
+    import json
+
+    text = json.dumps({"body": {"metadata": {"name": "🚀 launch", "title": "x"}}}, indent=1)
+    assert "\\ud83d\\ude80" in text
+    doc = load_text(text, "spec.json")
+    assert not doc.problems and doc.data["body"]["metadata"]["name"] == "🚀 launch"
+    line = text.splitlines()[4]
+    span = doc.span_of(("body", "metadata", "title"))
+    assert (span.line, line[span.column:span.end_column]) == (4, '"x"')
+    assert load_text('{"a": "\\ud83d"}', "x.json").data == {"a": "\ud83d"}  # a lone surrogate too
+
+
+@pytest.mark.parametrize("text, words", [
+    ('{"body": {"a": 1,}}', "trailing comma"),
+    ('{"body": [1, 2,]}', "trailing comma"),
+    ('{"body": {"a": 1, ["b"]: 2}}', "not a list"),
+    ('{"body": {"a": 1, {"b": 1}: 2}}', "not an object"),
+    ("{'body': 1}", "single quotes"),
+    ('{"body": True}', "`True` is not a JSON value"),
+    ('{"body": 1} {"body": 2}', "after the end"),
+    ('{"body": "a\tb"}', "control character"),
+    ('{"body": "a', "unterminated string"),
+    ('{"body": [1, 2', "end of file"),
+])
+def test_every_json_syntax_error_is_named(text, words):
+    doc = load_text(text, "spec.json")
+    assert [problem.rule for problem in doc.problems] == ["BL001"]
+    assert words in doc.problems[0].message, doc.problems[0].message
+
+
+def test_a_body_that_is_no_document_is_an_error_and_a_misspelt_kind_a_spec():
+    from blocklint.kinds import detect
+
+    assert detect({"body": {}}) is None
+    assert [problem.rule for problem in load_text("body: {}\n", "spec.yaml").problems] == ["BL006"]
+    assert detect({"body": {"kind": "wrokflow"}}) == "block-spec"
+    assert detect({"body": {"kind": "servce"}}) == "block-spec"
+    assert detect({"body": {"kind": "ap"}}) == "app-spec"
+    assert detect({"kind": "wrokflow", "config": {}, "metadata": {}}) == "block-spec"
+    assert detect({"kind": "Pod", "metadata": {}, "spec": {}}) is None

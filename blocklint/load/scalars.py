@@ -109,6 +109,10 @@ def json_plain(text: str):
         return text
 
 
+# The tags PyYAML's SafeConstructor knows; `safe_load` refuses any other (`!foo`, `!!python/...`).
+SAFE_TAGS = frozenset(f"tag:yaml.org,2002:{name}" for name in (
+    "null", "bool", "int", "float", "binary", "timestamp", "omap", "pairs", "set", "str", "seq", "map"))
+
 _TAGGED = {
     "tag:yaml.org,2002:str": str,
     "tag:yaml.org,2002:int": lambda text: _yaml11_int(text),

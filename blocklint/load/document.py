@@ -1,0 +1,131 @@
+"""What loading a file produces: a Document (data, spans, problems) and the settings it was read with."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+from blocklint.load.read import MAX_FILE_BYTES
+from blocklint.words import split_lines
+
+
+class Span(NamedTuple):
+    """0-based start and end of a node in the parsed text."""
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+
+FILE_START = Span(0, 0, 0, 0)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A loading problem, reported by the BL0xx rules."""
+
+    rule: str
+    span: Span
+    message: str
+
+
+@dataclass(frozen=True)
+class UndefinedUse:
+    """One place where an undefined template variable was rendered (as an empty string).
+
+    `span` is in the file the user wrote (the variable's name inside its `{{ ... }}`); `path` is
+    the document path of the node the empty text landed in (None when it is not inside a node,
+    e.g. a key that vanished). BL008 reports the first use of each name; a finding of another
+    rule on `path` (a missing or null value) follows from it.
+    """
+
+    name: str
+    span: Span
+    path: tuple | None
+
+
+@dataclass
+class Document:
+    """One Press document: its data, where each node is, and what kind it is."""
+
+    path: str
+    source: str = ""
+    data: Any = None
+    kind: str | None = None
+    cli: bool = False
+    spans: dict = field(default_factory=dict)
+    key_spans: dict = field(default_factory=dict)
+    problems: list = field(default_factory=list)
+    rendered: bool = False
+    source_map: Any = None  # a load.source_map.SourceMap when the text was rendered from a template
+    disabled: tuple = ()  # codes disabled in the document itself (`x-blocklint: {disable: [...]}`)
+    undefined: tuple = ()  # UndefinedUse, in the order of the rendered text
+    _ids: dict = field(default_factory=dict)
+
+    @property
+    def body_path(self) -> tuple:
+        return ("body",) if self.cli else ()
+
+    @property
+    def body(self):
+        if self.cli:
+            return self.data.get("body") if isinstance(self.data, dict) else None
+        return self.data
+
+    @property
+    def source_lines(self) -> list[str]:
+        return split_lines(self.source)
+
+    def path_of(self, node) -> tuple | None:
+        """The path of a dict or list of this document (None for other objects)."""
+        return self._ids.get(id(node))
+
+    def span_of(self, path: tuple, *, key: bool = False) -> Span:
+        """The span of the node at `path`, or of its nearest existing ancestor."""
+        path = tuple(path)
+        if key and path in self.key_spans:
+            return self.to_source(self.key_spans[path])
+        while path not in self.spans and path:
+            path = path[:-1]
+        return self.to_source(self.spans.get(path, FILE_START))
+
+    def to_source(self, span: Span) -> Span:
+        """Map a span of the rendered text back onto the file the user wrote (line and column)."""
+        if self.source_map is None:
+            return span
+        return self.source_map.to_source(span)
+
+    def path_at(self, line: int, column: int = 0) -> tuple:
+        """The deepest node path whose value spans a (rendered, 0-based) position."""
+        best: tuple = ()
+        for path, span in self.spans.items():
+            if (span.line, span.column) <= (line, column) <= (span.end_line, span.end_column) and len(path) > len(best):
+                best = path
+        return best
+
+    def path_at_line(self, line: int) -> tuple:
+        """The deepest node path whose value spans a (rendered, 0-based) line."""
+        best: tuple = ()
+        for path, span in self.spans.items():
+            if span.line <= line <= span.end_line and len(path) > len(best):
+                best = path
+        return best
+
+
+class LoadSettings:
+    """How files are read: template parameters and environment, limits, a forced kind.
+
+    `env` is what templates see as `os_env` (nothing by default: the environment is not the
+    template's to read). `include_root` confines `{% include %}` (default: the directory of the
+    file being rendered).
+    """
+
+    def __init__(self, *, params=None, template=True, kind=None, max_bytes=MAX_FILE_BYTES, env=None,
+                 include_root: str | None = None):
+        self.params = dict(params or {})
+        self.template = template
+        self.kind = kind
+        self.max_bytes = max_bytes
+        self.env: dict[str, str] = dict(env or {})
+        self.include_root = include_root

@@ -1,0 +1,360 @@
+"""YAML (and JSON) text → plain Python data and a path → span table, from libyaml's events.
+
+The tree is built straight from libyaml's event stream (ruamel.yaml's C parser): plain dicts,
+lists and scalars for rules to read, and a side table from each node's path to its span.
+Building from events rather than composed nodes is several times faster, lets the loader stop
+at a nesting or size limit before libyaml does quadratic work, and never recurses, so hostile
+files cannot exhaust the stack.
+
+What PyYAML's `safe_load` (the peak CLI's parser) refuses is a problem here too: tags other
+than YAML's standard ones, complex keys (a mapping or list used as a key), merge keys (`<<`)
+with anything but mappings, and `<<` used as a value.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from typing import Any
+
+from blocklint.load.document import FILE_START, Problem, Span
+from blocklint.load.scalars import MERGE_KEY, SAFE_TAGS, json_plain, tagged, yaml_plain
+from blocklint.words import split_lines
+
+MAX_DEPTH = 100
+MAX_NODES = 1_000_000
+# Characters of scalars after expanding aliases: twice what a file under the size limit can hold
+# without aliases, so only alias amplification reaches it.
+MAX_EXPANDED_CHARS = 20 * 1024 * 1024
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+# libyaml also breaks lines at NEL, LINE SEPARATOR and PARAGRAPH SEPARATOR; editors do not.
+_YAML_ONLY_BREAKS = ("\x85", "\u2028", "\u2029")
+_BROKEN_SUBSTITUTION = re.compile(r"\{\s+\{\s*([^{}]*?)\s*\}\s*\}|\{\s*\{\s*([^{}]*?)\s*\}\s+\}")
+
+
+class _Stop(Exception):
+    """A limit was reached: stop reading and report why."""
+
+
+_NO_KEY = object()
+_COMPLEX_KEY = object()  # the pending key was a mapping or list: its entry is dropped
+_DISCARDED = object()  # first element of the paths of nodes under a dropped entry
+
+
+def _refuse_alias_bomb(span: Span, what: str):
+    return _Stop(Problem("BL005", span, f"more than {what} (after expanding aliases); is this an alias bomb?"))
+
+
+class TreeBuilder:
+    """Builds plain Python data and a path → span table from libyaml events, iteratively."""
+
+    def __init__(self, *, json_mode: bool):
+        self.plain = json_plain if json_mode else yaml_plain
+        self.root = None
+        self.spans: dict = {}
+        self.key_spans: dict = {}
+        self.ids: dict = {}
+        self.problems: list[Problem] = []
+        self.failed = False
+        self.discarded = False
+        self.line_starts: list[int] | None = None  # set when libyaml's line numbers need correcting
+        self.shifts: list[tuple[int, int]] | None = None  # (index in parsed text, offset to add) when rewritten
+        self._text = ""
+
+    # --- positions ------------------------------------------------------------------------
+
+    def _position(self, index: int) -> tuple[int, int]:
+        """(line, column) of a character index, with lines as editors count them."""
+        if self.shifts:
+            at = bisect.bisect_right(self.shifts, (index, float("inf"))) - 1
+            index += self.shifts[at][1] if at >= 0 else 0
+        starts = self.line_starts or [0] + [match.end() for match in _LINE_BREAK.finditer(self._text)]
+        line = bisect.bisect_right(starts, index) - 1
+        return line, index - starts[line]
+
+    def _span(self, event) -> Span:
+        start, end = event.start_mark, event.end_mark
+        if self.line_starts is None:
+            return Span(start.line, start.column, end.line, end.column)
+        return Span(*self._position(start.index), *self._position(end.index))
+
+    def _remap(self, problem: Problem, error) -> Problem:
+        mark = error.problem_mark or error.context_mark
+        if self.line_starts is None or mark is None:
+            return problem
+        line, column = self._position(mark.index)
+        return Problem(problem.rule, Span(line, column, line, column + 1), problem.message)
+
+    # --- building -------------------------------------------------------------------------
+
+    def build(self, text: str, *, original: str | None = None, shifts=None) -> None:
+        """Build from `text`; when it is a rewrite of `original` (same lines, some characters
+        fewer), `shifts` maps its indexes back so that positions are the original's."""
+        from _ruamel_yaml import CParser
+        from ruamel.yaml.error import MarkedYAMLError
+        from ruamel.yaml.reader import ReaderError
+
+        self._text = original if original is not None else text
+        self.shifts = shifts
+        if shifts or any(char in text for char in _YAML_ONLY_BREAKS):
+            self.line_starts = [0] + [match.end() for match in _LINE_BREAK.finditer(self._text)]
+        parser = CParser(text)
+        try:
+            self._consume(parser)
+        except MarkedYAMLError as error:
+            self.failed = True
+            self.problems.append(self._remap(syntax_problem(error, text), error))
+        except ReaderError as error:
+            self.failed = True
+            line, column = self._position(error.position)
+            code = error.character if isinstance(error.character, int) else ord(str(error.character)[:1] or "?")
+            self.problems.append(Problem("BL001", Span(line, column, line, column + 1), (
+                f"invalid character U+{code:04X} (a control character); YAML allows only printable "
+                "characters, tabs and line breaks: remove it or write it as an escape in a double-quoted string")))
+        except _Stop as stop:
+            self.failed = True
+            self.problems.append(stop.args[0])
+        if self.discarded:
+            self.spans = {path: span for path, span in self.spans.items() if not path or path[0] is not _DISCARDED}
+            self.key_spans = {path: span for path, span in self.key_spans.items() if path[0] is not _DISCARDED}
+
+    def _consume(self, parser) -> None:  # noqa: C901 - one event loop reads best whole
+        # The classes the C parser instantiates, taken from it: `ruamel.yaml.events` may have been
+        # imported again since (test runners purge modules), and then its classes are others.
+        import _ruamel_yaml as events
+
+        # The loop runs once per node of every file: names are bound locally, and the common
+        # case (a plain scalar as a key, a mapping value or a list item) is handled inline.
+        scalar_event, alias_event = events.ScalarEvent, events.AliasEvent
+        get_event, plain, spans, key_spans = parser.get_event, self.plain, self.spans, self.key_spans
+        exact_lines = self.line_starts is None
+        # frames: [container, path, pending_key, key_span, merges, anchor, first_node, start, first_chars]
+        stack: list[list] = []
+        anchors: dict[str, tuple[Any, int, int]] = {}
+        nodes = 0
+        chars = 0
+        documents = 0
+        while True:
+            event = get_event()
+            kind = type(event)
+            if kind is scalar_event:
+                nodes += 1
+                if exact_lines:
+                    start, end = event.start_mark, event.end_mark
+                    span = Span(start.line, start.column, end.line, end.column)
+                else:
+                    span = self._span(event)
+                text = event.value
+                chars += len(text)
+                implicit, style = event.implicit, event.style
+                if implicit and implicit[0] and not style:
+                    value = plain(text)
+                elif event.tag and event.tag != "!" and not (implicit and implicit[0]):
+                    value = self._tagged(event.tag, text, span)
+                else:
+                    value = text
+                if nodes > MAX_NODES:
+                    raise _refuse_alias_bomb(span, f"{MAX_NODES:,} nodes")
+                if chars > MAX_EXPANDED_CHARS:
+                    raise _refuse_alias_bomb(span, f"{MAX_EXPANDED_CHARS // 2**20} MiB of text")
+                if event.anchor:
+                    anchors[event.anchor] = (value, 1, len(text))
+                if stack:
+                    frame = stack[-1]
+                    parent = frame[0]
+                    if value is MERGE_KEY and not (type(parent) is dict and frame[2] is _NO_KEY):
+                        value = self._merge_key_as_value(span)
+                    if type(parent) is list:
+                        path = frame[1] + (len(parent),)
+                        parent.append(value)
+                        spans[path] = span
+                        continue
+                    key = frame[2]
+                    if key is _NO_KEY:
+                        frame[2], frame[3] = value, span
+                        continue
+                    if type(key) is str and key not in parent:
+                        path = frame[1] + (key,)
+                        frame[2] = _NO_KEY
+                        parent[key] = value
+                        key_spans[path] = frame[3]
+                        spans[path] = span
+                        continue
+                elif value is MERGE_KEY:
+                    value = self._merge_key_as_value(span)
+                self._attach(stack, value, span)
+            elif kind is alias_event:
+                span = self._span(event)
+                if event.anchor not in anchors:
+                    raise _Stop(Problem("BL001", span, f"alias *{event.anchor} names no anchor"))
+                value, size, weight = anchors[event.anchor]
+                nodes += size
+                chars += weight
+                if nodes > MAX_NODES:
+                    raise _refuse_alias_bomb(span, f"{MAX_NODES:,} nodes")
+                if chars > MAX_EXPANDED_CHARS:
+                    raise _refuse_alias_bomb(span, f"{MAX_EXPANDED_CHARS // 2**20} MiB of text")
+                self._attach(stack, value, span)
+            elif kind is events.MappingStartEvent or kind is events.SequenceStartEvent:
+                nodes += 1
+                span = self._span(event)
+                if len(stack) >= MAX_DEPTH:
+                    raise _Stop(Problem("BL005", span, f"nesting deeper than {MAX_DEPTH} levels; "
+                                        "a Press document is never this deep"))
+                if event.tag and event.tag != "!" and event.tag not in SAFE_TAGS:
+                    self._unsafe_tag(event.tag, span)
+                container: Any = {} if kind is events.MappingStartEvent else []
+                path = self._attach(stack, container, span)
+                stack.append([container, path, _NO_KEY, None, [], event.anchor, nodes, span, chars])
+            elif kind is events.MappingEndEvent or kind is events.SequenceEndEvent:
+                container, path, _, _, merges, anchor, first_node, start, first_chars = stack.pop()
+                for merged_value, merge_span, value_span in merges:
+                    self._merge(container, path, merged_value, merge_span, value_span)
+                if path is not None:
+                    end = self._span(event)
+                    self.spans[path] = Span(start.line, start.column, end.end_line, end.end_column)
+                if anchor:
+                    anchors[anchor] = (container, nodes - first_node + 1, chars - first_chars)
+            elif kind is events.DocumentStartEvent:
+                documents += 1
+                if documents > 1:
+                    self.problems.append(Problem("BL009", self._span(event), (
+                        "a second YAML document (`---`) in one file; the peak CLI reads exactly one "
+                        "document per file, so split it into two files")))
+                    return
+            elif kind is events.StreamEndEvent:
+                return
+            elif kind is not events.StreamStartEvent and kind is not events.DocumentEndEvent:
+                raise _Stop(Problem("BL001", FILE_START, f"unexpected YAML event {kind.__name__}"))
+
+    def _tagged(self, tag: str, text: str, span: Span):
+        if tag not in SAFE_TAGS:
+            self._unsafe_tag(tag, span)
+            return text
+        return tagged(tag, text)
+
+    def _unsafe_tag(self, tag: str, span: Span) -> None:
+        shown = "!!" + tag[len("tag:yaml.org,2002:"):] if tag.startswith("tag:yaml.org,2002:") else tag
+        self.problems.append(Problem("BL001", span, (
+            f"tag {shown} is refused by the peak CLI (PyYAML safe_load knows only YAML's standard tags "
+            "such as !!str and !!int); remove the tag")))
+
+    def _merge_key_as_value(self, span: Span) -> str:
+        self.problems.append(Problem("BL001", span, (
+            "`<<` is YAML's merge key and cannot be a value (the peak CLI refuses the file); "
+            "quote it: '<<'")))
+        return "<<"
+
+    def _merge(self, container, path, merged_value, merge_span: Span, value_span: Span) -> None:
+        """`<<: *base` or `<<: [*a, *b]`: keys the mapping does not set itself come from the merged ones."""
+        merged_list = merged_value if isinstance(merged_value, list) else [merged_value]
+        if not isinstance(container, dict) or not all(isinstance(item, dict) for item in merged_list):
+            self.problems.append(Problem("BL001", value_span, (
+                "a merge key (`<<`) takes a mapping or a list of mappings (such as `<<: *base`); "
+                "the peak CLI refuses anything else")))
+            return
+        for merged in merged_list:
+            for key, value in merged.items():
+                if key not in container:
+                    container[key] = value
+                    if path is not None:
+                        self.key_spans.setdefault(path + (key,), merge_span)
+                        self.spans.setdefault(path + (key,), merge_span)
+
+    def _complex_key(self, value, span: Span) -> None:
+        self.discarded = True
+        lines = split_lines(self._text)
+        line = lines[span.line] if span.line < len(lines) else ""
+        broken = _BROKEN_SUBSTITUTION.search(line)
+        if broken:
+            name = (broken.group(1) or broken.group(2) or "name").strip()
+            hint = (f"`{broken.group(0)}` looks like a broken `{{{{ {name} }}}}`: write the two braces "
+                    "together, and quote the value if it is a template substitution")
+        else:
+            hint = "Press keys are plain strings"
+        what = "mapping" if isinstance(value, dict) else "list"
+        self.problems.append(Problem("BL001", span, (
+            f"a {what} used as a key; the peak CLI (PyYAML safe_load) refuses it. {hint}")))
+
+    def _attach(self, stack: list, value, span: Span):
+        """Place a value under its parent; return its path (None for a mapping key)."""
+        if not stack:
+            self.root = value
+            self.spans[()] = span
+            if isinstance(value, (dict, list)):
+                self.ids[id(value)] = ()
+            return ()
+        frame = stack[-1]
+        parent, parent_path = frame[0], frame[1]
+        if isinstance(parent, list):
+            path = parent_path + (len(parent),)
+            parent.append(value)
+        elif frame[2] is _NO_KEY:
+            if isinstance(value, (dict, list)):
+                self._complex_key(value, span)
+                frame[2], frame[3] = _COMPLEX_KEY, span
+                return (_DISCARDED,)
+            frame[2], frame[3] = value, span
+            return None
+        else:
+            key, key_span = frame[2], frame[3]
+            frame[2] = _NO_KEY
+            if key is _COMPLEX_KEY:
+                return (_DISCARDED,)
+            if key is MERGE_KEY:
+                # A list of mappings (`<<: [*a, *b]`) may still be filling: merge at the mapping's end.
+                frame[4].append((value, key_span, span))
+                path = parent_path + ("<<",)
+                self.spans[path] = span
+                return path
+            if not _hashable(key):
+                key = str(key)
+            path = parent_path + (key,)
+            if key in parent:
+                first = self.key_spans.get(path, key_span)
+                self.problems.append(Problem("BL004", key_span, (
+                    f"duplicate key '{key}' (first on line {first.line + 1}); YAML keeps only the last "
+                    "value, so the first is silently lost")))
+            parent[key] = value
+            self.key_spans[path] = key_span
+            if type(key) is not str and path[0] is not _DISCARDED:
+                # Rules name keys as text (`Key(str(key))`): `~`, `1`, `.nan` are found at their own line.
+                alias = parent_path + (str(key),)
+                self.key_spans.setdefault(alias, key_span)
+                self.spans.setdefault(alias, span)
+        self.spans[path] = span
+        if isinstance(value, (dict, list)) and path[:1] != (_DISCARDED,):
+            self.ids.setdefault(id(value), path)
+        return path
+
+
+def _hashable(key) -> bool:
+    try:
+        hash(key)
+    except TypeError:
+        return False
+    return True
+
+
+def syntax_problem(error, text: str) -> Problem:
+    """A libyaml syntax error as a BL001 problem, named as a user would say it."""
+    mark = error.problem_mark or error.context_mark
+    line, column = (mark.line, mark.column) if mark else (0, 0)
+    lines = split_lines(text)
+    if lines and not lines[-1]:
+        lines.pop()  # the empty "line" after a final line break
+    if lines and (line >= len(lines) or (line == len(lines) - 1 and column >= len(lines[-1]))):
+        line, column = len(lines) - 1, len(lines[-1])
+        context = error.context_mark
+        opened = f" (the construct opened on line {context.line + 1})" if context and context.line < line else ""
+        return Problem("BL001", Span(line, column, line, column + 1),
+                       f"invalid YAML: unexpected end of file{opened}: an unclosed bracket, brace or quote?")
+    char = lines[line][column:column + 1] if line < len(lines) else ""
+    if char == "\t" or (line < len(lines) and lines[line][:column + 1].strip() == "" and "\t" in lines[line]):
+        tab = lines[line].find("\t") if line < len(lines) else 0
+        return Problem("BL001", Span(line, max(tab, 0), line, max(tab, 0) + 1),
+                       "tab character in indentation; YAML indents with spaces only")
+    problem = (error.problem or "invalid YAML").strip()
+    context = (error.context or "").strip()
+    message = f"invalid YAML: {problem}" + (f" ({context})" if context else "")
+    return Problem("BL001", Span(line, column, line, column + 1), message)
