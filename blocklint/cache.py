@@ -33,7 +33,6 @@ import json
 import os
 import stat
 import sys
-import tempfile
 from pathlib import Path
 
 import click
@@ -342,15 +341,17 @@ class ResultCache:
         return deps
 
     def _stamp(self, kind: str, name: str):
+        """A dependency's state now (once per run), as it reads back from JSON."""
         key = (kind, name)
         if key not in self._stamps:
             try:
                 if kind == "artifact":
-                    self._stamps[key] = (True, _artifact_stamp(name))
+                    value = _artifact_stamp(name)
                 elif kind == "environment":
-                    self._stamps[key] = (True, _environment_stamp())
+                    value = _environment_stamp()
                 else:
-                    self._stamps[key] = (True, _registry_stamp())
+                    value = _registry_stamp()
+                self._stamps[key] = (True, json.loads(json.dumps(value)))
             except _Uncacheable:
                 self._stamps[key] = (False, None)
         ok, value = self._stamps[key]
@@ -365,10 +366,9 @@ class ResultCache:
         try:
             for kind, name, state in deps:
                 if kind == "template":
-                    now = [[path, _file_digest(path)] for path, _ in state]
-                else:
-                    now = self._stamp(kind, name)
-                if json.loads(json.dumps(now)) != state:
+                    if any(_file_digest(path) != digest for path, digest in state):
+                        return False
+                elif self._stamp(kind, name) != state:
                     return False
         except (_Uncacheable, TypeError, ValueError):
             return False
@@ -387,10 +387,11 @@ class EntryStore:
 
     def __init__(self, directory: Path):
         self.directory = directory
+        self._prefix = os.fspath(directory) + os.sep
         self._ready = False
 
-    def _path(self, key: str) -> Path:
-        return self.directory / key[:2] / f"{key[2:]}.json"
+    def _path(self, key: str) -> str:
+        return f"{self._prefix}{key[:2]}{os.sep}{key[2:]}.json"
 
     def read(self, key: str) -> dict | None:
         try:
@@ -403,12 +404,14 @@ class EntryStore:
         return entry
 
     def write(self, key: str, text: str):
+        import tempfile
+
         target = self._path(key)
         try:
             if not self._ready:
                 self._prepare()
-            target.parent.mkdir(exist_ok=True)
-            handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".json")
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            handle, temporary = tempfile.mkstemp(dir=os.path.dirname(target), prefix=".tmp-", suffix=".json")
             try:
                 with os.fdopen(handle, "w", encoding="ascii") as stream:
                     stream.write(text)
@@ -420,6 +423,8 @@ class EntryStore:
             pass  # a read-only checkout or a full disk: run without the cache
 
     def _prepare(self):
+        import tempfile
+
         self.directory.mkdir(exist_ok=True)
         for name, text in ((".gitignore", "# Created by blocklint automatically.\n*\n"),
                            ("CACHEDIR.TAG", CACHEDIR_TAG)):

@@ -83,9 +83,12 @@ def _walk(root: Path, exclude, ignored) -> list[Path]:
                             and not (here / d / "pyvenv.cfg").exists()
                             and not _excluded(here / d, exclude)
                             and not (ignored and ignored.ignores(here / d, directory=True)))
-        found += [here / file for file in sorted(files)
-                  if file.endswith(SPEC_SUFFIXES) and not _excluded(here / file, exclude)
-                  and not (ignored and ignored.ignores(here / file))]
+        for file in sorted(files):
+            if not file.endswith(SPEC_SUFFIXES):
+                continue
+            path = here / file
+            if not (exclude and _excluded(path, exclude)) and not (ignored and ignored.ignores(path)):
+                found.append(path)
     return found
 
 
@@ -127,6 +130,8 @@ class _IgnoreFiles:
         self._specs.append((directory, pathspec.GitIgnoreSpec.from_lines(lines)))
 
     def ignores(self, path: Path, *, directory: bool = False) -> bool:
+        if not self._specs:
+            return False
         absolute = path.resolve() if path.is_symlink() else Path(os.path.abspath(path))
         for base, spec in reversed(self._specs):
             try:
@@ -241,6 +246,9 @@ def check_all(targets, plan_for, *, jobs=None, cache=None, **stdin):
         for target in targets:
             yield check_target(target, plan_for(target.path), cache=cache, **stdin)
         return
+    if cache is not None:
+        yield from _check_all_cached(targets, plan_for, cache, workers)
+        return
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
@@ -262,6 +270,55 @@ def check_all(targets, plan_for, *, jobs=None, cache=None, **stdin):
         executor.shutdown(wait=True)
     finally:
         _WORKER_STATE = None
+CACHE_WINDOW = 512  # files looked up in the cache at a time, before the misses go to workers
+
+
+def _check_all_cached(targets, plan_for, cache, workers: int):
+    """`check_all` with a cache: files are looked up here, a window at a time, and only the
+    misses go to worker processes (none are started when every file is unchanged)."""
+    executor = None
+    try:
+        for start in range(0, len(targets), CACHE_WINDOW):
+            window = []
+            for target in targets[start:start + CACHE_WINDOW]:
+                plan = plan_for(target.path)
+                found = cache.lookup(target, plan)
+                window.append((target, plan, found.hit if found is not None else None))
+            misses = [target for target, _, hit in window if hit is None]
+            if len(misses) > PARALLEL_FROM:
+                if executor is None:
+                    executor = _start_workers(targets, plan_for, cache, workers)
+                chunk = max(1, min(32, len(misses) // (workers * 8)))
+                checked = executor.map(_check_in_worker, misses, chunksize=chunk)
+            else:
+                checked = (check_target(target, plan_for(target.path), cache=cache) for target in misses)
+            for target, plan, hit in window:
+                if hit is None:
+                    yield next(checked)
+                else:
+                    path, kind, findings, skipped = hit
+                    yield _with_baseline(FileResult(path, kind, findings, skipped), plan)
+    except BaseException:
+        if executor is not None:
+            executor.shutdown(wait=False, cancel_futures=True)
+        raise
+    else:
+        if executor is not None:
+            executor.shutdown(wait=True)
+    finally:
+        global _WORKER_STATE
+        _WORKER_STATE = None
+
+
+def _start_workers(targets, plan_for, cache, workers: int):
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    for target in targets:  # plan every file before forking, so workers share the plans
+        cache.prepare(plan_for(target.path))
+    global _WORKER_STATE
+    _WORKER_STATE = (plan_for, cache)
+    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
 
 
 _WORKER_STATE = None
