@@ -3,6 +3,7 @@ baseline, yield results in order."""
 
 from __future__ import annotations
 
+import gc
 import os
 import re
 from dataclasses import dataclass, field
@@ -172,21 +173,20 @@ def _looks_like_press(doc: Document) -> bool:
     return bool(_PRESS_HINT.search(doc.source)) or doc.path.endswith(".j2")
 
 
-def _paused_collection(load, *args, **kwargs):
-    """Call a loader with the cyclic garbage collector paused.
+def _paused_collection(work, *args, **kwargs):
+    """Call `work` with the cyclic garbage collector paused.
 
-    Loading allocates many objects that all live until the document is checked; with the
-    collector running, every few hundred allocations it walks them all again for nothing (a
-    fifth of the time of a 10,000-step workflow). A document's tree holds no reference cycles
-    the collector would have to free in the meantime.
+    Loading and checking a file allocate many objects that all live until the file is done;
+    with the collector running, every few hundred allocations it walks them all again for
+    nothing (measured: a third of the CPU time of the 10,000-step workflow). What a file leaves
+    behind is freed by reference counting when its result is returned; the rare cycle waits for
+    the next collection, which runs as usual between files.
     """
-    import gc
-
     if not gc.isenabled():
-        return load(*args, **kwargs)
+        return work(*args, **kwargs)
     gc.disable()
     try:
-        return load(*args, **kwargs)
+        return work(*args, **kwargs)
     finally:
         gc.enable()
 
@@ -213,6 +213,10 @@ def check_document(doc: Document, plan, *, explicit: bool = True) -> FileResult:
 def check_target(target: Target, plan, *, cache=None, **stdin) -> FileResult:
     """Load and check one target. `cache`: a `blocklint.cache.ResultCache` to answer from (and
     fill) for files that have not changed; None checks every file."""
+    return _paused_collection(_check_target, target, plan, cache, stdin)
+
+
+def _check_target(target: Target, plan, cache, stdin) -> FileResult:
     if cache is None or target.path == STDIN:
         return check_document(load_target(target, plan.load, **stdin), plan, explicit=target.explicit)
     found = cache.lookup(target, plan)
@@ -227,9 +231,11 @@ def check_target(target: Target, plan, *, cache=None, **stdin) -> FileResult:
     return _with_baseline(result, plan)
 
 
-# Measured (benchmarks/run.py, 2 cores): two workers pay for their start from about 24 files
-# of ~200 lines on; at 10 files one process used 48 % less CPU and was 8 % faster.
-PARALLEL_FROM = 24  # below this many files, starting workers costs more than it saves
+# Measured on 2 cores (benchmarks/README.md, "worker threshold"): two workers cost 60-170 ms
+# more CPU than one process (fork, copy-on-write, results sent back) and 20-40 % more in total,
+# while a file costs ~1.6 ms; they can only pay back in wall time, half of 1.6 ms a file, from
+# about 70 files on, and only on a machine with a core to spare.
+PARALLEL_FROM = 64  # up to this many files, one process
 
 
 def check_all(targets, plan_for, *, jobs=None, cache=None, **stdin):
