@@ -29,6 +29,7 @@ directory.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import os
 import stat
@@ -46,6 +47,7 @@ CACHEDIR_TAG = ("Signature: 8a477f597d28d172789f06886806bc55\n"
                 "# For information about cache directory tags see https://bford.info/cachedir/\n")
 MAX_ARTIFACT_ENTRIES = 2_000  # above this, a spec's artifact directory is not fingerprinted
 _FORMAT = 1  # bump when the entry layout changes
+_COUNTER = itertools.count()  # temporary file names, unique within a process
 
 
 # --- fingerprints --------------------------------------------------------------------------
@@ -389,6 +391,7 @@ class EntryStore:
         self.directory = directory
         self._prefix = os.fspath(directory) + os.sep
         self._ready = False
+        self._shards: set[str] = set()
 
     def _path(self, key: str) -> str:
         return f"{self._prefix}{key[:2]}{os.sep}{key[2:]}.json"
@@ -404,14 +407,17 @@ class EntryStore:
         return entry
 
     def write(self, key: str, text: str):
-        import tempfile
-
+        """Write an entry atomically: a temporary file of this process, then `os.replace`."""
         target = self._path(key)
+        shard = os.path.dirname(target)
+        temporary = f"{shard}{os.sep}.tmp-{os.getpid()}-{next(_COUNTER)}.json"
         try:
             if not self._ready:
                 self._prepare()
-            os.makedirs(os.path.dirname(target), exist_ok=True)
-            handle, temporary = tempfile.mkstemp(dir=os.path.dirname(target), prefix=".tmp-", suffix=".json")
+            if shard not in self._shards:
+                os.makedirs(shard, exist_ok=True)
+                self._shards.add(shard)
+            handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
             try:
                 with os.fdopen(handle, "w", encoding="ascii") as stream:
                     stream.write(text)
@@ -420,7 +426,7 @@ class EntryStore:
                 _remove(temporary)
                 raise
         except OSError:
-            pass  # a read-only checkout or a full disk: run without the cache
+            pass  # a read-only checkout, a full disk, a leftover name: run without the cache
 
     def _prepare(self):
         import tempfile
