@@ -41,7 +41,7 @@ def main(argv=None) -> int:
             files += 1
             findings += len(result.findings)
             failed = failed or result.failed
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+        peak = _peak_kib()
         print(f"files={files} findings={findings} peak_kib={peak}")
         return int(failed)
     from blocklint.report import reporter_class
@@ -55,6 +55,18 @@ def main(argv=None) -> int:
         failed = failed or result.failed
     reporter.finish(results)
     return int(failed)
+
+
+def _peak_kib() -> int:
+    """This process's peak resident memory in KiB (VmHWM on Linux, else getrusage)."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
 
 
 if __name__ == "__main__":

@@ -231,11 +231,11 @@ def _check_target(target: Target, plan, cache, stdin) -> FileResult:
     return _with_baseline(result, plan)
 
 
-# Measured on 2 cores (benchmarks/README.md, "worker threshold"): two workers cost 60-170 ms
-# more CPU than one process (fork, copy-on-write, results sent back) and 20-40 % more in total,
-# while a file costs ~1.6 ms; they can only pay back in wall time, half of 1.6 ms a file, from
-# about 70 files on, and only on a machine with a core to spare.
-PARALLEL_FROM = 64  # up to this many files, one process
+# Measured on 2 busy cores (benchmarks/README.md, "worker threshold"): two workers cost
+# 60-130 ms more CPU than one process (fork, copy-on-write, results sent back), and ran slower
+# at 16 and 64 files (1.5x and 1.4x the wall time) but faster at 256 (0.67x); a file costs
+# ~1.9 ms of CPU, so they break even at about 100 files.
+PARALLEL_FROM = 100  # up to this many files, one process
 
 
 def check_all(targets, plan_for, *, jobs=None, cache=None, **stdin):
