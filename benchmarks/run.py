@@ -266,7 +266,7 @@ def main(argv=None) -> int:
         "bulk_repeats": 1 if quick else 5,
         "process_repeats": 1 if quick else 3,
         "scale": (1, 10) if quick else (1, 10, 100, 1000),
-        "workers": (4, 16) if quick else (16, 64, 256),
+        "workers": (4, 16) if quick else (16, 100, 256),
         "huge": (200, 2000) if quick else (10_000, 100_000),
     }
     root = Path(options.keep) if options.keep else Path(tempfile.mkdtemp(prefix="blocklint-bench-"))
