@@ -377,10 +377,20 @@ class ResultCache:
         return True
 
 
+_FIELD_TYPES = {"file": str, "line": int, "column": int, "end_line": int, "end_column": int, "rule": str,
+                "name": str, "severity": str, "message": str, "path": list}  # others: any JSON value
+
+
 def _finding(item) -> Finding:
+    """A Finding from an entry's list of its fields; ValueError if it is not one."""
+    if not isinstance(item, list) or len(item) != len(Finding._fields):
+        raise ValueError("not a finding")
+    for value, name in zip(item, Finding._fields):
+        if name in _FIELD_TYPES and type(value) is not _FIELD_TYPES[name]:
+            raise ValueError(f"finding field {name} of the wrong type")
     values = list(item)
-    path = values[-1]
-    values[-1] = tuple(tuple(part) if isinstance(part, list) else part for part in path)
+    where = Finding._fields.index("path")
+    values[where] = tuple(tuple(part) if isinstance(part, list) else part for part in values[where])
     return Finding(*values)
 
 

@@ -253,7 +253,7 @@ def check_all(targets, plan_for, *, jobs=None, cache=None, **stdin):
             yield check_target(target, plan_for(target.path), cache=cache, **stdin)
         return
     if cache is not None:
-        yield from _check_all_cached(targets, plan_for, cache, workers)
+        yield from _check_all_cached(targets, plan_for, cache, workers, PARALLEL_FROM if jobs is None else 1)
         return
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
@@ -279,9 +279,10 @@ def check_all(targets, plan_for, *, jobs=None, cache=None, **stdin):
 CACHE_WINDOW = 512  # files looked up in the cache at a time, before the misses go to workers
 
 
-def _check_all_cached(targets, plan_for, cache, workers: int):
+def _check_all_cached(targets, plan_for, cache, workers: int, parallel_from: int):
     """`check_all` with a cache: files are looked up here, a window at a time, and only the
-    misses go to worker processes (none are started when every file is unchanged)."""
+    misses go to worker processes, when there are more than `parallel_from` of them (none are
+    started when every file is unchanged)."""
     executor = None
     try:
         for start in range(0, len(targets), CACHE_WINDOW):
@@ -291,7 +292,7 @@ def _check_all_cached(targets, plan_for, cache, workers: int):
                 found = cache.lookup(target, plan)
                 window.append((target, plan, found.hit if found is not None else None))
             misses = [target for target, _, hit in window if hit is None]
-            if len(misses) > PARALLEL_FROM:
+            if len(misses) > parallel_from:
                 if executor is None:
                     executor = _start_workers(targets, plan_for, cache, workers)
                 chunk = max(1, min(32, len(misses) // (workers * 8)))

@@ -340,7 +340,7 @@ def test_cached_and_uncached_output_are_identical(tmp_path, monkeypatch, jobs):
     warm one, and a run without it say exactly the same."""
     copy_tree(ROOT / "examples", tmp_path / "examples")
     copy_tree(ROOT / "tests" / "seeds", tmp_path / "seeds")
-    corpus.corpus(tmp_path / "bench", 60)
+    corpus.corpus(tmp_path / "bench", 120)  # over runner.PARALLEL_FROM: workers check the misses
     monkeypatch.chdir(tmp_path)
     paths = ["examples", "seeds", "bench"]
     uncached, plan = lint(paths, jobs=jobs)
