@@ -284,13 +284,14 @@ class ResultCache:
     def lookup(self, target, plan) -> Lookup | None:
         """The file's entry, if a valid one exists; None when the file is not for the cache
         (too large, unreadable: the uncached path reports it)."""
+        limit = getattr(plan.load, "max_bytes", None)
         try:
-            if os.stat(target.path).st_size > getattr(plan.load, "max_bytes", 1 << 62):
-                return None
             with open(target.path, "rb") as handle:
-                raw = handle.read()
+                raw = handle.read() if limit is None else handle.read(limit + 1)
         except OSError:
             return None
+        if limit is not None and len(raw) > limit:
+            return None  # too large: the loader reports it, from its size alone
         _, fingerprint, store = self._for_plan(plan)
         key = _digest(__version__, fingerprint, os.getcwd(), target.path, bool(target.explicit), raw)
         entry = store.read(key)

@@ -247,7 +247,8 @@ def check_all(targets, plan_for, *, jobs=None, cache=None, **stdin):
     share the rules already loaded, plugins and `--rules-dir` modules included). Results are
     yielded as they come and not kept: memory stays flat in the number of files.
     """
-    workers = _worker_count(jobs, len(targets))
+    # with a cache, whether workers can fork is asked only once there are misses for them
+    workers = _worker_count(jobs, len(targets), check_fork=cache is None)
     if workers <= 1 or stdin:
         for target in targets:
             yield check_target(target, plan_for(target.path), cache=cache, **stdin)
@@ -284,17 +285,21 @@ def _check_all_cached(targets, plan_for, cache, workers: int, parallel_from: int
     misses go to worker processes, when there are more than `parallel_from` of them (none are
     started when every file is unchanged)."""
     executor = None
+    plans: dict[str, object] = {}  # a file's plan depends on its directory only
     try:
         for start in range(0, len(targets), CACHE_WINDOW):
             window = []
             for target in targets[start:start + CACHE_WINDOW]:
-                plan = plan_for(target.path)
+                directory = os.path.dirname(target.path)
+                plan = plans.get(directory)
+                if plan is None:
+                    plan = plans[directory] = plan_for(target.path)
                 found = cache.lookup(target, plan)
                 window.append((target, plan, found.hit if found is not None else None))
             misses = [target for target, _, hit in window if hit is None]
-            if len(misses) > parallel_from:
-                if executor is None:
-                    executor = _start_workers(targets, plan_for, cache, workers)
+            if len(misses) > parallel_from and executor is None and _worker_count(workers, 2) > 1:
+                executor = _start_workers(targets, plan_for, cache, workers)
+            if len(misses) > parallel_from and executor is not None:
                 chunk = max(1, min(32, len(misses) // (workers * 8)))
                 checked = executor.map(_check_in_worker, misses, chunksize=chunk)
             else:
@@ -336,10 +341,12 @@ def _check_in_worker(target: Target) -> FileResult:
     return check_target(target, plan_for(target.path), cache=cache)
 
 
-def _worker_count(jobs, files: int) -> int:
+def _worker_count(jobs, files: int, *, check_fork: bool = True) -> int:
     wanted = ((os.cpu_count() or 1) if files > PARALLEL_FROM else 1) if jobs is None else jobs or os.cpu_count() or 1
     if wanted <= 1 or files <= 1:
         return 1
+    if not check_fork:
+        return wanted
     import multiprocessing
 
     if "fork" not in multiprocessing.get_all_start_methods():
