@@ -24,7 +24,7 @@ class UnreadablePath(Exception):
     """A path named on the command line that does not exist or cannot be read."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Target:
     path: str
     explicit: bool  # named on the command line (not found by walking a directory)
@@ -58,7 +58,7 @@ def discover(paths, plan) -> list[Target]:
         path = Path(name)
         if path.is_dir():
             ignored = _IgnoreFiles(path) if plan.respect_gitignore else None
-            targets.extend(Target(str(found), False) for found in _walk(path, plan.exclude, ignored))
+            targets.extend(Target(found, False) for found in _walk(path, plan.exclude, ignored))
         elif path.exists() or path.is_symlink():
             if not (plan.skip_unknown and _excluded(path, plan.exclude)):
                 targets.append(Target(str(path), not plan.skip_unknown))
@@ -74,7 +74,9 @@ def _excluded(path: Path, exclude) -> bool:
                or any(fnmatch.fnmatch(part, pattern) for part in path.parts[:-1]) for pattern in exclude)
 
 
-def _walk(root: Path, exclude, ignored) -> list[Path]:
+def _walk(root: Path, exclude, ignored) -> list[str]:
+    """The spec files below `root`, as strings: a list of 100,000 Path objects would be the
+    largest thing a big run holds."""
     found = []
     for directory, subdirs, files in os.walk(root):
         here = Path(directory)
@@ -89,7 +91,7 @@ def _walk(root: Path, exclude, ignored) -> list[Path]:
                 continue
             path = here / file
             if not (exclude and _excluded(path, exclude)) and not (ignored and ignored.ignores(path)):
-                found.append(path)
+                found.append(str(path))
     return found
 
 
