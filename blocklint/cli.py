@@ -18,6 +18,7 @@ from blocklint.kinds import KINDS
 LAZY_COMMANDS: dict[str, str] = {
     "submit": "blocklint.submit:submit",
     "serve": "blocklint.server.cli:serve",
+    "clean": "blocklint.cache:clean",
     "lsp": "blocklint.lsp.server:lsp",
     "graph": "blocklint.graph:graph",
 }
@@ -120,6 +121,7 @@ def _paired_sinks(args) -> list[list]:
 @click.option("--progress/--no-progress", default=None,
               help="A progress bar on stderr for long runs (default: on a terminal, never for machine formats).")
 @click.option("--statistics", is_flag=True, help="Also print how many findings each rule reported.")
+@click.option("--no-cache", is_flag=True, help="Check every file again: neither read nor write .blocklint_cache.")
 @click.option("--fix", is_flag=True, help="Apply safe fixes to the files, then report the findings left.")
 @click.option("--unsafe-fixes", is_flag=True, help="With --fix or --diff, apply unsafe fixes too (they may change meaning).")
 @click.option("--diff", "show_diff", is_flag=True, help="Print the fixes as a unified diff; change no file.")
@@ -127,7 +129,7 @@ def _paired_sinks(args) -> list[list]:
 def check(ctx, paths, formats, outputs, kind, params_file, params, no_template, template_env, config_file, isolated,
           select, extend_select, ignore, keyword_expr, exclude, respect_gitignore, skip_unknown, exitfirst, strict,
           exit_zero, rules_dir, stdin_filename, spec_files, artifact_root, previous_version, baseline, write_baseline,
-          show_settings, jobs, verbose, quiet, color, progress, statistics, fix, unsafe_fixes, show_diff):
+          show_settings, jobs, verbose, quiet, color, progress, statistics, no_cache, fix, unsafe_fixes, show_diff):
     """Check Press documents: files, directories (recursively) or - for stdin."""
     from blocklint import runner
     from blocklint.plan import Overrides, Planner, PlanError, split_codes
@@ -151,7 +153,7 @@ def check(ctx, paths, formats, outputs, kind, params_file, params, no_template, 
     except (PlanError, runner.UnreadablePath) as error:
         _fail(str(error))
     plan = planner.default
-    stdin = {"stdin_bytes": _read_stdin(plan), "stdin_name": stdin_filename} \
+    stdin = {"stdin_bytes": runner.read_stdin(sys.stdin.buffer, plan.load), "stdin_name": stdin_filename} \
         if any(t.path == runner.STDIN for t in targets) else {}
     sinks = ctx.meta.get("blocklint.sinks") or [["text", None]]
     reporters = [] if write_baseline or show_diff else _reporters(sinks, plan, quiet=quiet, color=color)
@@ -159,7 +161,12 @@ def check(ctx, paths, formats, outputs, kind, params_file, params, no_template, 
         reporter.start()
     fixer = _Fixer(fix or show_diff, unsafe_fixes, show_diff, any(hasattr(r, "fixable") for r, _ in reporters))
     failed, counted, recorded = False, [], []
-    checked = runner.check_all(targets, planner.for_path, jobs=jobs, **stdin)
+    cache = None
+    if not (no_cache or fix or show_diff):  # fixing reads every file again anyway
+        from blocklint.cache import ResultCache
+
+        cache = ResultCache()
+    checked = runner.check_all(targets, planner.for_path, jobs=jobs, cache=cache, **stdin)
     try:
         with _progress(len(targets), progress, sinks) as tick:
             for result in checked:
@@ -247,12 +254,6 @@ def _progress(total: int, wanted, sinks):
 
     machine_on_stdout = any(is_machine_format(name) for name, target in sinks if target in (None, "-"))
     return progress(total, (not machine_on_stdout) if wanted is None else wanted)
-
-
-def _read_stdin(plan) -> bytes:
-    """Standard input, read no further than one byte past the limit: the loader then reports an
-    oversized input as a finding on it, as for any other file."""
-    return sys.stdin.buffer.read(plan.load.max_bytes + 1)
 
 
 def _reporters(sinks, plan, *, quiet: bool, color: str):

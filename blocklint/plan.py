@@ -195,10 +195,10 @@ def _load_settings(overrides: Overrides, config: Config):
     params.update(dict(overrides.params))
     names = [*config.template_env, *overrides.template_env]
     env = {name: os.environ[name] for name in names if name in os.environ}
-    settings = LoadSettings(params=params, template=overrides.template, kind=overrides.kind)
-    settings.env = env
-    settings.include_root = str(config.root)
-    return settings
+    # Includes may read what lies in the project: below the configuration's folder (or the
+    # working directory when there is no configuration file).
+    return LoadSettings(params=params, template=overrides.template, kind=overrides.kind, env=env,
+                        include_root=str(config.root))
 
 
 def read_params_file(path) -> dict:

@@ -3,13 +3,15 @@ baseline, yield results in order."""
 
 from __future__ import annotations
 
+import gc
+import io
 import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from blocklint.findings import ERROR, Finding
-from blocklint.load import FILE_START, Document, Problem, load_bytes, load_path
+from blocklint.load import FILE_START, Document, Problem, load_bytes, load_path, load_stream
 from blocklint.words import SPEC_SUFFIXES
 
 SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", ".venv", "venv", ".tox", ".nox", "node_modules",
@@ -23,7 +25,7 @@ class UnreadablePath(Exception):
     """A path named on the command line that does not exist or cannot be read."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Target:
     path: str
     explicit: bool  # named on the command line (not found by walking a directory)
@@ -57,7 +59,7 @@ def discover(paths, plan) -> list[Target]:
         path = Path(name)
         if path.is_dir():
             ignored = _IgnoreFiles(path) if plan.respect_gitignore else None
-            targets.extend(Target(str(found), False) for found in _walk(path, plan.exclude, ignored))
+            targets.extend(Target(found, False) for found in _walk(path, plan.exclude, ignored))
         elif path.exists() or path.is_symlink():
             if not (plan.skip_unknown and is_excluded(path, plan.exclude)):
                 targets.append(Target(str(path), not plan.skip_unknown))
@@ -74,7 +76,9 @@ def is_excluded(path: Path, exclude) -> bool:
                or any(fnmatch.fnmatch(part, pattern) for part in path.parts[:-1]) for pattern in exclude)
 
 
-def _walk(root: Path, exclude, ignored) -> list[Path]:
+def _walk(root: Path, exclude, ignored) -> list[str]:
+    """The spec files below `root`, as strings: a list of 100,000 Path objects would be the
+    largest thing a big run holds."""
     found = []
     for directory, subdirs, files in os.walk(root):
         here = Path(directory)
@@ -84,9 +88,12 @@ def _walk(root: Path, exclude, ignored) -> list[Path]:
                             and not (here / d / "pyvenv.cfg").exists()
                             and not is_excluded(here / d, exclude)
                             and not (ignored and ignored.ignores(here / d, directory=True)))
-        found += [here / file for file in sorted(files)
-                  if file.endswith(SPEC_SUFFIXES) and not is_excluded(here / file, exclude)
-                  and not (ignored and ignored.ignores(here / file))]
+        for file in sorted(files):
+            if not file.endswith(SPEC_SUFFIXES):
+                continue
+            path = here / file
+            if not (exclude and is_excluded(path, exclude)) and not (ignored and ignored.ignores(path)):
+                found.append(str(path))
     return found
 
 
@@ -128,6 +135,8 @@ class _IgnoreFiles:
         self._specs.append((directory, pathspec.GitIgnoreSpec.from_lines(lines)))
 
     def ignores(self, path: Path, *, directory: bool = False) -> bool:
+        if not self._specs:
+            return False
         absolute = path.resolve() if path.is_symlink() else Path(os.path.abspath(path))
         for base, spec in reversed(self._specs):
             try:
@@ -141,12 +150,17 @@ class _IgnoreFiles:
 
 
 def load_target(target: Target, load_settings, *, stdin_bytes: bytes | None = None,
-                stdin_name: str = "<stdin>") -> Document:
+                stdin_name: str = "<stdin>", raw: bytes | None = None) -> Document:
+    """Load one target. `raw`: the file's bytes, when the caller has read them already (the
+    result cache, which hashes them)."""
     if target.path == STDIN:
-        doc = load_bytes(stdin_bytes or b"", stdin_name, load_settings)
+        # read by the front door no further than one byte past the limit (`read_stdin`)
+        doc = load_stream(io.BytesIO(stdin_bytes or b""), stdin_name, load_settings)
+    elif raw is not None:
+        doc = _paused_collection(load_bytes, raw, str(Path(target.path)), load_settings, file_path=Path(target.path))
     else:
         try:
-            doc = load_path(target.path, load_settings)
+            doc = _paused_collection(load_path, target.path, load_settings)
         except OSError as error:
             raise UnreadablePath(f"{target.path}: {error.strerror or error}") from error
     if doc.kind is None and not doc.problems and target.explicit:
@@ -164,40 +178,104 @@ def _looks_like_press(doc: Document) -> bool:
     return bool(_PRESS_HINT.search(doc.source)) or doc.path.endswith(".j2")
 
 
-def check_document(doc: Document, plan, *, explicit: bool = True) -> FileResult:
-    """One loaded document through the plan's engine, per-file ignores and baseline."""
+def _paused_collection(work, *args, **kwargs):
+    """Call `work` with the cyclic garbage collector paused.
+
+    Loading and checking a file allocate many objects that all live until the file is done;
+    with the collector running, every few hundred allocations it walks them all again for
+    nothing (measured: a third of the CPU time of the 10,000-step workflow). What a file leaves
+    behind is freed by reference counting when its result is returned; the rare cycle waits for
+    the next collection, which runs as usual between files.
+    """
+    if not gc.isenabled():
+        return work(*args, **kwargs)
+    gc.disable()
+    try:
+        return work(*args, **kwargs)
+    finally:
+        gc.enable()
+
+
+def _engine_result(doc: Document, plan, explicit: bool) -> FileResult:
+    """The engine's verdict on a document, before the baseline is applied."""
     if doc.kind is None and (not doc.problems or not (explicit or _looks_like_press(doc))):
         return FileResult(doc.path, skipped=True)
     findings: list[Finding] = plan.engine.check(doc, skip=plan.skip_for(doc.path))
-    return FileResult(doc.path, doc.kind, plan.known_findings(findings))
+    return FileResult(doc.path, doc.kind, findings)
 
 
-def check_target(target: Target, plan, **stdin) -> FileResult:
-    return check_document(load_target(target, plan.load, **stdin), plan, explicit=target.explicit)
+def _with_baseline(result: FileResult, plan) -> FileResult:
+    if not result.skipped:
+        result.findings = plan.known_findings(result.findings)
+    return result
 
 
-PARALLEL_FROM = 8  # below this many files, starting workers costs more than it saves
+def check_document(doc: Document, plan, *, explicit: bool = True) -> FileResult:
+    """One loaded document through the plan's engine, per-file ignores and baseline."""
+    return _with_baseline(_engine_result(doc, plan, explicit), plan)
 
 
-def check_all(targets, plan_for, *, jobs=None, **stdin):
+def check_target(target: Target, plan, *, cache=None, **stdin) -> FileResult:
+    """Load and check one target. `cache`: a `blocklint.cache.ResultCache` to answer from (and
+    fill) for files that have not changed; None checks every file."""
+    return _paused_collection(_check_target, target, plan, cache, stdin)
+
+
+def _check_target(target: Target, plan, cache, stdin) -> FileResult:
+    if cache is None or target.path == STDIN:
+        return check_document(load_target(target, plan.load, **stdin), plan, explicit=target.explicit)
+    found = cache.lookup(target, plan)
+    if found is None:  # not for the cache (unreadable, too large): the usual road reports it
+        return check_document(load_target(target, plan.load), plan, explicit=target.explicit)
+    if found.hit is not None:
+        path, kind, findings, skipped = found.hit
+        return _with_baseline(FileResult(path, kind, findings, skipped), plan)
+    doc = load_target(target, plan.load, raw=found.raw)
+    result = _engine_result(doc, plan, target.explicit)
+    cache.store(found, plan, doc, result.path, result.kind, result.findings, result.skipped)
+    return _with_baseline(result, plan)
+
+
+# Measured on 2 busy cores (benchmarks/README.md, "worker threshold"): two workers cost
+# 60-130 ms more CPU than one process (fork, copy-on-write, results sent back), and ran slower
+# at 16 and 64 files (1.5x and 1.4x the wall time) but faster at 256 (0.67x); a file costs
+# ~1.9 ms of CPU, so they break even at about 100 files.
+PARALLEL_FROM = 100  # up to this many files, one process
+
+
+def read_stdin(stream, load_settings) -> bytes:
+    """Standard input, read no further than one byte past the size limit: an endless or huge
+    input costs no more than that, and is reported (BL005) as any oversized file is."""
+    return stream.read(load_settings.max_bytes + 1)
+
+
+def check_all(targets, plan_for, *, jobs=None, cache=None, **stdin):
     """Results in the order of `targets`, as a generator (close it to stop early). `plan_for(path)`
-    gives each file's plan (a `Planner.for_path`).
+    gives each file's plan (a `Planner.for_path`); `cache`, a `blocklint.cache.ResultCache` or
+    None (see `check_target`).
 
     With more than a handful of files, files are checked in worker processes (forked, so they
-    share the rules already loaded, plugins and `--rules-dir` modules included).
+    share the rules already loaded, plugins and `--rules-dir` modules included). Results are
+    yielded as they come and not kept: memory stays flat in the number of files.
     """
-    workers = _worker_count(jobs, len(targets))
+    # with a cache, whether workers can fork is asked only once there are misses for them
+    workers = _worker_count(jobs, len(targets), check_fork=cache is None)
     if workers <= 1 or stdin:
         for target in targets:
-            yield check_target(target, plan_for(target.path), **stdin)
+            yield check_target(target, plan_for(target.path), cache=cache, **stdin)
+        return
+    if cache is not None:
+        yield from _check_all_cached(targets, plan_for, cache, workers, PARALLEL_FROM if jobs is None else 1)
         return
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     for target in targets:  # plan every file before forking, so workers share the plans
-        plan_for(target.path)
+        plan = plan_for(target.path)
+        if cache is not None:
+            cache.prepare(plan)
     global _WORKER_STATE
-    _WORKER_STATE = plan_for
+    _WORKER_STATE = (plan_for, cache)
     executor = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
     chunk = max(1, min(32, len(targets) // (workers * 8)))
     try:
@@ -210,19 +288,76 @@ def check_all(targets, plan_for, *, jobs=None, **stdin):
         executor.shutdown(wait=True)
     finally:
         _WORKER_STATE = None
+CACHE_WINDOW = 512  # files looked up in the cache at a time, before the misses go to workers
+
+
+def _check_all_cached(targets, plan_for, cache, workers: int, parallel_from: int):
+    """`check_all` with a cache: files are looked up here, a window at a time, and only the
+    misses go to worker processes, when there are more than `parallel_from` of them (none are
+    started when every file is unchanged)."""
+    executor = None
+    plans: dict[str, object] = {}  # a file's plan depends on its directory only
+    try:
+        for start in range(0, len(targets), CACHE_WINDOW):
+            window = []
+            for target in targets[start:start + CACHE_WINDOW]:
+                directory = os.path.dirname(target.path)
+                plan = plans.get(directory)
+                if plan is None:
+                    plan = plans[directory] = plan_for(target.path)
+                found = cache.lookup(target, plan)
+                window.append((target, plan, found.hit if found is not None else None))
+            misses = [target for target, _, hit in window if hit is None]
+            if len(misses) > parallel_from and executor is None and _worker_count(workers, 2) > 1:
+                executor = _start_workers(targets, plan_for, cache, workers)
+            if len(misses) > parallel_from and executor is not None:
+                chunk = max(1, min(32, len(misses) // (workers * 8)))
+                checked = executor.map(_check_in_worker, misses, chunksize=chunk)
+            else:
+                checked = (check_target(target, plan_for(target.path), cache=cache) for target in misses)
+            for target, plan, hit in window:
+                if hit is None:
+                    yield next(checked)
+                else:
+                    path, kind, findings, skipped = hit
+                    yield _with_baseline(FileResult(path, kind, findings, skipped), plan)
+    except BaseException:
+        if executor is not None:
+            executor.shutdown(wait=False, cancel_futures=True)
+        raise
+    else:
+        if executor is not None:
+            executor.shutdown(wait=True)
+    finally:
+        global _WORKER_STATE
+        _WORKER_STATE = None
+
+
+def _start_workers(targets, plan_for, cache, workers: int):
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    for target in targets:  # plan every file before forking, so workers share the plans
+        cache.prepare(plan_for(target.path))
+    global _WORKER_STATE
+    _WORKER_STATE = (plan_for, cache)
+    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
 
 
 _WORKER_STATE = None
 
 
 def _check_in_worker(target: Target) -> FileResult:
-    return check_target(target, _WORKER_STATE(target.path))
+    plan_for, cache = _WORKER_STATE
+    return check_target(target, plan_for(target.path), cache=cache)
 
 
-def _worker_count(jobs, files: int) -> int:
+def _worker_count(jobs, files: int, *, check_fork: bool = True) -> int:
     wanted = ((os.cpu_count() or 1) if files > PARALLEL_FROM else 1) if jobs is None else jobs or os.cpu_count() or 1
     if wanted <= 1 or files <= 1:
         return 1
+    if not check_fork:
+        return wanted
     import multiprocessing
 
     if "fork" not in multiprocessing.get_all_start_methods():

@@ -8,7 +8,8 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SECTIONS = ("## cold start", "## throughput", "## overhead over parsing", "## scaling", "## targets")
+SECTIONS = ("## cold start", "## throughput", "## cache", "## overhead over parsing", "## scaling",
+            "## worker threshold", "## targets")
 
 
 def test_quick_benchmark_run_prints_every_section():
@@ -16,10 +17,11 @@ def test_quick_benchmark_run_prints_every_section():
                           capture_output=True, text=True, timeout=600, check=False)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert "every generated file lints clean of errors" in done.stdout
+    assert "cold / warm (CPU)" in done.stdout and "in-process CPU per file" in done.stdout
     for section in SECTIONS:
         assert section in done.stdout, f"{section!r} missing from:\n{done.stdout}"
     targets = done.stdout.split("## targets", 1)[1].strip().splitlines()
-    assert len(targets) == 5 and all(line.split()[0] in ("PASS", "MISS", "n/a") for line in targets), targets
+    assert len(targets) == 7 and all(line.split()[0] in ("PASS", "MISS", "n/a") for line in targets), targets
 
 
 def test_profile_prints_the_top_functions_by_cumulative_time():

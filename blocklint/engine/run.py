@@ -58,12 +58,44 @@ class Resolver:
         return self._fanouts[name][1] if name else ()
 
 
+class _Call:
+    """How to call one rule, worked out once per engine rather than once per document."""
+
+    __slots__ = ("rule", "id", "severity", "args", "fanout", "extras", "late")
+
+    def __init__(self, current: Rule, severity: str, ruleset: RuleSet):
+        extras = ruleset.fanouts[current.fanout][1] if current.fanout else ()
+        self.rule = current
+        self.id = current.id
+        self.severity = severity
+        # fixtures resolved once per document; the fan-out's node and extras come per node
+        self.args = tuple(arg for arg in current.args if arg != current.fanout and arg not in extras)
+        self.fanout = current.fanout
+        self.extras = tuple(arg for arg in current.args if arg in extras)
+        self.late = "unused_suppressions" in current.args
+
+
 class Engine:
     def __init__(self, ruleset: RuleSet, settings: Settings | None = None):
         self.ruleset = ruleset
         self.rules = ruleset.rules
         self.settings = settings or Settings()
         self._follows = {r.id: r.follows for r in ruleset.rules if r.follows}
+        self._calls: tuple | None = None  # (what they were worked out from, [_Call])
+
+    def _prepared(self) -> list[_Call]:
+        """The rules to run and how, for the current rules and settings (redone if either changed)."""
+        settings = self.settings
+        basis = (self.rules, settings.verbose, tuple(settings.severity.items()))
+        if self._calls is None or self._calls[0] != basis:
+            calls = []
+            for current in self.rules:
+                severity = settings.severity.get(current.id, current.severity)
+                # info findings are shown only with --verbose; without it, their rules need not run
+                if settings.verbose or severity != INFO:
+                    calls.append(_Call(current, severity, self.ruleset))
+            self._calls = (basis, calls)
+        return self._calls[1]
 
     def check(self, doc: Document, *, skip=()) -> list[Finding]:
         """Every finding of every selected rule on one document, suppressions applied, sorted.
@@ -72,18 +104,22 @@ class Engine:
         Rules that ask for `unused_suppressions` run last, once the others' findings are known.
         """
         resolver = Resolver(doc, self.settings, self.ruleset)
-        skipped = set(skip)
-        rules = [r for r in self.rules if not matches(r.id, skipped) and self._shown(r)]
-        late = [r for r in rules if "unused_suppressions" in r.args]
+        calls = self._prepared()
+        if skip:
+            skipped = set(skip)
+            calls = [call for call in calls if not matches(call.id, skipped)]
         findings: list[Finding] = []
-        for current in rules:
-            if current not in late:
-                findings.extend(self._run(current, doc, resolver))
+        late = []
+        for call in calls:
+            if call.late:
+                late.append(call)
+            else:
+                findings.extend(self._run(call, doc, resolver))
         findings = fold(findings, self._follows)
-        findings, unused = apply_suppressions(doc, findings, {r.id for r in rules})
+        findings, unused = apply_suppressions(doc, findings, {call.id for call in calls})
         if late:
             resolver.cache["unused_suppressions"] = unused
-            late_findings = [f for current in late for f in self._run(current, doc, resolver)]
+            late_findings = [f for call in late for f in self._run(call, doc, resolver)]
             findings += apply_suppressions(doc, late_findings, set())[0]
         return sorted(set(findings), key=Finding.sort_key)
 
@@ -91,38 +127,36 @@ class Engine:
         """Info findings are shown only with --verbose; without it, their rules need not run."""
         return self.settings.verbose or self.settings.severity.get(current.id, current.severity) != INFO
 
-    def _run(self, current: Rule, doc: Document, resolver: Resolver):
-        extras = resolver.extras(current.fanout)
+    def _run(self, call: _Call, doc: Document, resolver: Resolver):
+        current = call.rule
         values = {}
         try:
-            for arg in current.args:
-                if arg == current.fanout or arg in extras:
-                    continue
+            for arg in call.args:
                 value = resolver.get(arg, current)
                 if value is None:
                     return
                 values[arg] = value
-            if current.fanout is None:
+            if call.fanout is None:
                 first = values[current.args[0]] if current.args else None
                 anchor = doc.path_of(first) if isinstance(first, (dict, list)) else None
-                yield from self._call(current, doc, values, anchor or ())
+                yield from self._call(call, doc, values, anchor or ())
                 return
-            wanted = [arg for arg in current.args if arg in extras]
-            for anchor, node, node_extras in resolver.fan_out(current.fanout):
+            fanout, wanted = call.fanout, call.extras
+            for anchor, node, node_extras in resolver.fan_out(fanout):
                 call_values = dict(values)
-                call_values[current.fanout] = node
+                call_values[fanout] = node
                 for name in wanted:
                     call_values[name] = node_extras[name]
-                yield from self._call(current, doc, call_values, anchor)
+                yield from self._call(call, doc, call_values, anchor)
         except Exception as error:  # a fixture that crashed on this document: one finding, the run goes on
             yield self._crash(current, doc, (), error, "while preparing its fixtures")
 
-    def _call(self, current: Rule, doc: Document, values: dict, anchor: tuple):
-        severity = self.settings.severity.get(current.id, current.severity)
+    def _call(self, call: _Call, doc: Document, values: dict, anchor: tuple):
+        current = call.rule
         try:
             for location, message in current.func(**values) or ():
                 span, path = locate(doc, location, anchor)
-                yield make_finding(doc, span, current.id, current.name, severity, message, path)
+                yield make_finding(doc, span, call.id, current.name, call.severity, message, path)
         except Exception as error:  # a broken rule must not stop the run
             yield self._crash(current, doc, anchor, error, "on this node")
 

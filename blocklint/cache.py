@@ -1,0 +1,527 @@
+"""A result cache in the ruff manner: unchanged files are not checked again.
+
+`.blocklint_cache/` sits at the root of each file's plan (the directory of its configuration
+file, else the working directory), with its own `.gitignore` (`*`) and a `CACHEDIR.TAG`. One
+entry per checked file, named by a hash of everything its findings depend on:
+
+- the blocklint version, the file's bytes, its path as named, whether it was named or found by
+  walking, and the working directory (artifact paths and template includes resolve against it);
+- the resolved plan (`plan_fingerprint`): selected rules with their severities and options,
+  per-file ignores, load settings (template variables, the names of template environment
+  variables and a hash of their values, a forced kind), verbose, artifact root, previous
+  version, the `--spec` documents and files, the code of every module that defines a rule,
+  fixture or fan-out (built-in, `--rules-dir` and plugins alike), and the size and mtime of
+  blocklint's own source files.
+
+What a file refers to outside itself is found once it is loaded, so an entry also lists its
+dependencies with their state, and is used only while they are unchanged: the artifact
+directory a spec names (the names, sizes and mtimes of everything under it; specs above
+`MAX_ARTIFACT_ENTRIES` entries are not cached), the files its template may include (their
+bytes, and which candidates exist), the environment when a template reads `os_env`, and the
+local registry file (size and mtime) for documents that may look their spec up there.
+
+Entries hold findings as plain JSON (never pickle: a cache directory committed to a hostile
+repository must not run code), are written atomically (a temporary file, then `os.replace`), and
+anything unreadable, partial or from another version is a miss. `blocklint clean` removes the
+directory.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import os
+import stat
+import sys
+from pathlib import Path
+
+import click
+
+from blocklint import __version__
+from blocklint.findings import Finding
+
+CACHE_DIR = ".blocklint_cache"
+CACHEDIR_TAG = ("Signature: 8a477f597d28d172789f06886806bc55\n"
+                "# This file is a cache directory tag created by blocklint.\n"
+                "# For information about cache directory tags see https://bford.info/cachedir/\n")
+MAX_ARTIFACT_ENTRIES = 2_000  # above this, a spec's artifact directory is not fingerprinted
+_FORMAT = 1  # bump when the entry layout changes
+_COUNTER = itertools.count()  # temporary file names, unique within a process
+
+
+# --- fingerprints --------------------------------------------------------------------------
+
+
+def _digest(*parts) -> str:
+    hasher = hashlib.sha256()
+    for part in parts:
+        hasher.update(part if isinstance(part, bytes) else str(part).encode("utf-8", "surrogatepass"))
+        hasher.update(b"\0")
+    return hasher.hexdigest()
+
+
+def _canonical(value) -> str:
+    """A stable text of plain data (dict order ignored; anything odd by its repr)."""
+    return json.dumps(value, sort_keys=True, default=repr, ensure_ascii=True, separators=(",", ":"))
+
+
+def _file_digest(path) -> str | None:
+    try:
+        with open(path, "rb") as handle:
+            return hashlib.sha256(handle.read()).hexdigest()
+    except OSError:
+        return None
+
+
+def _stat_stamp(path) -> list | None:
+    """Size and mtime of a file; a directory is only marked as one (its entries are listed by
+    name, and its own mtime changes whenever something, this cache included, is created in it)."""
+    try:
+        found = os.stat(path)
+    except OSError:
+        return None
+    if stat.S_ISDIR(found.st_mode):
+        return [True]
+    return [found.st_size, found.st_mtime_ns]
+
+
+def _module_files(ruleset) -> set[str]:
+    """The source files of every module that defines a rule, fixture or fan-out of a rule set."""
+    functions = [found.func for found in ruleset.rules]
+    functions += list(ruleset.fixtures.values())
+    functions += [entry[0] if isinstance(entry, tuple) else entry for entry in ruleset.fanouts.values()]
+    files = set()
+    for function in functions:
+        module = sys.modules.get(getattr(function, "__module__", "") or "")
+        source = getattr(module, "__file__", None)
+        if source:
+            files.add(os.path.abspath(source))
+        else:  # a rule without a file (built in an interactive session): its code object
+            code = getattr(function, "__code__", None)
+            files.add("code:" + (hashlib.sha256(code.co_code).hexdigest() if code else repr(function)))
+    return files
+
+
+def _package_stamp() -> list:
+    """Size and mtime of blocklint's own source files: an edited checkout is a new version."""
+    stamps = []
+    for package in ("blocklint", "blocklint.rules"):
+        module = sys.modules.get(package)
+        for directory in getattr(module, "__path__", ()) or ():
+            for base, subdirs, files in os.walk(directory):
+                subdirs[:] = sorted(d for d in subdirs if d != "__pycache__")
+                for name in sorted(files):
+                    if name.endswith(".py") or name.endswith(".json"):
+                        full = os.path.join(base, name)
+                        stamps.append([full, _stat_stamp(full)])
+    return stamps
+
+
+def plan_fingerprint(plan) -> str:
+    """A stable hash of everything in `plan` that can change a file's findings."""
+    settings, load = plan.settings, plan.load
+    options = settings.options or {}
+    severity = settings.severity or {}
+    env = getattr(load, "env", {}) or {}
+    specs = getattr(settings.specs, "documents", None) or []
+    code = {path: (_file_digest(path) if not path.startswith("code:") else path)
+            for path in sorted(_module_files(plan.available) | _module_files(plan.rules))}
+    described = {
+        "format": _FORMAT,
+        "version": __version__,
+        "finding_fields": list(Finding._fields),
+        "rules": [[found.id, found.name, severity.get(found.id, found.severity), found.args, found.fanout,
+                   options.get(found.id)] for found in plan.rules],
+        "severity": severity,
+        "options": options,
+        "per_file_ignores": dict(plan.config.per_file_ignores),
+        "root": str(plan.root),
+        "load": {
+            "params": getattr(load, "params", {}),
+            "template": getattr(load, "template", True),
+            "kind": getattr(load, "kind", None),
+            "max_bytes": getattr(load, "max_bytes", None),
+            "include_root": getattr(load, "include_root", None),
+            "env_names": sorted(env),
+            # the values only as a hash: they may be secrets, and entries are named by hashes only
+            "env_values": _digest(*(f"{name}={env[name]}" for name in sorted(env))),
+        },
+        "artifact_root": settings.artifact_root,
+        "previous_version": settings.previous_version,
+        "verbose": settings.verbose,
+        "registry": bool(getattr(plan.overrides, "registry", False)),
+        "specs": [[document.kind, document.path, _canonical(document.data)] for document in specs],
+        "spec_files": {str(path): _file_digest(path) for path in getattr(plan.overrides, "spec_files", ())},
+        "code": code,
+        "package": _package_stamp(),
+    }
+    return _digest(_canonical(described))
+
+
+# --- dependencies found in a loaded document -----------------------------------------------
+
+
+class _Uncacheable(Exception):
+    """The document depends on something this cache cannot fingerprint safely."""
+
+
+def _artifact_stamp(root: str) -> list:
+    """Names, sizes and mtimes under an artifact directory (following links, as peak-sdk does)."""
+    top = _stat_stamp(root)
+    if top != [True]:
+        return [top]
+    entries = [top]
+    for base, subdirs, files in os.walk(root, followlinks=True):
+        subdirs[:] = sorted(d for d in subdirs if d != CACHE_DIR)
+        for name in [*subdirs, *sorted(files)]:
+            full = os.path.join(base, name)
+            entries.append([os.path.relpath(full, root), _stat_stamp(full)])
+        if len(entries) > MAX_ARTIFACT_ENTRIES:
+            raise _Uncacheable("artifact directory too large to fingerprint")
+    return entries
+
+
+def _template_stamp(source: str, file_path: str) -> list:
+    """Every file a template may include, as the loader searches for it (`.`, the file's
+    directory, then the directory of each file included), with its digest or None if absent."""
+    if "{%" not in source:
+        return []
+    import jinja2
+    from jinja2 import meta
+
+    environment = jinja2.Environment()
+    search = [".", os.path.dirname(file_path) or "."]
+    names: list[str] = []
+    pending = [source]
+    while pending:
+        try:
+            found = list(meta.find_referenced_templates(environment.parse(pending.pop())))
+        except jinja2.TemplateError:
+            # the loader reports the syntax error; an included file that does not parse may
+            # hide includes of its own, so do not guess
+            if names:
+                raise _Uncacheable("an included template does not parse") from None
+            found = []
+        for name in found:
+            if not isinstance(name, str):
+                raise _Uncacheable("a template includes a computed name")
+            name = name.strip()
+            if name in names:
+                continue
+            names.append(name)
+            for directory in list(search):
+                candidate = os.path.join(directory, name)
+                if os.path.isfile(candidate):
+                    try:
+                        with open(candidate, encoding="utf-8", errors="replace") as handle:
+                            pending.append(handle.read())
+                    except OSError:
+                        continue
+                    if os.path.dirname(candidate) not in search:
+                        search.append(os.path.dirname(candidate))
+                    break
+    if len(names) > 200:
+        raise _Uncacheable("too many includes")
+    return [[os.path.join(directory, name), _file_digest(os.path.join(directory, name))]
+            for name in names for directory in search]
+
+
+def _environment_stamp() -> str:
+    return _digest(*(f"{name}={value}" for name, value in sorted(os.environ.items())))
+
+
+def _registry_stamp() -> list:
+    from blocklint.registry import registry_path
+
+    path = str(registry_path())
+    return [path, *(_stat_stamp(path + suffix) for suffix in ("", "-wal", "-journal"))]
+
+
+# --- the cache -----------------------------------------------------------------------------
+
+_MACHINE_KEY: list = []
+
+
+def machine_key() -> str | None:
+    """A random key kept outside every project (`$XDG_CACHE_HOME/blocklint/cache-key`, or
+    `~/.cache/...`), mixed into every entry's name.
+
+    A cache directory is inside the project, so a pull request could commit one: without the key
+    nobody can name an entry this machine would read, so a planted entry is never used (it can
+    only be missed). None, and no caching, when the key can be neither read nor made.
+    """
+    if _MACHINE_KEY:
+        return _MACHINE_KEY[0]
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    path = os.path.join(base, "blocklint", "cache-key")
+    key = None
+    try:
+        with open(path, "rb") as handle:
+            key = handle.read(64).hex() or None
+    except OSError:
+        try:
+            os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(descriptor, "wb") as handle:
+                secret = os.urandom(32)
+                handle.write(secret)
+            key = secret.hex()
+        except FileExistsError:  # another process made it just now
+            try:
+                with open(path, "rb") as handle:
+                    key = handle.read(64).hex() or None
+            except OSError:
+                key = None
+        except OSError:
+            key = None
+    _MACHINE_KEY.append(key)
+    return key
+
+
+class Lookup:
+    """One file's visit to the cache: its bytes, its key, and the result if it was there."""
+
+    __slots__ = ("raw", "key", "store", "hit")
+
+    def __init__(self, raw, key, store, hit=None):
+        self.raw = raw
+        self.key = key
+        self.store = store
+        self.hit = hit  # (path, kind, findings, skipped) or None
+
+
+class ResultCache:
+    """The result caches of one run: one directory per plan root, fingerprints computed once.
+
+    Share one across a run (worker processes inherit it when forked). Every method is safe to
+    call from several processes on the same directory at once.
+    """
+
+    def __init__(self):
+        self._plans: dict[int, tuple] = {}  # id(plan) -> (plan, fingerprint, store)
+        self._stamps: dict = {}  # dependency -> state, computed once per run
+        self._stores: dict[str, EntryStore] = {}
+        self.hits = 0
+        self.misses = 0
+
+    def _for_plan(self, plan):
+        known = self._plans.get(id(plan))
+        if known is None or known[0] is not plan:
+            root = os.path.abspath(plan.root)
+            store = self._stores.get(root)
+            if store is None:
+                store = self._stores[root] = EntryStore(Path(root) / CACHE_DIR)
+            known = self._plans[id(plan)] = (plan, plan_fingerprint(plan), store)
+        return known
+
+    def prepare(self, plan):
+        """Fingerprint a plan now (before worker processes fork, so they share the work)."""
+        self._for_plan(plan)
+
+    def lookup(self, target, plan) -> Lookup | None:
+        """The file's entry, if a valid one exists; None when the file is not for the cache
+        (too large, unreadable: the uncached path reports it)."""
+        limit = getattr(plan.load, "max_bytes", None)
+        try:
+            with open(target.path, "rb") as handle:
+                raw = handle.read() if limit is None else handle.read(limit + 1)
+        except OSError:
+            return None
+        if limit is not None and len(raw) > limit:
+            return None  # too large: the loader reports it, from its size alone
+        secret = machine_key()
+        if secret is None:
+            return None
+        _, fingerprint, store = self._for_plan(plan)
+        key = _digest(secret, __version__, fingerprint, os.getcwd(), target.path, bool(target.explicit), raw)
+        entry = store.read(key)
+        found = Lookup(raw, key, store)
+        if entry is not None and self._current(entry.get("deps")):
+            try:
+                findings = [_finding(item) for item in entry["findings"]]
+                found.hit = (entry["path"], entry["kind"], findings, bool(entry["skipped"]))
+            except (KeyError, TypeError, ValueError):
+                found.hit = None
+        if found.hit is None:
+            self.misses += 1
+        else:
+            self.hits += 1
+        return found
+
+    def store(self, found: Lookup, plan, doc, path: str, kind, findings, skipped: bool):
+        """Keep the result of a file just checked (findings before the baseline is applied)."""
+        try:
+            deps = self._dependencies(doc, plan, found.raw)
+        except _Uncacheable:
+            return
+        entry = {"version": __version__, "path": path, "kind": kind, "skipped": skipped,
+                 "findings": [list(finding) for finding in findings], "deps": deps}
+        try:
+            text = json.dumps(entry, ensure_ascii=True, allow_nan=True)
+            if [_finding(item) for item in json.loads(text)["findings"]] != list(findings):
+                return  # a value JSON cannot carry exactly: do not risk a different answer
+        except (TypeError, ValueError):
+            return
+        found.store.write(found.key, text)
+
+    def _dependencies(self, doc, plan, raw: bytes) -> list:
+        deps = []
+        data = doc.data if isinstance(doc.data, dict) else None
+        artifact = data.get("artifact") if data is not None else None
+        if isinstance(artifact, dict) and isinstance(artifact.get("path"), str):
+            from blocklint.artifact import resolve_path
+
+            root = os.fspath(resolve_path(artifact["path"], plan.settings.artifact_root))
+            deps.append(["artifact", root, self._stamp("artifact", root)])
+        if getattr(plan.load, "template", False):
+            source = raw.decode("utf-8", "replace")
+            deps.append(["template", doc.path, _template_stamp(source, doc.path)])
+            if "os_env" in source:
+                deps.append(["environment", "", self._stamp("environment", "")])
+        # deployments look their spec up in the registry; other kinds may name specs there too
+        if getattr(plan.overrides, "registry", False) and doc.kind is not None:
+            deps.append(["registry", "", self._stamp("registry", "")])
+        return deps
+
+    def _stamp(self, kind: str, name: str):
+        """A dependency's state now (once per run), as it reads back from JSON."""
+        key = (kind, name)
+        if key not in self._stamps:
+            try:
+                if kind == "artifact":
+                    value = _artifact_stamp(name)
+                elif kind == "environment":
+                    value = _environment_stamp()
+                else:
+                    value = _registry_stamp()
+                self._stamps[key] = (True, json.loads(json.dumps(value)))
+            except _Uncacheable:
+                self._stamps[key] = (False, None)
+        ok, value = self._stamps[key]
+        if not ok:
+            raise _Uncacheable(kind)
+        return value
+
+    def _current(self, deps) -> bool:
+        """Whether every dependency an entry recorded is still as it was."""
+        if not isinstance(deps, list):
+            return False
+        try:
+            for kind, name, state in deps:
+                if kind == "template":
+                    if any(_file_digest(path) != digest for path, digest in state):
+                        return False
+                elif self._stamp(kind, name) != state:
+                    return False
+        except (_Uncacheable, TypeError, ValueError):
+            return False
+        return True
+
+
+_FIELD_TYPES = {"file": str, "line": int, "column": int, "end_line": int, "end_column": int, "rule": str,
+                "name": str, "severity": str, "message": str, "path": list}  # others: any JSON value
+
+
+def _finding(item) -> Finding:
+    """A Finding from an entry's list of its fields; ValueError if it is not one."""
+    if not isinstance(item, list) or len(item) != len(Finding._fields):
+        raise ValueError("not a finding")
+    for value, name in zip(item, Finding._fields):
+        if name in _FIELD_TYPES and type(value) is not _FIELD_TYPES[name]:
+            raise ValueError(f"finding field {name} of the wrong type")
+    values = list(item)
+    where = Finding._fields.index("path")
+    values[where] = tuple(tuple(part) if isinstance(part, list) else part for part in values[where])
+    return Finding(*values)
+
+
+class EntryStore:
+    """One `.blocklint_cache` directory: one JSON file per entry, sharded by key prefix."""
+
+    def __init__(self, directory: Path):
+        self.directory = directory
+        self._prefix = os.fspath(directory) + os.sep
+        self._ready = False
+        self._shards: set[str] = set()
+
+    def _path(self, key: str) -> str:
+        return f"{self._prefix}{key[:2]}{os.sep}{key[2:]}.json"
+
+    def read(self, key: str) -> dict | None:
+        try:
+            with open(self._path(key), "rb") as handle:
+                entry = json.loads(handle.read())
+        except (OSError, ValueError):
+            return None  # missing, partial or corrupt: a miss
+        if not isinstance(entry, dict) or entry.get("version") != __version__:
+            return None
+        return entry
+
+    def write(self, key: str, text: str):
+        """Write an entry atomically: a temporary file of this process, then `os.replace`."""
+        target = self._path(key)
+        shard = os.path.dirname(target)
+        temporary = f"{shard}{os.sep}.tmp-{os.getpid()}-{next(_COUNTER)}.json"
+        try:
+            if not self._ready:
+                self._prepare()
+            if shard not in self._shards:
+                os.makedirs(shard, exist_ok=True)
+                self._shards.add(shard)
+            handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+            try:
+                with os.fdopen(handle, "w", encoding="ascii") as stream:
+                    stream.write(text)
+                os.replace(temporary, target)
+            except BaseException:
+                _remove(temporary)
+                raise
+        except OSError:
+            pass  # a read-only checkout, a full disk, a leftover name: run without the cache
+
+    def _prepare(self):
+        import tempfile
+
+        self.directory.mkdir(exist_ok=True)
+        for name, text in ((".gitignore", "# Created by blocklint automatically.\n*\n"),
+                           ("CACHEDIR.TAG", CACHEDIR_TAG)):
+            marker = self.directory / name
+            if not marker.exists():
+                handle, temporary = tempfile.mkstemp(dir=self.directory, prefix=".tmp-")
+                with os.fdopen(handle, "w", encoding="ascii") as stream:
+                    stream.write(text)
+                os.replace(temporary, marker)
+        self._ready = True
+
+
+def _remove(path):
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+
+
+# --- `blocklint clean` ---------------------------------------------------------------------
+
+
+def cache_root(start: Path | None = None) -> Path:
+    """Where `blocklint check` run here keeps its cache: the directory of the closest
+    configuration file, else the working directory."""
+    from blocklint.config import find_config
+
+    found = find_config(start)
+    return Path(found).parent if found else Path.cwd()
+
+
+@click.command()
+def clean():
+    """Remove the result cache (.blocklint_cache) of the project here."""
+    import shutil
+
+    directory = cache_root() / CACHE_DIR
+    if not directory.is_dir() or directory.is_symlink():
+        click.echo(f"blocklint: no cache at {directory}", err=True)
+        return
+    shutil.rmtree(directory)
+    click.echo(f"blocklint: removed {directory}", err=True)

@@ -1,0 +1,367 @@
+"""The result cache (`blocklint.cache`): a warm run answers unchanged files from
+`.blocklint_cache`, with output identical to an uncached run, and every input a file's findings
+depend on invalidates its entry.
+
+Each invalidation test runs the real runner twice over real files (the second run must be all
+hits, so the test would notice a cache that never hits), changes one input, and checks that the
+third run misses and gives what an uncached run gives.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from blocklint import cache as cache_module
+from blocklint import runner
+from blocklint.cache import CACHE_DIR, ResultCache
+from blocklint.plan import Overrides, Planner
+from blocklint.report import reporter_class
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+import corpus  # noqa: E402  (the benchmark corpus generator)
+
+WORKFLOW = textwrap.dedent("""\
+    body:
+      version: 1
+      kind: workflow
+      metadata:
+        name: cached-workflow
+        title: Cached
+        summary: A workflow for the cache tests.
+        description: A workflow for the cache tests.
+        descriptionContentType: text/markdown
+        imageUrl: https://example.com/x.png
+        tags:
+          - name: cache
+      release:
+        version: "1.0.0"
+        notes: first
+      config:
+        triggers:
+          - cron: "*/5 * * * *"
+        steps:
+          step-1:
+            type: standard
+            image:
+              version: 0.0.1
+              dockerfile: Dockerfile
+              context: "."
+            resources:
+              instanceTypeId: 21
+              storage: 10GB
+            command: python main.py
+    artifact:
+      path: artifact
+    """)
+
+
+def lint(paths, *, cache=None, jobs=1, **overrides):
+    """Results of the real runner, as `blocklint check` gets them."""
+    overrides.setdefault("registry", False)
+    planner = Planner(Overrides(**overrides))
+    targets = runner.discover([os.path.relpath(p) for p in paths], planner.default)
+    return list(runner.check_all(targets, planner.for_path, jobs=jobs, cache=cache)), planner.default
+
+
+def rendered(results, plan) -> str:
+    """The results through two real reporters: what a user sees."""
+    text = io.StringIO()
+    for name in ("json", "concise"):
+        stream = io.StringIO()
+        reporter = reporter_class(name)(stream, verbose=True, strict=False, rules=plan.available)
+        reporter.start()
+        for result in results:
+            reporter.file(result)
+        reporter.finish(results)
+        text.write(stream.getvalue())
+    return text.getvalue()
+
+
+def three_runs(paths, change, **overrides):
+    """Fill, hit, change one input, run again: (findings before, cache of the last run, output
+    of the last run, output of an uncached run after the change)."""
+    first, _ = lint(paths, cache=ResultCache(), **overrides)
+    warm = ResultCache()
+    second, _ = lint(paths, cache=warm, **overrides)
+    assert warm.hits == len(paths) and warm.misses == 0, "an unchanged file must be answered from the cache"
+    assert second == first
+    changed = change()
+    overrides = changed if isinstance(changed, dict) else overrides
+    after = ResultCache()
+    results, plan = lint(paths, cache=after, **overrides)
+    uncached, plan = lint(paths, **overrides)
+    return first, after, rendered(results, plan), rendered(uncached, plan)
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    corpus.write_artifact(tmp_path)
+    (tmp_path / "spec.yaml").write_text(WORKFLOW)
+    return tmp_path
+
+
+def findings_of(results):
+    return [(f.rule, f.line, f.message) for result in results for f in result.findings]
+
+
+def test_a_warm_run_answers_from_the_cache_and_marks_the_directory(project):
+    first, _ = lint([project / "spec.yaml"], cache=ResultCache())
+    warm = ResultCache()
+    second, _ = lint([project / "spec.yaml"], cache=warm)
+    assert (warm.hits, warm.misses) == (1, 0) and second == first
+    assert (project / CACHE_DIR / ".gitignore").read_text().splitlines()[-1] == "*"
+    assert (project / CACHE_DIR / "CACHEDIR.TAG").read_text().startswith("Signature: 8a477f597d28d172789f06886806bc55")
+    entries = list((project / CACHE_DIR).glob("*/*.json"))
+    assert len(entries) == 1 and json.loads(entries[0].read_text())["path"] == "spec.yaml"
+
+
+def test_file_bytes(project):
+    spec = project / "spec.yaml"
+    _, after, output, uncached = three_runs([spec], lambda: spec.write_text(WORKFLOW.replace("21", "99")))
+    assert after.misses == 1 and output == uncached and "BL" in uncached
+
+
+def test_rule_selection(project):
+    select = {"select": ("BL2",)}
+    _, after, output, uncached = three_runs([project / "spec.yaml"], lambda: {"select": ("BL1", "BL2")}, **select)
+    assert after.misses == 1 and output == uncached
+
+
+def test_severity(project):
+    (project / ".blocklint.toml").write_text('select = ["BL806"]\n')
+    before, after, output, uncached = three_runs(
+        [project / "spec.yaml"],
+        lambda: (project / ".blocklint.toml").write_text('select = ["BL806"]\n[severity]\nBL806 = "error"\n'))
+    assert [f.severity for r in before for f in r.findings] == ["warning"]
+    assert after.misses == 1 and output == uncached and '"severity": "error"' in output
+
+
+def test_rule_options(project):
+    (project / ".blocklint.toml").write_text('select = ["BL204"]\n')
+    before, after, output, uncached = three_runs(
+        [project / "spec.yaml"],
+        lambda: (project / ".blocklint.toml").write_text(
+            'select = ["BL204"]\n[options.BL204]\nmin-interval = 30\n'))
+    assert not findings_of(before) and after.misses == 1 and output == uncached and "BL204" in uncached
+
+
+RULE = '''\
+from blocklint.engine import rule
+
+@rule("TEAM001", "team-note", severity="warning")
+def team_note(spec):
+    """A team rule."""
+    yield ("metadata",), "MESSAGE"
+'''
+
+
+def test_rules_dir_code(project):
+    rules = project / "rules"
+    rules.mkdir()
+    (rules / "team_cache_rule.py").write_text(RULE.replace("MESSAGE", "first wording"))
+    options = {"rules_dir": (str(rules),), "select": ("TEAM",)}
+
+    def edit():
+        (rules / "team_cache_rule.py").write_text(RULE.replace("MESSAGE", "second wording"))
+        sys.modules.pop("team_cache_rule", None)
+
+    try:
+        before, after, output, uncached = three_runs([project / "spec.yaml"], edit, **options)
+    finally:
+        sys.modules.pop("team_cache_rule", None)
+    assert "first wording" in findings_of(before)[0][2]
+    assert after.misses == 1 and output == uncached and "second wording" in output
+
+
+def test_version(project, monkeypatch):
+    _, after, output, uncached = three_runs([project / "spec.yaml"],
+                                           lambda: monkeypatch.setattr(cache_module, "__version__", "99.0.0"))
+    assert after.misses == 1 and output == uncached
+
+
+def test_an_entry_from_another_version_is_not_trusted(project, monkeypatch):
+    lint([project / "spec.yaml"], cache=ResultCache())
+    monkeypatch.setattr(cache_module, "_digest", lambda *parts, real=cache_module._digest: real(
+        *[part for part in parts if part != "99.0.0"]))
+    monkeypatch.setattr(cache_module, "__version__", "99.0.0")  # same key, but the entry says 0.x
+    fresh = ResultCache()
+    lint([project / "spec.yaml"], cache=fresh)
+    assert fresh.misses == 1
+
+
+DEPLOYMENT = textwrap.dedent("""\
+    body:
+      name: nightly
+      title: Nightly
+      spec:
+        id: cached-workflow
+      parameters:
+        run:
+          region: eu
+    """)
+
+
+def test_spec_file(project):
+    (project / "deploy.yaml").write_text(DEPLOYMENT)
+    spec = project / "spec.yaml"
+    options = {"spec_files": (str(spec),), "select": ("BL406",)}
+    with_param = WORKFLOW.replace("artifact:\n", "parameters:\n  run:\n    - name: region\n      type: string\n"
+                                  "      required: true\nartifact:\n")
+    before, after, output, uncached = three_runs([project / "deploy.yaml"], lambda: spec.write_text(with_param),
+                                                 **options)
+    assert findings_of(before) and after.misses == 1 and output == uncached and "BL406" not in uncached
+
+
+TEMPLATE = WORKFLOW.replace('version: "1.0.0"', 'version: "{{ version }}"')
+
+
+def test_params_file(project):
+    (project / "spec.yaml.j2").write_text(TEMPLATE)
+    params = project / "params.yaml"
+    params.write_text("version: 1.0.0\n")
+    options = {"params_file": str(params), "select": ("BL6",)}
+    before, after, output, uncached = three_runs(
+        [project / "spec.yaml.j2"], lambda: params.write_text("version: not-semver\n"), **options)
+    assert not findings_of(before) and after.misses == 1 and output == uncached and "not-semver" in uncached
+
+
+RELEASE = 'release:\n  version: "1.0.0"\n  notes: first\n'
+
+
+def test_template_include(project):
+    release = '  release:\n    version: "1.0.0"\n    notes: first\n'
+    assert release in WORKFLOW
+    (project / "spec.yaml.j2").write_text(WORKFLOW.replace(release, "  {% include 'release.yaml' %}\n"))
+    (project / "release.yaml").write_text(RELEASE)
+    before, after, output, uncached = three_runs(
+        [project / "spec.yaml.j2"],
+        lambda: (project / "release.yaml").write_text(RELEASE.replace("1.0.0", "one")), select=("BL6",))
+    assert not findings_of(before) and after.misses == 1 and output == uncached and "'one'" in uncached
+
+
+def test_artifact_directory(project):
+    before, after, output, uncached = three_runs([project / "spec.yaml"],
+                                                 lambda: (project / "artifact" / "Dockerfile").unlink())
+    assert after.misses == 1 and output == uncached and "Dockerfile" in uncached
+    assert "Dockerfile" not in rendered(before, lint([project / "spec.yaml"])[1]).replace("dockerfile: Dockerfile", "")
+
+
+def test_artifact_directory_new_file(project):
+    _, after, output, uncached = three_runs([project / "spec.yaml"],
+                                           lambda: (project / "artifact" / "big.bin").write_bytes(os.urandom(64)))
+    assert after.misses == 1 and output == uncached
+
+
+def test_an_artifact_directory_too_large_to_fingerprint_is_not_cached(project, monkeypatch):
+    monkeypatch.setattr(cache_module, "MAX_ARTIFACT_ENTRIES", 2)
+    lint([project / "spec.yaml"], cache=ResultCache())
+    again = ResultCache()
+    lint([project / "spec.yaml"], cache=again)
+    assert again.misses == 1 and not list((project / CACHE_DIR).glob("*/*.json"))
+
+
+def test_template_environment_value(project, monkeypatch):
+    (project / "spec.yaml.j2").write_text(TEMPLATE.replace("{{ version }}", "{{ os_env.RELEASE_VERSION }}"))
+    monkeypatch.setenv("RELEASE_VERSION", "1.0.0")
+    options = {"template_env": ("RELEASE_VERSION",), "select": ("BL6",)}
+    before, after, output, uncached = three_runs(
+        [project / "spec.yaml.j2"], lambda: monkeypatch.setenv("RELEASE_VERSION", "seven-seven"), **options)
+    assert not findings_of(before) and after.misses == 1 and output == uncached and "seven-seven" in uncached
+    # entries are named by hashes; an environment value is never written in the clear, except
+    # where a finding quotes the rendered text (as the uncached output does)
+    stored = [json.loads(path.read_text()) for path in (project / CACHE_DIR).glob("*/*.json")]
+    assert all("RELEASE_VERSION=" not in json.dumps(entry) for entry in stored)
+
+
+def test_a_corrupt_or_partial_entry_is_a_miss(project):
+    first, _ = lint([project / "spec.yaml"], cache=ResultCache())
+    (entry,) = (project / CACHE_DIR).glob("*/*.json")
+    for damaged in (b"", entry.read_bytes()[:40], b"\xff\xfe not json", b'{"version": "0.1.0"}', b"[1, 2]",
+                    entry.read_bytes().replace(b'"findings": [', b'"findings": [7, ')):
+        entry.write_bytes(damaged)
+        fresh = ResultCache()
+        results, plan = lint([project / "spec.yaml"], cache=fresh)
+        assert results == first and (fresh.hits, fresh.misses) == (0, 1), damaged
+    # the last run rewrote a good entry
+    fresh = ResultCache()
+    assert lint([project / "spec.yaml"], cache=fresh)[0] == first and fresh.hits == 1
+
+
+SCRIPT = """
+import sys
+from blocklint import runner
+from blocklint.cache import ResultCache
+from blocklint.plan import Overrides, Planner
+planner = Planner(Overrides(registry=False))
+targets = runner.discover(["."], planner.default)
+for result in runner.check_all(targets, planner.for_path, jobs=int(sys.argv[1]), cache=ResultCache()):
+    print(result.path, result.kind, result.skipped, [tuple(f) for f in result.findings])
+"""
+
+
+def test_two_processes_at_once_share_one_cache(project):
+    corpus.corpus(project / "specs", 40)
+    (project / "spec.yaml").unlink()
+    os.chdir(project / "specs")
+    uncached, _ = lint(["."])
+    expected = "".join(f"{r.path} {r.kind} {r.skipped} {[tuple(f) for f in r.findings]}\n" for r in uncached)
+    for _ in range(2):  # cold (both write), then warm (both read)
+        runs = [subprocess.Popen([sys.executable, "-c", SCRIPT, str(jobs)], stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, text=True) for jobs in (1, 2)]
+        for run in runs:
+            out, err = run.communicate(timeout=300)
+            assert run.returncode == 0, err
+            assert out == expected
+    entries = list((project / "specs" / CACHE_DIR).glob("*/*"))
+    assert len(entries) == 40 and all(p.suffix == ".json" and not p.name.startswith(".tmp") for p in entries)
+    assert all(json.loads(p.read_text())["version"] for p in entries)
+
+
+def copy_tree(source: Path, target: Path) -> Path:
+    shutil.copytree(source, target, ignore=shutil.ignore_patterns(CACHE_DIR))
+    return target
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_cached_and_uncached_output_are_identical(tmp_path, monkeypatch, jobs):
+    """Over the examples, the seeds and the benchmark corpus: a cold run through the cache, a
+    warm one, and a run without it say exactly the same."""
+    copy_tree(ROOT / "examples", tmp_path / "examples")
+    copy_tree(ROOT / "tests" / "seeds", tmp_path / "seeds")
+    corpus.corpus(tmp_path / "bench", 120)  # over runner.PARALLEL_FROM: workers check the misses
+    monkeypatch.chdir(tmp_path)
+    paths = ["examples", "seeds", "bench"]
+    uncached, plan = lint(paths, jobs=jobs)
+    cold_cache, warm_cache = ResultCache(), ResultCache()
+    cold, _ = lint(paths, cache=cold_cache, jobs=jobs)
+    warm, _ = lint(paths, cache=warm_cache, jobs=jobs)
+    expected = rendered(uncached, plan)
+    assert rendered(cold, plan) == expected and rendered(warm, plan) == expected
+    assert cold == uncached and warm == uncached
+    assert len(uncached) > 80 and any(r.findings for r in uncached)
+    if jobs == 1:
+        stored = len(list((tmp_path / CACHE_DIR).glob("*/*.json")))
+        assert warm_cache.hits == stored >= len(uncached) - 5  # a few may not be cacheable
+
+
+def test_blocklint_clean_removes_the_cache(project):
+    from click.testing import CliRunner
+
+    lint([project / "spec.yaml"], cache=ResultCache())
+    assert (project / CACHE_DIR).is_dir()
+    done = CliRunner().invoke(cache_module.clean, [])
+    assert done.exit_code == 0 and not (project / CACHE_DIR).exists()
+    done = CliRunner().invoke(cache_module.clean, [])
+    assert done.exit_code == 0 and "no cache" in done.output
