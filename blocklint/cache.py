@@ -321,15 +321,20 @@ class ResultCache:
 
     def lookup(self, target, plan) -> Lookup | None:
         """The file's entry, if a valid one exists; None when the file is not for the cache
-        (too large, unreadable: the uncached path reports it)."""
-        limit = getattr(plan.load, "max_bytes", None)
+        (too large, unreadable: the uncached path reports it). The cache only ever saves work:
+        anything that goes wrong in it means checking the file as if there were none."""
         try:
-            with open(target.path, "rb") as handle:
-                raw = handle.read() if limit is None else handle.read(limit + 1)
-        except OSError:
+            return self._lookup(target, plan)
+        except Exception:
             return None
-        if limit is not None and len(raw) > limit:
-            return None  # too large: the loader reports it, from its size alone
+
+    def _lookup(self, target, plan) -> Lookup | None:
+        from blocklint.load import UnreadableFile, read_bounded
+
+        try:  # regular files only, bounded: a FIFO or a device is the uncached path's to report
+            raw = read_bounded(target.path, plan.load.max_bytes)
+        except (UnreadableFile, OSError):
+            return None
         secret = machine_key()
         if secret is None:
             return None
@@ -350,7 +355,14 @@ class ResultCache:
         return found
 
     def store(self, found: Lookup, plan, doc, path: str, kind, findings, skipped: bool):
-        """Keep the result of a file just checked (findings before the baseline is applied)."""
+        """Keep the result of a file just checked (findings before the baseline is applied);
+        a result that cannot be kept (a hostile path, a full disk) is simply not kept."""
+        try:
+            self._store(found, plan, doc, path, kind, findings, skipped)
+        except Exception:
+            pass
+
+    def _store(self, found: Lookup, plan, doc, path: str, kind, findings, skipped: bool):
         try:
             deps = self._dependencies(doc, plan, found.raw)
         except _Uncacheable:

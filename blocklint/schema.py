@@ -146,7 +146,8 @@ def _explain(error) -> list[Issue]:  # noqa: C901 - one branch per JSON Schema k
         unknown = [key for key in error.instance if isinstance(key, str) and key not in known]
         # One root mistake, one finding: a required key "missing" because it was misspelt is the
         # unknown key BL101 reports with "did you mean"; that finding is the one to fix.
-        return [Issue("BL102", path, f"missing required key '{key}' in {name}") for key in missing
+        # The path names the missing key; the finding points at the mapping that lacks it.
+        return [Issue("BL102", path + (key,), f"missing required key '{key}' in {name}") for key in missing
                 if not any(did_you_mean(typo, [key]) for typo in unknown)]
     if validator == "type":
         return [Issue("BL103", path, f"{name} must be {_expected(error.validator_value)}, "

@@ -365,3 +365,30 @@ def test_blocklint_clean_removes_the_cache(project):
     assert done.exit_code == 0 and not (project / CACHE_DIR).exists()
     done = CliRunner().invoke(cache_module.clean, [])
     assert done.exit_code == 0 and "no cache" in done.output
+
+
+def test_an_entry_made_elsewhere_is_never_read_so_a_committed_cache_cannot_hide_findings(project, monkeypatch):
+    """A pull request can commit a `.blocklint_cache`; entries are named with a key kept outside the
+    project, so an entry planted from another machine is never found."""
+    spec = project / "spec.yaml"
+    spec.write_text(WORKFLOW.replace("instanceTypeId: 21", "instanceTypeId: large"))
+    monkeypatch.setattr(cache_module, "_MACHINE_KEY", ["attacker"])
+    truth, _ = lint([spec], cache=ResultCache())
+    assert findings_of(truth), "the spec must have findings for this test to mean anything"
+    for entry in (project / CACHE_DIR).glob("*/*.json"):  # the attacker's entries say: all clean
+        planted = json.loads(entry.read_text())
+        planted["findings"] = []
+        entry.write_text(json.dumps(planted))
+    fooled = ResultCache()
+    assert findings_of(lint([spec], cache=fooled)[0]) == []  # with the attacker's key, it would hide them
+    monkeypatch.setattr(cache_module, "_MACHINE_KEY", ["this machine"])
+    here = ResultCache()
+    assert findings_of(lint([spec], cache=here)[0]) == findings_of(truth) and here.hits == 0
+
+
+def test_the_machine_key_lives_outside_the_project_and_is_private(tmp_path, monkeypatch):
+    monkeypatch.setattr(cache_module, "_MACHINE_KEY", [])
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "home-cache"))
+    key = cache_module.machine_key()
+    stored = tmp_path / "home-cache" / "blocklint" / "cache-key"
+    assert key and stored.read_bytes().hex() == key and (stored.stat().st_mode & 0o777) == 0o600

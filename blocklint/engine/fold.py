@@ -6,9 +6,10 @@ Two kinds of roots:
 - a rule's declared `follows` (`@rule(..., follows=("BL101",))`): its finding is dropped when a
   finding of a named rule sits on the same node or an enclosing one (the node holding the
   unknown key);
-- a loading problem on a template substitution (BL008, an undefined variable): every other
-  finding whose span overlaps it describes the empty value the peak CLI would render, not a
-  second mistake.
+- an undefined template variable (BL008): the peak CLI renders it as an empty string, so a
+  finding on the node the empty text landed in (`Document.undefined`: a wrong type, a value not
+  allowed, the required key the CLI then drops) or on the substitution's own line describes
+  that empty value, not a second mistake.
 """
 
 from __future__ import annotations
@@ -18,18 +19,21 @@ from blocklint.findings import Finding
 SPAN_ROOTS = frozenset({"BL008"})
 
 
-def fold(findings: list[Finding], follows: dict) -> list[Finding]:
-    """`findings` without those that follow from another; `follows` maps rule id -> root ids."""
+def fold(findings: list[Finding], follows: dict, undefined=()) -> list[Finding]:
+    """`findings` without those that follow from another; `follows` maps rule id -> root ids,
+    `undefined` holds the document's undefined template variables (`UndefinedUse`)."""
     if not findings:
         return findings
     roots = [f for f in findings if f.rule in SPAN_ROOTS]
+    emptied = {tuple(use.path) for use in undefined if use.path}
     by_rule: dict[str, list[Finding]] = {}
     for finding in findings:
         by_rule.setdefault(finding.rule, []).append(finding)
     kept = []
     for finding in findings:
-        if finding.rule not in SPAN_ROOTS and not finding.rule.startswith("BL0") \
-                and any(_overlaps(finding, root) for root in roots):
+        if roots and not finding.rule.startswith("BL0") and (
+                finding.path in emptied
+                or (finding.line == finding.end_line and any(_overlaps(finding, root) for root in roots))):
             continue
         if any(_encloses(root, finding) for root_id in follows.get(finding.rule, ())
                for root in by_rule.get(root_id, ())):
