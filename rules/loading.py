@@ -7,6 +7,35 @@ def _reported(problems, rule_id):
     return [(problem.span, problem.message) for problem in problems if problem.rule == rule_id]
 
 
+@rule("BL000", "internal-error")
+def internal_error():
+    """A rule or fixture crashed on this document: blocklint reports it here and goes on.
+
+    The engine, not this function, makes these findings: when a rule (a built-in one, a
+    `--rules-dir` module or a plugin) or a fixture it asks for raises, the exception becomes one
+    BL000 finding at the node the rule was checking, naming the rule and the exception, and every
+    other rule and every other file is still checked.
+
+    ## Why is this bad?
+    The crashed rule said nothing about this node, so a mistake it looks for may be missed. It
+    is always a bug in that rule (or in blocklint): please report it with the file that causes it.
+
+    ## Source
+    blocklint's own robustness policy: one file, or one rule, never stops the checking of the
+    others. Error: the file was not fully checked.
+
+    ## Example
+    A local rule that divides by a step's `retries`, on a step without them:
+    ```yaml
+        steps:
+          load:
+            command: python load.py
+    ```
+    Fix the rule (`step.get("retries") or 1`), or report the crash if the rule is blocklint's.
+    """
+    return ()
+
+
 @rule("BL001", "invalid-yaml")
 def invalid_yaml(problems):
     """The file is not valid YAML (or, for `.json` files, not valid JSON).
@@ -280,6 +309,10 @@ def unreadable_file(problems):
     ## Why is this bad?
     A spec named `*.yaml` that is a symlink to `/dev/zero` or a named pipe would make any tool
     that reads it hang or exhaust memory; one without read permission cannot be checked at all.
+
+    ## Source
+    blocklint's own limits on hostile input (docs/limits.md): every read is of a regular file and
+    bounded. Error: the file was not checked.
 
     ## Example
     `spec.yaml -> /dev/zero`. Point the link at the real spec file, or remove it.
