@@ -368,7 +368,7 @@ class ResultCache:
         except _Uncacheable:
             return
         entry = {"version": __version__, "path": path, "kind": kind, "skipped": skipped,
-                 "findings": [list(finding) for finding in findings], "deps": deps}
+                 "findings": [_plain(finding) for finding in findings], "deps": deps}
         try:
             text = json.dumps(entry, ensure_ascii=True, allow_nan=True)
             if [_finding(item) for item in json.loads(text)["findings"]] != list(findings):
@@ -443,9 +443,31 @@ def _finding(item) -> Finding:
         if name in _FIELD_TYPES and type(value) is not _FIELD_TYPES[name]:
             raise ValueError(f"finding field {name} of the wrong type")
     values = list(item)
-    where = Finding._fields.index("path")
-    values[where] = tuple(tuple(part) if isinstance(part, list) else part for part in values[where])
+    values[_PATH] = tuple(_path_part(part) for part in values[_PATH])
     return Finding(*values)
+
+
+_PATH = Finding._fields.index("path")
+
+
+def _plain(finding: Finding) -> list:
+    """A finding as JSON can carry it. A path part that is a `Key` (the finding points at a
+    mapping's key, not its value: fixes rename keys) is kept as `{"key": name}`."""
+    from blocklint.engine.api import Key
+
+    values = list(finding)
+    values[_PATH] = [{"key": str(part)} if isinstance(part, Key) else part for part in finding.path]
+    return values
+
+
+def _path_part(part):
+    if isinstance(part, dict) and set(part) == {"key"} and isinstance(part["key"], str):
+        from blocklint.engine.api import Key
+
+        return Key(part["key"])
+    if isinstance(part, (str, int)) and not isinstance(part, bool):
+        return part
+    raise ValueError("not a path part")
 
 
 class EntryStore:

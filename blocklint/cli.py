@@ -121,7 +121,8 @@ def _paired_sinks(args) -> list[list]:
 @click.option("--progress/--no-progress", default=None,
               help="A progress bar on stderr for long runs (default: on a terminal, never for machine formats).")
 @click.option("--statistics", is_flag=True, help="Also print how many findings each rule reported.")
-@click.option("--no-cache", is_flag=True, help="Check every file again: neither read nor write .blocklint_cache.")
+@click.option("--no-cache", is_flag=True, envvar="BLOCKLINT_NO_CACHE",
+              help="Check every file again: neither read nor write .blocklint_cache (or set BLOCKLINT_NO_CACHE=1).")
 @click.option("--fix", is_flag=True, help="Apply safe fixes to the files, then report the findings left.")
 @click.option("--unsafe-fixes", is_flag=True, help="With --fix or --diff, apply unsafe fixes too (they may change meaning).")
 @click.option("--diff", "show_diff", is_flag=True, help="Print the fixes as a unified diff; change no file.")

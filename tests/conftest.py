@@ -28,9 +28,13 @@ def case_args(case_dir: Path) -> list[str]:
 
 
 @pytest.fixture(autouse=True)
-def _no_network(monkeypatch):
-    """Tests never reach the internet; anything real runs on loopback."""
+def _isolated_environment(monkeypatch):
+    """Tests never reach the internet (anything real runs on loopback), and no variable of the
+    developer's shell changes what blocklint prints."""
     monkeypatch.setenv("NO_PROXY", "*")
     for name in ("PEAK_AUTH_TOKEN", "API_KEY", "PRESS_DEPLOYMENT_ID",
                  "NO_COLOR", "FORCE_COLOR", "CLICOLOR_FORCE", "CLICOLOR"):  # output as on a plain pipe
         monkeypatch.delenv(name, raising=False)
+    # The CLI tests run in the source tree: no result caches there (tests/test_cache.py drives
+    # the cache itself, and one CLI test turns it back on).
+    monkeypatch.setenv("BLOCKLINT_NO_CACHE", "1")

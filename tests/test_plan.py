@@ -162,3 +162,15 @@ def test_fix_diff_and_the_fixable_marker_through_check(run, tmp_path):
     assert code == 0 and spec.read_text() == SPEC
     code, output = run("check", "--fix", spec)  # idempotent
     assert code == 0 and spec.read_text() == SPEC
+
+
+def test_check_answers_unchanged_files_from_its_cache_and_clean_removes_it(run, tmp_path, monkeypatch):
+    monkeypatch.delenv("BLOCKLINT_NO_CACHE")
+    (tmp_path / "spec.yaml").write_text(TYPO)
+    first = run("check", "spec.yaml", cwd=tmp_path)
+    entries = list((tmp_path / ".blocklint_cache").glob("*/*.json"))
+    assert first[0] == 1 and len(entries) == 1
+    assert run("check", "spec.yaml", cwd=tmp_path) == first
+    assert run("check", "--no-cache", "spec.yaml", cwd=tmp_path) == first
+    code, _ = run("clean", cwd=tmp_path)
+    assert code == 0 and not (tmp_path / ".blocklint_cache").exists()
