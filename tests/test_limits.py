@@ -117,7 +117,7 @@ def test_a_100_mb_file_is_refused_by_its_size_without_being_read(tmp_path, basel
         sparse.seek(100 * 2**20)
         sparse.write(b"x")
     code, findings, seconds, rss = run_limited(path)
-    _assert_refused(findings, code, words="standard input holds more than 10")
+    _assert_refused(findings, code, words="100.0 MiB")
     _bounded(seconds, rss)
     assert rss < baseline_rss + 50, f"{rss:.0f} MiB against {baseline_rss:.0f} MiB for a small file: was it read?"
 

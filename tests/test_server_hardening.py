@@ -310,8 +310,6 @@ def test_a_multipart_body_without_a_boundary_is_a_400(connection):
     assert connection.alive()
 
 
-@pytest.mark.xfail(strict=True, reason="validate.check() re-dumps documents as escaped JSON, which the loader "
-                   "refuses; fixed by handing documents over without text (remove this mark then)")
 def test_a_spec_with_an_escaped_emoji_is_accepted_as_the_cli_accepts_it(connection, artifact):
     data = example("workflow/workflow-private.yaml")
     data["body"]["metadata"]["name"] = "emoji-spec"
