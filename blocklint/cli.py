@@ -200,7 +200,7 @@ def check(ctx, paths, formats, outputs, kind, params_file, params, no_template, 
     if fixer.summary is not None and fixer.finish():
         sys.exit(EXIT_FINDINGS)
     for reporter, stream in reporters:
-        reporter.finish([])
+        reporter.finish()
         if stream is not sys.stdout:
             stream.close()
     if statistics:

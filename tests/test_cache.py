@@ -83,7 +83,7 @@ def rendered(results, plan) -> str:
         reporter.start()
         for result in results:
             reporter.file(result)
-        reporter.finish(results)
+        reporter.finish()
         text.write(stream.getvalue())
     return text.getvalue()
 

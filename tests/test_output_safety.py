@@ -58,7 +58,7 @@ def render_all(results, **options) -> dict[str, str]:
         reporter.start()
         for result in results:
             reporter.file(result)
-        reporter.finish(results)
+        reporter.finish()
         outputs[name] = stream.getvalue()
     return outputs
 

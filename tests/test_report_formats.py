@@ -48,7 +48,7 @@ def render(name, results, **options):
     reporter.start()
     for result in results:
         reporter.file(result)
-    reporter.finish(results)
+    reporter.finish()
     return stream.getvalue()
 
 
@@ -439,7 +439,7 @@ def test_long_runs_print_findings_only_as_each_file_is_done(project):
     for result in results:
         reporter.file(result)
         written.append(stream.getvalue())
-    reporter.finish(results)
+    reporter.finish()
     lines = stream.getvalue().splitlines()
     assert not [line for line in lines if re.fullmatch(r"\S+ [.EW]", line)]
     assert lines[0].startswith("specs/nulls.yaml:7:5: BL010")

@@ -55,6 +55,7 @@ class Reporter:
 
     # Output for programs: never coloured, never interleaved with a progress bar.
     machine = False
+    keeps_results = False
 
     def __init__(self, stream, *, verbose=False, quiet=False, strict=False, rules=None, secrets=frozenset(),
                  **_options):
@@ -64,20 +65,24 @@ class Reporter:
         self.strict = strict
         self.rules = rules
         self.masker = Masker(secrets) if secrets else DETECTOR_ONLY
-        self.results: list = []
-        self._seen: set[int] = set()
+        self.totals = {"files": 0, "errors": 0, "warnings": 0, "infos": 0}
+        # Formats that write their document at the end keep the results (their findings, never
+        # the documents); the others keep only the totals, so memory stays flat over a long run.
+        self.results: list | None = [] if self.keeps_results else None
 
     def start(self):
         pass
 
     def file(self, result):
-        if id(result) in self._seen:
-            return
-        self._seen.add(id(result))
-        self.results.append(result)
+        """One file's result, as soon as it is checked."""
+        add_totals(self.totals, result)
+        if self.results is not None:
+            self.results.append(result)
         self.write_file(result)
 
-    def finish(self, results):
+    def finish(self, results=()):
+        """The end of the run: `results` not given to `file` yet (a caller may give them all
+        here instead), then the summary or the document."""
         for result in results:
             self.file(result)
         self.write_end()
@@ -119,16 +124,24 @@ def plural(count: int, word: str) -> str:
     return f"{count} {word}" + ("" if count == 1 else "s")
 
 
+_TOTAL_OF = {ERROR: "errors", WARNING: "warnings", INFO: "infos"}
+
+
+def add_totals(totals: dict, result) -> dict:
+    """Count one result into `totals` (files checked, errors, warnings, infos)."""
+    if not result.skipped:
+        totals["files"] += 1
+        for finding in result.findings:
+            totals[_TOTAL_OF[finding.severity]] += 1
+    return totals
+
+
 def summary(results) -> dict:
     """The totals every format reports: files checked, errors, warnings."""
-    checked = [result for result in results if not result.skipped]
-    findings = [finding for result in checked for finding in result.findings]
-    return {
-        "files": len(checked),
-        "errors": sum(finding.severity == ERROR for finding in findings),
-        "warnings": sum(finding.severity == WARNING for finding in findings),
-        "infos": sum(finding.severity == INFO for finding in findings),
-    }
+    totals = {"files": 0, "errors": 0, "warnings": 0, "infos": 0}
+    for result in results:
+        add_totals(totals, result)
+    return totals
 
 
 def summary_parts(totals: dict) -> list[tuple[str, str]]:
@@ -145,6 +158,6 @@ def summary_parts(totals: dict) -> list[tuple[str, str]]:
             (f" in {plural(totals['files'], 'file')}", "green" if clean else "")]
 
 
-def summary_line(results) -> str:
-    """The summary, uncoloured."""
-    return "".join(text for text, _ in summary_parts(summary(results)))
+def summary_line(totals: dict) -> str:
+    """The summary, uncoloured, of totals (`summary(results)` or a reporter's running totals)."""
+    return "".join(text for text, _ in summary_parts(totals))

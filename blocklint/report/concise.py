@@ -21,4 +21,4 @@ class ConciseReporter(Reporter):
         self.stream.flush()
 
     def write_end(self):
-        self.write_line(summary_line(self.results))
+        self.write_line(summary_line(self.totals))

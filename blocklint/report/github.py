@@ -64,4 +64,4 @@ class GithubReporter(Reporter):
 
     def write_end(self):
         if not self.annotations_only:
-            self.write_line(summary_line(self.results))
+            self.write_line(summary_line(self.totals))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 
 from blocklint.findings import INFO
-from blocklint.report import Reporter, summary
+from blocklint.report import Reporter
 
 
 def finding_dict(finding, message: str) -> dict:
@@ -29,7 +29,7 @@ class JsonReporter(Reporter):
                           if finding.severity != INFO]
 
     def write_end(self):
-        totals = summary(self.results)
+        totals = self.totals
         document = {
             "findings": self.findings,
             "summary": {"files": totals["files"], "errors": totals["errors"], "warnings": totals["warnings"]},

@@ -33,6 +33,7 @@ def _xml_text(text: str) -> str:
 
 class JunitReporter(Reporter):
     machine = True
+    keeps_results = True  # the document is written at the end
 
     def __init__(self, stream, **options):
         super().__init__(stream, **options)

@@ -62,6 +62,7 @@ def _descriptor(found) -> dict:
 
 class SarifReporter(Reporter):
     machine = True
+    keeps_results = True  # the document is written at the end
 
     def __init__(self, stream, *, root=None, **options):
         super().__init__(stream, **options)

@@ -20,7 +20,7 @@ import stat
 import click
 
 from blocklint.findings import ERROR, INFO, WARNING
-from blocklint.report import Reporter, present_message, summary, summary_parts
+from blocklint.report import Reporter, present_message, summary_parts
 from blocklint.report.color import use_color
 from blocklint.report.escape import display_path, escape_text, guard_line
 from blocklint.secrets import DETECTOR_ONLY
@@ -151,4 +151,4 @@ class TextReporter(Reporter):
             self._findings(result)
         fixable = sum(1 for finding in self.fixable if finding.severity != INFO)
         tail = [(f" ({fixable} fixable with --fix)", "")] if fixable else []
-        self._echo("".join(self._style(text, colour) for text, colour in [*summary_parts(summary(self.results)), *tail]))
+        self._echo("".join(self._style(text, colour) for text, colour in [*summary_parts(self.totals), *tail]))

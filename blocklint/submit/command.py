@@ -74,8 +74,6 @@ def _report_findings(results, out, *, strict: bool):
 
     reporter = reporter_class("text")(out.stream(sys.stdout), strict=strict)
     reporter.start()
-    for result in shown:
-        reporter.file(result)
     reporter.finish(shown)
 
 
