@@ -6,7 +6,6 @@ import textwrap
 
 import pytest
 
-from blocklint import engine
 from blocklint.collect import collect_rules, ruleset_of
 from blocklint.engine import Engine, Key, RuleError, rule
 from blocklint.load import load_text
