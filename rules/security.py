@@ -1,117 +1,15 @@
-"""BL7xx: secrets and transport security. No message ever repeats a secret: see `mask`."""
+"""BL7xx: secrets and transport security. No message ever repeats a secret: the detector
+(`blocklint.secrets`) masks what it finds, and the output boundary masks it again."""
 
 from __future__ import annotations
 
-import math
 import re
-from collections import Counter
 
 from blocklint import WARNING, Key, image_definitions, is_param_ref, rule
+from blocklint.secrets import CANDIDATE, find_credentials, looks_secret
 
 # The detect-secrets pragma: a line a team has already reviewed and allowlisted.
 ALLOWLIST_PRAGMA = re.compile(r"pragma:\s*allowlist[ -]secret", re.I)
-UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
-PLACEHOLDER_PASSWORD = re.compile(r"^(?:\{\{.*\}\}|\$\{.*\}|\$[A-Z_][A-Z0-9_]*|<[^>]*>|%[sd]|\*+|x+|\.\.\.|@param:.*)$", re.I)
-
-# (what it is, pattern, the group holding the public prefix shown in the message)
-TOKEN_SHAPES = (
-    ("GitHub token", re.compile(r"(?<![A-Za-z0-9_])(gh[pousr]_)[A-Za-z0-9]{36,255}(?![A-Za-z0-9_])")),
-    ("GitHub fine-grained token", re.compile(r"(?<![A-Za-z0-9_])(github_pat_)[A-Za-z0-9_]{22,255}")),
-    ("AWS access key id", re.compile(r"(?<![A-Z0-9])((?:AKIA|ASIA|ABIA|ACCA))[A-Z0-9]{16}(?![A-Z0-9])")),
-    ("Slack token", re.compile(r"(?<![A-Za-z0-9])(xox[abposr]-)[A-Za-z0-9-]{10,}")),
-    ("Slack webhook URL", re.compile(r"(https://hooks\.slack\.com/services/)T[A-Za-z0-9]+/B[A-Za-z0-9]+/[A-Za-z0-9]+")),
-    ("JSON Web Token", re.compile(r"(?<![A-Za-z0-9_-])(eyJ)[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}")),
-    ("Stripe live key", re.compile(r"(?<![A-Za-z0-9])((?:sk|rk)_live_)[0-9A-Za-z]{20,}")),
-    ("Google API key", re.compile(r"(?<![A-Za-z0-9_-])(AIza)[0-9A-Za-z_-]{35}(?![A-Za-z0-9_-])")),
-)
-# The whole block, to its END line (or the end of the text), so its body is not reported again.
-PRIVATE_KEY = re.compile(r"-----BEGIN ((?:[A-Z0-9]+ )*)PRIVATE KEY(?: BLOCK)?-----"
-                         r"(?:.*?-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----|.*\Z)", re.S)
-URL_PASSWORD = re.compile(r"\b([a-z][a-z0-9+.-]*://)([^/\s:@]+):([^/\s@]+)@([^/\s?#]+)", re.I)
-AWS_SECRET = re.compile(r"(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])")
-HIGH_ENTROPY = re.compile(r"[A-Za-z0-9+/=_-]{32,}")
-HEX = re.compile(r"^[0-9a-fA-F]+$")
-# Name parts that make a key look like it holds a secret; `key` alone does not (`key1`, `sort_key`).
-SECRET_WORDS = frozenset({"token", "tokens", "password", "passwords", "passwd", "pwd", "secret", "secrets",
-                          "credential", "credentials", "passphrase", "apikey", "privatekey", "accesskey"})
-KEY_QUALIFIERS = frozenset({"api", "access", "private", "secret", "signing", "encryption", "ssh", "auth", "master",
-                            "client"})
-
-
-def entropy(text: str) -> float:
-    """Shannon entropy in bits per character."""
-    counts = Counter(text)
-    return -sum(n / len(text) * math.log2(n / len(text)) for n in counts.values())
-
-
-def mask(prefix: str, secret: str) -> str:
-    """A masked form for messages: the public prefix only, and the length."""
-    return f"{prefix}…({len(secret)} chars)"
-
-
-def _mixed(text: str) -> bool:
-    return any(c.isupper() for c in text) and any(c.islower() for c in text) and any(c.isdigit() for c in text)
-
-
-def name_words(name: str) -> list[str]:
-    """`npmToken`, `NPM_TOKEN`, `npm-token` -> ['npm', 'token']."""
-    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", name)
-    return [word.lower() for word in re.split(r"[^A-Za-z0-9]+", spaced) if word]
-
-
-def looks_secret(name) -> bool:
-    """Whether a key names a secret: token, password, secret, credential, api key, ..."""
-    if not isinstance(name, str):
-        return False
-    words = name_words(name)
-    if any(word in SECRET_WORDS for word in words):
-        return True
-    return any(word == "key" and index and words[index - 1] in KEY_QUALIFIERS for index, word in enumerate(words))
-
-
-def find_credentials(text: str, *, secret_key: bool = False) -> list[str]:
-    """Descriptions (with the value masked) of the credentials in `text`."""
-    found: list[str] = []
-    taken: list[tuple[int, int]] = []
-
-    def add(match, description):
-        taken.append(match.span())
-        found.append(description)
-
-    for what, pattern in TOKEN_SHAPES:
-        article = "an" if what[0] in "AEIOU" else "a"
-        for match in pattern.finditer(text):
-            add(match, f"{article} {what} ({mask(match.group(1), match.group(0))})")
-    for match in PRIVATE_KEY.finditer(text):
-        add(match, f"a PEM private key block (-----BEGIN {match.group(1)}PRIVATE KEY-----…)")
-    for match in URL_PASSWORD.finditer(text):
-        password = match.group(3)
-        if not PLACEHOLDER_PASSWORD.match(password):
-            add(match, f"a password in a URL ({match.group(1)}{match.group(2)}:…@{match.group(4)})")
-
-    def free(match):
-        start, end = match.span()
-        return not any(start < other_end and other_start < end for other_start, other_end in taken)
-
-    for match in AWS_SECRET.finditer(text):
-        candidate = match.group(0)
-        if free(match) and _mixed(candidate) and entropy(candidate) >= 4.2:
-            add(match, f"an AWS-style secret access key ({mask('', candidate)})")
-    for match in HIGH_ENTROPY.finditer(text):
-        candidate = match.group(0).strip("-_=")
-        if not free(match) or UUID.match(candidate) or len(candidate) < 32:
-            continue
-        if HEX.match(candidate):
-            suspicious = secret_key and entropy(candidate) >= 3.0
-        else:
-            suspicious = _mixed(candidate) and entropy(candidate) >= 4.3
-        if suspicious:
-            add(match, f"a high-entropy string that looks like a key or token ({mask('', candidate)})")
-    return found
-
-
-# Every credential shape above needs one of these; most strings in a spec have none.
-CANDIDATE = re.compile(r"[A-Za-z0-9+/=_-]{16}|-----BEGIN|://[^\s/]*@")
 
 
 def _walk(node):
