@@ -35,3 +35,16 @@ def test_a_broken_contract_is_reported(tmp_path):
     code, output = lint_imports(tmp_path, env={"PYTHONPATH": str(tmp_path), "PATH": "/usr/bin:/bin"})
     assert code == 1, output
     assert "blocklint.words -> blocklint.plan" in output
+
+
+def test_every_module_of_blocklint_stands_in_a_layer():
+    """A module left out of the layers would be free to import anything: each must be placed."""
+    import tomllib
+
+    layers = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]["contracts"][0]["layers"]
+    placed = {name.strip() for layer in layers for name in layer.split("|")}
+    package = ROOT / "blocklint"
+    modules = {f"blocklint.{path.stem}" for path in package.glob("*.py") if path.stem not in ("__init__", "__main__")}
+    modules |= {f"blocklint.{path.name}" for path in package.iterdir()
+                if path.is_dir() and (path / "__init__.py").exists()}
+    assert modules - placed == set()
