@@ -38,7 +38,9 @@ def write_baseline(target: Path, findings, root: Path) -> int:
 
 def read_baseline(source: Path) -> Counter:
     try:
-        document = json.loads(source.read_text(encoding="utf-8"))
+        from blocklint.load import read_bounded
+
+        document = json.loads(read_bounded(source, what="baseline").decode("utf-8"))
         return Counter({(e["file"], e["rule"], e["where"]): int(e["count"]) for e in document["findings"]})
     except (OSError, ValueError, KeyError, TypeError) as error:
         raise ValueError(f"{source}: not a blocklint baseline ({error})") from error

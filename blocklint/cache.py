@@ -67,9 +67,11 @@ def _canonical(value) -> str:
 
 
 def _file_digest(path) -> str | None:
+    """The digest of a regular file (None when it is absent, not a regular file or too large)."""
+    from blocklint.load import read_bounded
+
     try:
-        with open(path, "rb") as handle:
-            return hashlib.sha256(handle.read()).hexdigest()
+        return hashlib.sha256(read_bounded(path)).hexdigest()
     except OSError:
         return None
 
@@ -190,6 +192,8 @@ def _template_stamp(source: str, file_path: str) -> list:
     import jinja2
     from jinja2 import meta
 
+    from blocklint.load import read_bounded
+
     environment = jinja2.Environment()
     search = [".", os.path.dirname(file_path) or "."]
     names: list[str] = []
@@ -214,8 +218,7 @@ def _template_stamp(source: str, file_path: str) -> list:
                 candidate = os.path.join(directory, name)
                 if os.path.isfile(candidate):
                     try:
-                        with open(candidate, encoding="utf-8", errors="replace") as handle:
-                            pending.append(handle.read())
+                        pending.append(read_bounded(candidate).decode("utf-8", "replace"))
                     except OSError:
                         continue
                     if os.path.dirname(candidate) not in search:

@@ -64,9 +64,20 @@ def find_config(start: Path | None = None) -> Path | None:
         if dotfile.is_file():
             return dotfile
         pyproject = candidate_dir / "pyproject.toml"
-        if pyproject.is_file() and "[tool.blocklint" in pyproject.read_text(encoding="utf-8", errors="replace"):
+        if pyproject.is_file() and "[tool.blocklint" in _read(pyproject, errors="replace"):
             return pyproject
     return None
+
+
+def _read(path: Path, *, errors: str = "strict") -> str:
+    """A configuration file's text: a regular file, read no further than the size limit (a
+    `pyproject.toml` that is a FIFO or a device is a usage error, never a hang)."""
+    from blocklint.load import UnreadableFile, read_bounded
+
+    try:
+        return read_bounded(path, what="configuration file").decode("utf-8", errors)
+    except UnreadableFile as error:
+        raise ConfigError(f"{path}: {error}") from error
 
 
 def load_config(path: Path | None) -> Config:
@@ -75,7 +86,7 @@ def load_config(path: Path | None) -> Config:
     import tomllib
 
     try:
-        document = tomllib.loads(path.read_text(encoding="utf-8"))
+        document = tomllib.loads(_read(path))
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigError(f"{path}: cannot read: {error}") from error
     except tomllib.TOMLDecodeError as error:

@@ -93,7 +93,9 @@ def fix_document(doc, plan, *, unsafe: bool = False, findings=None) -> FixedFile
 
 def read_source(path: str) -> tuple[str, bool]:
     """A file's text and whether it starts with a UTF-8 byte-order mark (kept when writing)."""
-    raw = Path(path).read_bytes()
+    from blocklint.load import read_bounded
+
+    raw = read_bounded(path)
     return raw.decode("utf-8-sig"), raw.startswith(codecs.BOM_UTF8)
 
 

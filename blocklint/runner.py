@@ -127,10 +127,11 @@ class _IgnoreFiles:
             return
         import pathspec
 
+        from blocklint.load import read_bounded
+
         try:
-            with open(ignore_file, "rb") as handle:
-                lines = handle.read(1 << 20).decode("utf-8", "replace").splitlines()
-        except OSError:
+            lines = read_bounded(ignore_file, 1 << 20, what="ignore file").decode("utf-8", "replace").splitlines()
+        except OSError:  # not a regular file, or too large: walk as if it were not there
             return
         self._specs.append((directory, pathspec.GitIgnoreSpec.from_lines(lines)))
 

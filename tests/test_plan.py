@@ -174,3 +174,29 @@ def test_check_answers_unchanged_files_from_its_cache_and_clean_removes_it(run, 
     assert run("check", "--no-cache", "spec.yaml", cwd=tmp_path) == first
     code, _ = run("clean", cwd=tmp_path)
     assert code == 0 and not (tmp_path / ".blocklint_cache").exists()
+
+
+def test_configuration_baseline_and_ignore_files_that_are_not_regular_files_never_hang(tmp_path):
+    """A hostile checkout's pyproject.toml, baseline or .gitignore may be a FIFO: refused or
+    passed over at once (a FIFO opened without care blocks forever)."""
+    import os
+    import subprocess
+    import sys
+
+    (tmp_path / "spec.yaml").write_text(SPEC)
+    os.mkfifo(tmp_path / "pyproject.toml")
+    blocklint = [sys.executable, "-m", "blocklint", "check", "--no-cache"]
+    done = subprocess.run([*blocklint, "spec.yaml"], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr  # found by walking up: not a regular file, not a configuration
+    done = subprocess.run([*blocklint, "--config", "pyproject.toml", "spec.yaml"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and "pyproject.toml" in done.stderr and "Traceback" not in done.stderr
+    os.remove(tmp_path / "pyproject.toml")
+    os.mkfifo(tmp_path / "baseline.json")
+    done = subprocess.run([*blocklint, "--baseline", "baseline.json", "spec.yaml"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and "baseline.json" in done.stderr and "Traceback" not in done.stderr
+    (tmp_path / ".git").mkdir()
+    os.mkfifo(tmp_path / ".gitignore")
+    done = subprocess.run([*blocklint, "."], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and "1 file" in done.stdout, done.stdout + done.stderr
