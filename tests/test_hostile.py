@@ -8,7 +8,7 @@ and bidi characters, Jinja expressions that raise or try to escape the sandbox. 
 checked in-process through the CLI (`check --format json`), and the run must exit 0 or 1, report
 no BL000 (a crash), print no traceback, and place every finding inside the file.
 
-Examples: 3 x `BLOCKLINT_FUZZ_EXAMPLES` (default 100, so 300; CI sets more for a few thousand).
+Examples: 15 x `BLOCKLINT_FUZZ_EXAMPLES` (default 100, so 1,500; CI's 200 make 3,000, about 30 s).
 Under `CI=true` the runs are derandomized.
 """
 
@@ -29,7 +29,7 @@ from blocklint.cli import cli
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted(p for p in (ROOT / "examples").rglob("*") if p.suffix in (".yaml", ".yml"))
-HOSTILE_EXAMPLES = 3 * int(os.environ.get("BLOCKLINT_FUZZ_EXAMPLES", "100"))
+HOSTILE_EXAMPLES = 15 * int(os.environ.get("BLOCKLINT_FUZZ_EXAMPLES", "100"))
 HOSTILE = settings(max_examples=HOSTILE_EXAMPLES, deadline=None, database=None,
                    derandomize=bool(os.environ.get("CI")),
                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
