@@ -42,6 +42,8 @@ def read_baseline(source: Path) -> Counter:
 
         document = json.loads(read_bounded(source, what="baseline").decode("utf-8"))
         return Counter({(e["file"], e["rule"], e["where"]): int(e["count"]) for e in document["findings"]})
+    except RecursionError:
+        raise ValueError(f"{source}: not a blocklint baseline (nested too deeply)") from None
     except (OSError, ValueError, KeyError, TypeError) as error:
         raise ValueError(f"{source}: not a blocklint baseline ({error})") from error
 

@@ -128,6 +128,7 @@ def _paired_sinks(args) -> list[list]:
 @click.option("--diff", "show_diff", is_flag=True, help="Print the fixes as a unified diff; change no file.")
 @click.pass_context
 def check(ctx, paths, formats, outputs, kind, params_file, params, no_template, template_env, config_file, isolated,
+          trust_rules_dir,
           select, extend_select, ignore, keyword_expr, exclude, respect_gitignore, skip_unknown, exitfirst, strict,
           exit_zero, rules_dir, stdin_filename, spec_files, artifact_root, previous_version, baseline, write_baseline,
           show_settings, jobs, verbose, quiet, color, progress, statistics, no_cache, fix, unsafe_fixes, show_diff):
@@ -142,7 +143,8 @@ def check(ctx, paths, formats, outputs, kind, params_file, params, no_template, 
         template_env=template_env, kind=kind, strict=strict, baseline=baseline,
         use_baseline=not write_baseline, spec_files=spec_files, artifact_root=artifact_root,
         previous_version=previous_version, verbose=verbose, skip_unknown=skip_unknown,
-        respect_gitignore=respect_gitignore, config_file=config_file, isolated=isolated)
+        respect_gitignore=respect_gitignore, config_file=config_file, isolated=isolated,
+        trust_rules_dir=trust_rules_dir)
     try:
         planner = Planner(overrides)
         if show_settings:

@@ -36,6 +36,9 @@ def template_options(func):
         click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False),
                      help="Use this configuration file instead of the closest one to each file."),
         click.option("--isolated", is_flag=True, help="Ignore configuration files."),
+        click.option("--trust-rules-dir", is_flag=True, default=None,
+                     help="Load the rules-dir a configuration file names (Python code from the checkout; "
+                          "or set BLOCKLINT_TRUST_RULES_DIR=1). Never for a checkout you do not trust."),
     ]):
         func = decorator(func)
     return func

@@ -7,7 +7,10 @@ a file); the first directory holding either file wins
 
 Command-line options win over the file: `--select` replaces `select`; `--ignore`,
 `--extend-select`, `--rules-dir` and `--exclude` add to the file's lists; `--params-file`,
-`--strict`, `--baseline` replace theirs; `--template-env` adds to `template-env`.
+`--strict`, `--baseline` replace theirs. Paths must lie inside the file's folder, and a
+`rules-dir` (Python code) is loaded only when trusted (`--trust-rules-dir`): a configuration
+file may come from a pull request. Which environment variables templates may read is for the
+command line alone (`--template-env`), never for a file in the checkout.
 """
 
 from __future__ import annotations
@@ -40,7 +43,6 @@ class Config:
     options: dict = field(default_factory=dict)
     strict: bool = False
     baseline: str | None = None
-    template_env: list = field(default_factory=list)
     respect_gitignore: bool = True
 
     @property
@@ -87,6 +89,8 @@ def load_config(path: Path | None) -> Config:
 
     try:
         document = tomllib.loads(_read(path))
+    except RecursionError:
+        raise ConfigError(f"{path}: nested too deeply to be a configuration file") from None
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigError(f"{path}: cannot read: {error}") from error
     except tomllib.TOMLDecodeError as error:
@@ -99,8 +103,7 @@ def load_config(path: Path | None) -> Config:
 _KEYS = {
     "select": "codes", "extend-select": "codes", "ignore": "codes", "per-file-ignores": "per-file",
     "severity": "severity", "rules-dir": "paths", "exclude": "globs", "params-file": "path",
-    "options": "options", "strict": "bool", "baseline": "path", "template-env": "names",
-    "respect-gitignore": "bool",
+    "options": "options", "strict": "bool", "baseline": "path", "respect-gitignore": "bool",
 }
 
 
@@ -115,15 +118,13 @@ def _parse(table: dict, path: Path, where: str) -> Config:
         if expected == "codes":
             setattr(config, attribute, _codes(value, key, path))
         elif expected == "paths":
-            config.rules_dir = [str(path.parent / item) for item in _strings(value, key, path)]
+            config.rules_dir = [_inside(path, item, key) for item in _strings(value, key, path)]
         elif expected == "globs":
             config.exclude = _strings(value, key, path)
-        elif expected == "names":
-            setattr(config, attribute, _strings(value, key, path))
         elif expected == "path":
             if not isinstance(value, str):
                 raise ConfigError(f"{path}: '{key}' must be a path (a string)")
-            setattr(config, attribute, str(path.parent / value))
+            setattr(config, attribute, _inside(path, value, key))
         elif expected == "bool":
             if not isinstance(value, bool):
                 raise ConfigError(f"{path}: '{key}' must be true or false")
@@ -142,6 +143,16 @@ def _parse(table: dict, path: Path, where: str) -> Config:
                 raise ConfigError(f"{path}: 'options' must hold one table per rule, e.g. [tool.blocklint.options.BL204]")
             config.options = {code.upper(): _options(code, opts, path) for code, opts in value.items()}
     return config
+
+
+def _inside(path: Path, value: str, key: str) -> str:
+    """A path the configuration names, which must lie inside the configuration's folder: a file
+    from a checkout must not make blocklint read elsewhere on the machine."""
+    folder = path.parent.resolve()
+    target = (path.parent / value).resolve()
+    if not target.is_relative_to(folder):
+        raise ConfigError(f"{path}: '{key}' = {value!r} lies outside {folder}; name a path inside the project")
+    return str(path.parent / value)
 
 
 def _options(code: str, options: dict, path: Path) -> dict:

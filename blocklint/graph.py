@@ -154,7 +154,8 @@ FORMATS = {"mermaid": to_mermaid, "dot": to_dot}
 @click.option("--format", "output_format", type=click.Choice(sorted(FORMATS)), default="mermaid", show_default=True,
               help="Mermaid renders in GitHub markdown; DOT is for Graphviz (`dot -Tsvg`).")
 @template_options
-def graph(file, output_format, params_file, params, no_template, template_env, config_file, isolated):
+def graph(file, output_format, params_file, params, no_template, template_env, config_file, isolated,
+          trust_rules_dir):
     """Draw the step graph of a workflow FILE: steps with their types, parents, conditions,
     cycles and unknown parents."""
     from blocklint.load import load_path
@@ -162,7 +163,8 @@ def graph(file, output_format, params_file, params, no_template, template_env, c
 
     try:
         overrides = Overrides(params_file=params_file, params=parse_params(params), template=not no_template,
-                              template_env=tuple(template_env), config_file=config_file, isolated=isolated)
+                              template_env=tuple(template_env), config_file=config_file, isolated=isolated,
+                              trust_rules_dir=trust_rules_dir)
         plan = Planner(overrides).for_path(file)
         doc = load_path(file, plan.load)
     except (PlanError, OSError) as error:

@@ -56,6 +56,9 @@ class Overrides:
     isolated: bool = False
     plugins: bool = True
     registry: bool = True  # look specs up in the local registry
+    # Load the `rules-dir` a configuration file names (Python code from the checkout)? None:
+    # only when BLOCKLINT_TRUST_RULES_DIR=1. `--rules-dir` given by the caller is always loaded.
+    trust_rules_dir: bool | None = None
 
 
 @dataclass
@@ -138,6 +141,10 @@ def build_plan(overrides: Overrides = Overrides(), *, config_path: Path | None =
         config = load_config(None if overrides.isolated else config_path)
     except ConfigError as error:
         raise PlanError(str(error)) from error
+    if config.rules_dir and not _trusts_rules_dir(overrides):
+        raise PlanError(f"{config.path}: rules-dir {', '.join(config.rules_dir)} holds Python code blocklint would "
+                        "run; load it with --trust-rules-dir (or BLOCKLINT_TRUST_RULES_DIR=1), never on a checkout "
+                        "you do not trust, such as a pull request from a stranger")
     available = _collect(tuple([*config.rules_dir, *overrides.rules_dir]), overrides.plugins, rules_cache)
     where = config.path.name if config.path else "the command line"
     select = list(overrides.select) or config.select
@@ -162,6 +169,12 @@ def build_plan(overrides: Overrides = Overrides(), *, config_path: Path | None =
                 respect_gitignore=respect,
                 baseline=_read_baseline(baseline_path) if baseline_path and overrides.use_baseline else None,
                 secrets=frozenset(value for value in (getattr(load, "env", {}) or {}).values() if value))
+
+
+def _trusts_rules_dir(overrides: Overrides) -> bool:
+    if overrides.trust_rules_dir is not None:
+        return overrides.trust_rules_dir
+    return os.environ.get("BLOCKLINT_TRUST_RULES_DIR", "").lower() in ("1", "true", "yes")
 
 
 def _collect(rules_dirs: tuple, plugins: bool, cache: dict | None) -> RuleSet:
@@ -193,8 +206,8 @@ def _load_settings(overrides: Overrides, config: Config):
     params_path = overrides.params_file or config.params_file
     params = read_params_file(params_path) if params_path else {}
     params.update(dict(overrides.params))
-    names = [*config.template_env, *overrides.template_env]
-    env = {name: os.environ[name] for name in names if name in os.environ}
+    # Only the command line allows variables: a configuration file in a checkout could name any.
+    env = {name: os.environ[name] for name in overrides.template_env if name in os.environ}
     # Includes may read what lies in the project: below the configuration's folder (or the
     # working directory when there is no configuration file).
     return LoadSettings(params=params, template=overrides.template, kind=overrides.kind, env=env,

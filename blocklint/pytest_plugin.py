@@ -64,7 +64,9 @@ class _Session:
 
         select = _codes(config.getoption("blocklint_select")) or _codes(config.getini("blocklint_select"))
         ignore = [*_codes(config.getini("blocklint_ignore")), *_codes(config.getoption("blocklint_ignore"))]
-        overrides = Overrides(select=tuple(select), ignore=tuple(ignore),
+        # pytest already runs the project's own code (conftest.py, the tests), so the rules-dir
+        # its configuration names is loaded as the project's code too.
+        overrides = Overrides(select=tuple(select), ignore=tuple(ignore), trust_rules_dir=True,
                               strict=True if config.getoption("blocklint_strict") else None)
         try:
             self.planner = Planner(overrides, start=Path(str(config.rootpath)))

@@ -203,7 +203,7 @@ def undefined_template_variable(problems):
 
     Values come from `--params-file FILE`, `-p key=value` and `os_env`. Unlike the peak CLI,
     blocklint's `os_env` holds only the environment variables you allow (`--template-env NAME`
-    or the `template-env` configuration key); any other `os_env.NAME` is undefined here.
+    on the command line); any other `os_env.NAME` is undefined here.
 
     ## Why is this bad?
     The peak CLI renders an undefined variable as an empty string without a warning, and a

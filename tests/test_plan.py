@@ -200,3 +200,26 @@ def test_configuration_baseline_and_ignore_files_that_are_not_regular_files_neve
     os.mkfifo(tmp_path / ".gitignore")
     done = subprocess.run([*blocklint, "."], cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0 and "1 file" in done.stdout, done.stdout + done.stderr
+
+
+def test_a_configuration_from_the_checkout_cannot_run_code_read_elsewhere_or_expose_the_environment(
+        run, tmp_path, monkeypatch):
+    """A pull request can change `.blocklint.toml`: its rules-dir (Python code) is loaded only when
+    trusted, its paths stay inside the project, and it cannot allow environment variables."""
+    (tmp_path / "spec.yaml").write_text(SPEC)
+    (tmp_path / "evil").mkdir()
+    (tmp_path / "evil" / "pwn.py").write_text(f"open({str(tmp_path / 'PWNED')!r}, 'w').write('ran')\n")
+    (tmp_path / ".blocklint.toml").write_text('rules-dir = ["evil"]\n')
+    monkeypatch.delenv("BLOCKLINT_TRUST_RULES_DIR", raising=False)
+    code, output = run("check", "spec.yaml", cwd=tmp_path)
+    assert code == 2 and "--trust-rules-dir" in output and not (tmp_path / "PWNED").exists()
+    code, output = run("check", "--trust-rules-dir", "spec.yaml", cwd=tmp_path)
+    assert code == 0 and (tmp_path / "PWNED").exists()  # trusted on purpose: then it is the project's code
+    for key, value in (("params-file", "../../etc/passwd"), ("baseline", "/etc/passwd"), ("rules-dir", "[\"/tmp\"]")):
+        shown = value if value.startswith("[") else f'"{value}"'
+        (tmp_path / ".blocklint.toml").write_text(f"{key} = {shown}\n")
+        code, output = run("check", "spec.yaml", cwd=tmp_path)
+        assert code == 2 and "lies outside" in output, (key, output)
+    (tmp_path / ".blocklint.toml").write_text('template-env = ["HOME"]\n')
+    code, output = run("check", "spec.yaml", cwd=tmp_path)
+    assert code == 2 and "unknown key 'template-env'" in output

@@ -33,7 +33,7 @@ from blocklint.commandline import EXIT_FINDINGS, fail, parse_params, template_op
 @click.option("--retries", type=click.IntRange(min=0), default=4, show_default=True,
               help="Re-sends after a 429, a 5xx or a connection error (creates look their name up first).")
 def submit(paths, target, stage, dry_run, params_file, params, no_template, template_env, config_file, isolated,
-           artifact_root, default_spec, default_deployment, timeout, retries):
+           trust_rules_dir, artifact_root, default_spec, default_deployment, timeout, retries):
     """Lint PATHS, then send what passed to Press: specs, releases, deployments, revisions,
     metadata and parameter patches, in dependency order."""
     from blocklint import runner
@@ -45,7 +45,7 @@ def submit(paths, target, stage, dry_run, params_file, params, no_template, temp
 
     overrides = Overrides(params_file=params_file, params=parse_params(params), template=not no_template,
                           template_env=template_env, config_file=config_file, isolated=isolated,
-                          artifact_root=artifact_root)
+                          trust_rules_dir=trust_rules_dir, artifact_root=artifact_root)
     try:
         planner = Planner(overrides)
         linted = lint(paths, planner)
