@@ -17,8 +17,10 @@ What a file refers to outside itself is found once it is loaded, so an entry als
 dependencies with their state, and is used only while they are unchanged: the artifact
 directory a spec names (the names, sizes and mtimes of everything under it; specs above
 `MAX_ARTIFACT_ENTRIES` entries are not cached), the files its template may include (their
-bytes, and which candidates exist), the environment when a template reads `os_env`, and the
-local registry file (size and mtime) for documents that may look their spec up there.
+bytes, and which candidates exist), and the local registry file (size and mtime) for documents
+that may look their spec up there. Templates see only the environment variables the command line
+allows, whose values are in the plan's fingerprint; a run that allows any is not cached at all,
+so no environment value is ever written to disk.
 
 Entries hold findings as plain JSON (never pickle: a cache directory committed to a hostile
 repository must not run code), are written atomically (a temporary file, then `os.replace`), and
@@ -230,10 +232,6 @@ def _template_stamp(source: str, file_path: str) -> list:
             for name in names for directory in search]
 
 
-def _environment_stamp() -> str:
-    return _digest(*(f"{name}={value}" for name, value in sorted(os.environ.items())))
-
-
 def _registry_stamp() -> list:
     from blocklint.registry import registry_path
 
@@ -339,7 +337,7 @@ class ResultCache:
         except (UnreadableFile, OSError):
             return None
         secret = machine_key()
-        if secret is None:
+        if secret is None or plan.secrets:  # environment values must never reach the disk
             return None
         _, fingerprint, store = self._for_plan(plan)
         key = _digest(secret, __version__, fingerprint, os.getcwd(), target.path, bool(target.explicit), raw)
@@ -388,12 +386,12 @@ class ResultCache:
             from blocklint.artifact import resolve_path
 
             root = os.fspath(resolve_path(artifact["path"], plan.settings.artifact_root))
+            if Path(os.path.abspath(plan.root), CACHE_DIR).is_relative_to(os.path.abspath(root)):
+                raise _Uncacheable("the cache lies inside the artifact, and would change what it holds")
             deps.append(["artifact", root, self._stamp("artifact", root)])
         if getattr(plan.load, "template", False):
             source = raw.decode("utf-8", "replace")
             deps.append(["template", doc.path, _template_stamp(source, doc.path)])
-            if "os_env" in source:
-                deps.append(["environment", "", self._stamp("environment", "")])
         # deployments look their spec up in the registry; other kinds may name specs there too
         if getattr(plan.overrides, "registry", False) and doc.kind is not None:
             deps.append(["registry", "", self._stamp("registry", "")])
@@ -406,8 +404,6 @@ class ResultCache:
             try:
                 if kind == "artifact":
                     value = _artifact_stamp(name)
-                elif kind == "environment":
-                    value = _environment_stamp()
                 else:
                     value = _registry_stamp()
                 self._stamps[key] = (True, json.loads(json.dumps(value)))
@@ -505,8 +501,10 @@ class EntryStore:
                 self._prepare()
             if shard not in self._shards:
                 os.makedirs(shard, exist_ok=True)
+                if os.path.islink(shard):
+                    raise OSError(f"{shard} is a link")
                 self._shards.add(shard)
-            handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+            handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             try:
                 with os.fdopen(handle, "w", encoding="ascii") as stream:
                     stream.write(text)
@@ -520,6 +518,9 @@ class EntryStore:
     def _prepare(self):
         import tempfile
 
+        if self.directory.is_symlink() or (self.directory.exists() and not self.directory.is_dir()):
+            # a checkout's `.blocklint_cache` link would make blocklint write wherever it points
+            raise OSError(f"{self.directory} is not a directory of its own")
         self.directory.mkdir(exist_ok=True)
         for name, text in ((".gitignore", "# Created by blocklint automatically.\n*\n"),
                            ("CACHEDIR.TAG", CACHEDIR_TAG)):

@@ -173,9 +173,10 @@ def check(ctx, paths, formats, outputs, kind, params_file, params, no_template, 
     try:
         with _progress(len(targets), progress, sinks) as tick:
             for result in checked:
-                result = fixer.result(result, planner.for_path(result.path), reporters)
+                file_plan = planner.for_path(result.path)  # strictness is the file's configuration's
+                result = fixer.result(result, file_plan, reporters)
                 shown = [f for f in result.findings if f.severity != "info"]
-                failed = failed or any(f.severity == "error" for f in shown) or bool(plan.strict and shown)
+                failed = failed or any(f.severity == "error" for f in shown) or bool(file_plan.strict and shown)
                 if statistics:
                     counted.extend(shown)
                 if write_baseline:

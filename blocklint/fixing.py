@@ -102,7 +102,7 @@ def read_source(path: str) -> tuple[str, bool]:
 def write_atomically(path: str, text: str, *, bom: bool = False) -> None:
     """Replace a file's content in one step (a temporary file beside it, then `os.replace`),
     keeping its permission bits; a crash leaves the old file or the new one, never half of one."""
-    target = Path(path)
+    target = Path(os.path.realpath(path))  # through a link, to the file it names (the link stays)
     mode = target.stat().st_mode & 0o7777
     data = (codecs.BOM_UTF8 if bom else b"") + text.encode("utf-8")
     handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)

@@ -223,7 +223,7 @@ def _execution_items(step, key):
             yield index, item
 
 
-@rule("BL304", "parent-status-not-a-parent", follows=("BL101",))
+@rule("BL304", "parent-status-not-a-parent", follows={"BL101": ("parents",)})
 def parent_status_not_a_parent(step, step_name):
     """`executionParameters.parentStatus[].parents` names a step that is not a parent of the step.
 
@@ -263,7 +263,7 @@ def parent_status_not_a_parent(step, step_name):
                               "add it to the step's parents or remove it here")
 
 
-@rule("BL305", "conditional-on-non-ancestor", follows=("BL101",))
+@rule("BL305", "conditional-on-non-ancestor", follows={"BL101": ("parents",)})
 def conditional_on_non_ancestor(step, step_name, steps):
     """`executionParameters.conditional[].stepName` is not a step that runs before this one.
 

@@ -158,3 +158,18 @@ def test_rules_from_installed_packages_via_entry_points(run, tmp_path, monkeypat
     code, output = run("check", "--format", "concise", "--select", "ACME", tmp_path / "spec.yaml")
     assert "spec.yaml:4:13: ACME001 error add metadata.tags" in output and code == 1
     sys.modules.pop("acme_rules", None)
+
+
+def test_a_directive_inside_a_value_or_in_json_text_suppresses_nothing(run, tmp_path):
+    """Only comments hold directives: text in a string (or anywhere in JSON, which has no
+    comments) could otherwise hide findings, a committed credential's among them."""
+    bad = SPEC.replace("parents: [a]", "parents: [zz]")
+    (tmp_path / "quoted.yaml").write_text(bad.replace("summary: s}", 'summary: "s # blocklint: disable-file=BL"}'))
+    code, output = run("check", "--format", "concise", tmp_path / "quoted.yaml")
+    assert "BL301" in output and code == 1
+    data = {"body": {"version": 1, "kind": "workflow", "metadata": {"name": "n", "summary": "# blocklint: disable-file=BL"},
+                     "release": {"version": "1.0.0"},
+                     "config": {"steps": {"a": {"command": "x", "imageDetails": {"id": 1}, "parents": ["zz"]}}}}}
+    (tmp_path / "text.json").write_text(json.dumps(data, indent=2))
+    code, output = run("check", "--format", "concise", tmp_path / "text.json")
+    assert "BL301" in output and code == 1

@@ -78,3 +78,18 @@ def test_an_undefined_variable_is_the_one_finding_for_the_empty_value_it_leaves(
     assert findings == [(5, "BL102"), (5, "BL008"), (6, "BL008")] and code == 1
     code, findings = _findings(run, path, "-p", "summ=s", "-p", "ttl=t")
     assert findings == [(5, "BL102")]
+
+
+def test_a_credential_beside_a_template_variable_is_never_folded(run, tmp_path):
+    path = tmp_path / "spec.yaml"
+    token = "ghp_" + "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8"
+    path.write_text(SPEC.replace("command: y", f"command: \"curl -H 'token: {token}' {{{{ url }}}}\""))
+    code, findings = _findings(run, path)
+    assert {rule for _, rule in findings} >= {"BL008", "BL701"} and code == 1
+
+
+def test_an_unrelated_typo_in_the_step_does_not_hide_a_real_condition_error(run, tmp_path):
+    path = tmp_path / "spec.yaml"
+    path.write_text(SPEC.replace("command: y", "commnd: y").replace("parents: [a]\n", "parents: []\n"))
+    code, findings = _findings(run, path)
+    assert (10, "BL101") in findings and (15, "BL304") in findings and code == 1

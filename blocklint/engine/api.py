@@ -35,7 +35,7 @@ class Rule:
     args: tuple = ()
     fanout: str | None = None
     origin: str = ""
-    follows: tuple = ()  # rule ids whose finding on the same node makes this rule's finding redundant
+    follows: tuple = ()  # (rule id, keys): see `rule`
 
     @property
     def doc(self) -> str:
@@ -48,12 +48,13 @@ class Rule:
         return self.doc.split("\n", 1)[0] if self.doc else ""
 
 
-def rule(rule_id: str, name: str, severity: str = ERROR, *, follows=()):
+def rule(rule_id: str, name: str, severity: str = ERROR, *, follows=None):
     """Declare a rule. The function's docstring is its documentation.
 
-    `follows` names rules whose finding on the same node (or an enclosing one) is the root of
-    this rule's: a typo'd `parent:` key (BL101) is the mistake, and the step's conditions on a
-    parent it then lacks (BL304) only follow from it, so BL304 is folded into BL101 there.
+    `follows` maps a rule id to the keys this rule reads: a finding of that rule on an unknown
+    key close to one of them (`parent:` for `parents`), in the node this rule's finding lies in,
+    is the root mistake, and this rule's finding only follows from it. `follows={"BL101":
+    ("parents",)}` folds BL304's "not a parent" into the BL101 of a misspelt `parents`.
     """
     if not RULE_ID.match(rule_id):
         raise RuleError(f"rule id {rule_id!r} must look like BL123")
@@ -64,7 +65,7 @@ def rule(rule_id: str, name: str, severity: str = ERROR, *, follows=()):
 
     def decorate(func):
         func.__blocklint_rule__ = (rule_id, name, severity)
-        func.__blocklint_follows__ = tuple(follows)
+        func.__blocklint_follows__ = tuple((root, tuple(keys)) for root, keys in (follows or {}).items())
         return func
 
     return decorate

@@ -29,12 +29,14 @@ class Directive:
 
 
 def suppressions(doc: Document) -> list[Directive]:
+    """The document's directives: comments (YAML has them; JSON has none, so only its
+    `x-blocklint` key counts), never text inside a value, where a file could hide one."""
     directives = [Directive(0, set(doc.disabled), set())] if doc.disabled else []
-    if "blocklint:" not in doc.source:
+    if "blocklint:" not in doc.source or doc.path.endswith((".json", ".json.j2")):
         return directives
     for number, text in enumerate(doc.source_lines, start=1):
         match = DIRECTIVE.search(text)
-        if not match:
+        if not match or _inside_a_value(doc, number - 1, match.start()):
             continue
         codes = _codes(match.group(2))
         if match.group(1) == "disable-file":
@@ -45,6 +47,25 @@ def suppressions(doc: Document) -> list[Directive]:
             covers = {number, number + 1}  # a comment on a line of its own covers the line below
         directives.append(Directive(number, codes, covers, column=match.start()))
     return directives
+
+
+def _inside_a_value(doc: Document, line: int, column: int) -> bool:
+    """Whether (0-based) `line`, `column` of the source lies inside a scalar value (a quoted
+    string, a block scalar): a `#` there starts no comment."""
+    for path, span in doc.spans.items():
+        if (span.line, span.column) <= (line, column) < (span.end_line, span.end_column) \
+                and not isinstance(_node(doc.data, path), (dict, list)):
+            return True
+    return False
+
+
+def _node(data, path):
+    for part in path:
+        try:
+            data = data[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return data
 
 
 def apply_suppressions(doc: Document, findings: list[Finding], ran: set):

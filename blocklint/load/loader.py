@@ -32,6 +32,10 @@ def load_path(path: str | os.PathLike, settings: LoadSettings | None = None, *, 
     """Read (bounded: regular files only, at most `settings.max_bytes`) and load one file."""
     settings = settings or LoadSettings()
     display = display or str(path)
+    escaped = _link_leaving(path, settings.include_root)
+    if escaped:
+        return _refused(display, "BL012", f"the file is a link to {escaped}, outside the project; blocklint reads "
+                        "files of the project only (check the target where it lives)")
     try:
         raw = read_bounded(path, settings.max_bytes, what="the file")
     except FileTooLarge as error:
@@ -42,6 +46,19 @@ def load_path(path: str | os.PathLike, settings: LoadSettings | None = None, *, 
     except OSError as error:
         return _refused(display, "BL012", f"cannot read the file: {error.strerror or error}")
     return load_bytes(raw, display, settings, file_path=Path(path))
+
+
+def _link_leaving(path, root: str | None) -> str | None:
+    """The target of `path` when the path lies in the project but links out of it: a checkout
+    must not make blocklint read (and quote) a file elsewhere on the machine."""
+    if not root:
+        return None
+    project = os.path.realpath(root)
+    named, target = os.path.abspath(path), os.path.realpath(path)
+    inside = os.path.commonpath([project, named]) == project
+    if inside and os.path.commonpath([project, target]) != project:
+        return target
+    return None
 
 
 def load_stream(stream, display: str = "<stdin>", settings: LoadSettings | None = None) -> Document:
