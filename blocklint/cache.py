@@ -332,6 +332,8 @@ class ResultCache:
     def _lookup(self, target, plan) -> Lookup | None:
         from blocklint.load import UnreadableFile, read_bounded
 
+        if os.path.realpath(target.path) != os.path.abspath(target.path):
+            return None  # a link: the loader decides whether it may be read (not out of the project)
         try:  # regular files only, bounded: a FIFO or a device is the uncached path's to report
             raw = read_bounded(target.path, plan.load.max_bytes)
         except (UnreadableFile, OSError):

@@ -188,7 +188,7 @@ def check(ctx, paths, formats, outputs, kind, params_file, params, no_template, 
                 tick()
                 if exitfirst and result.failed:
                     break
-    except (PlanError, runner.UnreadablePath) as error:
+    except PlanError as error:  # a configuration found for a file further down the walk
         _fail(str(error))
     finally:
         checked.close()

@@ -159,11 +159,8 @@ def load_target(target: Target, load_settings, *, stdin_bytes: bytes | None = No
         doc = load_stream(io.BytesIO(stdin_bytes or b""), stdin_name, load_settings)
     elif raw is not None:
         doc = _paused_collection(load_bytes, raw, str(Path(target.path)), load_settings, file_path=Path(target.path))
-    else:
-        try:
-            doc = _paused_collection(load_path, target.path, load_settings)
-        except OSError as error:
-            raise UnreadablePath(f"{target.path}: {error.strerror or error}") from error
+    else:  # the loader turns any failure to read into a finding (BL005, BL012)
+        doc = _paused_collection(load_path, target.path, load_settings)
     if doc.kind is None and not doc.problems and target.explicit:
         doc.problems.append(Problem("BL006", FILE_START, (
             "not a Press document blocklint recognises (a block or app spec, a release, a deployment, a "
@@ -272,9 +269,7 @@ def check_all(targets, plan_for, *, jobs=None, cache=None, **stdin):
     from concurrent.futures import ProcessPoolExecutor
 
     for target in targets:  # plan every file before forking, so workers share the plans
-        plan = plan_for(target.path)
-        if cache is not None:
-            cache.prepare(plan)
+        plan_for(target.path)
     global _WORKER_STATE
     _WORKER_STATE = (plan_for, cache)
     executor = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))

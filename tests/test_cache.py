@@ -395,3 +395,12 @@ def test_nothing_is_cached_while_templates_may_read_the_environment(project, mon
     cache = ResultCache()
     lint([project / "spec.yaml"], cache=cache, template_env=("RELEASE_VERSION",))
     assert not list((project / CACHE_DIR).glob("*/*.json"))
+
+
+def test_a_link_out_of_the_project_is_refused_with_or_without_the_cache(project):
+    outside = project.parent / "outside.yaml"
+    outside.write_text(WORKFLOW)
+    (project / "linked.yaml").symlink_to(outside)
+    for cache in (ResultCache(), ResultCache(), None):
+        results, _ = lint([project / "linked.yaml"], cache=cache)
+        assert [f.rule for f in results[0].findings] == ["BL012"]
