@@ -7,6 +7,7 @@ the zip are built by `blocklint.artifact`, exactly as peak-sdk builds them.
 
 from __future__ import annotations
 
+import os
 import posixpath
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
@@ -25,6 +26,7 @@ class Artifact:
     path: str | None  # the `path` value when it is a string
     root: Path | None  # the resolved directory, or None if `path` is not a string
     ignore_files: list | None  # the `ignore_files` list as written, None if absent
+    project: str | None = None  # the directory the artifact must lie in (the project, or --artifact-root)
     _files: list | None = field(default=None, repr=False)
     listing_error: Exception | None = field(default=None, repr=False)  # why `files()` is None
 
@@ -33,7 +35,15 @@ class Artifact:
         """Why `root` is no usable directory ("does not exist", ...), None when it is one."""
         from blocklint.artifact import path_problem
 
-        return "is not a string" if self.root is None else path_problem(self.root)
+        if self.root is None:
+            return "is not a string"
+        problem = path_problem(self.root)
+        if problem is None and self.project is not None:
+            project = os.path.realpath(self.project)
+            if os.path.commonpath([project, os.path.realpath(self.root)]) != project:
+                # a checkout must not make blocklint walk, read and describe the rest of the machine
+                return f"lies outside the project ({project}); point it at a directory inside it"
+        return problem
 
     @property
     def is_dir(self) -> bool:
@@ -88,7 +98,8 @@ def artifact(r):
         root = resolve_path(path, r.settings.artifact_root)
     ignore_files = node.get("ignore_files")
     ignore_files = [entry for entry in ignore_files if isinstance(entry, str)] if isinstance(ignore_files, list) else None
-    return Artifact(node, path, root, ignore_files)
+    project = r.settings.artifact_root or getattr(r.settings.load, "include_root", None) or os.getcwd()
+    return Artifact(node, path, root, ignore_files, os.fspath(project))
 
 
 def _where(artifact_: Artifact, settings) -> str:
@@ -102,7 +113,9 @@ def artifact_path_not_a_directory(artifact, settings):
 
     Also refused, with the same verdict `blocklint submit` gives: the filesystem root, kernel
     and device trees (`/proc`, `/sys`, `/dev`), paths no file system takes (a NUL character,
-    a name too long) and directories whose links loop.
+    a name too long) and directories whose links loop. A path outside the project (the
+    configuration's folder, or `--artifact-root` when given) is refused without being walked: a
+    spec from a pull request must not make blocklint read and describe the rest of the machine.
 
     The path is resolved as the `peak` CLI resolves it: relative to the working directory you
     run blocklint from (not to the spec file), or to `--artifact-root DIR` when given. Run

@@ -193,3 +193,16 @@ def test_the_sparse_estimate_agrees_with_the_real_zip_near_the_limit(tmp_path):
         except artifact.ArtifactTooLarge:
             got = "too large"
         assert got == expected, limit
+
+
+@pytest.mark.parametrize("path", ["../outside", "/usr", "inside/../../outside"])
+def test_an_artifact_outside_the_project_is_refused_without_walking_it(run, tmp_path, path):
+    """A checkout must not make blocklint walk, read and describe the rest of the machine."""
+    project = tmp_path / "project"
+    (project / "inside").mkdir(parents=True)
+    (tmp_path / "outside").mkdir()
+    (tmp_path / "outside" / "secret-name.txt").write_text("x")
+    findings = _check(run, project, path)
+    assert [rule for rule, _ in findings] == ["BL801"] and "lies outside the project" in findings[0][1], findings
+    assert "secret-name" not in json.dumps(findings)
+    assert "BL801" not in {rule for rule, _ in _check(run, project, "inside")}  # inside: checked as usual

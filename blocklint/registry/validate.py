@@ -72,8 +72,12 @@ def check(kind: str, data: dict, *, spec_file: dict | None = None, resolver=None
 
     documents = [SpecDocument("app-spec" if kind.startswith("app-") else "block-spec", spec_file)] \
         if spec_file is not None else []
+    # A received artifact is unpacked into scratch space (`unpacked`): that is its project.
+    artifact = data.get("artifact") if isinstance(data, dict) else None
+    scratch = os.path.dirname(artifact["path"]) if isinstance(artifact, dict) and isinstance(
+        artifact.get("path"), str) and os.path.isabs(artifact["path"]) else None
     settings = Settings(previous_version=previous_version, load=LoadSettings(template=False),
-                        specs=RelatedSpecs(documents, resolver))
+                        specs=RelatedSpecs(documents, resolver), artifact_root=scratch)
     doc = load_text(json.dumps(data, indent=2), f"{kind}.json", LoadSettings(kind=kind, template=False))
     findings = Engine(_ruleset(), settings).check(doc)
     return [finding for finding in findings if finding.severity == ERROR]
