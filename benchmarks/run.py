@@ -231,9 +231,9 @@ def assert_valid(paths: list[Path], cwd: Path) -> int:
 
     Returns the number of warnings (none when written; a new rule may add some).
     """
-    check = make_checker()
     previous = os.getcwd()
     os.chdir(cwd)
+    check = make_checker()  # planned where the corpus lives: that is its project
     warnings = 0
     try:
         for path in paths:
