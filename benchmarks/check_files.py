@@ -27,7 +27,7 @@ def main(argv=None) -> int:
     from blocklint.plan import Overrides, Planner
 
     planner = Planner(Overrides())
-    targets = runner.discover(options.paths, planner.default)
+    targets = runner.iter_targets(options.paths, planner.default)  # streamed, as `blocklint check` does
     cache = None
     if options.cache:
         from blocklint.cache import ResultCache
@@ -48,12 +48,10 @@ def main(argv=None) -> int:
 
     reporter = reporter_class("text")(sys.stdout, rules=planner.default.available)
     reporter.start()
-    results = []
     for result in checked:
-        results.append(result)
         reporter.file(result)
         failed = failed or result.failed
-    reporter.finish(results)
+    reporter.finish()
     return int(failed)
 
 

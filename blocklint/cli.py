@@ -152,13 +152,17 @@ def check(ctx, paths, formats, outputs, kind, params_file, params, no_template, 
             click.echo(json.dumps(planner.for_path(first if not os.path.isdir(first) else
                                                    os.path.join(first, "_")).describe(), indent=2))
             sys.exit(EXIT_OK)
-        targets = runner.discover(paths or ["."], planner.default)
+        targets = runner.iter_targets(paths or ["."], planner.default)
     except (PlanError, runner.UnreadablePath) as error:
         _fail(str(error))
     plan = planner.default
     stdin = {"stdin_bytes": runner.read_stdin(sys.stdin.buffer, plan.load), "stdin_name": stdin_filename} \
-        if any(t.path == runner.STDIN for t in targets) else {}
+        if runner.STDIN in paths else {}
     sinks = ctx.meta.get("blocklint.sinks") or [["text", None]]
+    # A progress bar needs the number of files: only then are they all found before checking.
+    bar = _shows_progress(progress, sinks)
+    if bar:
+        targets = list(targets)
     reporters = [] if write_baseline or show_diff else _reporters(sinks, plan, quiet=quiet, color=color)
     for reporter, _ in reporters:
         reporter.start()
@@ -171,7 +175,7 @@ def check(ctx, paths, formats, outputs, kind, params_file, params, no_template, 
         cache = ResultCache()
     checked = runner.check_all(targets, planner.for_path, jobs=jobs, cache=cache, **stdin)
     try:
-        with _progress(len(targets), progress, sinks) as tick:
+        with _progress(len(targets) if bar else 0, bar) as tick:
             for result in checked:
                 file_plan = planner.for_path(result.path)  # strictness is the file's configuration's
                 result = fixer.result(result, file_plan, reporters)
@@ -251,13 +255,21 @@ class _Fixer:
         return False
 
 
-def _progress(total: int, wanted, sinks):
-    """A progress bar on stderr for long runs; never when a machine format writes to stdout."""
+def _shows_progress(wanted, sinks) -> bool:
+    """Whether a progress bar may show: asked for, or by default on a terminal, and never when a
+    machine format writes to stdout."""
     from blocklint.report import is_machine_format
+
+    if wanted is False or not sys.stderr.isatty():
+        return False
+    return wanted or not any(is_machine_format(name) for name, target in sinks if target in (None, "-"))
+
+
+def _progress(total: int, enabled: bool):
+    """A progress bar on stderr for long runs (a no-op when not `enabled`)."""
     from blocklint.report.progress import progress
 
-    machine_on_stdout = any(is_machine_format(name) for name, target in sinks if target in (None, "-"))
-    return progress(total, (not machine_on_stdout) if wanted is None else wanted)
+    return progress(total, enabled)
 
 
 def _reporters(sinks, plan, *, quiet: bool, color: str):

@@ -44,28 +44,37 @@ class FileResult:
 
 
 def discover(paths, plan) -> list[Target]:
-    """Files named, and the spec files found below the directories named, in a stable order.
+    """The targets of `iter_targets`, as a list."""
+    return list(iter_targets(paths, plan))
+
+
+def iter_targets(paths, plan):
+    """Files named, and the spec files found below the directories named, in a stable order, as
+    they are found (a walk of a huge tree holds one folder's names at a time).
 
     Directories are walked for spec files, skipping virtualenvs, caches, `exclude` globs and
     (unless `respect-gitignore = false`) what `.gitignore` and `.ignore` files ignore. With
     `skip_unknown`, files named are treated as if found by walking: those that are not Press
-    documents are skipped quietly (for pre-commit, which names every staged YAML file).
+    documents are skipped quietly (for pre-commit, which names every staged YAML file). A path
+    that does not exist raises `UnreadablePath` here, before anything is checked.
     """
-    targets: list[Target] = []
+    for name in paths:
+        if name != STDIN and not (os.path.exists(name) or os.path.islink(name)):
+            raise UnreadablePath(f"{name}: no such file or directory")
+    return _targets(paths, plan)
+
+
+def _targets(paths, plan):
     for name in paths:
         if name == STDIN:
-            targets.append(Target(STDIN, True))
+            yield Target(STDIN, True)
             continue
         path = Path(name)
         if path.is_dir():
             ignored = _IgnoreFiles(path) if plan.respect_gitignore else None
-            targets.extend(Target(found, False) for found in _walk(path, plan.exclude, ignored))
-        elif path.exists() or path.is_symlink():
-            if not (plan.skip_unknown and is_excluded(path, plan.exclude)):
-                targets.append(Target(str(path), not plan.skip_unknown))
-        else:
-            raise UnreadablePath(f"{name}: no such file or directory")
-    return targets
+            yield from (Target(found, False) for found in _walk(path, plan.exclude, ignored))
+        elif not (plan.skip_unknown and is_excluded(path, plan.exclude)):
+            yield Target(str(path), not plan.skip_unknown)
 
 
 def is_excluded(path: Path, exclude) -> bool:
@@ -76,10 +85,8 @@ def is_excluded(path: Path, exclude) -> bool:
                or any(fnmatch.fnmatch(part, pattern) for part in path.parts[:-1]) for pattern in exclude)
 
 
-def _walk(root: Path, exclude, ignored) -> list[str]:
-    """The spec files below `root`, as strings: a list of 100,000 Path objects would be the
-    largest thing a big run holds."""
-    found = []
+def _walk(root: Path, exclude, ignored):
+    """The spec files below `root`, as strings, one folder at a time."""
     for directory, subdirs, files in os.walk(root):
         here = Path(directory)
         if ignored is not None:
@@ -93,8 +100,7 @@ def _walk(root: Path, exclude, ignored) -> list[str]:
                 continue
             path = here / file
             if not (exclude and is_excluded(path, exclude)) and not (ignored and ignored.ignores(path)):
-                found.append(str(path))
-    return found
+                yield str(path)
 
 
 class _IgnoreFiles:
@@ -247,77 +253,68 @@ def read_stdin(stream, load_settings) -> bytes:
     return stream.read(load_settings.max_bytes + 1)
 
 
-def check_all(targets, plan_for, *, jobs=None, cache=None, **stdin):
-    """Results in the order of `targets`, as a generator (close it to stop early). `plan_for(path)`
-    gives each file's plan (a `Planner.for_path`); `cache`, a `blocklint.cache.ResultCache` or
-    None (see `check_target`).
+WINDOW = 512  # files handed on at a time: looked up in the cache, planned, sent to workers
 
-    With more than a handful of files, files are checked in worker processes (forked, so they
-    share the rules already loaded, plugins and `--rules-dir` modules included). Results are
-    yielded as they come and not kept: memory stays flat in the number of files.
+
+def check_all(targets, plan_for, *, jobs=None, cache=None, **stdin):
+    """Results in the order of `targets` (any iterable: `iter_targets` streams them), as a
+    generator (close it to stop early). `plan_for(path)` gives each file's plan (a
+    `Planner.for_path`); `cache`, a `blocklint.cache.ResultCache` or None (see `check_target`).
+
+    Above `PARALLEL_FROM` files, files are checked in worker processes (forked, so they share the
+    rules already loaded, plugins and `--rules-dir` modules included), a window at a time.
+    Neither targets nor results are kept: memory stays flat in the number of files.
     """
+    import itertools
+
+    targets = iter(targets)
+    head = list(itertools.islice(targets, PARALLEL_FROM + 1))  # enough to decide on workers
+    stream = itertools.chain(head, targets)
     # with a cache, whether workers can fork is asked only once there are misses for them
-    workers = _worker_count(jobs, len(targets), check_fork=cache is None)
+    workers = _worker_count(jobs, len(head), check_fork=cache is None)
     if workers <= 1 or stdin:
-        for target in targets:
+        for target in stream:
             yield check_target(target, plan_for(target.path), cache=cache, **stdin)
         return
-    if cache is not None:
-        yield from _check_all_cached(targets, plan_for, cache, workers, PARALLEL_FROM if jobs is None else 1)
-        return
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    for target in targets:  # plan every file before forking, so workers share the plans
-        plan_for(target.path)
-    global _WORKER_STATE
-    _WORKER_STATE = (plan_for, cache)
-    executor = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
-    chunk = max(1, min(32, len(targets) // (workers * 8)))
-    try:
-        yield from executor.map(_check_in_worker, targets, chunksize=chunk)
-    except BaseException:
-        # Stopped early (-x, an error, Ctrl-C): do not wait for files nobody will read.
-        executor.shutdown(wait=False, cancel_futures=True)
-        raise
-    else:
-        executor.shutdown(wait=True)
-    finally:
-        _WORKER_STATE = None
-CACHE_WINDOW = 512  # files looked up in the cache at a time, before the misses go to workers
+    parallel_from = 1 if jobs is not None else PARALLEL_FROM if cache is not None else 0
+    yield from _check_windows(stream, plan_for, cache, workers, parallel_from)
 
 
-def _check_all_cached(targets, plan_for, cache, workers: int, parallel_from: int):
-    """`check_all` with a cache: files are looked up here, a window at a time, and only the
-    misses go to worker processes, when there are more than `parallel_from` of them (none are
-    started when every file is unchanged)."""
+def _check_windows(stream, plan_for, cache, workers: int, parallel_from: int):
+    """A window of targets at a time: planned here (a file's plan depends on its folder only),
+    looked up in the cache when there is one, and the files to check sent to worker processes
+    when there are more than `parallel_from` of them (none are started when every file is
+    unchanged)."""
+    import itertools
+
     executor = None
-    plans: dict[str, object] = {}  # a file's plan depends on its directory only
+    plans: dict[str, object] = {}
     try:
-        for start in range(0, len(targets), CACHE_WINDOW):
-            window = []
-            for target in targets[start:start + CACHE_WINDOW]:
+        while window := list(itertools.islice(stream, WINDOW)):
+            entries = []
+            for target in window:
                 directory = os.path.dirname(target.path)
                 plan = plans.get(directory)
                 if plan is None:
                     plan = plans[directory] = plan_for(target.path)
-                found = cache.lookup(target, plan)
-                window.append((target, plan, found.hit if found is not None else None))
-            misses = [target for target, _, hit in window if hit is None]
+                found = cache.lookup(target, plan) if cache is not None else None
+                entries.append((target, plan, found.hit if found is not None else None))
+            misses = [target for target, _, hit in entries if hit is None]
             if len(misses) > parallel_from and executor is None and _worker_count(workers, 2) > 1:
-                executor = _start_workers(targets, plan_for, cache, workers)
+                executor = _start_workers(entries, plan_for, cache, workers)
             if len(misses) > parallel_from and executor is not None:
                 chunk = max(1, min(32, len(misses) // (workers * 8)))
                 checked = executor.map(_check_in_worker, misses, chunksize=chunk)
             else:
-                checked = (check_target(target, plan_for(target.path), cache=cache) for target in misses)
-            for target, plan, hit in window:
+                checked = (check_target(target, plan, cache=cache) for target, plan, hit in entries if hit is None)
+            for target, plan, hit in entries:
                 if hit is None:
                     yield next(checked)
                 else:
                     path, kind, findings, skipped = hit
                     yield _with_baseline(FileResult(path, kind, findings, skipped), plan)
     except BaseException:
+        # Stopped early (-x, an error, Ctrl-C): do not wait for files nobody will read.
         if executor is not None:
             executor.shutdown(wait=False, cancel_futures=True)
         raise
@@ -329,12 +326,15 @@ def _check_all_cached(targets, plan_for, cache, workers: int, parallel_from: int
         _WORKER_STATE = None
 
 
-def _start_workers(targets, plan_for, cache, workers: int):
+def _start_workers(entries, plan_for, cache, workers: int):
+    """Worker processes, forked once the first window's plans are made (later folders' plans
+    are made in the workers, each once)."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    for target in targets:  # plan every file before forking, so workers share the plans
-        cache.prepare(plan_for(target.path))
+    if cache is not None:
+        for _, plan, _ in entries:
+            cache.prepare(plan)
     global _WORKER_STATE
     _WORKER_STATE = (plan_for, cache)
     return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
