@@ -18,7 +18,6 @@ import bisect
 import re
 from dataclasses import dataclass
 
-from blocklint.words import split_lines
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _TEMPLATE_TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.S)
@@ -71,8 +70,11 @@ class LineIndex:
 
     def line_end(self, line: int) -> int:
         """The offset just past the line's text (before its line break)."""
-        text = split_lines(self.text[self.starts[line]:])[0]
-        return self.starts[line] + len(text)
+        end = self.next_line_start(line)
+        start = self.starts[line]
+        while end > start and self.text[end - 1] in "\r\n":
+            end -= 1
+        return end
 
     def next_line_start(self, line: int) -> int:
         return self.starts[line + 1] if line + 1 < len(self.starts) else len(self.text)

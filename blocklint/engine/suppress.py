@@ -34,9 +34,11 @@ def suppressions(doc: Document) -> list[Directive]:
     directives = [Directive(0, set(doc.disabled), set())] if doc.disabled else []
     if "blocklint:" not in doc.source or doc.path.endswith((".json", ".json.j2")):
         return directives
-    for number, text in enumerate(doc.source_lines, start=1):
-        match = DIRECTIVE.search(text)
-        if not match or _inside_a_value(doc, number - 1, match.start()):
+    found = [(number, text, match) for number, text in enumerate(doc.source_lines, start=1)
+             if (match := DIRECTIVE.search(text))]
+    in_values = _inside_values(doc, [(number - 1, match.start()) for number, _, match in found])
+    for number, text, match in found:
+        if (number - 1, match.start()) in in_values:
             continue
         codes = _codes(match.group(2))
         if match.group(1) == "disable-file":
@@ -49,14 +51,27 @@ def suppressions(doc: Document) -> list[Directive]:
     return directives
 
 
-def _inside_a_value(doc: Document, line: int, column: int) -> bool:
-    """Whether (0-based) `line`, `column` of the source lies inside a scalar value (a quoted
-    string, a block scalar): a `#` there starts no comment."""
+def _inside_values(doc: Document, places: list) -> set:
+    """Those of `places` ((0-based) line, column in the source) that lie inside a scalar value (a
+    quoted string, a block scalar), where a `#` starts no comment. One pass over the nodes,
+    whatever the number of directives."""
+    import bisect
+
+    if not places:
+        return set()
+    ordered = sorted(set(places))
+    inside = set()
     for path, span in doc.spans.items():
-        if (span.line, span.column) <= (line, column) < (span.end_line, span.end_column) \
-                and not isinstance(_node(doc.data, path), (dict, list)):
-            return True
-    return False
+        span = doc.to_source(span)
+        start = (span.line, span.column)
+        first = bisect.bisect_left(ordered, start)
+        if first == len(ordered) or ordered[first] >= (span.end_line, span.end_column):
+            continue  # no directive inside this node
+        if isinstance(_node(doc.data, path), (dict, list)):
+            continue
+        last = bisect.bisect_left(ordered, (span.end_line, span.end_column), first)
+        inside.update(ordered[first:last])
+    return inside
 
 
 def _node(data, path):
@@ -77,9 +92,14 @@ def apply_suppressions(doc: Document, findings: list[Finding], ran: set):
     directives = suppressions(doc)
     if not directives:
         return findings, []
+    file_wide = [d for d in directives if not d.covers]
+    by_line: dict[int, list] = {}
+    for directive in directives:
+        for line in directive.covers:
+            by_line.setdefault(line, []).append(directive)
     kept = []
     for finding in findings:
-        hits = [d for d in directives if (not d.covers or finding.line in d.covers) and _matches(finding.rule, d.codes)]
+        hits = [d for d in (*file_wide, *by_line.get(finding.line, ())) if _matches(finding.rule, d.codes)]
         for directive in hits:
             directive.used |= {code for code in directive.codes if _matches(finding.rule, {code})}
         if not hits:
