@@ -62,6 +62,7 @@ class Document:
     disabled: tuple = ()  # codes disabled in the document itself (`x-blocklint: {disable: [...]}`)
     undefined: tuple = ()  # UndefinedUse, in the order of the rendered text
     _ids: dict = field(default_factory=dict)
+    _lines: tuple = field(default=(None, None), repr=False, compare=False)  # (source, its lines)
 
     @property
     def body_path(self) -> tuple:
@@ -75,7 +76,12 @@ class Document:
 
     @property
     def source_lines(self) -> list[str]:
-        return split_lines(self.source)
+        """The source's lines, split once (rules and the engine ask for them per finding)."""
+        source, lines = self._lines
+        if source is not self.source:
+            lines = split_lines(self.source)
+            self._lines = (self.source, lines)
+        return lines
 
     def path_of(self, node) -> tuple | None:
         """The path of a dict or list of this document (None for other objects)."""

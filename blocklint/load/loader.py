@@ -152,8 +152,11 @@ def _load(doc: Document, text: str, display: str, settings: LoadSettings, file_p
     if doc.cli and doc.kind is None:
         doc.problems.append(Problem("BL006", doc.span_of(("body",), key=True), kinds.no_kind_message(doc.body)))
     doc.undefined = tuple(_undefined_uses(doc, parsed_text, uses))
+    first_use: dict = {}
+    for use in doc.undefined:
+        first_use.setdefault(use.name, use)
     for name, line in undefined:
-        doc.problems.append(_undefined_problem(doc, name, line))
+        doc.problems.append(_undefined_problem(doc, name, line, first_use.get(name)))
     if doc.cli:
         _drop_nulls(doc, doc.data, (), {use.path for use in doc.undefined})
 
@@ -260,8 +263,7 @@ def _name_in(span: Span, name: str, source_lines: list[str]) -> Span:
     return span
 
 
-def _undefined_problem(doc: Document, name: str, source_line: int) -> Problem:
-    use = next((use for use in doc.undefined if use.name == name), None)
+def _undefined_problem(doc: Document, name: str, source_line: int, use) -> Problem:
     if use is not None:
         span, path = use.span, use.path or ()
     else:

@@ -126,7 +126,8 @@ def render(source: str, file_path: Path | None, params: dict, *, env: dict | Non
             position = match.end()
         pieces.append(text[position:])
         text = "".join(pieces)
-    return Rendered(text=text, undefined=[(name, _name_line(source, name)) for name in seen], uses=uses)
+    lines = _name_lines(source) if seen else {}
+    return Rendered(text=text, undefined=[(name, lines.get(name, 0)) for name in seen], uses=uses)
 
 
 def _bounded_chunks(chunks):
@@ -242,12 +243,19 @@ class _IncludeWithIndentation(Extension):
         return pattern.sub(wrap, source)
 
 
-def _name_line(source: str, name: str) -> int:
-    pattern = re.compile(r"\{[{%][^}]*?\b" + re.escape(name) + r"\b")
+_TAG = re.compile(r"\{[{%][^}]*")
+_WORD = re.compile(r"\w+")
+
+
+def _name_lines(source: str) -> dict:
+    """The first source line on which each name appears inside a `{{ }}` or `{% %}` tag: one
+    pass over the source, whatever the number of names."""
+    first: dict[str, int] = {}
     for number, line in enumerate(split_lines(source)):
-        if pattern.search(line):
-            return number
-    return 0
+        for tag in _TAG.findall(line):
+            for word in _WORD.findall(tag):
+                first.setdefault(word, number)
+    return first
 
 
 def _include_line(source: str, name: str = "") -> int:
