@@ -156,7 +156,7 @@ def check(ctx, paths, formats, outputs, kind, params_file, params, no_template, 
     except (PlanError, runner.UnreadablePath) as error:
         _fail(str(error))
     plan = planner.default
-    stdin = {"stdin_bytes": runner.read_stdin(sys.stdin.buffer, plan.load), "stdin_name": stdin_filename} \
+    stdin = {"stdin": sys.stdin.buffer, "stdin_name": stdin_filename} \
         if runner.STDIN in paths else {}
     sinks = ctx.meta.get("blocklint.sinks") or [["text", None]]
     # A progress bar needs the number of files: only then are they all found before checking.

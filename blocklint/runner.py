@@ -156,13 +156,13 @@ class _IgnoreFiles:
         return False
 
 
-def load_target(target: Target, load_settings, *, stdin_bytes: bytes | None = None,
+def load_target(target: Target, load_settings, *, stdin=None,
                 stdin_name: str = "<stdin>", raw: bytes | None = None) -> Document:
-    """Load one target. `raw`: the file's bytes, when the caller has read them already (the
-    result cache, which hashes them)."""
+    """Load one target. `stdin`: the binary stream the target `-` reads; `raw`: the file's bytes,
+    when the caller has read them already (the result cache, which hashes them)."""
     if target.path == STDIN:
-        # read by the front door no further than one byte past the limit (`read_stdin`)
-        doc = load_stream(io.BytesIO(stdin_bytes or b""), stdin_name, load_settings)
+        # read no further than one byte past the limit, whatever the stream holds
+        doc = load_stream(stdin if stdin is not None else io.BytesIO(), stdin_name, load_settings)
     elif raw is not None:
         doc = _paused_collection(load_bytes, raw, str(Path(target.path)), load_settings, file_path=Path(target.path))
     else:  # the loader turns any failure to read into a finding (BL005, BL012)
@@ -245,12 +245,6 @@ def _check_target(target: Target, plan, cache, stdin) -> FileResult:
 # at 16 and 64 files (1.5x and 1.4x the wall time) but faster at 256 (0.67x); a file costs
 # ~1.9 ms of CPU, so they break even at about 100 files.
 PARALLEL_FROM = 100  # up to this many files, one process
-
-
-def read_stdin(stream, load_settings) -> bytes:
-    """Standard input, read no further than one byte past the size limit: an endless or huge
-    input costs no more than that, and is reported (BL005) as any oversized file is."""
-    return stream.read(load_settings.max_bytes + 1)
 
 
 WINDOW = 512  # files handed on at a time: looked up in the cache, planned, sent to workers
