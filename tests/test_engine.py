@@ -191,15 +191,15 @@ def test_many_suppression_comments_cost_time_in_proportion(run, tmp_path):
 
 
 def test_many_undefined_template_variables_cost_time_in_proportion(run, tmp_path):
-    """10,000 steps with two undefined variables each: each name's line is found in one pass and
-    the source split once (it took 2.5 minutes when every name searched every line)."""
+    """4,000 steps with two undefined variables each: each name's line is found in one pass and
+    the source split once (about 20 s when every name searched every line; 10,000 took 2.5 min)."""
     import time
 
     head = SPEC[: SPEC.index("    steps:")] + "    steps:\n"
     steps = "".join(f'      s{i}: {{command: "{{{{ u{i} }}}}", imageDetails: {{id: 1}}, type: "{{{{ t{i} }}}}"}}\n'
-                    for i in range(10_000))
+                    for i in range(4_000))
     (tmp_path / "many.yaml").write_text(head + steps)
     started = time.monotonic()
-    code, output = run("check", "--format", "concise", "--select", "BL008", tmp_path / "many.yaml")
-    assert time.monotonic() - started < 60
-    assert output.splitlines()[-1] == "20000 errors, 0 warnings in 1 file" and code == 1
+    code, output = run("check", "--format", "concise", "--select", "BL007,BL008", tmp_path / "many.yaml")
+    assert time.monotonic() - started < 10
+    assert output.splitlines()[-1] == "8000 errors, 0 warnings in 1 file" and code == 1
