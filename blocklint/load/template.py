@@ -6,7 +6,8 @@ loaded so far, included text indented to the column of its tag, `os_env` in the 
 
 Unlike the CLI, on purpose (a spec file is untrusted input):
 - templates run in a bounded sandbox (`sandbox.py`): no Python internals, no huge values, a
-  time limit, and the rendered text is capped at `MAX_VALUE_CHARS`;
+  bound on the work done (steps counted, never the clock), and the rendered text is capped at
+  `MAX_VALUE_CHARS`;
 - `os_env` holds only the variables the user allowed (`LoadSettings.env`), not the environment;
 - includes must resolve (symlinks followed) to regular files under the include root, and are
   read with the same size limit as spec files;
@@ -92,9 +93,8 @@ def render(source: str, file_path: Path | None, params: dict, *, env: dict | Non
     environment = sandbox.BoundedSandbox(loader=loader, autoescape=False, undefined=RecordingUndefined,
                                          extensions=[_IncludeWithIndentation], cache_size=0)
     try:
-        with sandbox.deadline():
-            template = environment.get_template(_ROOT)
-            text = "".join(_bounded_chunks(template.generate(params, os_env=dict(env or {}))))
+        template = environment.get_template(_ROOT)
+        text = "".join(_bounded_chunks(template.generate(params, os_env=dict(env or {}))))
     except jinja2.TemplateSyntaxError as error:
         in_root = error.name in (None, _ROOT)
         where = "" if in_root else f" in {error.filename or error.name}"
@@ -107,7 +107,7 @@ def render(source: str, file_path: Path | None, params: dict, *, env: dict | Non
                         error_line=_root_line(error, source, str(error.name)))
     except IncludeRefused as error:
         return Rendered(error=_short(str(error)), error_line=_root_line(error, source))
-    except (sandbox.RenderLimit, sandbox.RenderTimeout) as error:
+    except sandbox.RenderLimit as error:
         return Rendered(error=_short(f"template refused: {error}"), error_line=_root_line(error, source))
     except (Exception, RecursionError, MemoryError) as error:  # noqa: BLE001 - any error is the file's finding
         return Rendered(error=_short(f"template error: {type(error).__name__}: {error}"),
