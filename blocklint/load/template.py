@@ -29,6 +29,7 @@ from jinja2.ext import Extension
 
 from blocklint.load import sandbox
 from blocklint.load.read import MAX_FILE_BYTES, UnreadableFile, read_bounded
+from blocklint.project_root import project_root
 from blocklint.words import split_lines
 
 MAX_INCLUDE_NAME = 1024
@@ -88,7 +89,7 @@ def render(source: str, file_path: Path | None, params: dict, *, env: dict | Non
             return False
 
     root_dir = str(file_path.parent) if file_path else "."
-    root = Path(include_root if include_root is not None else root_dir)
+    root = Path(include_root) if include_root is not None else project_root(file_path)
     loader = _PeakLoader(root_dir, root, source, file_path, max_bytes)
     environment = sandbox.BoundedSandbox(loader=loader, autoescape=False, undefined=RecordingUndefined,
                                          extensions=[_IncludeWithIndentation], cache_size=0)
@@ -160,10 +161,11 @@ def _root_line(error: BaseException, source: str, name: str = "") -> int:
 class _PeakLoader(jinja2.BaseLoader):
     """peak-sdk's _CustomJinjaLoader, with the root template given as text, confined to a root."""
 
-    def __init__(self, root_dir: str, include_root: Path, source: str, file_path: Path | None, max_bytes: int):
+    def __init__(self, root_dir: str, include_root: Path | None, source: str, file_path: Path | None,
+                 max_bytes: int):
         self.search_path = [".", root_dir]
         self.root_dir = root_dir
-        self.include_root = include_root.resolve()
+        self.include_root = include_root.resolve() if include_root is not None else None
         self.source = source
         self.max_bytes = max_bytes
         self.seen = {file_path.resolve()} if file_path else set()
@@ -198,6 +200,10 @@ class _PeakLoader(jinja2.BaseLoader):
             raise IncludeRefused(f"an include name of {len(name):,} characters (at most {MAX_INCLUDE_NAME})")
         if not name or "\x00" in name:
             raise jinja2.TemplateNotFound(name, message=f"{name!r} is not a file name")
+        if self.include_root is None:
+            raise IncludeRefused(f"include of {name!r} refused: the file is not in a project (its folder is the "
+                                 "file system's root or the home directory); put it in a project folder, or give "
+                                 "a configuration file")
         outside = None
         for directory in list(self.search_path):
             try:
