@@ -16,6 +16,12 @@ from blocklint.findings import ERROR, SEVERITIES
 RULE_ID = re.compile(r"^[A-Z]{2,}[0-9]{3}$")
 RULE_NAME = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 INTERNAL_ERROR = ("BL000", "internal-error")
+RESOURCE_LIMIT = ("BL005", "resource-limit")
+# Findings reported per rule and per file (docs/limits.md): past them, one BL005 finding says so.
+# A flood of findings is one mistake repeated (a generated file, a wrong indentation); listing
+# 200,000 of them cost 18 s and 595 MB and helps nobody.
+MAX_FINDINGS_PER_RULE = 1_000
+MAX_FINDINGS_PER_FILE = 5_000
 
 
 class RuleError(Exception):

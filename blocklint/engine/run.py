@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from blocklint.engine.api import INTERNAL_ERROR, Rule
+from blocklint.engine.api import INTERNAL_ERROR, MAX_FINDINGS_PER_FILE, MAX_FINDINGS_PER_RULE, RESOURCE_LIMIT, Rule
 from blocklint.engine.fold import fold
 from blocklint.engine.locate import locate, make_finding
 from blocklint.engine.ruleset import RuleSet
 from blocklint.engine.select import matches
-from blocklint.engine.suppress import apply_suppressions
+from blocklint.engine.suppress import apply_suppressions, suppression_test
 from blocklint.findings import ERROR, INFO, Finding
 from blocklint.load import Document
 
@@ -110,18 +110,27 @@ class Engine:
             calls = [call for call in calls if not matches(call.id, skipped)]
         findings: list[Finding] = []
         late = []
+        suppressed = suppression_test(doc)
+        cut_short: set = set()  # rules stopped at their cap: of their directives, none is unused
         for call in calls:
             if call.late:
                 late.append(call)
             else:
-                findings.extend(self._run(call, doc, resolver))
+                findings.extend(_capped(call, self._run(call, doc, resolver), suppressed, cut_short))
         findings = fold(findings, self._follows, getattr(doc, "undefined", ()))
-        findings, unused = apply_suppressions(doc, findings, {call.id for call in calls})
+        findings, unused = apply_suppressions(doc, findings, {call.id for call in calls} - cut_short)
         if late:
             resolver.cache["unused_suppressions"] = unused
-            late_findings = [f for call in late for f in self._run(call, doc, resolver)]
+            late_findings = [f for call in late for f in _capped(call, self._run(call, doc, resolver), suppressed,
+                                                                 cut_short)]
             findings += apply_suppressions(doc, late_findings, set())[0]
-        return sorted(set(findings), key=Finding.sort_key)
+        findings = sorted(set(findings), key=Finding.sort_key)
+        if len(findings) > MAX_FINDINGS_PER_FILE:
+            first_left_out = findings[MAX_FINDINGS_PER_FILE]
+            findings = findings[:MAX_FINDINGS_PER_FILE] + [_limit_finding(first_left_out, (
+                f"more than {MAX_FINDINGS_PER_FILE:,} findings in this file: the first {MAX_FINDINGS_PER_FILE:,} are "
+                "reported, the rest from here on are not (fix those and run again)"))]
+        return findings
 
     def _shown(self, current: Rule) -> bool:
         """Info findings are shown only with --verbose; without it, their rules need not run."""
@@ -165,3 +174,28 @@ class Engine:
         return make_finding(doc, doc.span_of(anchor), *INTERNAL_ERROR, ERROR, (
             f"rule {current.id} ({current.name}) crashed {where}: {type(error).__name__}: {error}; "
             "please report it"), anchor)
+
+
+def _capped(call: _Call, findings, suppressed, cut_short: set):
+    """A rule's findings on one document, up to MAX_FINDINGS_PER_RULE of them that are not
+    suppressed, then one BL005 finding where the next one was; the rule is asked for no more (the
+    work stops there too), and its id joins `cut_short`."""
+    shown = 0
+    for finding in findings:
+        if suppressed(finding):
+            yield finding  # dropped with the others by apply_suppressions, which marks its directive used
+            continue
+        if shown == MAX_FINDINGS_PER_RULE:
+            cut_short.add(call.id)
+            yield _limit_finding(finding, (
+                f"more than {MAX_FINDINGS_PER_RULE:,} findings of {call.id} ({call.rule.name}) in this file: "
+                f"{MAX_FINDINGS_PER_RULE:,} are reported, the rest are not (fix those and run again)"))
+            return
+        shown += 1
+        yield finding
+
+
+def _limit_finding(left_out: Finding, message: str) -> Finding:
+    """The finding that stands for those left out, at the first of them, with its severity."""
+    rule_id, name = RESOURCE_LIMIT
+    return left_out._replace(rule=rule_id, name=name, message=message, path=())
