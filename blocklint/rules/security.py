@@ -53,8 +53,11 @@ def literal_credential(data, doc):
 
     Every string value and key in the file is scanned for token shapes (GitHub `ghp_`/
     `github_pat_`, AWS `AKIA…` and secret keys, Slack `xox…` and webhook URLs, JSON Web Tokens,
-    PEM private key blocks, Stripe `sk_live_`, Google `AIza…`), passwords in URLs
-    (`https://user:pass@host`) and long high-entropy strings. Messages show only a masked form
+    PEM private key blocks (a GCP service account JSON's `private_key`) and its `private_key_id`,
+    Stripe `sk_live_`, Google `AIza…`, Azure storage `AccountKey=` and SAS `sig=`, Databricks
+    `dapi…`, OpenAI `sk-…`, Hugging Face `hf_…`, Snowflake OAuth `ver:1-hint:…`), passwords in
+    URLs (`https://user:pass@host`) and connection strings (`password=`), and long high-entropy
+    strings. Messages show only a masked form
     (`ghp_…(40 chars)`), and the text report masks the value in the quoted source line. A line
     carrying detect-secrets' `# pragma: allowlist secret` is skipped, as that tool does.
 
