@@ -246,8 +246,11 @@ class _Fixer:
 
     def finish(self) -> bool:
         """Say what was fixed; True when `--diff` has printed a diff (exit 1, as ruff does)."""
+        from blocklint.report import present_message
+        from blocklint.report.escape import display_path
+
         for path, message in self.summary.errors:
-            click.echo(f"blocklint: {path}: {message}", err=True)
+            click.echo(f"blocklint: {display_path(str(path))}: {present_message(str(message))}", err=True)
         if self.diff_only:
             click.echo(self.summary.diff(), nl=False)
             return bool(self.summary.files)
@@ -375,6 +378,8 @@ def main():
     except Exception as error:  # never a traceback for users; BLOCKLINT_DEBUG=1 shows it
         if os.environ.get("BLOCKLINT_DEBUG"):
             raise
-        click.echo(f"blocklint: internal error: {type(error).__name__}: {error} "
+        from blocklint.report import present_message
+
+        click.echo(f"blocklint: internal error: {type(error).__name__}: {present_message(str(error))} "
                    "(set BLOCKLINT_DEBUG=1 for the traceback, and please report it)", err=True)
         sys.exit(EXIT_FAILURE)

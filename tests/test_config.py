@@ -82,6 +82,22 @@ def test_a_bad_config_is_a_usage_error_with_a_reason(run, project, content, mess
         assert "did you mean 'select'" in output
 
 
+def test_a_config_key_cannot_forge_ci_commands_or_terminal_escapes_on_stderr(project):
+    """An unknown key comes from a pull request's configuration: quoted, escaped as findings are."""
+    import subprocess
+    import sys
+
+    (project / ".blocklint.toml").write_text(
+        '"x\\n::add-mask::y\\r\\n::error file=README.md::forged\\u001b[2J\\u202e" = 1\n')
+    done = subprocess.run([sys.executable, "-m", "blocklint", "check", "specs"], cwd=project,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    lines = done.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("blocklint: ")
+    assert "\x1b" not in done.stderr and "\u202e" not in done.stderr
+    assert "x\\n::add-mask::y\\r\\n::error file=README.md::forged\\x1b[2J\\u202e" in done.stderr
+
+
 def test_baseline_round_trip_reports_only_new_findings(run, project):
     code, output = run("check", "--write-baseline", "baseline.json", "specs", cwd=project)
     assert code == 0 and (project / "baseline.json").exists()
