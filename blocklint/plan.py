@@ -20,6 +20,7 @@ from pathlib import Path
 
 from blocklint.config import Config, ConfigError, find_config, load_config
 from blocklint.engine import Engine, RuleError, RuleSet, Settings
+from blocklint.engine.select import names_every_rule
 from blocklint.words import did_you_mean
 
 
@@ -153,6 +154,8 @@ def build_plan(overrides: Overrides = Overrides(), *, config_path: Path | None =
     _known_codes(select + ignore, available, f"--select/--ignore or {where}")
     _known_codes([*config.severity, *config.options], available, where)
     _known_codes([code for codes in config.per_file_ignores.values() for code in codes], available, where)
+    _not_every_rule([*ignore, *(code for codes in config.per_file_ignores.values() for code in codes)],
+                    f"--ignore or {where}")
     try:
         rules = available.select(select=select, ignore=ignore, keyword_expr=overrides.keyword_expr)
     except RuleError as error:
@@ -190,6 +193,14 @@ def _collect(rules_dirs: tuple, plugins: bool, cache: dict | None) -> RuleSet:
     if cache is not None:
         cache[key] = found
     return found
+
+
+def _not_every_rule(codes, where: str):
+    """Ignoring every rule would hide sandbox refusals, resource limits and crashes with exit 0."""
+    for code in codes:
+        if names_every_rule(code):
+            raise PlanError(f"ignore {code!r} in {where} would switch off every rule, template sandbox refusals and "
+                            "internal errors included; name the rules or families to ignore (e.g. 'BL6')")
 
 
 def _known_codes(codes, rules: RuleSet, where: str):

@@ -72,6 +72,8 @@ def test_severity_overrides_and_strict(run, project):
     ("select = 'BL1'\nignore = 3\n", "'ignore' must be a list of strings"),
     ("[severity]\nBL101 = 'fatal'\n", "'severity' must be a table"),
     ("ignore = ['BL999']\n", "unknown rule code 'BL999'"),
+    ("ignore = ['B']\n", "ignore 'B' in --ignore or .blocklint.toml would switch off every rule"),
+    ("[per-file-ignores]\n'*.yaml' = ['ALL']\n", "ignore 'ALL' in --ignore or .blocklint.toml would switch off"),
     ("select = [\n", "invalid TOML"),
 ])
 def test_a_bad_config_is_a_usage_error_with_a_reason(run, project, content, message):

@@ -1,6 +1,7 @@
 """BL0xx: reading the file. Each rule reports one kind of problem the loader met."""
 
 from blocklint import WARNING, rule
+from blocklint.engine.select import names_every_rule
 
 
 def _reported(problems, rule_id):
@@ -278,7 +279,9 @@ def unused_suppression(unused_suppressions):
     """A `# blocklint: disable=...` comment that suppresses nothing.
 
     Reported only for codes whose rules ran: a suppression of a rule left out with `--select`
-    or `--ignore` is not judged.
+    or `--ignore` is not judged. A code naming every rule (`ALL`, `B`, `BL`) silences nothing and
+    is always reported, and no comment silences what a file cannot silence about itself: a crashed
+    rule (BL000), a resource limit (BL005), a refused or failing template (BL007).
 
     ## Why is this bad?
     A stale suppression hides the next real problem on that line; remove it once the problem
@@ -296,7 +299,11 @@ def unused_suppression(unused_suppressions):
     platform.
     """
     for span, code in unused_suppressions:
-        yield span, f"'# blocklint: disable={code}' suppresses nothing here; remove it"
+        if names_every_rule(code):
+            yield span, (f"'# blocklint: disable={code}' would silence every rule, so it silences none; "
+                         "name the rules to silence")
+        else:
+            yield span, f"'# blocklint: disable={code}' suppresses nothing here; remove it"
 
 
 @rule("BL012", "unreadable-file")
