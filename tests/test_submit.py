@@ -209,6 +209,7 @@ def test_an_unreachable_target_is_a_clear_error_after_retries(project, run):
     assert time.monotonic() - started < 30
 
 
+@pytest.mark.slow
 def test_killing_a_submit_inside_its_transaction_leaves_the_registry_consistent(project, tmp_path):
     registry_file = tmp_path / "killed.sqlite3"
     marker = tmp_path / "inside-transaction"
@@ -235,6 +236,7 @@ def test_killing_a_submit_inside_its_transaction_leaves_the_registry_consistent(
     assert registry.check_consistency() == []
 
 
+@pytest.mark.slow
 def test_two_submits_at_once_lose_nothing(project, tmp_path):
     template = (project / "examples" / "workflow" / "workflow-shared.yaml").read_text()
     for team in ("a", "b"):
