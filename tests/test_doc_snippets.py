@@ -1,4 +1,5 @@
-"""Every shell snippet in README.md and docs/*.md runs in a test, or says why it does not.
+"""Every shell snippet in README.md, CONTRIBUTING.md, SECURITY.md and docs/*.md runs in a test, or
+says why it does not.
 
 The conventions, for whoever writes docs (all markers are HTML comments on the line right before
 the opening fence, so GitHub shows nothing of them):
@@ -41,7 +42,7 @@ import pytest
 from ruamel.yaml import YAML
 
 ROOT = Path(__file__).resolve().parent.parent
-DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+DOCS = [ROOT / "README.md", ROOT / "CONTRIBUTING.md", ROOT / "SECURITY.md", *sorted((ROOT / "docs").glob("*.md"))]
 SAMPLE = "tests/data/readme"
 SHELL = {"sh", "bash", "shell", "console"}
 BIN = Path(sys.executable).parent
