@@ -69,3 +69,16 @@ def test_security_policy_says_how_to_report_and_links_the_limits():
     assert "(docs/limits.md)" in text and "(docs/security.md)" in text
     for path in named_paths(text):
         assert (ROOT / path).exists(), path
+
+
+def test_the_readmes_layout_table_names_every_module_and_only_modules_that_exist():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = readme.split("## Layout", 1)[1].split("\n\n", 2)[2].split("\n\n", 1)[0]
+    rooms = [row.split(" | ")[0] for row in table.splitlines()[2:]]
+    named = {name.rstrip("/") for room in rooms for name in re.findall(r"`([^`]+)`", re.sub(r"\(.*?\)", "", room))}
+    package = ROOT / "blocklint"
+    assert sorted(name for name in named if not (package / name).exists()) == []
+    modules = {path.name for path in package.iterdir()
+               if path.name.endswith(".py") and path.name not in ("__init__.py", "__main__.py")
+               or path.is_dir() and (path / "__init__.py").exists()}
+    assert sorted(modules - named) == [], "the README's layout table misses these modules"
