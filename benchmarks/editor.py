@@ -127,7 +127,7 @@ def make_fixable(paths: list, share: float, seed: int = 5) -> int:
 
 def fix_ratio(root: Path, files: int, repeats: int, share: float) -> tuple[float, float, int, int]:
     from blocklint import runner
-    from blocklint.fixing import fix_results
+    from blocklint.fixing import FixSummary, fix_result
     from blocklint.plan import Overrides, Planner
 
     source = root / "source"
@@ -142,7 +142,9 @@ def fix_ratio(root: Path, files: int, repeats: int, share: float) -> tuple[float
         start = time.perf_counter()
         results = list(runner.check_all(targets, planner.for_path, jobs=1))
         checked = time.perf_counter() - start
-        summary = fix_results(results, planner.for_path, unsafe=False, write=True)
+        summary = FixSummary()
+        for result in results:  # as `check --fix` does, result by result
+            fix_result(result, planner.for_path(result.path), summary=summary)
         both = time.perf_counter() - start
         fixed = summary.fixed
         shutil.rmtree(work)

@@ -28,8 +28,6 @@ KINDS = (
 SPEC_KINDS = ("block-spec", "block-spec-release", "app-spec", "app-spec-release")
 DEPLOYMENT_KINDS = ("block-deployment", "block-deployment-revision", "app-deployment",
                     "app-deployment-revision", "parameters-patch", "fallback-parameters")
-CLI_KEYS = frozenset({"body", "artifact", "featured", "scope", "tenants", "parameters",
-                      "autoRunOnDeploy", "auto_run_on_deploy"})
 DEPLOYMENT_METADATA_KEYS = frozenset({"name", "title", "summary", "description",
                                       "descriptionContentType", "imageUrl", "tags"})
 SPEC_METADATA_KEYS = frozenset({"metadata", "featured", "scope", "tenants"})

@@ -16,8 +16,7 @@ from importlib import resources
 from blocklint.engine import Key
 from blocklint.words import did_you_mean
 
-SCHEMA_ID = "https://blocklint.dev/schemas/press.json"
-# The README's top-level `"x-blocklint": {"disable": [...]}` (load.py removes it before linting).
+# The README's top-level `"x-blocklint": {"disable": [...]}` (the loader removes it before linting).
 DIRECTIVE_PROPERTY = "x-blocklint"
 DIRECTIVE_SCHEMA = {"$ref": "#/$defs/blocklint-directive",
                     "description": "blocklint's in-file suppression (JSON files have no comments)."}

@@ -12,6 +12,7 @@ pytest.importorskip("pygls")
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.mark.slow
 def test_quick_editor_benchmark_prints_every_figure():
     done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "editor.py"), "--quick"],
                           capture_output=True, text=True, timeout=600, check=False)

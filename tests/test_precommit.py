@@ -21,6 +21,7 @@ CASES = Path(__file__).parent / "cases"
 ENVIRONMENT = dict(os.environ)
 
 pytestmark = [
+    pytest.mark.slow,  # pre-commit installs the hook into its own virtualenv
     pytest.mark.skipif(shutil.which("pre-commit") is None,
                        reason="pre-commit is not installed (pip install -e '.[test]' installs it)"),
     pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed"),

@@ -18,6 +18,7 @@ from blocklint.registry import registry_path, spec_resolver
 from blocklint.registry.errors import Conflict, Invalid, NotFound
 from blocklint.registry.store import Registry
 from blocklint.semver import semver_key
+from registry_consistency import consistency_problems
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
@@ -211,7 +212,15 @@ def test_threads_writing_at_once_lose_nothing(registry):
         thread.join()
     assert errors == []
     assert registry.list_specs("blocks", page_size=100)["specsCount"] == 9
-    assert registry.check_consistency() == []
+    assert consistency_problems(registry.path) == []
+
+
+def test_the_consistency_check_finds_a_spec_left_without_its_release(registry):
+    create(registry, "workflow/workflow-shared.yaml", name="half-written")
+    with sqlite3.connect(registry.path) as db:
+        db.execute("PRAGMA foreign_keys = OFF")
+        db.execute("DELETE FROM releases")
+    assert consistency_problems(registry.path) == ["spec 'half-written' has no release"]
 
 
 def test_the_spec_resolver_finds_specs_by_id_and_name_and_is_none_without_a_registry(tmp_path, registry):

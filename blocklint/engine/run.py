@@ -123,10 +123,6 @@ class Engine:
             findings += apply_suppressions(doc, late_findings, set())[0]
         return sorted(set(findings), key=Finding.sort_key)
 
-    def _shown(self, current: Rule) -> bool:
-        """Info findings are shown only with --verbose; without it, their rules need not run."""
-        return self.settings.verbose or self.settings.severity.get(current.id, current.severity) != INFO
-
     def _run(self, call: _Call, doc: Document, resolver: Resolver):
         current = call.rule
         values = {}

@@ -65,10 +65,6 @@ class Document:
     _lines: tuple = field(default=(None, None), repr=False, compare=False)  # (source, its lines)
 
     @property
-    def body_path(self) -> tuple:
-        return ("body",) if self.cli else ()
-
-    @property
     def body(self):
         if self.cli:
             return self.data.get("body") if isinstance(self.data, dict) else None
@@ -101,22 +97,6 @@ class Document:
         if self.source_map is None:
             return span
         return self.source_map.to_source(span)
-
-    def path_at(self, line: int, column: int = 0) -> tuple:
-        """The deepest node path whose value spans a (rendered, 0-based) position."""
-        best: tuple = ()
-        for path, span in self.spans.items():
-            if (span.line, span.column) <= (line, column) <= (span.end_line, span.end_column) and len(path) > len(best):
-                best = path
-        return best
-
-    def path_at_line(self, line: int) -> tuple:
-        """The deepest node path whose value spans a (rendered, 0-based) line."""
-        best: tuple = ()
-        for path, span in self.spans.items():
-            if span.line <= line <= span.end_line and len(path) > len(best):
-                best = path
-        return best
 
 
 class LoadSettings:

@@ -206,15 +206,3 @@ class Database:
             db.execute("ROLLBACK")
             raise
         db.execute("COMMIT")
-
-    def check_consistency(self) -> list[str]:
-        """Problems that a half-finished write would leave; empty when the registry is consistent."""
-        db = self._db()
-        problems = [row[0] for row in db.execute("PRAGMA integrity_check").fetchall() if row[0] != "ok"]
-        problems += [f"foreign key: {tuple(row)}" for row in db.execute("PRAGMA foreign_key_check").fetchall()]
-        problems += [f"spec {row['name']!r} has no release" for row in db.execute(
-            "SELECT name FROM specs WHERE NOT EXISTS (SELECT 1 FROM releases WHERE spec_id = specs.id)").fetchall()]
-        problems += [f"deployment {row['name']!r} has no revision" for row in db.execute(
-            "SELECT name FROM deployments WHERE NOT EXISTS "
-            "(SELECT 1 FROM revisions WHERE deployment_id = deployments.id)").fetchall()]
-        return problems
