@@ -219,10 +219,13 @@ def _load_settings(overrides: Overrides, config: Config):
     params.update(dict(overrides.params))
     # Only the command line allows variables: a configuration file in a checkout could name any.
     env = {name: os.environ[name] for name in overrides.template_env if name in os.environ}
-    # Includes may read what lies in the project: below the configuration's folder (or the
-    # working directory when there is no configuration file).
+    # Includes may read what lies in the project: below the configuration's folder; without a
+    # configuration, each file's own project (`blocklint.project_root`), never the working directory.
+    from blocklint.project_root import project_root
+
+    root = project_root(None, config.path) if config.path else None
     return LoadSettings(params=params, template=overrides.template, kind=overrides.kind, env=env,
-                        include_root=str(config.root))
+                        include_root=str(root) if root is not None else None)
 
 
 def read_params_file(path) -> dict:

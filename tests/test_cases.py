@@ -63,3 +63,28 @@ def test_every_rule_has_good_and_bad_cases():
         if not (has_bad and has_good):
             missing.append(found.id)
     assert not missing, f"rules without tests/cases/<id>/bad* and good* files: {missing}"
+
+
+def _case_dirs():
+    return sorted(pytest.param(directory, id=directory.name) for directory in CASES.iterdir() if directory.is_dir())
+
+
+@pytest.mark.parametrize("directory", _case_dirs())
+def test_every_case_gives_the_same_findings_through_the_worker_pool(run, directory):
+    """Findings travel back from worker processes pickled: each rule's cases, checked together
+    with `-j 2`, give exactly the findings they give in one process."""
+    rule_id = directory.name
+    bad = [path for path in _files("bad") if path.values[0].parent == directory]
+    good = [path for path in _files("good") if path.values[0].parent == directory]
+    names = [param.values[0].name for param in bad + good]
+    assert len(names) > 1  # the pool is used from two files
+    code, output = run("check", *case_args(directory), "-j", "2", "--format", "concise", "--select", rule_id,
+                       *names, cwd=directory)
+    assert "internal error" not in output
+    for param in bad:
+        path = param.values[0]
+        findings = [line for line in output.splitlines() if line.startswith(path.name + ":")]
+        assert findings == _expected_path(path).read_text().splitlines(), path.name
+    for param in good:
+        path = param.values[0]
+        assert not [line for line in output.splitlines() if line.startswith(path.name + ":") and f" {rule_id} " in line]

@@ -179,7 +179,7 @@ def template_error(problems):
     (paths are relative to the working directory or the including file), a circular include, or
     any error while rendering (`{{ 1/0 }}`). blocklint renders untrusted templates in a sandbox:
     no Python internals, includes only of regular files inside the project, no value over 10 MiB,
-    at most 3 s (see docs/limits.md); what passes those bounds is reported here too.
+    a bounded amount of work (see docs/limits.md); what passes those bounds is reported here too.
 
     ## Why is this bad?
     The peak CLI renders every file before reading it, and stops on these errors.
