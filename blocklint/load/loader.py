@@ -16,7 +16,7 @@ from blocklint import kinds
 from blocklint.load import json_syntax
 from blocklint.load.document import FILE_START, Document, LoadSettings, Problem, Span, UndefinedUse
 from blocklint.load.read import FileTooLarge, UnreadableFile, read_bounded, read_bounded_stream
-from blocklint.load.tree import MAX_DEPTH, TreeBuilder
+from blocklint.load.tree import TreeBuilder
 from blocklint.words import split_lines
 
 TEMPLATE_SUFFIX = ".j2"
@@ -125,17 +125,15 @@ def _load(doc: Document, text: str, display: str, settings: LoadSettings, file_p
         undefined, uses = result.undefined, result.uses
     else:
         undefined = []
+    # The peak CLI reads `.json` files with its YAML loader too; where strict JSON would read
+    # them otherwise, json_syntax says how (BL014).
     is_json = display.endswith((".json", ".json.j2"))
-    builder = TreeBuilder(json_mode=is_json)
+    builder = TreeBuilder()
     if is_json:
-        problem = json_syntax.check(parsed_text, MAX_DEPTH)
-        if problem is not None:
-            doc.problems.append(Problem(problem.rule, doc.to_source(problem.span), problem.message))
-            return
         build_text, shifts = json_syntax.without_surrogate_escapes(parsed_text)
         builder.build(build_text, original=parsed_text if shifts else None, shifts=shifts)
-        if builder.failed and all(p.rule == "BL001" for p in builder.problems):
-            builder = _from_json(parsed_text)  # valid JSON libyaml cannot read (a lone surrogate, ...)
+        if not builder.failed and not any(problem.rule == "BL001" for problem in builder.problems):
+            builder.problems.extend(json_syntax.differences(parsed_text, builder.spans, builder.key_spans))
     else:
         builder.build(parsed_text)
     doc.problems.extend(Problem(p.rule, doc.to_source(p.span), p.message) for p in builder.problems)
@@ -165,25 +163,6 @@ def _short(message: str) -> str:
     return message if len(message) <= _MESSAGE_CHARS else message[:_MESSAGE_CHARS] + "…"
 
 
-def _from_json(text: str) -> TreeBuilder:
-    """A tree from `json` alone, every node placed at the start of the file."""
-    import json
-
-    builder = TreeBuilder(json_mode=True)
-    builder.root = json.loads(text)
-    pending = [((), builder.root)]
-    while pending:
-        path, node = pending.pop()
-        builder.spans[path] = FILE_START
-        if isinstance(node, dict):
-            builder.ids.setdefault(id(node), path)
-            pending.extend((path + (key,), value) for key, value in node.items())
-        elif isinstance(node, list):
-            builder.ids.setdefault(id(node), path)
-            pending.extend((path + (index,), value) for index, value in enumerate(node))
-    return builder
-
-
 def _take_directives(doc: Document) -> None:
     """JSON has no comments: `"x-blocklint": {"disable": ["BL504"]}` at the top level disables
     codes for the file. The key is removed before linting (the peak CLI drops unknown top-level
@@ -195,8 +174,9 @@ def _take_directives(doc: Document) -> None:
     if isinstance(codes, str):
         codes = [codes]
     if not isinstance(codes, list) or not all(isinstance(code, str) for code in codes):
-        doc.problems.append(Problem("BL001", doc.span_of((DIRECTIVE_KEY,), key=True),
-                                    f'"{DIRECTIVE_KEY}" must be {{"disable": ["BL504", ...]}}'))
+        doc.problems.append(Problem("BL011", doc.span_of((DIRECTIVE_KEY,), key=True), (
+            f'"{DIRECTIVE_KEY}" must be {{"disable": ["BL504", ...]}}, so it suppresses nothing; '
+            "the peak CLI drops the key either way")))
         return
     doc.disabled = tuple(code.strip().upper() for code in codes)
 

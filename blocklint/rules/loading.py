@@ -275,8 +275,11 @@ def null_value_dropped(problems):
 
 
 @rule("BL011", "unused-suppression", severity=WARNING)
-def unused_suppression(unused_suppressions):
-    """A `# blocklint: disable=...` comment that suppresses nothing.
+def unused_suppression(unused_suppressions, problems):
+    """A `# blocklint: disable=...` comment or an `x-blocklint` key that suppresses nothing.
+
+    An `x-blocklint` key must be `{"disable": ["BL504", ...]}`; any other value suppresses
+    nothing (the peak CLI drops the top-level key either way).
 
     Reported only for codes whose rules ran: a suppression of a rule left out with `--select`
     or `--ignore` is not judged. A code naming every rule (`ALL`, `B`, `BL`) silences nothing and
@@ -304,6 +307,7 @@ def unused_suppression(unused_suppressions):
                          "name the rules to silence")
         else:
             yield span, f"'# blocklint: disable={code}' suppresses nothing here; remove it"
+    yield from _reported(problems, "BL011")
 
 
 @rule("BL012", "unreadable-file")
@@ -325,3 +329,60 @@ def unreadable_file(problems):
     `spec.yaml -> /dev/zero`. Point the link at the real spec file, or remove it.
     """
     return _reported(problems, "BL012")
+
+
+@rule("BL013", "value-not-json")
+def value_not_json(problems):
+    """A value the peak CLI reads from YAML but cannot send as JSON.
+
+    Dates and timestamps (an unquoted `2024-01-01`), bytes (`!!binary`), sets (`!!set`), NaN and
+    infinities (`.nan`, `.inf`, `1.0e+400`), as values or as keys.
+
+    ## Why is this bad?
+    The CLI loads YAML 1.1 with PyYAML, where an unquoted `2024-01-01` is a `datetime.date`, and
+    then sends the body as JSON, which has no such values: the command fails before anything is
+    sent, whatever the value was meant to be.
+
+    ## Example
+    ```yaml
+      metadata:
+        summary: 2024-01-01
+    ```
+    Quote it:
+    ```yaml
+      metadata:
+        summary: '2024-01-01'
+    ```
+
+    ## Source
+    SDK code: `peak/template.py` loads the file with `yaml.safe_load`; the request is made by
+    `requests`, whose `json=` body is `json.dumps(..., allow_nan=False)`, which raises `TypeError:
+    Object of type date is not JSON serializable` (and `ValueError` for NaN and infinities). Error.
+    """
+    return _reported(problems, "BL013")
+
+
+@rule("BL014", "json-not-strict", severity=WARNING)
+def json_not_strict(problems):
+    """A `.json` file that strict JSON would refuse or read otherwise, but the peak CLI reads.
+
+    The CLI reads `.json` files with its YAML loader (JSON is nearly YAML): a trailing comma is
+    accepted, a `//` comment becomes text (a key, dropped when it has no value, or a list item),
+    single quotes are YAML strings, and a number such as `1e5` is the string `"1e5"` (YAML 1.1
+    floats have a dot and a signed exponent: `1.0e+5`).
+
+    ## Why is this bad?
+    The CLI sends what it read, so the request goes out; but other JSON tools refuse the file,
+    and what is sent may not be what the JSON seems to say (`1e5` goes out as a string).
+
+    ## Example
+    ```json
+    {"body": {"kind": "workflow",}}
+    ```
+    Remove the trailing comma.
+
+    ## Source
+    SDK code: `peak/template.py` reads every file, `.json` included, with `yaml.safe_load` (YAML
+    1.1); RFC 8259 defines strict JSON. Warning: the CLI reads the file and sends it.
+    """
+    return _reported(problems, "BL014")
