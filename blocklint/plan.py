@@ -117,6 +117,7 @@ class Plan:
             "template-params": sorted(self.load.params),
             "template-env": sorted(getattr(self.load, "env", {}) or {}),
             "kind": self.load.kind,
+            "kinds": dict(self.config.kinds),
             "spec-files": list(self.overrides.spec_files),
             "strict": self.strict,
             "baseline": self.overrides.baseline or self.config.baseline,
@@ -201,6 +202,7 @@ def _known_codes(codes, rules: RuleSet, where: str):
 
 
 def _load_settings(overrides: Overrides, config: Config):
+    from blocklint.kinds import Claims
     from blocklint.load import LoadSettings
 
     params_path = overrides.params_file or config.params_file
@@ -210,8 +212,9 @@ def _load_settings(overrides: Overrides, config: Config):
     env = {name: os.environ[name] for name in overrides.template_env if name in os.environ}
     # Includes may read what lies in the project: below the configuration's folder (or the
     # working directory when there is no configuration file).
+    claims = Claims(str(config.root), tuple(config.kinds.items())) if config.kinds else None
     return LoadSettings(params=params, template=overrides.template, kind=overrides.kind, env=env,
-                        include_root=str(config.root))
+                        include_root=str(config.root), claims=claims)
 
 
 def read_params_file(path) -> dict:
