@@ -145,6 +145,7 @@ def plan_fingerprint(plan) -> str:
             "params": getattr(load, "params", {}),
             "template": getattr(load, "template", True),
             "kind": getattr(load, "kind", None),
+            "claims": list(getattr(getattr(load, "claims", None), "globs", ())),
             "max_bytes": getattr(load, "max_bytes", None),
             "include_root": getattr(load, "include_root", None),
             "env_names": sorted(env),

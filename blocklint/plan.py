@@ -118,6 +118,7 @@ class Plan:
             "template-params": sorted(self.load.params),
             "template-env": sorted(getattr(self.load, "env", {}) or {}),
             "kind": self.load.kind,
+            "kinds": dict(self.config.kinds),
             "spec-files": list(self.overrides.spec_files),
             "strict": self.strict,
             "baseline": self.overrides.baseline or self.config.baseline,
@@ -212,6 +213,7 @@ def _known_codes(codes, rules: RuleSet, where: str):
 
 
 def _load_settings(overrides: Overrides, config: Config):
+    from blocklint.kinds import Claims
     from blocklint.load import LoadSettings
 
     params_path = overrides.params_file or config.params_file
@@ -224,8 +226,9 @@ def _load_settings(overrides: Overrides, config: Config):
     from blocklint.project_root import project_root
 
     root = project_root(None, config.path) if config.path else None
+    claims = Claims(str(config.root), tuple(config.kinds.items())) if config.kinds else None
     return LoadSettings(params=params, template=overrides.template, kind=overrides.kind, env=env,
-                        include_root=str(root) if root is not None else None)
+                        include_root=str(root) if root is not None else None, claims=claims)
 
 
 def read_params_file(path) -> dict:

@@ -6,10 +6,10 @@ from __future__ import annotations
 import gc
 import io
 import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from blocklint import kinds
 from blocklint.findings import ERROR, Finding
 from blocklint.load import FILE_START, Document, Problem, load_bytes, load_path, load_stream
 from blocklint.words import SPEC_SUFFIXES
@@ -167,19 +167,22 @@ def load_target(target: Target, load_settings, *, stdin=None,
         doc = _paused_collection(load_bytes, raw, str(Path(target.path)), load_settings, file_path=Path(target.path))
     else:  # the loader turns any failure to read into a finding (BL005, BL012)
         doc = _paused_collection(load_path, target.path, load_settings)
-    if doc.kind is None and not doc.problems and target.explicit:
+    if doc.kind is None and doc.other is None and not doc.problems and target.explicit:
         doc.problems.append(Problem("BL006", FILE_START, (
             "not a Press document blocklint recognises (a block or app spec, a release, a deployment, a "
-            "revision, metadata or parameters); if it is one, name its kind with --kind")))
+            f"revision, metadata or parameters); if it is one, {kinds.CLAIM_HINT}")))
     return doc
 
 
-_PRESS_HINT = re.compile(r"""^(?:body|"body")\s*:|^\s*"?kind"?\s*:\s*"?(?:workflow|service|app)\b""", re.M)
-
-
-def _looks_like_press(doc: Document) -> bool:
-    """For a walked file that could not be loaded: report it only if it seems meant for Press."""
-    return bool(_PRESS_HINT.search(doc.source)) or doc.path.endswith(".j2")
+def is_skipped(doc: Document, explicit: bool) -> bool:
+    """A file that is no Press document, skipped quietly: one that loaded without a kind (a file
+    of another `peak` command, a CI workflow), or failed to load but was neither named, claimed
+    nor looks meant for Press."""
+    if doc.kind is not None:
+        return False
+    if not doc.problems or doc.other is not None:
+        return True
+    return not (explicit or doc.claimed or kinds.looks_like_press(doc.source, doc.path))
 
 
 def _paused_collection(work, *args, **kwargs):
@@ -202,8 +205,8 @@ def _paused_collection(work, *args, **kwargs):
 
 def _engine_result(doc: Document, plan, explicit: bool) -> FileResult:
     """The engine's verdict on a document, before the baseline is applied."""
-    if doc.kind is None and (not doc.problems or not (explicit or _looks_like_press(doc))):
-        return FileResult(doc.path, skipped=True)
+    if is_skipped(doc, explicit):
+        return FileResult(doc.path, doc.other, skipped=True)  # the kind of a skipped file: its command
     findings: list[Finding] = plan.engine.check(doc, skip=plan.skip_for(doc.path))
     return FileResult(doc.path, doc.kind, findings)
 

@@ -97,7 +97,12 @@ def load_text(text: str, display: str, settings: LoadSettings | None = None, *, 
     settings = settings or LoadSettings()
     doc = Document(path=display, source=text)
     try:
-        _load(doc, text, display, settings, file_path)
+        claim = kinds.claim_of(str(file_path or display), text, settings.claims, settings.kind)
+        doc.claimed = claim is not None
+        if claim is not None and claim.kind is None:
+            doc.problems.append(Problem("BL006", Span(claim.line, claim.column, claim.line,
+                                                      claim.column + len(claim.written)), claim.unknown))
+        _load(doc, text, display, settings, file_path, claim.kind if claim is not None else None)
     except (Exception, RecursionError, MemoryError) as error:  # noqa: BLE001 - one file's failure is its finding
         doc.data, doc.kind, doc.cli, doc.spans, doc.key_spans, doc._ids = None, None, False, {}, {}, {}
         doc.problems.append(Problem("BL001", FILE_START, _short(
@@ -106,7 +111,7 @@ def load_text(text: str, display: str, settings: LoadSettings | None = None, *, 
     return doc
 
 
-def _load(doc: Document, text: str, display: str, settings: LoadSettings, file_path) -> None:
+def _load(doc: Document, text: str, display: str, settings: LoadSettings, file_path, claimed: str | None) -> None:
     parsed_text = text
     uses: list = []
     if settings.template and _is_cli_template(text, display):
@@ -146,8 +151,9 @@ def _load(doc: Document, text: str, display: str, settings: LoadSettings, file_p
         return
     _take_directives(doc)
     doc.cli = kinds.is_cli_file(doc.data)
-    doc.kind = settings.kind or kinds.detect(doc.data, display)
-    if doc.cli and doc.kind is None:
+    doc.kind = claimed or kinds.detect(doc.data, display)
+    doc.other = kinds.other_command(doc.data) if doc.kind is None else None
+    if doc.cli and doc.kind is None and doc.other is None:
         doc.problems.append(Problem("BL006", doc.span_of(("body",), key=True), kinds.no_kind_message(doc.body)))
     doc.undefined = tuple(_undefined_uses(doc, parsed_text, uses))
     first_use: dict = {}

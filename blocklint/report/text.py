@@ -100,8 +100,8 @@ class TextReporter(Reporter):
 
     def _file_line(self, result) -> str | None:
         if result.skipped:
-            return f"{display_path(result.path)} {self._style('skipped (not a Press document)', 'cyan')}" \
-                if self.verbose else None
+            what = f"skipped: a `{result.kind}` file" if result.kind else "skipped (not a Press document)"
+            return f"{display_path(result.path)} {self._style(what, 'cyan')}" if self.verbose else None
         shown = [f for f in result.findings if f.severity != INFO]
         worst = ERROR if any(f.severity == ERROR for f in shown) else WARNING if shown else None
         mark, colour = _MARK.get(worst, (".", "green"))

@@ -151,8 +151,10 @@ def resource_limit(problems):
 def not_a_press_document(problems):
     """A file named on the command line is not a Press document blocklint recognises.
 
-    Kinds are recognised from their shape; `--kind NAME` forces one. In a directory walk,
-    YAML files that are not Press documents (CI workflows, compose files) are skipped quietly.
+    Kinds are claimed (`--kind NAME`, a `# blocklint: kind=NAME` header comment, a glob in
+    `[tool.blocklint.kinds]`) or recognised from a strong marker of their shape; a header comment
+    that names no kind is reported here too. In a directory walk, YAML files that are not Press documents (CI workflows, compose files, the files of
+    other `peak` commands) are skipped quietly.
 
     ## Why is this bad?
     Either the file is not a spec (nothing to check), or its shape is so far off that

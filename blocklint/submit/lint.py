@@ -35,7 +35,7 @@ def lint(paths, planner) -> Linted:
         if target.path == runner.STDIN:
             raise click.UsageError("submit reads files, not stdin")
         doc = runner.load_target(target, planner.for_path(target.path).load)
-        if doc.kind is None and (not doc.problems or not target.explicit):
+        if runner.is_skipped(doc, target.explicit):
             continue
         loaded.append(doc)
     run_specs = [found for doc in loaded if not doc.problems and (found := as_spec_document(doc))]
