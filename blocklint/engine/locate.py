@@ -37,6 +37,6 @@ def locate(doc: Document, location, anchor: tuple) -> tuple[Span, tuple]:
 
 
 def make_finding(doc: Document, span: Span, rule_id: str, name: str, severity: str, message: str,
-                 path) -> Finding:
+                 path, evidence: str = "") -> Finding:
     return Finding(doc.path, span.line + 1, span.column + 1, span.end_line + 1, span.end_column + 1,
-                   rule_id, name, severity, message, tuple(path))
+                   rule_id, name, severity, message, tuple(path), evidence)
