@@ -100,7 +100,8 @@ def test_the_notebook_walks_through_blocklint_serve(blocks, monkeypatch):  # noq
     assert step2["payload"] == notebook("60-273 workflow_private_spec_body")["config"]["steps"]["step2"]["payload"]
 
     # Update the spec's metadata
-    updated = blocks.update_spec_metadata(spec_id=workflow_private_spec["id"], body=notebook("677-694 updated_spec_body"))
+    updated = blocks.update_spec_metadata(spec_id=workflow_private_spec["id"],
+                                          body=notebook("677-694 updated_spec_body"))
     assert updated["metadata"]["name"] == "updated-block-spec" and updated["metadata"]["status"] == "available"
 
     # New releases of the workflow and of the service ("<spec_id>": the web-app service)
@@ -141,7 +142,8 @@ def test_the_notebook_walks_through_blocklint_serve(blocks, monkeypatch):  # noq
     assert blocks.get_parameters(fallback_params_file=str(FALLBACK))["agg_type"] == "AVG"
 
     # Patch the parameters
-    patched = blocks.patch_parameters(deployment_id=workflow_block_deployment["id"], body=notebook("1309-1314 parameters"))
+    patched = blocks.patch_parameters(deployment_id=workflow_block_deployment["id"],
+                                      body=notebook("1309-1314 parameters"))
     assert patched["agg_type"] == "MAX" and patched["num_iterations"] == 10
 
     # A revision on release 2.0.0: create, describe, list
