@@ -27,7 +27,7 @@ import zlib
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 
-from blocklint.findings import ERROR
+from blocklint.findings import platform_rejects
 
 MAX_UNPACKED_BYTES = 128 * 2**20  # all entries together: a 10 MiB zip of code unpacks to far less
 MAX_ENTRY_BYTES = 64 * 2**20  # one entry
@@ -61,7 +61,12 @@ def _ruleset():
 
 def check(kind: str, data: dict, *, spec_file: dict | None = None, resolver=None,
           previous_version: str | None = None) -> list:
-    """The error findings of the peak CLI file `data` of `kind` (warnings do not refuse).
+    """The findings of the peak CLI file `data` of `kind` that Press itself would refuse.
+
+    As strict as Press, no stricter: only errors whose evidence is a documented platform
+    rejection (`blocklint.findings.platform_rejects`) refuse. Warnings do not, nor do errors
+    that rest on peak-sdk's own code (the client fails before Press is reached), on certain
+    harm Press accepts (a literal credential), or on blocklint's own limits.
 
     The spec a deployment deploys (`spec_file`, as peak CLI data) is handed to the rules as a
     document, with `resolver` for the specs it names by id.
@@ -80,7 +85,7 @@ def check(kind: str, data: dict, *, spec_file: dict | None = None, resolver=None
                         specs=RelatedSpecs(documents, resolver), artifact_root=scratch)
     doc = load_text(json.dumps(data, indent=2), f"{kind}.json", LoadSettings(kind=kind, template=False))
     findings = Engine(_ruleset(), settings).check(doc)
-    return [finding for finding in findings if finding.severity == ERROR]
+    return [finding for finding in findings if platform_rejects(finding)]
 
 
 def refuse(findings, what: str, *, scratch: str | None = None) -> None:

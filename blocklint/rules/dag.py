@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import deque
 
-from blocklint import WARNING, Key, did_you_mean, fixture, is_param_ref, rule
+from blocklint import DOCUMENTED, INFERRED, Key, did_you_mean, fixture, is_param_ref, rule
 
 NON_STANDARD = ("http", "sql", "export")
 
@@ -101,7 +101,7 @@ def _shortest_cycle(graph, component, start) -> list:
     raise AssertionError("a strongly connected component always has a cycle")  # pragma: no cover
 
 
-@rule("BL301", "unknown-parent")
+@rule("BL301", "unknown-parent", evidence=DOCUMENTED)
 def unknown_parent(step, step_name, steps):
     """A `parents` entry names no step of the workflow.
 
@@ -118,8 +118,9 @@ def unknown_parent(step, step_name, steps):
     Fixed: name an existing step, `parents: [step3]`.
 
     ## Source
-    `peak blocks specs create` input file schema: `parents (list(str))`: "List containing names
-    of steps on which this step is dependent on": each entry names a step. Error.
+    Documented platform rejection: `peak blocks specs create` input file schema: `parents
+    (list(str))`: "List containing names of steps on which this step is dependent on": each entry
+    names a step. Error.
     """
     for index, parent in enumerate(parent_names(step) or ()):
         if isinstance(parent, str) and parent not in steps and not is_param_ref(parent):
@@ -127,7 +128,7 @@ def unknown_parent(step, step_name, steps):
             yield ("parents", index), f"parent '{parent}' names no step{did_you_mean(parent, others)}"
 
 
-@rule("BL302", "step-cycle")
+@rule("BL302", "step-cycle", evidence=DOCUMENTED)
 def step_cycle(steps, step_cycles):
     """Steps whose `parents` form a cycle, so none of them can start.
 
@@ -148,9 +149,9 @@ def step_cycle(steps, step_cycles):
     parents of `step1`.
 
     ## Source
-    `peak blocks specs create` input file schema: `parents` are the steps a step "is dependent
-    on"; steps that depend on each other in a loop can never start. Error: a logical consequence
-    of the stated meaning.
+    Documented platform rejection: `peak blocks specs create` input file schema: `parents` are the
+    steps a step "is dependent on"; steps that depend on each other in a loop can never start.
+    Error: a logical consequence of the stated meaning.
     """
     for cycle in step_cycles:
         start, closing = cycle[0], cycle[-2]
@@ -161,7 +162,7 @@ def step_cycle(steps, step_cycles):
             "or another link of the loop")
 
 
-@rule("BL303", "self-parent")
+@rule("BL303", "self-parent", evidence=DOCUMENTED)
 def self_parent(step, step_name):
     """A step lists itself as a parent.
 
@@ -177,16 +178,16 @@ def self_parent(step, step_name):
     Fixed: `parents: [load]`.
 
     ## Source
-    `peak blocks specs create` input file schema: `parents` lists the steps a step "is
-    dependent on"; a step depending on itself can never start (the shortest cycle, as BL302).
-    Error: a logical consequence of the stated meaning.
+    Documented platform rejection: `peak blocks specs create` input file schema: `parents` lists the
+    steps a step "is dependent on"; a step depending on itself can never start (the shortest cycle,
+    as BL302). Error: a logical consequence of the stated meaning.
     """
     for index, parent in enumerate(parent_names(step) or ()):
         if parent == step_name:
             yield ("parents", index), f"step '{step_name}' lists itself as a parent; remove it"
 
 
-@rule("BL309", "duplicate-parent", severity=WARNING)
+@rule("BL309", "duplicate-parent", evidence=INFERRED)
 def duplicate_parent(step, step_name):
     """A step lists the same parent twice.
 
@@ -223,7 +224,7 @@ def _execution_items(step, key):
             yield index, item
 
 
-@rule("BL304", "parent-status-not-a-parent", follows={"BL101": ("parents",)})
+@rule("BL304", "parent-status-not-a-parent", evidence=DOCUMENTED, follows={"BL101": ("parents",)})
 def parent_status_not_a_parent(step, step_name):
     """`executionParameters.parentStatus[].parents` names a step that is not a parent of the step.
 
@@ -242,8 +243,9 @@ def parent_status_not_a_parent(step, step_name):
     Fixed: add `clean` to `parents`, or name `load` in the condition.
 
     ## Source
-    `peak blocks specs create` input file schema: `parentStatus[].parents (list(str))`: "List of
-    parent step names": conditions on "the status of the parent steps". Error.
+    Documented platform rejection: `peak blocks specs create` input file schema:
+    `parentStatus[].parents (list(str))`: "List of parent step names": conditions on "the status of
+    the parent steps". Error.
     """
     parents = parent_names(step) if "parents" in step else []
     if parents is None:
@@ -263,7 +265,7 @@ def parent_status_not_a_parent(step, step_name):
                               "add it to the step's parents or remove it here")
 
 
-@rule("BL305", "conditional-on-non-ancestor", follows={"BL101": ("parents",)})
+@rule("BL305", "conditional-on-non-ancestor", evidence=DOCUMENTED, follows={"BL101": ("parents",)})
 def conditional_on_non_ancestor(step, step_name, steps):
     """`executionParameters.conditional[].stepName` is not a step that runs before this one.
 
@@ -284,9 +286,9 @@ def conditional_on_non_ancestor(step, step_name, steps):
     Fixed: make `report` a parent of `notify` (or an ancestor).
 
     ## Source
-    `peak blocks specs create` input file schema: `conditional`: "List of conditions to be
-    evaluated based on the output params of the parent steps"; blocklint also accepts ancestors
-    further up. Error.
+    Documented platform rejection: `peak blocks specs create` input file schema: `conditional`:
+    "List of conditions to be evaluated based on the output params of the parent steps"; blocklint
+    also accepts ancestors further up. Error.
     """
     items = list(_execution_items(step, "conditional"))
     if not items:
@@ -308,7 +310,7 @@ def conditional_on_non_ancestor(step, step_name, steps):
                           f"make it a parent (or an ancestor) of '{step_name}'")
 
 
-@rule("BL306", "http-output-not-response-file")
+@rule("BL306", "http-output-not-response-file", evidence=DOCUMENTED)
 def http_output_not_response_file(step):
     """An http step's `outputParameters` value is not `response.txt`.
 
@@ -326,9 +328,9 @@ def http_output_not_response_file(step):
     Fixed: `RESULT: response.txt`.
 
     ## Source
-    `peak blocks specs create` input file schema, http step `outputParameters`: "in case of HTTP
-    step, value should always be \"response.txt\", otherwise this parameter would be rejected".
-    Error.
+    Documented platform rejection: `peak blocks specs create` input file schema, http step
+    `outputParameters`: "in case of HTTP step, value should always be \"response.txt\", otherwise
+    this parameter would be rejected". Error.
     """
     outputs = step.get("outputParameters")
     if step.get("type") != "http" or not isinstance(outputs, dict):
@@ -339,7 +341,7 @@ def http_output_not_response_file(step):
                                                f"'response.txt', not {value!r}")
 
 
-@rule("BL307", "sql-source-conflict")
+@rule("BL307", "sql-source-conflict", evidence=DOCUMENTED)
 def sql_source_conflict(step, step_name):
     """A sql step has both or neither of `sqlQueryPath` and `repository`.
 
@@ -358,8 +360,8 @@ def sql_source_conflict(step, step_name):
     Fixed: keep one of the two.
 
     ## Source
-    `peak blocks specs create` input file schema, sql step: "One of the 'sqlQueryPath' or
-    'repository' is required". Error.
+    Documented platform rejection: `peak blocks specs create` input file schema, sql step: "One of
+    the 'sqlQueryPath' or 'repository' is required". Error.
     """
     if step.get("type") != "sql":
         return
@@ -370,7 +372,7 @@ def sql_source_conflict(step, step_name):
         yield (), f"sql step '{step_name}' needs 'sqlQueryPath' (a file in the artifact) or 'repository'"
 
 
-@rule("BL308", "no-steps", severity=WARNING)
+@rule("BL308", "no-steps", evidence=INFERRED)
 def no_steps(workflow):
     """A workflow with no steps (`steps` missing or empty).
 

@@ -1,6 +1,6 @@
 """BL0xx: reading the file. Each rule reports one kind of problem the loader met."""
 
-from blocklint import WARNING, rule
+from blocklint import AS_WRITTEN, OWN_DIRECTIVE, SDK_FAILS, UNCHECKED, WARNING, rule
 from blocklint.engine.select import names_every_rule
 
 
@@ -8,7 +8,7 @@ def _reported(problems, rule_id):
     return [(problem.span, problem.message) for problem in problems if problem.rule == rule_id]
 
 
-@rule("BL000", "internal-error")
+@rule("BL000", "internal-error", evidence=UNCHECKED)
 def internal_error():
     """A rule or fixture crashed on this document: blocklint reports it here and goes on.
 
@@ -37,7 +37,7 @@ def internal_error():
     return ()
 
 
-@rule("BL001", "invalid-yaml")
+@rule("BL001", "invalid-yaml", evidence=SDK_FAILS)
 def invalid_yaml(problems):
     """The file is not valid YAML (or, for `.json` files, not valid JSON).
 
@@ -63,7 +63,7 @@ def invalid_yaml(problems):
     return _reported(problems, "BL001")
 
 
-@rule("BL002", "empty-file")
+@rule("BL002", "empty-file", evidence=SDK_FAILS)
 def empty_file(problems):
     """The file is empty or holds only comments.
 
@@ -81,7 +81,7 @@ def empty_file(problems):
     return _reported(problems, "BL002")
 
 
-@rule("BL003", "not-utf8-text")
+@rule("BL003", "not-utf8-text", evidence=SDK_FAILS)
 def not_utf8_text(problems):
     """The file is binary or not valid UTF-8.
 
@@ -98,7 +98,7 @@ def not_utf8_text(problems):
     return _reported(problems, "BL003")
 
 
-@rule("BL004", "duplicate-key")
+@rule("BL004", "duplicate-key", evidence=SDK_FAILS)
 def duplicate_key(problems):
     """A mapping has the same key twice.
 
@@ -116,13 +116,13 @@ def duplicate_key(problems):
 
     ## Source
     The YAML 1.1 specification (section 3.2.1.1: "each of the keys is unique") and RFC 8259
-    ("names within an object SHOULD be unique"). PyYAML keeps the last value without a word, so
-    one of the two values is lost. Error: the format states it.
+    ("names within an object SHOULD be unique"). SDK code: PyYAML (`yaml.safe_load`) keeps the last
+    value without a word, so one of the two values is lost. Error: the format states it.
     """
     return _reported(problems, "BL004")
 
 
-@rule("BL005", "resource-limit")
+@rule("BL005", "resource-limit", evidence=UNCHECKED)
 def resource_limit(problems):
     """The file is past a limit blocklint sets to stay fast on hostile input.
 
@@ -147,7 +147,7 @@ def resource_limit(problems):
     return _reported(problems, "BL005")
 
 
-@rule("BL006", "not-a-press-document")
+@rule("BL006", "not-a-press-document", evidence=UNCHECKED)
 def not_a_press_document(problems):
     """A file named on the command line is not a Press document blocklint recognises.
 
@@ -173,7 +173,7 @@ def not_a_press_document(problems):
     return _reported(problems, "BL006")
 
 
-@rule("BL007", "template-error")
+@rule("BL007", "template-error", evidence=SDK_FAILS)
 def template_error(problems):
     """The file cannot be rendered as the peak CLI renders it (Jinja), or blocklint's sandbox refused it.
 
@@ -200,7 +200,7 @@ def template_error(problems):
     return _reported(problems, "BL007")
 
 
-@rule("BL008", "undefined-template-variable")
+@rule("BL008", "undefined-template-variable", evidence=SDK_FAILS)
 def undefined_template_variable(problems):
     """A `{{ variable }}` in a peak CLI file has no value.
 
@@ -232,7 +232,7 @@ def undefined_template_variable(problems):
     return _reported(problems, "BL008")
 
 
-@rule("BL009", "multiple-documents")
+@rule("BL009", "multiple-documents", evidence=SDK_FAILS)
 def multiple_documents(problems):
     """The file holds more than one YAML document (`---` separators).
 
@@ -254,7 +254,7 @@ def multiple_documents(problems):
     return _reported(problems, "BL009")
 
 
-@rule("BL010", "null-value-dropped", severity=WARNING)
+@rule("BL010", "null-value-dropped", severity=WARNING, evidence=AS_WRITTEN)
 def null_value_dropped(problems):
     """A key in a peak CLI file has a null value, so the CLI drops it.
 
@@ -270,13 +270,13 @@ def null_value_dropped(problems):
     ```
 
     ## Source
-    SDK code: `peak/cli/helpers.py::remove_none_values` drops keys whose value is null (dicts
-    only). Warning: the key may have been meant to be absent.
+    Sent as written, less the key: SDK code, `peak/cli/helpers.py::remove_none_values`, drops keys
+    whose value is null (dicts only). Warning: the key may have been meant to be absent.
     """
     return _reported(problems, "BL010")
 
 
-@rule("BL011", "unused-suppression", severity=WARNING)
+@rule("BL011", "unused-suppression", severity=WARNING, evidence=OWN_DIRECTIVE)
 def unused_suppression(unused_suppressions, problems):
     """A `# blocklint: disable=...` comment or an `x-blocklint` key that suppresses nothing.
 
@@ -312,7 +312,7 @@ def unused_suppression(unused_suppressions, problems):
     yield from _reported(problems, "BL011")
 
 
-@rule("BL012", "unreadable-file")
+@rule("BL012", "unreadable-file", evidence=UNCHECKED)
 def unreadable_file(problems):
     """The file cannot be read, or is not a regular file (a device, FIFO, socket or directory).
 
@@ -333,7 +333,7 @@ def unreadable_file(problems):
     return _reported(problems, "BL012")
 
 
-@rule("BL013", "value-not-json")
+@rule("BL013", "value-not-json", evidence=SDK_FAILS)
 def value_not_json(problems):
     """A value the peak CLI reads from YAML but cannot send as JSON.
 
@@ -364,7 +364,7 @@ def value_not_json(problems):
     return _reported(problems, "BL013")
 
 
-@rule("BL014", "json-not-strict", severity=WARNING)
+@rule("BL014", "json-not-strict", severity=WARNING, evidence=AS_WRITTEN)
 def json_not_strict(problems):
     """A `.json` file that strict JSON would refuse or read otherwise, but the peak CLI reads.
 
