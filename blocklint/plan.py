@@ -80,6 +80,12 @@ class Plan:
     def root(self) -> Path:
         return self.config.root
 
+    @property
+    def project(self):
+        """The run's `blocklint.project.Project`: every document under the root, by path, kind
+        and name, shared by every file the plan checks."""
+        return self.settings.specs.project
+
     @cached_property
     def engine(self) -> Engine:
         return Engine(self.rules, self.settings)
@@ -160,7 +166,7 @@ def build_plan(overrides: Overrides = Overrides(), *, config_path: Path | None =
     load = _load_settings(overrides, config)
     settings = Settings(severity=config.severity, options=config.options, artifact_root=overrides.artifact_root,
                         previous_version=overrides.previous_version, verbose=overrides.verbose, load=load,
-                        specs=_related_specs(overrides, load))
+                        specs=_related_specs(overrides, load, _project(config, start, load)))
     baseline_path = overrides.baseline or config.baseline
     respect = overrides.respect_gitignore if overrides.respect_gitignore is not None else config.respect_gitignore
     return Plan(config=config, overrides=overrides, available=available, rules=rules, load=load,
@@ -237,7 +243,14 @@ def read_params_file(path) -> dict:
     return {key: value for key, value in doc.data.items() if value is not None}
 
 
-def _related_specs(overrides: Overrides, load):
+def _project(config: Config, start: Path | None, load):
+    """The run's project: the documents references are followed to (`blocklint.project`)."""
+    from blocklint.project import Project, project_root
+
+    return Project(project_root(config.path, start), load)
+
+
+def _related_specs(overrides: Overrides, load, project=None):
     from blocklint.specs import RelatedSpecs
 
     lookup = None
@@ -247,7 +260,7 @@ def _related_specs(overrides: Overrides, load):
         lookup = spec_resolver()
     # --spec files are specs, not documents of a forced --kind
     spec_load = replace_kind(load, None)
-    return RelatedSpecs.from_files(overrides.spec_files, spec_load, lookup=lookup)
+    return RelatedSpecs.from_files(overrides.spec_files, spec_load, lookup=lookup, project=project)
 
 
 def replace_kind(load, kind):
