@@ -84,7 +84,7 @@ class Plan:
     def project(self):
         """The run's `blocklint.project.Project`: every document under the root, by path, kind
         and name, shared by every file the plan checks."""
-        return self.settings.specs.project
+        return getattr(self.settings.specs, "project", None)
 
     @cached_property
     def engine(self) -> Engine:

@@ -89,7 +89,10 @@ class Project:
         self._record(real)
         if real not in self._loaded:
             self._loaded[real] = self._load(real)
-        return self._loaded[real]
+        doc = self._loaded[real]
+        for included in getattr(doc, "reads", ()):
+            self._record(included)
+        return doc
 
     def _load(self, real: str):
         from blocklint.load import load_path

@@ -235,9 +235,17 @@ def _check_target(target: Target, plan, cache, stdin) -> FileResult:
         path, kind, findings, skipped = found.hit
         return _with_baseline(FileResult(path, kind, findings, skipped), plan)
     doc = load_target(target, plan.load, raw=found.raw)
-    result = _engine_result(doc, plan, target.explicit)
-    cache.store(found, plan, doc, result.path, result.kind, result.findings, result.skipped)
+    with _recording(plan) as referenced:
+        result = _engine_result(doc, plan, target.explicit)
+    cache.store(found, plan, doc, result.path, result.kind, result.findings, result.skipped, referenced=referenced)
     return _with_baseline(result, plan)
+
+
+def _recording(plan):
+    """What a check reads through references, when the plan has a project to follow them in."""
+    import contextlib
+
+    return plan.project.recording() if plan.project is not None else contextlib.nullcontext(())
 
 
 # Measured on 2 busy cores (benchmarks/README.md, "worker threshold"): two workers cost

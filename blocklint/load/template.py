@@ -56,7 +56,9 @@ class IncludeRefused(jinja2.TemplateError):
 
 
 def render(source: str, file_path: Path | None, params: dict, *, env: dict | None = None,
-           include_root: str | None = None, max_bytes: int = MAX_FILE_BYTES) -> Rendered:
+           include_root: str | None = None, max_bytes: int = MAX_FILE_BYTES, reads: list | None = None) -> Rendered:
+    """`source` rendered as the peak CLI renders it. `reads`, if given, receives every path the
+    include search looked at, found or not, in order (what a result cache must watch)."""
     seen: list[str] = []
     use_markers = not _MARKER_CHARACTERS.search(source)
     marker_of: dict[str, str] = {}
@@ -88,7 +90,7 @@ def render(source: str, file_path: Path | None, params: dict, *, env: dict | Non
 
     root_dir = str(file_path.parent) if file_path else "."
     root = Path(include_root if include_root is not None else root_dir)
-    loader = _PeakLoader(root_dir, root, source, file_path, max_bytes)
+    loader = _PeakLoader(root_dir, root, source, file_path, max_bytes, reads)
     environment = sandbox.BoundedSandbox(loader=loader, autoescape=False, undefined=RecordingUndefined,
                                          extensions=[_IncludeWithIndentation], cache_size=0)
     try:
@@ -160,7 +162,9 @@ def _root_line(error: BaseException, source: str, name: str = "") -> int:
 class _PeakLoader(jinja2.BaseLoader):
     """peak-sdk's _CustomJinjaLoader, with the root template given as text, confined to a root."""
 
-    def __init__(self, root_dir: str, include_root: Path, source: str, file_path: Path | None, max_bytes: int):
+    def __init__(self, root_dir: str, include_root: Path, source: str, file_path: Path | None, max_bytes: int,
+                 reads: list | None = None):
+        self.reads = reads if reads is not None else []
         self.search_path = [".", root_dir]
         self.root_dir = root_dir
         self.include_root = include_root.resolve()
@@ -202,6 +206,7 @@ class _PeakLoader(jinja2.BaseLoader):
         for directory in list(self.search_path):
             try:
                 resolved = (Path(directory) / name).resolve()
+                self.reads.append(str(resolved))
                 if not resolved.is_relative_to(self.include_root):
                     if outside is None and os.path.lexists(resolved):
                         outside = resolved
