@@ -289,6 +289,9 @@ class Planner:
         self._rules: dict = {}
         self._plans: dict = {}
         self._configs: dict = {}  # directory -> closest configuration file
+        # configuration files below the run's own that could not be planned -> the PlanError;
+        # their folders are checked with the run's own plan, and each is reported as a finding
+        self.broken: dict[str, PlanError] = {}
         self.default = self._plan(self._config_for(start))
 
     @property
@@ -317,4 +320,10 @@ class Planner:
         if self.fixed or path == "-":
             return self.default
         found = self._config_for(Path(os.path.abspath(path)).parent)
-        return self._plan(found) if found is not None else self.default
+        if found is None or str(found) in self.broken:
+            return self.default
+        try:
+            return self._plan(found)
+        except PlanError as error:  # one broken configuration stops no other file
+            self.broken[str(found)] = error
+            return self.default

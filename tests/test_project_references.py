@@ -159,3 +159,14 @@ async def test_the_language_server_reports_the_mistake_as_the_command_line_does(
     got = {(d.range.start.line + 1, d.range.start.character + 1, d.code, SEVERITIES[d.severity])
            for d in diagnostics}
     assert got == expected
+
+
+def test_a_broken_nested_configuration_is_a_finding_and_every_other_file_is_still_checked(tmp_path):
+    project = make_project(tmp_path, "misspelt-deployment-parameter")
+    (project / "examples" / "app" / "pyproject.toml").write_text("[tool.blocklint]\nselect = [\"BL3\"\nignore = 1\n")
+    code, output = run(["-m", "blocklint", "check", "--format", "concise", "."], project)
+    found = findings_by_file(output)
+    assert found.pop("examples/app/pyproject.toml") == {(3, 1, "BL020", "error")}, output
+    assert found == {"examples/deployments/block-deployment.yaml": {(14, 7, "BL406", "error")}}, output
+    assert code == 1, output
+    assert output.splitlines()[-1].endswith("in 23 files"), output  # 22 documents and the configuration
