@@ -173,7 +173,7 @@ def check(ctx, paths, formats, outputs, kind, params_file, params, no_template, 
         from blocklint.cache import ResultCache
 
         cache = ResultCache()
-    checked = runner.check_all(targets, planner.for_path, jobs=jobs, cache=cache, **stdin)
+    checked = runner.check_project(targets, planner, jobs=jobs, cache=cache, **stdin)
     try:
         with _progress(len(targets) if bar else 0, bar) as tick:
             for result in checked:

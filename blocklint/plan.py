@@ -81,6 +81,12 @@ class Plan:
     def root(self) -> Path:
         return self.config.root
 
+    @property
+    def project(self):
+        """The run's `blocklint.project.Project`: every document under the root, by path, kind
+        and name, shared by every file the plan checks."""
+        return getattr(self.settings.specs, "project", None)
+
     @cached_property
     def engine(self) -> Engine:
         return Engine(self.rules, self.settings)
@@ -164,7 +170,7 @@ def build_plan(overrides: Overrides = Overrides(), *, config_path: Path | None =
     load = _load_settings(overrides, config)
     settings = Settings(severity=config.severity, options=config.options, artifact_root=overrides.artifact_root,
                         previous_version=overrides.previous_version, verbose=overrides.verbose, load=load,
-                        specs=_related_specs(overrides, load))
+                        specs=_related_specs(overrides, load, _project(config, start, load)))
     baseline_path = overrides.baseline or config.baseline
     respect = overrides.respect_gitignore if overrides.respect_gitignore is not None else config.respect_gitignore
     return Plan(config=config, overrides=overrides, available=available, rules=rules, load=load,
@@ -254,7 +260,14 @@ def read_params_file(path) -> dict:
     return {key: value for key, value in doc.data.items() if value is not None}
 
 
-def _related_specs(overrides: Overrides, load):
+def _project(config: Config, start: Path | None, load):
+    """The run's project: the documents references are followed to (`blocklint.project`)."""
+    from blocklint.project import Project, project_root
+
+    return Project(project_root(config.path, start), load)
+
+
+def _related_specs(overrides: Overrides, load, project=None):
     from blocklint.specs import RelatedSpecs
 
     lookup = None
@@ -264,7 +277,7 @@ def _related_specs(overrides: Overrides, load):
         lookup = spec_resolver()
     # --spec files are specs, not documents of a forced --kind
     spec_load = replace_kind(load, None)
-    return RelatedSpecs.from_files(overrides.spec_files, spec_load, lookup=lookup)
+    return RelatedSpecs.from_files(overrides.spec_files, spec_load, lookup=lookup, project=project)
 
 
 def replace_kind(load, kind):
@@ -293,6 +306,9 @@ class Planner:
         self._rules: dict = {}
         self._plans: dict = {}
         self._configs: dict = {}  # directory -> closest configuration file
+        # configuration files below the run's own that could not be planned -> the PlanError;
+        # their folders are checked with the run's own plan, and each is reported as a finding
+        self.broken: dict[str, PlanError] = {}
         self.default = self._plan(self._config_for(start))
 
     @property
@@ -321,4 +337,10 @@ class Planner:
         if self.fixed or path == "-":
             return self.default
         found = self._config_for(Path(os.path.abspath(path)).parent)
-        return self._plan(found) if found is not None else self.default
+        if found is None or str(found) in self.broken:
+            return self.default
+        try:
+            return self._plan(found)
+        except PlanError as error:  # one broken configuration stops no other file
+            self.broken[str(found)] = error
+            return self.default

@@ -238,9 +238,61 @@ def _check_target(target: Target, plan, cache, stdin) -> FileResult:
         path, kind, findings, skipped = found.hit
         return _with_baseline(FileResult(path, kind, findings, skipped), plan)
     doc = load_target(target, plan.load, raw=found.raw)
-    result = _engine_result(doc, plan, target.explicit)
-    cache.store(found, plan, doc, result.path, result.kind, result.findings, result.skipped)
+    with _recording(plan) as referenced:
+        result = _engine_result(doc, plan, target.explicit)
+    cache.store(found, plan, doc, result.path, result.kind, result.findings, result.skipped, referenced=referenced)
     return _with_baseline(result, plan)
+
+
+def _recording(plan):
+    """What a check reads through references, when the plan has a project to follow them in."""
+    import contextlib
+
+    return plan.project.recording() if plan.project is not None else contextlib.nullcontext(())
+
+
+def check_project(targets, planner, **options):
+    """`check_all` with a `blocklint.plan.Planner`, then one result for each configuration file
+    below the run's own that could not be planned (BL020, at its line): the files of its folder
+    were checked with the run's own configuration."""
+    checked = check_all(targets, planner.for_path, **options)
+    try:
+        yield from checked
+    finally:
+        checked.close()
+    for path, error in sorted(planner.broken.items()):
+        yield configuration_result(path, str(error), planner.default)
+
+
+_AT_LINE = re.compile(r"at line (\d+)")
+_QUOTED = re.compile(r"""'([^'\n]+)'|"([^"\n]+)\"""")
+
+
+def configuration_result(path: str, message: str, plan) -> FileResult:
+    """A configuration file that could not be used, as a BL020 finding at the line it names (a
+    TOML error's line, else the first line holding a name the message quotes)."""
+    from blocklint.load import UnreadableFile, read_bounded
+    from blocklint.load.document import Span
+
+    try:
+        source = read_bounded(path, what="configuration file").decode("utf-8", "replace")
+    except (UnreadableFile, OSError):
+        source = ""
+    lines = source.splitlines()
+    message = message.removeprefix(f"{path}: ")
+    line = 0
+    at_line = _AT_LINE.search(message)
+    if at_line:
+        line = max(0, min(int(at_line.group(1)) - 1, len(lines) - 1))
+    else:
+        quoted = [first or second for first, second in _QUOTED.findall(message)]
+        line = next((number for name in quoted for number, text in enumerate(lines) if name in text), 0)
+    end = len(lines[line]) if line < len(lines) else 0
+    from blocklint.words import relative_path
+
+    shown = relative_path(path)
+    doc = Document(shown, source, problems=[Problem("BL020", Span(line, 0, line, end), message)])
+    return FileResult(shown, None, plan.engine.check(doc, skip=()))
 
 
 # Measured on 2 busy cores (benchmarks/README.md, "worker threshold"): two workers cost

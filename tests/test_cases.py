@@ -2,7 +2,8 @@
 
 tests/cases/<RULE>/bad*.{yaml,yml,json,j2} are checked with `--select RULE`, and their
 findings must equal the sibling `.out` file line for line (file:line:col: RULE severity
-message). good* files must give no finding of that rule and no error at all. An `args` file
+message). A folder named as the bad file without its suffix is checked with it, and its
+findings count as the bad file's (a nested configuration file is reported on itself). good* files must give no finding of that rule and no error at all. An `args` file
 adds options. `BLOCKLINT_REGEN=1 pytest tests/test_cases.py` rewrites the .out files: review
 the diff like code.
 """
@@ -34,9 +35,12 @@ def _expected_path(path: Path) -> Path:
 @pytest.mark.parametrize("path", _files("bad"))
 def test_bad_file_gives_exactly_the_expected_findings(run, path):
     rule_id = path.parent.name
+    companion = path.name.split(".")[0]
+    companions = [companion] if (path.parent / companion).is_dir() else []
     code, output = run("check", *case_args(path.parent), "--format", "concise", "--select", rule_id, path.name,
-                       cwd=path.parent)
-    findings = [line for line in output.splitlines() if line.startswith(path.name + ":")]
+                       *companions, cwd=path.parent)
+    findings = [line for line in output.splitlines()
+                if line.startswith((path.name + ":", *(f"{name}/" for name in companions)))]
     expected_file = _expected_path(path)
     if os.environ.get("BLOCKLINT_REGEN"):
         expected_file.write_text("\n".join(findings) + "\n")

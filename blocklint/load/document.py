@@ -63,6 +63,7 @@ class Document:
     source_map: Any = None  # a load.source_map.SourceMap when the text was rendered from a template
     disabled: tuple = ()  # codes disabled in the document itself (`x-blocklint: {disable: [...]}`)
     undefined: tuple = ()  # UndefinedUse, in the order of the rendered text
+    reads: tuple = ()  # the paths its template's include search looked at, found or not
     _ids: dict = field(default_factory=dict)
     _lines: tuple = field(default=(None, None), repr=False, compare=False)  # (source, its lines)
 

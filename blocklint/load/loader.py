@@ -118,8 +118,10 @@ def _load(doc: Document, text: str, display: str, settings: LoadSettings, file_p
         from blocklint.load import template
         from blocklint.load.source_map import SourceMap
 
+        reads: list = []
         result = template.render(text, Path(file_path) if file_path else None, settings.params, env=settings.env,
-                                 include_root=settings.include_root, max_bytes=settings.max_bytes)
+                                 include_root=settings.include_root, max_bytes=settings.max_bytes, reads=reads)
+        doc.reads = tuple(dict.fromkeys(reads))
         if result.error is not None:
             doc.problems.append(Problem("BL007", _line_span(text, result.error_line), result.error))
             return

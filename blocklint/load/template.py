@@ -58,7 +58,9 @@ class IncludeRefused(jinja2.TemplateError):
 
 
 def render(source: str, file_path: Path | None, params: dict, *, env: dict | None = None,
-           include_root: str | None = None, max_bytes: int = MAX_FILE_BYTES) -> Rendered:
+           include_root: str | None = None, max_bytes: int = MAX_FILE_BYTES, reads: list | None = None) -> Rendered:
+    """`source` rendered as the peak CLI renders it. `reads`, if given, receives every path the
+    include search looked at, found or not, in order (what a result cache must watch)."""
     seen: list[str] = []
     use_markers = not _MARKER_CHARACTERS.search(source)
     marker_of: dict[str, str] = {}
@@ -90,7 +92,7 @@ def render(source: str, file_path: Path | None, params: dict, *, env: dict | Non
 
     root_dir = str(file_path.parent) if file_path else "."
     root = Path(include_root) if include_root is not None else project_root(file_path)
-    loader = _PeakLoader(root_dir, root, source, file_path, max_bytes)
+    loader = _PeakLoader(root_dir, root, source, file_path, max_bytes, reads)
     environment = sandbox.BoundedSandbox(loader=loader, autoescape=False, undefined=RecordingUndefined,
                                          extensions=[_IncludeWithIndentation], cache_size=0)
     try:
@@ -162,7 +164,8 @@ class _PeakLoader(jinja2.BaseLoader):
     """peak-sdk's _CustomJinjaLoader, with the root template given as text, confined to a root."""
 
     def __init__(self, root_dir: str, include_root: Path | None, source: str, file_path: Path | None,
-                 max_bytes: int):
+                 max_bytes: int, reads: list | None = None):
+        self.reads = reads if reads is not None else []
         self.search_path = [".", root_dir]
         self.root_dir = root_dir
         self.include_root = include_root.resolve() if include_root is not None else None
@@ -208,6 +211,7 @@ class _PeakLoader(jinja2.BaseLoader):
         for directory in list(self.search_path):
             try:
                 resolved = (Path(directory) / name).resolve()
+                self.reads.append(str(resolved))
                 if not resolved.is_relative_to(self.include_root):
                     if outside is None and os.path.lexists(resolved):
                         outside = resolved

@@ -39,7 +39,7 @@ def _app_block_names(r):
     specs = r.settings.specs
     if specs is None:
         return None
-    return specs.app_block_names(r.get("body") or {}, base=os.path.dirname(r.doc.path) or ".")
+    return specs.app_block_names(r.get("body") or {}, base=os.path.dirname(r.doc.path) or ".", source=r.doc.source)
 
 
 @rule("BL610", "app-block-mismatch", evidence=INFERRED)

@@ -20,7 +20,8 @@ def deployed_spec(r):
     specs = r.settings.specs
     if specs is None:
         return None
-    return specs.deployed_spec(r.doc.kind, r.get("deployment"), base=os.path.dirname(r.doc.path) or ".")
+    return specs.deployed_spec(r.doc.kind, r.get("deployment"), base=os.path.dirname(r.doc.path) or ".",
+                               source=r.doc.source)
 
 
 def _spec_params(data, group) -> list:

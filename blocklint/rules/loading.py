@@ -388,3 +388,31 @@ def json_not_strict(problems):
     1.1); RFC 8259 defines strict JSON. Warning: the CLI reads the file and sends it.
     """
     return _reported(problems, "BL014")
+
+
+@rule("BL020", "invalid-configuration", evidence=UNCHECKED)
+def invalid_configuration(problems):
+    """A configuration file below the run's own cannot be used.
+
+    A `pyproject.toml` (with `[tool.blocklint]`) or `.blocklint.toml` in a subfolder that is not
+    valid TOML, names an unknown key or rule code, or a `rules-dir` that is not trusted. The
+    files of its folder are checked with the run's own configuration instead, and every other
+    file as usual; the configuration itself is reported here, at the line the problem is on.
+
+    ## Why is this bad?
+    The folder's own settings (selected rules, severities, per-file ignores) are not applied,
+    so its files are judged by other rules than their owners chose.
+
+    ## Example
+    `team/pyproject.toml`:
+    ```toml
+    [tool.blocklint]
+    selct = ["BL3"]
+    ```
+    Fixed: `select = ["BL3"]`.
+
+    ## Source
+    blocklint's own configuration format (docs/configuration.md); the TOML grammar
+    (`tomllib`). Error: the run did not apply the configuration its owners wrote.
+    """
+    return _reported(problems, "BL020")
