@@ -6,6 +6,7 @@ from __future__ import annotations
 import gc
 import io
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 

@@ -385,7 +385,8 @@ def json_not_strict(problems):
 
     ## Source
     SDK code: `peak/template.py` reads every file, `.json` included, with `yaml.safe_load` (YAML
-    1.1); RFC 8259 defines strict JSON. Warning: the CLI reads the file and sends it.
+    1.1); RFC 8259 defines strict JSON. Sent as written: the CLI reads the file and sends it, so a
+    warning.
     """
     return _reported(problems, "BL014")
 
@@ -413,6 +414,7 @@ def invalid_configuration(problems):
 
     ## Source
     blocklint's own configuration format (docs/configuration.md); the TOML grammar
-    (`tomllib`). Error: the run did not apply the configuration its owners wrote.
+    (`tomllib`). blocklint's own: the run did not apply the configuration its owners wrote, so an
+    error.
     """
     return _reported(problems, "BL020")
