@@ -55,7 +55,7 @@ def literal_credential(data, doc):
     `github_pat_`, AWS `AKIA…` and secret keys, Slack `xox…` and webhook URLs, JSON Web Tokens,
     PEM private key blocks, Stripe `sk_live_`, Google `AIza…`), passwords in URLs
     (`https://user:pass@host`) and long high-entropy strings. Messages show only a masked form
-    (`ghp_…(40 chars)`), and the text report masks the value in the quoted source line. A line
+    (`ghp_…, 40 chars`), and the text report masks the value in the quoted source line. A line
     carrying detect-secrets' `# pragma: allowlist secret` is skipped, as that tool does.
 
     Not credentials: secret *names* (`secrets: [GITHUB_TOKEN]`, `clientSecret: client-secret`),
