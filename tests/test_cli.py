@@ -100,6 +100,9 @@ def test_rules_lists_and_explain_documents(run):
     code, output = run("explain", "BL101")
     assert code == 0 and "## Why is this bad?" in output and "parents" in output
     assert run("explain", "unknown-key")[0] == 0
+    by_name, by_code = run("explain", "invalid-cron"), run("explain", "BL201")
+    assert by_name == by_code and by_name[1].startswith("BL201 invalid-cron (error)\n")
+    assert run("explain", "Invalid-Cron") == by_code and run("explain", "bl201") == by_code
     code, output = run("explain", "BL1O1")
     assert code == 2 and "did you mean" in output
 
