@@ -15,7 +15,7 @@ __version__ = "0.1.0"
 # name -> module that defines it
 _API = {
     "rule": "blocklint.engine.api", "fixture": "blocklint.engine.api", "fanout": "blocklint.engine.api",
-    "Key": "blocklint.engine.api", "RuleError": "blocklint.engine.api",
+    "Key": "blocklint.engine.api", "Named": "blocklint.engine.api", "RuleError": "blocklint.engine.api",
     "ERROR": "blocklint.findings", "WARNING": "blocklint.findings", "INFO": "blocklint.findings",
     "Finding": "blocklint.findings",
     **dict.fromkeys(("DOCUMENTED", "SDK_FAILS", "CERTAIN_HARM", "UNCHECKED", "AS_WRITTEN", "INFERRED",

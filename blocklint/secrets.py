@@ -76,8 +76,9 @@ def entropy(text: str) -> float:
 
 
 def mask(prefix: str, secret: str) -> str:
-    """A masked form for messages: the public prefix only, and the length."""
-    return f"{prefix}…({len(secret)} chars)"
+    """A masked form for messages, to go in parentheses: the public prefix only, and the length
+    (`ghp_…, 40 chars`; `40 chars` when no part of it is public)."""
+    return f"{prefix}…, {len(secret)} chars" if prefix else f"{len(secret)} chars"
 
 
 def _mixed(text: str) -> bool:

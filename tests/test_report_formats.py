@@ -534,6 +534,32 @@ def test_progress_draws_on_a_terminal_for_long_runs_only(tmp_path):
         os.close(leader)
 
 
+def test_progress_eta_comes_from_the_throughput_measured_since_the_first_file():
+    """A run whose first result takes 10 s (start-up: finding files, starting workers) and then
+    does 20 files a second: with 190 files left after the first 10, the ETA reads 10 s, not the
+    ~190 s that counting the start-up as per-file time gives."""
+    from blocklint.report.progress import Bar
+
+    now = [0.0]
+    bar = Bar(200, io.StringIO(), "checking", clock=lambda: now[0])
+    assert bar.eta() is None and bar.line() == "checking  [" + "-" * 36 + "]  0/200"
+    now[0] = 10.0
+    bar.update()
+    assert bar.eta() is None  # one file: nothing measured yet
+    for _ in range(9):
+        now[0] += 0.05
+        bar.update()
+    assert bar.done == 10 and abs(bar.eta() - 190 * 0.05) < 1e-6
+    assert bar.line() == "checking  [#" + "-" * 35 + "]  10/200  eta 0:10"
+    now[0] += 60  # a stall slows the measured throughput, and the ETA grows with it
+    bar.update()
+    assert bar.line().endswith("11/200  eta 19:03")  # 189 files at (60.45 s / 10)
+    bar.done, now[0] = 2, 110.0
+    assert bar.line().endswith("2/200  eta 5:30:00")  # 198 files at 100 s each
+    bar.done = 200
+    assert bar.line() == "checking  [" + "#" * 36 + "]  200/200"  # no ETA once done
+
+
 def test_machine_formats_are_marked_for_the_progress_decision():
     from blocklint.report import is_machine_format
 

@@ -26,6 +26,17 @@ class Key(str):
     """A mapping key as the last element of a location: point at the key, not its value."""
 
 
+class Named(tuple):
+    """A `follows` entry for a finding on a *named* node (an image, a step): the root finding lies
+    on one of these keys anywhere in the document (a finding on its value, or an unknown key
+    close to it), and that value names the node this rule's finding lies on, or nearly (a
+    misspelling). `follows={"BL503": Named("imageRef")}`: an image no step refers to is the image
+    a misspelt `imageRef` meant."""
+
+    def __new__(cls, *keys: str):
+        return super().__new__(cls, keys)
+
+
 @dataclass(frozen=True)
 class Rule:
     id: str
@@ -65,7 +76,8 @@ def rule(rule_id: str, name: str, severity: str | None = None, *, evidence: Evid
     `follows` maps a rule id to the keys this rule reads: a finding of that rule on an unknown
     key close to one of them (`parent:` for `parents`), in the node this rule's finding lies in,
     is the root mistake, and this rule's finding only follows from it. `follows={"BL101":
-    ("parents",)}` folds BL304's "not a parent" into the BL101 of a misspelt `parents`.
+    ("parents",)}` folds BL304's "not a parent" into the BL101 of a misspelt `parents`. For a
+    finding on a node that another key refers to by name, the keys are `Named(...)` (see it).
     """
     if not RULE_ID.match(rule_id):
         raise RuleError(f"rule id {rule_id!r} must look like BL123")
@@ -78,7 +90,8 @@ def rule(rule_id: str, name: str, severity: str | None = None, *, evidence: Evid
     def decorate(func):
         func.__blocklint_rule__ = (rule_id, name, severity)
         func.__blocklint_evidence__ = (evidence, tuple(also))
-        func.__blocklint_follows__ = tuple((root, tuple(keys)) for root, keys in (follows or {}).items())
+        func.__blocklint_follows__ = tuple((root, keys if isinstance(keys, Named) else tuple(keys))
+                                           for root, keys in (follows or {}).items())
         return func
 
     return decorate

@@ -116,7 +116,7 @@ class Engine:
                 late.append(call)
             else:
                 findings.extend(self._run(call, doc, resolver))
-        findings = fold(findings, self._follows, getattr(doc, "undefined", ()))
+        findings = fold(findings, self._follows, getattr(doc, "undefined", ()), doc.data)
         findings, unused = apply_suppressions(doc, findings, {call.id for call in calls})
         if late:
             resolver.cache["unused_suppressions"] = unused

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from blocklint import DOCUMENTED, INFERRED, Key, did_you_mean, fanout, is_param_ref, rule
+from blocklint import DOCUMENTED, INFERRED, Key, Named, did_you_mean, fanout, is_param_ref, rule
 
 IMAGE_SOURCES = ("image", "imageRef", "imageDetails")
 NON_STANDARD = ("http", "sql", "export")
@@ -54,7 +54,7 @@ def image_source_conflict(workload, workload_name):
         yield (Key(given[1]),), f"{workload_name} sets both '{given[0]}' and '{given[1]}'; keep one image source"
 
 
-@rule("BL502", "missing-image-source", evidence=DOCUMENTED)
+@rule("BL502", "missing-image-source", evidence=DOCUMENTED, follows={"BL101": IMAGE_SOURCES})
 def missing_image_source(workload, workload_name):
     """A standard step or a service has no image source.
 
@@ -111,7 +111,7 @@ def unknown_image_ref(step, step_name, workflow):
         yield ("imageRef",), f"imageRef '{ref}' names no image in config.images{where}"
 
 
-@rule("BL504", "unused-image", evidence=INFERRED)
+@rule("BL504", "unused-image", evidence=INFERRED, follows={"BL503": Named("imageRef"), "BL101": Named("imageRef")})
 def unused_image(images, workflow):
     """A `config.images` entry that no step refers to with `imageRef`.
 

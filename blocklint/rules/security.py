@@ -58,7 +58,7 @@ def literal_credential(data, doc):
     `dapi…`, OpenAI `sk-…`, Hugging Face `hf_…`, Snowflake OAuth `ver:1-hint:…`), passwords in
     URLs (`https://user:pass@host`) and connection strings (`password=`), and long high-entropy
     strings. Messages show only a masked form
-    (`ghp_…(40 chars)`), and the text report masks the value in the quoted source line. A line
+    (`ghp_…, 40 chars`), and the text report masks the value in the quoted source line. A line
     carrying detect-secrets' `# pragma: allowlist secret` is skipped, as that tool does.
 
     Not credentials: secret *names* (`secrets: [GITHUB_TOKEN]`, `clientSecret: client-secret`),
