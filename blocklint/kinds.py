@@ -159,7 +159,7 @@ KIND_TABLE = (
          "`blocksConfig`; or `appParameters` with `revision`/`release`; or a revision with parameters by block",
          _is_app_revision),
     Kind("fallback-parameters", "deployment", ("peak blocks deployments get-parameters --fallback-params-file",),
-         ("block-deployment",), "a bare mapping in a file named `*fallback*.yaml|yml|json`"),
+         ("block-deployment",), "a bare mapping in a file named `*fallback*` (`.yaml`, `.yml` or `.json`)"),
 )
 KINDS_BY_NAME = {kind.name: kind for kind in KIND_TABLE}
 KINDS = tuple(KINDS_BY_NAME)
