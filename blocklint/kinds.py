@@ -159,13 +159,14 @@ KIND_TABLE = (
          "`blocksConfig`; or `appParameters` with `revision`/`release`; or a revision with parameters by block",
          _is_app_revision),
     Kind("fallback-parameters", "deployment", ("peak blocks deployments get-parameters --fallback-params-file",),
-         ("block-deployment",), "a bare mapping in a file named `*fallback*.yaml|yml|json`"),
+         ("block-deployment",), "a bare mapping in a file named `*fallback*` (`.yaml`, `.yml` or `.json`)"),
 )
 KINDS_BY_NAME = {kind.name: kind for kind in KIND_TABLE}
 KINDS = tuple(KINDS_BY_NAME)
 SPEC_KINDS = tuple(kind.name for kind in KIND_TABLE if kind.group == "spec")
 DEPLOYMENT_KINDS = tuple(kind.name for kind in KIND_TABLE if kind.group == "deployment")
 # Markers overlap (a deployment has `parameters`, so does a patch): the first that holds wins.
+# Specs are known by their `kind:` before any of these, fallback parameters by their file name.
 DETECTION_ORDER = ("block-spec-release", "app-spec-release", "app-deployment", "block-deployment",
                    "app-deployment-revision", "block-deployment-revision", "spec-metadata", "parameters-patch",
                    "deployment-metadata")
@@ -287,7 +288,7 @@ def _spec_kind(body: dict, *, cli: bool) -> str | None:
 
 # --- claims ---------------------------------------------------------------------------------
 
-HEADER_CLAIM = re.compile(r"#\s*blocklint:\s*kind\s*=\s*(\S*)")
+HEADER_CLAIM = re.compile(r"#\s*blocklint:\s*kind\s*=\s*(\S{0,80})")  # longer is no kind either
 # The lines a header may sit among: comments, blank lines, template tags, YAML directives and
 # the document start marker. The first other line is the document itself.
 _HEADER_LINE = re.compile(r"\s*(?:#|\{#|\{%|%|---\s*$|$)")

@@ -270,3 +270,20 @@ def test_the_language_server_honours_claims(tmp_path):
     analysis = Session(root=str(project)).analyze("file://" + path, path, RENAME)
     assert analysis.kind == "block-deployment"
     assert {finding.rule for finding in analysis.findings} >= {"BL102"}
+
+
+def test_the_kinds_page_shows_the_kind_table():
+    page = (Path(__file__).resolve().parent.parent / "docs" / "kinds.md").read_text(encoding="utf-8")
+    for kind in kinds.KIND_TABLE:
+        commands = ", ".join(f"`{command}`" for command in kind.commands)
+        references = ", ".join(f"`{name}`" for name in kind.references) or "—"
+        assert f"| `{kind.name}` | {commands} | {kind.markers} | {references} |" in page, kind.name
+
+
+def test_the_readme_configuration_example_is_a_valid_configuration(tmp_path):
+    from blocklint.config import load_config
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    example = readme.split("```toml\n[tool.blocklint]\n", 1)[1].split("```", 1)[0]
+    (tmp_path / "pyproject.toml").write_text("[tool.blocklint]\n" + example.replace('"lint/rules"', '"rules"'))
+    assert load_config(tmp_path / "pyproject.toml").kinds == {"deploy/*.yaml": "block-deployment"}
