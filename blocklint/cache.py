@@ -199,10 +199,7 @@ def _reads_stamp(paths) -> list:
     return [[path, _file_digest(path)] for path in paths]
 
 
-def _registry_stamp() -> list:
-    from blocklint.registry import registry_path
-
-    path = str(registry_path())
+def _registry_stamp(path: str) -> list:
     return [path, *(_stat_stamp(path + suffix) for suffix in ("", "-wal", "-journal"))]
 
 
@@ -367,8 +364,9 @@ class ResultCache:
         if reads:
             deps.append(["reads", doc.path, _reads_stamp(reads)])
         # deployments look their spec up in the registry; other kinds may name specs there too
-        if getattr(plan.overrides, "registry", False) and doc.kind is not None:
-            deps.append(["registry", "", self._stamp("registry", "")])
+        registry = getattr(getattr(plan.overrides, "spec_lookup", None), "path", None)
+        if getattr(plan.overrides, "registry", False) and registry is not None and doc.kind is not None:
+            deps.append(["registry", str(registry), self._stamp("registry", str(registry))])
         return deps
 
     def _stamp(self, kind: str, name: str):
@@ -379,7 +377,7 @@ class ResultCache:
                 if kind == "artifact":
                     value = _artifact_stamp(name)
                 else:
-                    value = _registry_stamp()
+                    value = _registry_stamp(name)
                 self._stamps[key] = (True, json.loads(json.dumps(value)))
             except _Uncacheable:
                 self._stamps[key] = (False, None)

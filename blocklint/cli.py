@@ -146,7 +146,9 @@ def check(ctx, paths, formats, outputs, kind, params_file, params, no_template, 
         respect_gitignore=respect_gitignore, config_file=config_file, isolated=isolated,
         trust_rules_dir=trust_rules_dir)
     try:
-        planner = Planner(overrides)
+        from blocklint.registry import with_spec_lookup
+
+        planner = Planner(with_spec_lookup(overrides))
         if show_settings:
             first = (paths or ["."])[0]
             click.echo(json.dumps(planner.for_path(first if not os.path.isdir(first) else

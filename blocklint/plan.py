@@ -57,6 +57,10 @@ class Overrides:
     isolated: bool = False
     plugins: bool = True
     registry: bool = True  # look specs up in the local registry
+    # The spec lookup by id or name (`blocklint.registry.SpecResolver`), handed in by the front
+    # door (`blocklint.registry.with_spec_lookup`): the plan knows no registry of its own.
+    spec_lookup: object = None
+    follow_references: bool = True  # follow references to the project's files (not for received bodies)
     # Load the `rules-dir` a configuration file names (Python code from the checkout)? None:
     # only when BLOCKLINT_TRUST_RULES_DIR=1. `--rules-dir` given by the caller is always loaded.
     trust_rules_dir: bool | None = None
@@ -170,7 +174,8 @@ def build_plan(overrides: Overrides = Overrides(), *, config_path: Path | None =
     load = _load_settings(overrides, config)
     settings = Settings(severity=config.severity, options=config.options, artifact_root=overrides.artifact_root,
                         previous_version=overrides.previous_version, verbose=overrides.verbose, load=load,
-                        specs=_related_specs(overrides, load, _project(config, start, load)))
+                        specs=_related_specs(overrides, load,
+                                             _project(config, start, load) if overrides.follow_references else None))
     baseline_path = overrides.baseline or config.baseline
     respect = overrides.respect_gitignore if overrides.respect_gitignore is not None else config.respect_gitignore
     return Plan(config=config, overrides=overrides, available=available, rules=rules, load=load,
@@ -270,11 +275,7 @@ def _project(config: Config, start: Path | None, load):
 def _related_specs(overrides: Overrides, load, project=None):
     from blocklint.specs import RelatedSpecs
 
-    lookup = None
-    if overrides.registry:
-        from blocklint.registry import spec_resolver  # light: opens the registry on first lookup only
-
-        lookup = spec_resolver()
+    lookup = overrides.spec_lookup if overrides.registry else None
     # --spec files are specs, not documents of a forced --kind
     spec_load = replace_kind(load, None)
     return RelatedSpecs.from_files(overrides.spec_files, spec_load, lookup=lookup, project=project)

@@ -7,9 +7,10 @@ deployment's name. A `Project` answers those references for every front door fro
 - the root is the configuration's folder, else the git work tree's top, else the folder checked
   (`project_root`); nothing outside it is read;
 - a path is loaded directly, once per run, whatever the number of files that name it;
-- a name is found without parsing the whole tree: the files whose first bytes hold the name's
-  text are the only ones loaded in full (a run over a few staged files in a large repository
-  reads a few bounded prefixes, and loads only what is referenced);
+- a name is found without parsing the whole tree: the index holds, per file, the values its
+  first bytes give to `name` keys, and only the files that give the name wanted are loaded in
+  full (a run that follows only paths walks nothing; one that looks a name up reads one bounded
+  prefix per file, once per run);
 - what each check read is recorded (`recording`), so a result cache can tell when a file's
   findings may have changed because a document it referenced did.
 """
@@ -19,6 +20,7 @@ from __future__ import annotations
 import copy
 import os
 import re
+import stat
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -69,7 +71,7 @@ class Project:
         self.load_settings = settings
         self._loaded: dict[str, object] = {}  # real path -> Document (None: not a document)
         self._files: list[str] | None = None
-        self._prefixes: dict[str, bytes] = {}
+        self._index: dict[str, frozenset] = {}  # real path -> the names its first bytes give
         self._recordings: list[set] = []
         self.loads = 0  # files parsed in full
 
@@ -130,11 +132,11 @@ class Project:
         return Resolved(doc, f"the {what} named {ref!r}")
 
     def named(self, name: str, kinds):
-        """The document of one of `kinds` whose `metadata.name` is `name` (the first by path)."""
-        needle = name.encode("utf-8", "replace")
+        """The document of one of `kinds` whose `metadata.name` is `name` (the first by path).
+        Only the files whose first bytes name it (`names_in`) are loaded to be sure."""
         found = None
         for path in self.files():
-            if needle in self._prefix(path):
+            if name in self._names(path):
                 doc = self.load(path)
                 if doc is not None and doc.kind in kinds and document_name(doc) == name:
                     found = doc
@@ -166,14 +168,10 @@ class Project:
             self._files = [path for path in found[:MAX_INDEXED_FILES] if self.inside(path)]
         return self._files
 
-    def _prefix(self, path: str) -> bytes:
-        if path not in self._prefixes:
-            try:
-                with open(path, "rb") as handle:
-                    self._prefixes[path] = handle.read(PREFIX_BYTES)
-            except OSError:
-                self._prefixes[path] = b""
-        return self._prefixes[path]
+    def _names(self, path: str) -> frozenset:
+        if path not in self._index:
+            self._index[path] = names_in(read_prefix(path))
+        return self._index[path]
 
     # --- what a check read -----------------------------------------------------------------
 
@@ -190,6 +188,32 @@ class Project:
     def _record(self, real: str):
         for reads in self._recordings:
             reads.add(real)
+
+
+_NAME_VALUE = re.compile(rb"""\bname["']?\s*:\s*["']?([^\s"',}#]+)""")
+
+
+def names_in(prefix: bytes) -> frozenset:
+    """Every value given to a `name` key in a file's first bytes, YAML or JSON, block or flow
+    style: a superset of its `metadata.name` (a templated name is not found by name)."""
+    return frozenset(match.decode("utf-8", "replace") for match in _NAME_VALUE.findall(prefix))
+
+
+def read_prefix(path: str) -> bytes:
+    """The first `PREFIX_BYTES` of a regular file (b"" for anything else: a FIFO never blocks)."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        descriptor = os.open(path, flags)
+    except OSError:
+        return b""
+    try:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            return b""
+        return os.read(descriptor, PREFIX_BYTES)
+    except OSError:
+        return b""
+    finally:
+        os.close(descriptor)
 
 
 def looks_like_path(ref: str) -> bool:

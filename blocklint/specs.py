@@ -149,7 +149,7 @@ class RelatedSpecs:
             found = as_spec_document(resolved.document) if resolved.document is not None else None
             if found is not None:
                 return found
-        data = self.lookup(ref, version)
+        data = self.lookup(ref, version) if not is_path else None
         return SpecDocument(_kind_of(data), data) if data is not None else None
 
     def explain(self, ref, *, base=None, wanted=kinds.SPEC_KINDS, what="spec") -> str | None:
@@ -161,7 +161,7 @@ class RelatedSpecs:
             tried.append("the --spec files and the files of this run")
         if self.project is not None:
             tried.append(self.project.resolve(ref, base, wanted, what).tried)
-        if self._lookup is not None:
+        if self._lookup is not None and not (base is not None and ref.endswith(SPEC_SUFFIXES)):
             tried.append("the local registry")
         return "; ".join(tried) or "nothing: no project or registry to look in"
 

@@ -49,8 +49,9 @@ class Session:
 
     def __init__(self, overrides=None, *, root: str | None = None):
         from blocklint.plan import Overrides
+        from blocklint.registry import with_spec_lookup
 
-        self.overrides = overrides or Overrides()
+        self.overrides = with_spec_lookup(overrides or Overrides())
         self.root = Path(root) if root else Path.cwd()
         self._planner = None
         self._stamps: dict = {}  # directory -> the configuration files' state when planned
