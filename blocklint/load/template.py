@@ -26,7 +26,7 @@ from pathlib import Path
 import jinja2
 from jinja2.ext import Extension
 
-from blocklint.load import sandbox
+from blocklint.load import sandbox, taint
 from blocklint.load.read import MAX_FILE_BYTES, UnreadableFile, read_bounded
 from blocklint.words import split_lines
 
@@ -57,6 +57,7 @@ class IncludeRefused(jinja2.TemplateError):
 
 def render(source: str, file_path: Path | None, params: dict, *, env: dict | None = None,
            include_root: str | None = None, max_bytes: int = MAX_FILE_BYTES) -> Rendered:
+    env = taint.tainted_env(env)  # printed whole or refused: a transformed secret could not be masked
     seen: list[str] = []
     use_markers = not _MARKER_CHARACTERS.search(source)
     marker_of: dict[str, str] = {}
@@ -89,8 +90,8 @@ def render(source: str, file_path: Path | None, params: dict, *, env: dict | Non
     root_dir = str(file_path.parent) if file_path else "."
     root = Path(include_root if include_root is not None else root_dir)
     loader = _PeakLoader(root_dir, root, source, file_path, max_bytes)
-    environment = sandbox.BoundedSandbox(loader=loader, autoescape=False, undefined=RecordingUndefined,
-                                         extensions=[_IncludeWithIndentation], cache_size=0)
+    environment = taint.TaintedSandbox(loader=loader, autoescape=False, undefined=RecordingUndefined,
+                                       extensions=[_IncludeWithIndentation], cache_size=0)
     try:
         with sandbox.deadline():
             template = environment.get_template(_ROOT)
