@@ -95,6 +95,21 @@ def test_dry_run_prints_each_request_and_its_artifact_files_and_sends_nothing(pr
     assert not (project / ".blocklint").exists()
 
 
+def test_a_link_out_of_the_project_is_never_uploaded_even_with_its_rule_ignored(project, tmp_path_factory):
+    """BL808 fails the check; with BL808 ignored, the artifact is still refused and nothing stored."""
+    outside = tmp_path_factory.mktemp("outside")
+    (outside / "credentials").write_text("aws_secret_access_key = outside-the-project\n")
+    (project / "examples" / "artifact" / "keys").symlink_to(outside, target_is_directory=True)
+    spec = "examples/workflow/workflow-private.yaml"
+    code, output = submit(spec, cwd=project)
+    assert code == 1 and "BL808" in output and "nothing was sent" in output
+    (project / ".blocklint.toml").write_text('ignore = ["BL808"]\n')
+    code, output = submit(spec, cwd=project)
+    assert code != 0, output
+    assert "outside the project" in output and "'keys'" in output and "outside-the-project" not in output
+    assert not registry_at(project / ".blocklint" / "registry.sqlite3").list_specs("blocks", page_size=100)["specs"]
+
+
 def test_a_file_with_an_error_stops_everything_before_anything_is_sent(project, run):
     broken = project / "examples" / "workflow" / "workflow-shared.yaml"
     broken.write_text(broken.read_text().replace("name: workflow-block-shared", "name: Not A Name!\n    nme: x"))

@@ -27,7 +27,7 @@ from pathlib import Path
 import jinja2
 from jinja2.ext import Extension
 
-from blocklint.load import sandbox
+from blocklint.load import sandbox, taint
 from blocklint.load.read import MAX_FILE_BYTES, UnreadableFile, read_bounded
 from blocklint.project_root import project_root
 from blocklint.words import split_lines
@@ -61,6 +61,7 @@ def render(source: str, file_path: Path | None, params: dict, *, env: dict | Non
            include_root: str | None = None, max_bytes: int = MAX_FILE_BYTES, reads: list | None = None) -> Rendered:
     """`source` rendered as the peak CLI renders it. `reads`, if given, receives every path the
     include search looked at, found or not, in order (what a result cache must watch)."""
+    env = taint.tainted_env(env)  # printed whole or refused: a transformed secret could not be masked
     seen: list[str] = []
     use_markers = not _MARKER_CHARACTERS.search(source)
     marker_of: dict[str, str] = {}
@@ -93,8 +94,8 @@ def render(source: str, file_path: Path | None, params: dict, *, env: dict | Non
     root_dir = str(file_path.parent) if file_path else "."
     root = Path(include_root) if include_root is not None else project_root(file_path)
     loader = _PeakLoader(root_dir, root, source, file_path, max_bytes, reads)
-    environment = sandbox.BoundedSandbox(loader=loader, autoescape=False, undefined=RecordingUndefined,
-                                         extensions=[_IncludeWithIndentation], cache_size=0)
+    environment = taint.TaintedSandbox(loader=loader, autoescape=False, undefined=RecordingUndefined,
+                                       extensions=[_IncludeWithIndentation], cache_size=0)
     try:
         template = environment.get_template(_ROOT)
         text = "".join(_bounded_chunks(template.generate(params, os_env=dict(env or {}))))

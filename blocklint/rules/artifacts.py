@@ -298,7 +298,8 @@ def artifact_too_large(artifact):
         if isinstance(artifact.listing_error, TooManyFiles):
             yield (artifact.node, "path"), str(artifact.listing_error)
         return
-    message = _zip_verdict(str(artifact.root), tuple(artifact.ignore_files or ()), _fingerprint(artifact.root, files))
+    message = _zip_verdict(str(artifact.root), tuple(artifact.ignore_files or ()), _fingerprint(artifact.root, files),
+                           artifact.project)
     if message:
         yield (artifact.node, "path"), message
 
@@ -316,13 +317,14 @@ def _fingerprint(root: Path, files) -> tuple:
 
 
 @lru_cache(maxsize=64)
-def _zip_verdict(root: str, ignore_files: tuple, fingerprint: tuple) -> str | None:
+def _zip_verdict(root: str, ignore_files: tuple, fingerprint: tuple, project: str | None) -> str | None:
     """Compressing takes milliseconds per artifact, and specs of one repository usually share
-    one: compress each distinct artifact once per process."""
+    one: compress each distinct artifact once per process. Nothing is read through a link out
+    of the project (BL808 reports it)."""
     from blocklint import artifact as artifacts
 
     try:
-        artifacts.check_size(root, list(ignore_files) or None)
+        artifacts.check_size(root, list(ignore_files) or None, project=project)
     except artifacts.ArtifactTooLarge as error:
         return str(error)
     except (artifacts.ArtifactError, OSError):
@@ -437,14 +439,48 @@ def symlink_leaves_artifact(artifact):
     files = artifact.files() if artifact.is_dir else None
     if not files:
         return
-    for link, target in _links_leaving(str(artifact.root), _fingerprint(artifact.root, files)):
-        yield (artifact.node, "path"), (f"{link!r} in the artifact is a symbolic link to {target!r}, outside it; "
-                                        "peak-sdk uploads the target's content: copy what is needed into the "
-                                        "artifact or ignore the link")
+    out_of_project = dict(_links_leaving(str(artifact.root), _fingerprint(artifact.root, files), artifact.project))
+    for link, target in _links_leaving(str(artifact.root), _fingerprint(artifact.root, files), None):
+        if link not in out_of_project:  # BL808's error
+            yield (artifact.node, "path"), (f"{link!r} in the artifact is a symbolic link to {target!r}, outside it; "
+                                            "peak-sdk uploads the target's content: copy what is needed into the "
+                                            "artifact or ignore the link")
+
+
+@rule("BL808", "symlink-leaves-project")
+def symlink_leaves_project(artifact):
+    """A symbolic link in the artifact that points outside the project.
+
+    The project is `--artifact-root` when given, else the folder of the configuration (or the
+    working directory). blocklint never reads what such a link points to: the artifact's size
+    (BL804) is not measured through it, and `blocklint submit` refuses to build the artifact,
+    even with this rule ignored.
+
+    ## Why is this bad?
+    peak-sdk follows links when it zips the artifact, so a link to `~/.aws`, `~/.ssh` or `/etc`
+    uploads those files under the link's name, to a platform every user of the tenant can read.
+    A checkout (a pull request) can add such a link; it must fail the check, not warn.
+
+    ## Example
+    `artifact.path: .` with `keys -> /home/me/.ssh` in the directory. Fixed: remove the link,
+    copy what the image needs into the artifact, or add `keys` to the ignore file.
+
+    ## Source
+    SDK code: `peak/compression.py` lists files with `match_tree_files(path,
+    follow_links=True)` and zips what the links point to. Error: stricter than the platform,
+    which would upload the files, because what leaves is files from outside the project.
+    """
+    files = artifact.files() if artifact.is_dir and artifact.project is not None else None
+    if not files:
+        return
+    for link, target in _links_leaving(str(artifact.root), _fingerprint(artifact.root, files), artifact.project):
+        yield (artifact.node, "path"), (f"{link!r} in the artifact is a symbolic link to {target!r}, outside the "
+                                        "project; blocklint does not read it and submit refuses it: copy what the "
+                                        "image needs into the artifact, or ignore the link")
 
 
 @lru_cache(maxsize=64)
-def _links_leaving(root: str, fingerprint: tuple) -> list:
+def _links_leaving(root: str, fingerprint: tuple, boundary: str | None) -> list:
     from blocklint.artifact import links_leaving
 
-    return links_leaving(root, [name for name, *_ in fingerprint])
+    return links_leaving(root, [name for name, *_ in fingerprint], boundary)
