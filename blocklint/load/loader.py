@@ -17,6 +17,7 @@ from blocklint.load import json_syntax
 from blocklint.load.document import FILE_START, Document, LoadSettings, Problem, Span, UndefinedUse
 from blocklint.load.read import FileTooLarge, UnreadableFile, read_bounded, read_bounded_stream
 from blocklint.load.tree import TreeBuilder
+from blocklint.project_root import project_root
 from blocklint.words import split_lines
 
 TEMPLATE_SUFFIX = ".j2"
@@ -51,7 +52,9 @@ def load_path(path: str | os.PathLike, settings: LoadSettings | None = None, *, 
 def _link_leaving(path, root: str | None) -> str | None:
     """The target of `path` when the path lies in the project but links out of it: a checkout
     must not make blocklint read (and quote) a file elsewhere on the machine."""
-    if not root:
+    if not root:  # no configuration: the file's own project (git work tree, else its folder)
+        root = project_root(path)
+    if root is None:
         return None
     project = os.path.realpath(root)
     named, target = os.path.abspath(path), os.path.realpath(path)
