@@ -245,6 +245,18 @@ def test_an_unknown_kind_in_the_configuration_is_a_usage_error(run, tmp_path):
     assert code == 2 and "unknown kind 'block-deploymnet'" in output and "did you mean 'block-deployment'" in output
 
 
+def test_a_blocklint_toml_claims_with_its_kinds_table_and_refuses_what_is_no_table(tmp_path):
+    from blocklint.config import ConfigError, load_config
+
+    config = tmp_path / ".blocklint.toml"
+    config.write_text('[kinds]\n"deploy/*.yaml" = "block-deployment"\n"*.patch.yaml" = "parameters-patch"\n')
+    assert list(load_config(config).kinds.items()) == [("deploy/*.yaml", "block-deployment"),
+                                                       ("*.patch.yaml", "parameters-patch")]
+    config.write_text('kinds = ["block-deployment"]\n')
+    with pytest.raises(ConfigError, match="table of \"glob\" = \"kind\""):
+        load_config(config)
+
+
 def test_a_file_that_does_not_parse_is_reported_when_claimed_or_meant_for_press(run, tmp_path):
     broken = "  - [unclosed\n"
     project = _project(tmp_path, '"deploy/*.yaml" = "block-deployment"', {
