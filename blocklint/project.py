@@ -96,6 +96,18 @@ class Project:
             self._record(included)
         return doc
 
+    def loaded(self, path):
+        """The document at `path` if this run already loaded it in full, else None."""
+        real = self.inside(path)
+        return self._loaded.get(real) if real is not None else None
+
+    def adopt(self, path, doc) -> None:
+        """A document the run loaded to check it: a reference to it later in the run uses it
+        instead of parsing the file again."""
+        real = self.inside(path)
+        if real is not None and real not in self._loaded and doc.kind is not None:
+            self._loaded[real] = doc
+
     def _load(self, real: str):
         from blocklint.load import load_path
 

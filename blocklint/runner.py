@@ -3,6 +3,7 @@ baseline, yield results in order."""
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import io
 import os
@@ -232,18 +233,33 @@ def check_target(target: Target, plan, *, cache=None, **stdin) -> FileResult:
 
 def _check_target(target: Target, plan, cache, stdin) -> FileResult:
     if cache is None or target.path == STDIN:
-        return check_document(load_target(target, plan.load, **stdin), plan, explicit=target.explicit)
+        return check_document(load_shared(target, plan, **stdin), plan, explicit=target.explicit)
     found = cache.lookup(target, plan)
     if found is None:  # not for the cache (unreadable, too large): the usual road reports it
-        return check_document(load_target(target, plan.load), plan, explicit=target.explicit)
+        return check_document(load_shared(target, plan), plan, explicit=target.explicit)
     if found.hit is not None:
         path, kind, findings, skipped = found.hit
         return _with_baseline(FileResult(path, kind, findings, skipped), plan)
-    doc = load_target(target, plan.load, raw=found.raw)
+    doc = load_shared(target, plan, raw=found.raw)
     with _recording(plan) as referenced:
         result = _engine_result(doc, plan, target.explicit)
     cache.store(found, plan, doc, result.path, result.kind, result.findings, result.skipped, referenced=referenced)
     return _with_baseline(result, plan)
+
+
+def load_shared(target: Target, plan, **how) -> Document:
+    """`load_target`, sharing documents with the run's project: a file a reference already
+    loaded is not parsed again, and one loaded here serves the references after it (one parse
+    per file and run). Not when --kind forces the kind: the project reads files as they are."""
+    project = plan.project
+    shared = project is not None and target.path != STDIN and plan.load.kind is None
+    doc = project.loaded(target.path) if shared else None
+    if doc is not None:  # loaded for a reference, under its real path: shown as the run names it
+        return dataclasses.replace(doc, path=str(target.path))
+    doc = load_target(target, plan.load, **how)
+    if shared:
+        project.adopt(target.path, doc)
+    return doc
 
 
 def _recording(plan):
