@@ -267,9 +267,11 @@ def read_params_file(path) -> dict:
 
 def _project(config: Config, start: Path | None, load):
     """The run's project: the documents references are followed to (`blocklint.project`)."""
-    from blocklint.project import Project, project_root
+    from blocklint.project import Project
+    from blocklint.project_root import folder_root
 
-    return Project(project_root(config.path, start), load)
+    root = folder_root(start, config.path)
+    return Project(root, load) if root is not None else None
 
 
 def _related_specs(overrides: Overrides, load, project=None):
