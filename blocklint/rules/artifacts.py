@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
 
-from blocklint import DOCUMENTED, INFERRED, SDK_FAILS, fixture, image_definitions, is_param_ref, rule
+from blocklint import CERTAIN_HARM, DOCUMENTED, INFERRED, SDK_FAILS, fixture, image_definitions, is_param_ref, rule
 
 ARTIFACT_KINDS = ("block-spec", "block-spec-release")
 
@@ -447,7 +447,7 @@ def symlink_leaves_artifact(artifact):
                                             "artifact or ignore the link")
 
 
-@rule("BL808", "symlink-leaves-project")
+@rule("BL808", "symlink-leaves-project", evidence=CERTAIN_HARM)
 def symlink_leaves_project(artifact):
     """A symbolic link in the artifact that points outside the project.
 
@@ -467,8 +467,8 @@ def symlink_leaves_project(artifact):
 
     ## Source
     SDK code: `peak/compression.py` lists files with `match_tree_files(path,
-    follow_links=True)` and zips what the links point to. Error: stricter than the platform,
-    which would upload the files, because what leaves is files from outside the project.
+    follow_links=True)` and zips what the links point to. Certain harm. Error: stricter than the
+    platform, which would upload the files, because what leaves is files from outside the project.
     """
     files = artifact.files() if artifact.is_dir and artifact.project is not None else None
     if not files:
