@@ -21,6 +21,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "clean": "blocklint.cache:clean",
     "lsp": "blocklint.lsp.server:lsp",
     "graph": "blocklint.graph:graph",
+    "render": "blocklint.render:render",
 }
 
 

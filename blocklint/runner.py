@@ -169,7 +169,8 @@ def load_target(target: Target, load_settings, *, stdin=None,
         doc = paused_collection(load_bytes, raw, str(Path(target.path)), load_settings, file_path=Path(target.path))
     else:  # the loader turns any failure to read into a finding (BL005, BL012)
         doc = paused_collection(load_path, target.path, load_settings)
-    if doc.kind is None and doc.other is None and not doc.problems and target.explicit:
+    # A file read (warnings aside, such as BL014) yet of no kind is BL006 too: the CLI would send it.
+    if doc.kind is None and doc.other is None and target.explicit and (not doc.problems or doc.data is not None):
         doc.problems.append(Problem("BL006", FILE_START, (
             "not a Press document blocklint recognises (a block or app spec, a release, a deployment, a "
             f"revision, metadata or parameters); if it is one, {kinds.CLAIM_HINT}")))

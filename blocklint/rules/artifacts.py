@@ -466,9 +466,9 @@ def symlink_leaves_project(artifact):
     copy what the image needs into the artifact, or add `keys` to the ignore file.
 
     ## Source
-    Certain harm (an error, though the platform accepts the upload, so `blocklint serve` does not
-    refuse it): SDK code, `peak/compression.py` lists files with `match_tree_files(path,
-    follow_links=True)` and zips what the links point to, files from outside the project.
+    SDK code: `peak/compression.py` lists files with `match_tree_files(path,
+    follow_links=True)` and zips what the links point to. Certain harm. Error: stricter than the
+    platform, which would upload the files, because what leaves is files from outside the project.
     """
     files = artifact.files() if artifact.is_dir and artifact.project is not None else None
     if not files:
