@@ -28,7 +28,6 @@ import stat
 import tempfile
 import warnings
 import zipfile
-from dataclasses import dataclass
 from pathlib import Path
 
 MB = 2**20
@@ -258,12 +257,6 @@ def directory_entries(files) -> list[str]:
     parents = {parent for name in files for parent in Path(name).parents}
     parents.discard(Path())
     return sorted(parent.as_posix() for parent in parents)
-
-
-@dataclass(frozen=True)
-class ZipResult:
-    data: bytes
-    files: list
 
 
 def _largest(root: Path, files, count: int = 3) -> list[tuple[str, int]]:

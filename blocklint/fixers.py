@@ -46,16 +46,6 @@ def fix_for(finding, doc, index: LineIndex | None = None) -> Fix | None:
         return None  # a node not shaped as the fixer expects: no fix rather than a crash
 
 
-def attach_fixes(findings, doc) -> list[tuple]:
-    """Each finding with its fix (or None), in the findings' order."""
-    index = LineIndex(doc.source)
-    return [(finding, fix_for(finding, doc, index)) for finding in findings]
-
-
-def fixable_rules() -> frozenset:
-    return frozenset(FIXERS)
-
-
 def _templated_lines(finding, index: LineIndex) -> bool:
     """Whether a finding's lines hold a template tag (or an include mapped onto its tag)."""
     start = index.starts[min(max(finding.line - 1, 0), len(index.starts) - 1)]

@@ -157,16 +157,6 @@ def fix_result(result, plan, *, unsafe: bool = False, write: bool = True, summar
     return replace(result, findings=fixed.findings)
 
 
-def fix_results(results, plan_for, *, unsafe: bool = False, write: bool = True) -> FixSummary:
-    """Fix the files of check results that have fixable findings. `plan_for(path)` gives each
-    file's plan (a `Planner.for_path`). With `write=False` nothing is written (`--diff`)."""
-    summary = FixSummary()
-    for result in results:
-        if could_fix(result):
-            fix_result(result, plan_for(result.path), unsafe=unsafe, write=write, summary=summary)
-    return summary
-
-
 def fixable_findings(result, plan, *, unsafe: bool = False) -> set:
     """The findings of one check result that `--fix` (with `unsafe`: `--unsafe-fixes`) would
     fix, for the text reporter's `[*]` marker."""
@@ -187,8 +177,3 @@ def fixable_findings(result, plan, *, unsafe: bool = False) -> set:
             if fix is not None and (fix.safe or unsafe):
                 fixable.add(finding)
     return fixable
-
-
-def mark_fixable(results, plan_for, *, unsafe: bool = False) -> set:
-    """The findings of check results that `--fix` would fix (the summary's "N fixable with --fix")."""
-    return {finding for result in results for finding in fixable_findings(result, plan_for(result.path), unsafe=unsafe)}

@@ -171,7 +171,9 @@ def graph(file, output_format, params_file, params, no_template, template_env, c
         overrides = Overrides(params_file=params_file, params=parse_params(params), template=not no_template,
                               template_env=tuple(template_env), config_file=config_file, isolated=isolated,
                               trust_rules_dir=trust_rules_dir)
-        plan = Planner(overrides).for_path(file)
+        from blocklint.registry import with_spec_lookup
+
+        plan = Planner(with_spec_lookup(overrides)).for_path(file)
         doc = load_path(file, plan.load)
     except (PlanError, OSError) as error:
         fail(str(error))

@@ -7,11 +7,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 SECTIONS = ("## cold start", "## throughput", "## cache", "## overhead over parsing", "## scaling",
             "## worker threshold", "## targets")
 
 
+@pytest.mark.slow
 def test_quick_benchmark_run_prints_every_section():
     done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "run.py"), "--quick", "--no-install"],
                           capture_output=True, text=True, timeout=600, check=False)

@@ -154,6 +154,7 @@ def mermaid_dir(tmp_path_factory) -> str:
     return str(prefix)
 
 
+@pytest.mark.slow
 def test_mermaid_parses_every_diagram(tmp_path, mermaid_dir):
     path = tmp_path / "wf.yaml"
     path.write_text(CONDITIONS, encoding="utf-8")

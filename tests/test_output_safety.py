@@ -120,6 +120,7 @@ secrets = st.text(SECRET_ALPHABET, min_size=10, max_size=48).filter(
     lambda s: any(c.isupper() for c in s) and any(c.islower() for c in s) and any(c.isdigit() for c in s))
 
 
+@pytest.mark.slow
 @PROPERTY
 @given(case=planted(secrets))
 def test_a_planted_secret_appears_in_no_output_of_any_format(tmp_path_factory, case):
@@ -207,6 +208,7 @@ def _assert_no_forged_line(format_name: str, output: str, findings: int):
         assert not RAW_CONTROL.search(line), f"{format_name} prints a raw control character: {line!r}"
 
 
+@pytest.mark.slow
 @PROPERTY
 @given(case=planted(hostile_text))
 def test_hostile_keys_and_values_never_forge_an_output_line(tmp_path_factory, case):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from blocklint import WARNING, Key, did_you_mean, fixture, rule
+from blocklint import INFERRED, Key, did_you_mean, fixture, rule
 
 
 def _release_version(entry):
@@ -39,10 +39,10 @@ def _app_block_names(r):
     specs = r.settings.specs
     if specs is None:
         return None
-    return specs.app_block_names(r.get("body") or {}, base=os.path.dirname(r.doc.path) or ".")
+    return specs.app_block_names(r.get("body") or {}, base=os.path.dirname(r.doc.path) or ".", source=r.doc.source)
 
 
-@rule("BL610", "app-block-mismatch", severity=WARNING)
+@rule("BL610", "app-block-mismatch", evidence=INFERRED)
 def app_block_mismatch(app_blocks, kind, body):
     """An app spec lists a block spec twice, or an app deployment sets parameters for a block the app lacks.
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
 
-from blocklint import WARNING, fixture, image_definitions, is_param_ref, rule
+from blocklint import CERTAIN_HARM, DOCUMENTED, INFERRED, SDK_FAILS, fixture, image_definitions, is_param_ref, rule
 
 ARTIFACT_KINDS = ("block-spec", "block-spec-release")
 
@@ -107,7 +107,7 @@ def _where(artifact_: Artifact, settings) -> str:
     return f"resolved from {base} as {artifact_.root}"
 
 
-@rule("BL801", "artifact-path-not-a-directory")
+@rule("BL801", "artifact-path-not-a-directory", evidence=SDK_FAILS)
 def artifact_path_not_a_directory(artifact, settings):
     """`artifact.path` is missing or empty, is not a directory, or cannot be listed.
 
@@ -164,7 +164,7 @@ def _is_ignore_file_error(error) -> bool:
     return isinstance(error, IgnoreFileError)  # BL802's
 
 
-@rule("BL802", "ignore-file-not-at-artifact-root")
+@rule("BL802", "ignore-file-not-at-artifact-root", evidence=SDK_FAILS)
 def ignore_file_not_at_artifact_root(artifact):
     """An `ignore_files` entry that does not exist, or is not at the artifact root.
 
@@ -221,7 +221,7 @@ def _in_artifact(artifact_: Artifact, relative: str, files: list[str], field_nam
     return f"{named} is not in the artifact ({artifact_.path})"
 
 
-@rule("BL803", "file-missing-from-artifact")
+@rule("BL803", "file-missing-from-artifact", evidence=DOCUMENTED)
 def file_missing_from_artifact(artifact, config):
     """A `dockerfile` or `sqlQueryPath` that is not in the artifact after the ignore rules.
 
@@ -243,10 +243,10 @@ def file_missing_from_artifact(artifact, config):
     with `.dockerignore` holding `docker/`. Fixed: add `!docker/Dockerfile` to `.dockerignore`.
 
     ## Source
-    `peak blocks specs create` input file schema: `dockerfile`: "Path to the Dockerfile inside
-    artifact"; `sqlQueryPath`: "Path to the SQL query file" (in the artifact). A file left out
-    by the ignore rules (SDK code: `pathspec` gitwildmatch, as `peak/compression.py`) is not in
-    the upload. Error.
+    Documented platform rejection: `peak blocks specs create` input file schema: `dockerfile`: "Path
+    to the Dockerfile inside artifact"; `sqlQueryPath`: "Path to the SQL query file" (in the
+    artifact). A file left out by the ignore rules (SDK code: `pathspec` gitwildmatch, as
+    `peak/compression.py`) is not in the upload. Error.
     """
     if not artifact.is_dir:
         return
@@ -271,7 +271,7 @@ def file_missing_from_artifact(artifact, config):
                 yield (step, "sqlQueryPath"), message
 
 
-@rule("BL804", "artifact-too-large")
+@rule("BL804", "artifact-too-large", evidence=SDK_FAILS)
 def artifact_too_large(artifact):
     """The compressed artifact is over 10 MiB, peak-sdk's limit.
 
@@ -340,7 +340,7 @@ def cli_file_data(r):
     return r.doc.data
 
 
-@rule("BL805", "image-build-without-artifact")
+@rule("BL805", "image-build-without-artifact", evidence=DOCUMENTED)
 def image_build_without_artifact(cli_file_data, config):
     """A spec that builds an image (`image` or `config.images`) but uploads no `artifact`.
 
@@ -359,9 +359,9 @@ def image_build_without_artifact(cli_file_data, config):
     `imageDetails` to run an existing image.
 
     ## Source
-    `peak blocks specs create` input file schema: image `dockerfile` "Path to the Dockerfile
-    inside artifact", `context` "The path within the artifact": an image build reads the
-    artifact. Error.
+    Documented platform rejection: `peak blocks specs create` input file schema: image `dockerfile`
+    "Path to the Dockerfile inside artifact", `context` "The path within the artifact": an image
+    build reads the artifact. Error.
     """
     if "artifact" in cli_file_data:
         return
@@ -372,9 +372,12 @@ def image_build_without_artifact(cli_file_data, config):
                                 "file has no `artifact:`; add one, or use `imageDetails`")
 
 
-@rule("BL806", "relative-artifact-path-without-ignore-files", severity=WARNING)
+@rule("BL806", "relative-artifact-path-without-ignore-files", evidence=INFERRED, also=(SDK_FAILS,))
 def relative_artifact_path_without_ignore_files(artifact):
     """A relative `artifact.path` other than `.` with no explicit `ignore_files`.
+
+    An error when the directory holds a `.dockerignore` (the upload fails now); a warning
+    otherwise (it fails as soon as one is added).
 
     ## Why is this bad?
     peak-sdk 1.29 looks for the default `.dockerignore` at `path/path/.dockerignore` (it joins
@@ -389,9 +392,13 @@ def relative_artifact_path_without_ignore_files(artifact):
     Fixed: `ignore_files: [.dockerignore]` (or run `peak` from inside `app` with `path: .`).
 
     ## Source
-    SDK code (peak-sdk 1.29): the default `.dockerignore` of a relative path other than `.` is
-    joined twice (`path/path/.dockerignore`) and fails with "Ignore file should be present at
-    root level" when the directory has one. Warning: it fails only when that file exists.
+    SDK code (peak-sdk 1.29, `peak/compression.py::_load_ignore_patterns`): with no
+    `ignore_files`, it takes `path_obj / ".dockerignore"` as the default only if that file
+    `exists()`, then joins each ignore file to the path again (`path_obj / ignore_file`, giving
+    `path/path/.dockerignore`) and raises `InvalidPathException` ("Ignore file should be present
+    at root level of given path.") when the result is not at the root. A certain failure of
+    the CLI (an error) when the directory holds a `.dockerignore`; otherwise inference (a
+    warning): the command works until one is added.
     """
     if artifact.ignore_files or artifact.path is None or not artifact.path.strip():
         return
@@ -403,12 +410,15 @@ def relative_artifact_path_without_ignore_files(artifact):
         return
     has_default = artifact.is_dir and (artifact.root / DEFAULT_IGNORE_FILE).exists()
     when = "fails on it now (the directory has one)" if has_default else "will fail as soon as one is added"
-    yield (artifact.node, "path"), (f"relative artifact path {artifact.path!r} without `ignore_files`: peak-sdk 1.29 "
-                                    f"looks for the default .dockerignore in the wrong place and {when}; "
-                                    "list `ignore_files: [.dockerignore]` explicitly")
+    message = (f"relative artifact path {artifact.path!r} without `ignore_files`: peak-sdk 1.29 looks for the "
+               f"default .dockerignore in the wrong place and {when}; list `ignore_files: [.dockerignore]` explicitly")
+    if has_default:
+        yield (artifact.node, "path"), message, SDK_FAILS
+    else:
+        yield (artifact.node, "path"), message
 
 
-@rule("BL807", "symlink-leaves-artifact", severity=WARNING)
+@rule("BL807", "symlink-leaves-artifact", evidence=INFERRED)
 def symlink_leaves_artifact(artifact):
     """A symbolic link in the artifact that points outside the artifact directory.
 
@@ -423,8 +433,8 @@ def symlink_leaves_artifact(artifact):
     what the image needs into the artifact, or add `config` to the ignore file.
 
     ## Source
-    SDK code: `peak/compression.py` lists files with `match_tree_files(path,
-    follow_links=True)` and zips what the links point to. Warning: the link may be intended.
+    Inference (a warning: the link may be intended), from SDK code: `peak/compression.py` lists
+    files with `match_tree(path, follow_links=True)` and zips what the links point to.
     """
     files = artifact.files() if artifact.is_dir else None
     if not files:
@@ -437,7 +447,7 @@ def symlink_leaves_artifact(artifact):
                                             "artifact or ignore the link")
 
 
-@rule("BL808", "symlink-leaves-project")
+@rule("BL808", "symlink-leaves-project", evidence=CERTAIN_HARM)
 def symlink_leaves_project(artifact):
     """A symbolic link in the artifact that points outside the project.
 
@@ -456,9 +466,9 @@ def symlink_leaves_project(artifact):
     copy what the image needs into the artifact, or add `keys` to the ignore file.
 
     ## Source
-    SDK code: `peak/compression.py` lists files with `match_tree_files(path,
-    follow_links=True)` and zips what the links point to. Error: stricter than the platform,
-    which would upload the files, because what leaves is files from outside the project.
+    Certain harm (an error, though the platform accepts the upload, so `blocklint serve` does not
+    refuse it): SDK code, `peak/compression.py` lists files with `match_tree_files(path,
+    follow_links=True)` and zips what the links point to, files from outside the project.
     """
     files = artifact.files() if artifact.is_dir and artifact.project is not None else None
     if not files:

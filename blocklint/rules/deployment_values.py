@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 from blocklint import kinds
-from blocklint import did_you_mean, fixture, Key, rule, WARNING
+from blocklint import DOCUMENTED, INFERRED, Key, did_you_mean, fixture, rule
 from blocklint.rules._params import (PARAM_TYPES, TYPE_WORDS, Inferred, definitions, fits, names_of, option_values,
                                      outside_options, shown, split_findings)
 
@@ -20,7 +20,8 @@ def deployed_spec(r):
     specs = r.settings.specs
     if specs is None:
         return None
-    return specs.deployed_spec(r.doc.kind, r.get("deployment"), base=os.path.dirname(r.doc.path) or ".")
+    return specs.deployed_spec(r.doc.kind, r.get("deployment"), base=os.path.dirname(r.doc.path) or ".",
+                               source=r.doc.source)
 
 
 def _spec_params(data, group) -> list:
@@ -103,7 +104,7 @@ def _check_groups(container, spec_data, prefix, *, required, location):
             yield from _missing_required(values or {}, definitions, f"{prefix}{group} parameter", where)
 
 
-@rule("BL406", "invalid-deployment-value")
+@rule("BL406", "invalid-deployment-value", evidence=DOCUMENTED)
 def invalid_deployment_value(deployment, deployed_spec, kind):
     """A deployment, revision, parameter patch or fallback file gives values its spec does not take.
 
@@ -128,15 +129,16 @@ def invalid_deployment_value(deployment, deployed_spec, kind):
     Fixed: `agg_type: SUM`.
 
     ## Source
-    `peak blocks deployments create` / `create-revision` and the app commands' input file
-    schemas: `parameters.build`/`run` "Keys are parameter names" (of the spec), values typed as
-    the spec declares. Checked against `--spec` or the registry. Error for unknown names, wrong
-    types and missing required values; values outside `options` are BL411 (inferred, warning).
+    Documented platform rejection: `peak blocks deployments create` / `create-revision` and the app
+    commands' input file schemas: `parameters.build`/`run` "Keys are parameter names" (of the spec),
+    values typed as the spec declares. Checked against `--spec` or the registry. Error for unknown
+    names, wrong types and missing required values; values outside `options` are BL411 (inferred,
+    warning).
     """
     yield from split_findings(_deployment_findings(deployment, deployed_spec, kind))
 
 
-@rule("BL411", "deployment-value-not-an-option", severity=WARNING)
+@rule("BL411", "deployment-value-not-an-option", evidence=INFERRED)
 def deployment_value_not_an_option(deployment, deployed_spec, kind):
     """A deployment, revision, parameter patch or fallback file gives a value that is not one of the parameter's `options`.
 

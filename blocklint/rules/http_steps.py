@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from blocklint import WARNING, did_you_mean, is_param_ref, rule
+from blocklint import AS_WRITTEN, DOCUMENTED, INFERRED, did_you_mean, is_param_ref, rule
 from blocklint.rules._values import http_url_problem
 
 PLACEHOLDER = re.compile(r"\{\{\s*([^{}\s]+)\s*\}\}")
@@ -30,21 +30,22 @@ def json_problem(payload: str) -> str | None:
     return None
 
 
-@rule("BL609", "http-step-invalid")
+@rule("BL609", "http-step-invalid", evidence=DOCUMENTED, also=(AS_WRITTEN,))
 def http_step_invalid(step):
     """An http step with a bad `url`, missing `auth` fields, or a payload that is not JSON.
 
-    - `url` must be an absolute http(s) URL.
+    - `url` must be an absolute http(s) URL (an error).
     - `auth` needs the fields of its `type`: `oauth` clientId, clientSecret, authUrl; `basic`
-      username, password; `api-key` apiKey; `bearer-token` bearerToken.
-    - A literal `payload` must be JSON ("Stringified JSON payload"), reading each `{{name}}`
-      placeholder as a value.
+      username, password; `api-key` apiKey; `bearer-token` bearerToken (an error).
+    - A literal `payload` should be JSON ("Stringified JSON payload"), reading each `{{name}}`
+      placeholder as a value. A warning: Press accepts the step and the request goes out as
+      written (the SDK's own notebook has a payload with a trailing comma).
 
     A placeholder that names no input is BL617 (a warning).
 
     ## Why is this bad?
-    The platform rejects the step, or the call goes out with an empty credential or a body
-    its receiver cannot parse.
+    The platform rejects a step without a usable url or credentials. A payload that is not
+    JSON is sent as it is, and its receiver may not parse it.
 
     ## Example
     ```yaml
@@ -57,10 +58,12 @@ def http_step_invalid(step):
     Fixed: `url: https://example.com/hooks/run-finished` and `payload: '{"run": "{{run_id}}"}'`.
 
     ## Source
-    `peak blocks specs create` input file schema, http step: `url` "The URL to make the HTTP API
-    call to"; auth fields "Required when type is oauth" (basic, api-key, bearer-token likewise);
-    `payload`: "Stringified JSON payload" (a literal payload must parse as JSON, with `{{name}}`
-    placeholders read as values). Error.
+    Documented platform rejection (an error): `peak blocks specs create` input file schema, http
+    step: `method` and `url` "The URL to make the HTTP API call to" are required; auth fields
+    "Required when type is oauth" (basic, api-key, bearer-token likewise). Sent as written (a
+    warning): `payload` is "Stringified JSON payload", but no source says Press refuses other
+    text, and Press accepts the SDK notebook's workflow, whose payload has a trailing comma
+    among its `{{ }}` placeholders (its `create_spec` call).
     """
     if step.get("type") != "http":
         return
@@ -75,10 +78,11 @@ def http_step_invalid(step):
             yield (auth,), f"auth type {auth_type!r} needs {', '.join(missing)}"
     payload = step.get("payload")
     if isinstance(payload, str) and not is_param_ref(payload) and (problem := json_problem(payload)):
-        yield ("payload",), f"payload is not valid JSON ({problem}); the reference documents it as stringified JSON"
+        yield ("payload",), (f"payload is not valid JSON ({problem}); the request goes out as written, so its "
+                             "receiver may not parse it: the reference documents it as stringified JSON"), AS_WRITTEN
 
 
-@rule("BL617", "http-payload-unknown-placeholder", severity=WARNING)
+@rule("BL617", "http-payload-unknown-placeholder", evidence=INFERRED)
 def http_payload_unknown_placeholder(step):
     """A `{{name}}` in an http step's `payload` that names no `parameters.inherit` key and no `parameters.secrets` entry.
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from blocklint import WARNING, Key, did_you_mean, fanout, is_param_ref, rule
+from blocklint import DOCUMENTED, INFERRED, Key, Named, did_you_mean, fanout, is_param_ref, rule
 
 IMAGE_SOURCES = ("image", "imageRef", "imageDetails")
 NON_STANDARD = ("http", "sql", "export")
@@ -23,7 +23,7 @@ def workload(r):
         yield r.doc.path_of(service), service, {"workload_name": "the service"}
 
 
-@rule("BL501", "image-source-conflict", severity=WARNING)
+@rule("BL501", "image-source-conflict", evidence=INFERRED)
 def image_source_conflict(workload, workload_name):
     """A standard step or a service names more than one image source.
 
@@ -54,7 +54,7 @@ def image_source_conflict(workload, workload_name):
         yield (Key(given[1]),), f"{workload_name} sets both '{given[0]}' and '{given[1]}'; keep one image source"
 
 
-@rule("BL502", "missing-image-source")
+@rule("BL502", "missing-image-source", evidence=DOCUMENTED, follows={"BL101": IMAGE_SOURCES})
 def missing_image_source(workload, workload_name):
     """A standard step or a service has no image source.
 
@@ -70,9 +70,9 @@ def missing_image_source(workload, workload_name):
     Fixed: add `imageRef: base` (a key of `config.images`), an inline `image`, or `imageDetails`.
 
     ## Source
-    `peak blocks specs create` input file schema, service config: "One of \"image\" or
-    \"imageDetails\" is required"; a standard step runs `command` in a container, so it needs
-    one of its image sources. Error.
+    Documented platform rejection: `peak blocks specs create` input file schema, service config:
+    "One of \"image\" or \"imageDetails\" is required"; a standard step runs `command` in a
+    container, so it needs one of its image sources. Error.
     """
     if not any(key in workload for key in IMAGE_SOURCES):
         choices = "'image' or 'imageDetails'" if workload_name == "the service" else \
@@ -80,7 +80,7 @@ def missing_image_source(workload, workload_name):
         yield (), f"{workload_name} has no image; add {choices}"
 
 
-@rule("BL503", "unknown-image-ref")
+@rule("BL503", "unknown-image-ref", evidence=DOCUMENTED)
 def unknown_image_ref(step, step_name, workflow):
     """`imageRef` names no entry of `config.images`.
 
@@ -97,8 +97,8 @@ def unknown_image_ref(step, step_name, workflow):
     Fixed: `imageRef: base`.
 
     ## Source
-    `peak blocks specs create` input file schema: `imageRef (string)`: "Name of the image
-    defined above" (in `config.images`). Error.
+    Documented platform rejection: `peak blocks specs create` input file schema: `imageRef
+    (string)`: "Name of the image defined above" (in `config.images`). Error.
     """
     ref = step.get("imageRef")
     if not isinstance(ref, str) or is_param_ref(ref):
@@ -111,7 +111,7 @@ def unknown_image_ref(step, step_name, workflow):
         yield ("imageRef",), f"imageRef '{ref}' names no image in config.images{where}"
 
 
-@rule("BL504", "unused-image", severity=WARNING)
+@rule("BL504", "unused-image", evidence=INFERRED, follows={"BL503": Named("imageRef"), "BL101": Named("imageRef")})
 def unused_image(images, workflow):
     """A `config.images` entry that no step refers to with `imageRef`.
 
@@ -142,7 +142,7 @@ def unused_image(images, workflow):
             yield (Key(name),), f"image '{name}' is not used by any step's imageRef; remove it or refer to it"
 
 
-@rule("BL505", "image-details-needs-private-scope")
+@rule("BL505", "image-details-needs-private-scope", evidence=DOCUMENTED)
 def image_details_needs_private_scope(workload, workload_name, doc):
     """`imageDetails` (an existing image) in a spec whose `scope` is not `private`.
 
@@ -164,8 +164,8 @@ def image_details_needs_private_scope(workload, workload_name, doc):
     Fixed: `scope: private`, or build the image from the artifact with `image`/`imageRef`.
 
     ## Source
-    docs.peak.ai SDK guide for blocks: "the block's scope should be private when using existing
-    image details". Error: the source states it.
+    Documented platform rejection: docs.peak.ai SDK guide for blocks: "the block's scope should be
+    private when using existing image details". Error: the source states it.
     """
     if not doc.cli or "imageDetails" not in workload:
         return
@@ -176,7 +176,7 @@ def image_details_needs_private_scope(workload, workload_name, doc):
                                        f"or 'imageRef' instead, or make the spec private")
 
 
-@rule("BL506", "image-on-non-standard-step")
+@rule("BL506", "image-on-non-standard-step", evidence=DOCUMENTED)
 def image_on_non_standard_step(step, step_name):
     """An `http`, `sql` or `export` step with an image source.
 
@@ -195,8 +195,9 @@ def image_on_non_standard_step(step, step_name):
     Fixed: remove `imageRef`.
 
     ## Source
-    `peak blocks specs create` input file schema lists `image`, `imageRef` and `imageDetails`
-    under the standard step only; http, sql and export steps take no image. Error.
+    Documented platform rejection: `peak blocks specs create` input file schema lists `image`,
+    `imageRef` and `imageDetails` under the standard step only; http, sql and export steps take no
+    image. Error.
     """
     kind = step.get("type")
     if kind not in NON_STANDARD:

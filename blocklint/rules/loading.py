@@ -1,6 +1,6 @@
 """BL0xx: reading the file. Each rule reports one kind of problem the loader met."""
 
-from blocklint import WARNING, rule
+from blocklint import AS_WRITTEN, OWN_DIRECTIVE, SDK_FAILS, UNCHECKED, WARNING, rule
 from blocklint.engine.select import names_every_rule
 
 
@@ -8,7 +8,7 @@ def _reported(problems, rule_id):
     return [(problem.span, problem.message) for problem in problems if problem.rule == rule_id]
 
 
-@rule("BL000", "internal-error")
+@rule("BL000", "internal-error", evidence=UNCHECKED)
 def internal_error():
     """A rule or fixture crashed on this document: blocklint reports it here and goes on.
 
@@ -37,7 +37,7 @@ def internal_error():
     return ()
 
 
-@rule("BL001", "invalid-yaml")
+@rule("BL001", "invalid-yaml", evidence=SDK_FAILS)
 def invalid_yaml(problems):
     """The file is not valid YAML (or, for `.json` files, not valid JSON).
 
@@ -63,7 +63,7 @@ def invalid_yaml(problems):
     return _reported(problems, "BL001")
 
 
-@rule("BL002", "empty-file")
+@rule("BL002", "empty-file", evidence=SDK_FAILS)
 def empty_file(problems):
     """The file is empty or holds only comments.
 
@@ -81,7 +81,7 @@ def empty_file(problems):
     return _reported(problems, "BL002")
 
 
-@rule("BL003", "not-utf8-text")
+@rule("BL003", "not-utf8-text", evidence=SDK_FAILS)
 def not_utf8_text(problems):
     """The file is binary or not valid UTF-8.
 
@@ -98,7 +98,7 @@ def not_utf8_text(problems):
     return _reported(problems, "BL003")
 
 
-@rule("BL004", "duplicate-key")
+@rule("BL004", "duplicate-key", evidence=SDK_FAILS)
 def duplicate_key(problems):
     """A mapping has the same key twice.
 
@@ -116,13 +116,13 @@ def duplicate_key(problems):
 
     ## Source
     The YAML 1.1 specification (section 3.2.1.1: "each of the keys is unique") and RFC 8259
-    ("names within an object SHOULD be unique"). PyYAML keeps the last value without a word, so
-    one of the two values is lost. Error: the format states it.
+    ("names within an object SHOULD be unique"). SDK code: PyYAML (`yaml.safe_load`) keeps the last
+    value without a word, so one of the two values is lost. Error: the format states it.
     """
     return _reported(problems, "BL004")
 
 
-@rule("BL005", "resource-limit")
+@rule("BL005", "resource-limit", evidence=UNCHECKED)
 def resource_limit(problems):
     """The file is past a limit blocklint sets to stay fast on hostile input.
 
@@ -147,12 +147,14 @@ def resource_limit(problems):
     return _reported(problems, "BL005")
 
 
-@rule("BL006", "not-a-press-document")
+@rule("BL006", "not-a-press-document", evidence=UNCHECKED)
 def not_a_press_document(problems):
     """A file named on the command line is not a Press document blocklint recognises.
 
-    Kinds are recognised from their shape; `--kind NAME` forces one. In a directory walk,
-    YAML files that are not Press documents (CI workflows, compose files) are skipped quietly.
+    Kinds are claimed (`--kind NAME`, a `# blocklint: kind=NAME` header comment, a glob in
+    `[tool.blocklint.kinds]`) or recognised from a strong marker of their shape; a header comment
+    that names no kind is reported here too. In a directory walk, YAML files that are not Press documents (CI workflows, compose files, the files of
+    other `peak` commands) are skipped quietly.
 
     ## Why is this bad?
     Either the file is not a spec (nothing to check), or its shape is so far off that
@@ -171,7 +173,7 @@ def not_a_press_document(problems):
     return _reported(problems, "BL006")
 
 
-@rule("BL007", "template-error")
+@rule("BL007", "template-error", evidence=SDK_FAILS)
 def template_error(problems):
     """The file cannot be rendered as the peak CLI renders it (Jinja), or blocklint's sandbox refused it.
 
@@ -179,7 +181,7 @@ def template_error(problems):
     (paths are relative to the working directory or the including file), a circular include, or
     any error while rendering (`{{ 1/0 }}`). blocklint renders untrusted templates in a sandbox:
     no Python internals, includes only of regular files inside the project, no value over 10 MiB,
-    at most 3 s (see docs/limits.md); what passes those bounds is reported here too.
+    a bounded amount of work (see docs/limits.md); what passes those bounds is reported here too.
 
     ## Why is this bad?
     The peak CLI renders every file before reading it, and stops on these errors.
@@ -198,7 +200,7 @@ def template_error(problems):
     return _reported(problems, "BL007")
 
 
-@rule("BL008", "undefined-template-variable")
+@rule("BL008", "undefined-template-variable", evidence=SDK_FAILS)
 def undefined_template_variable(problems):
     """A `{{ variable }}` in a peak CLI file has no value.
 
@@ -230,7 +232,7 @@ def undefined_template_variable(problems):
     return _reported(problems, "BL008")
 
 
-@rule("BL009", "multiple-documents")
+@rule("BL009", "multiple-documents", evidence=SDK_FAILS)
 def multiple_documents(problems):
     """The file holds more than one YAML document (`---` separators).
 
@@ -252,7 +254,7 @@ def multiple_documents(problems):
     return _reported(problems, "BL009")
 
 
-@rule("BL010", "null-value-dropped", severity=WARNING)
+@rule("BL010", "null-value-dropped", severity=WARNING, evidence=AS_WRITTEN)
 def null_value_dropped(problems):
     """A key in a peak CLI file has a null value, so the CLI drops it.
 
@@ -268,15 +270,18 @@ def null_value_dropped(problems):
     ```
 
     ## Source
-    SDK code: `peak/cli/helpers.py::remove_none_values` drops keys whose value is null (dicts
-    only). Warning: the key may have been meant to be absent.
+    Sent as written, less the key: SDK code, `peak/cli/helpers.py::remove_none_values`, drops keys
+    whose value is null (dicts only). Warning: the key may have been meant to be absent.
     """
     return _reported(problems, "BL010")
 
 
-@rule("BL011", "unused-suppression", severity=WARNING)
-def unused_suppression(unused_suppressions):
-    """A `# blocklint: disable=...` comment that suppresses nothing.
+@rule("BL011", "unused-suppression", severity=WARNING, evidence=OWN_DIRECTIVE)
+def unused_suppression(unused_suppressions, problems):
+    """A `# blocklint: disable=...` comment or an `x-blocklint` key that suppresses nothing.
+
+    An `x-blocklint` key must be `{"disable": ["BL504", ...]}`; any other value suppresses
+    nothing (the peak CLI drops the top-level key either way).
 
     Reported only for codes whose rules ran: a suppression of a rule left out with `--select`
     or `--ignore` is not judged. A code naming every rule (`ALL`, `B`, `BL`) silences nothing and
@@ -304,9 +309,10 @@ def unused_suppression(unused_suppressions):
                          "name the rules to silence")
         else:
             yield span, f"'# blocklint: disable={code}' suppresses nothing here; remove it"
+    yield from _reported(problems, "BL011")
 
 
-@rule("BL012", "unreadable-file")
+@rule("BL012", "unreadable-file", evidence=UNCHECKED)
 def unreadable_file(problems):
     """The file cannot be read, or is not a regular file (a device, FIFO, socket or directory).
 
@@ -325,3 +331,90 @@ def unreadable_file(problems):
     `spec.yaml -> /dev/zero`. Point the link at the real spec file, or remove it.
     """
     return _reported(problems, "BL012")
+
+
+@rule("BL013", "value-not-json", evidence=SDK_FAILS)
+def value_not_json(problems):
+    """A value the peak CLI reads from YAML but cannot send as JSON.
+
+    Dates and timestamps (an unquoted `2024-01-01`), bytes (`!!binary`), sets (`!!set`), NaN and
+    infinities (`.nan`, `.inf`, `1.0e+400`), as values or as keys.
+
+    ## Why is this bad?
+    The CLI loads YAML 1.1 with PyYAML, where an unquoted `2024-01-01` is a `datetime.date`, and
+    then sends the body as JSON, which has no such values: the command fails before anything is
+    sent, whatever the value was meant to be.
+
+    ## Example
+    ```yaml
+      metadata:
+        summary: 2024-01-01
+    ```
+    Quote it:
+    ```yaml
+      metadata:
+        summary: '2024-01-01'
+    ```
+
+    ## Source
+    SDK code: `peak/template.py` loads the file with `yaml.safe_load`; the request is made by
+    `requests`, whose `json=` body is `json.dumps(..., allow_nan=False)`, which raises `TypeError:
+    Object of type date is not JSON serializable` (and `ValueError` for NaN and infinities). Error.
+    """
+    return _reported(problems, "BL013")
+
+
+@rule("BL014", "json-not-strict", severity=WARNING, evidence=AS_WRITTEN)
+def json_not_strict(problems):
+    """A `.json` file that strict JSON would refuse or read otherwise, but the peak CLI reads.
+
+    The CLI reads `.json` files with its YAML loader (JSON is nearly YAML): a trailing comma is
+    accepted, a `//` comment becomes text (a key, dropped when it has no value, or a list item),
+    single quotes are YAML strings, and a number such as `1e5` is the string `"1e5"` (YAML 1.1
+    floats have a dot and a signed exponent: `1.0e+5`).
+
+    ## Why is this bad?
+    The CLI sends what it read, so the request goes out; but other JSON tools refuse the file,
+    and what is sent may not be what the JSON seems to say (`1e5` goes out as a string).
+
+    ## Example
+    ```json
+    {"body": {"kind": "workflow",}}
+    ```
+    Remove the trailing comma.
+
+    ## Source
+    SDK code: `peak/template.py` reads every file, `.json` included, with `yaml.safe_load` (YAML
+    1.1); RFC 8259 defines strict JSON. Sent as written: the CLI reads the file and sends it, so a
+    warning.
+    """
+    return _reported(problems, "BL014")
+
+
+@rule("BL020", "invalid-configuration", evidence=UNCHECKED)
+def invalid_configuration(problems):
+    """A configuration file below the run's own cannot be used.
+
+    A `pyproject.toml` (with `[tool.blocklint]`) or `.blocklint.toml` in a subfolder that is not
+    valid TOML, names an unknown key or rule code, or a `rules-dir` that is not trusted. The
+    files of its folder are checked with the run's own configuration instead, and every other
+    file as usual; the configuration itself is reported here, at the line the problem is on.
+
+    ## Why is this bad?
+    The folder's own settings (selected rules, severities, per-file ignores) are not applied,
+    so its files are judged by other rules than their owners chose.
+
+    ## Example
+    `team/pyproject.toml`:
+    ```toml
+    [tool.blocklint]
+    selct = ["BL3"]
+    ```
+    Fixed: `select = ["BL3"]`.
+
+    ## Source
+    blocklint's own configuration format (docs/configuration.md); the TOML grammar
+    (`tomllib`). blocklint's own: the run did not apply the configuration its owners wrote, so an
+    error.
+    """
+    return _reported(problems, "BL020")

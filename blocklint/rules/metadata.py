@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from blocklint import WARNING, Key, fixture, is_param_ref, rule
+from blocklint import DOCUMENTED, INFERRED, Key, fixture, is_param_ref, rule
 
 METADATA_NAME = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
@@ -25,7 +25,7 @@ def scope_settings(r):
     return _scope_holder(r.doc)
 
 
-@rule("BL605", "tenants-without-shared-scope")
+@rule("BL605", "tenants-without-shared-scope", evidence=DOCUMENTED)
 def tenants_without_shared_scope(scope_settings):
     """`tenants` listed while `scope` is not `shared`.
 
@@ -46,8 +46,8 @@ def tenants_without_shared_scope(scope_settings):
     Fixed: `scope: shared`, or remove `tenants`.
 
     ## Source
-    `peak blocks specs create` input file schema: `tenants`: "Given a shared scope, specify what
-    other tenants can discover and deploy this spec". Error.
+    Documented platform rejection: `peak blocks specs create` input file schema: `tenants`: "Given a
+    shared scope, specify what other tenants can discover and deploy this spec". Error.
     """
     tenants = scope_settings.get("tenants")
     scope = scope_settings.get("scope", "private")
@@ -55,7 +55,7 @@ def tenants_without_shared_scope(scope_settings):
         yield (Key("tenants"),), f"`tenants` is set but scope is {scope!r}; tenants apply only with `scope: shared`"
 
 
-@rule("BL612", "shared-scope-without-tenants", severity=WARNING)
+@rule("BL612", "shared-scope-without-tenants", evidence=INFERRED)
 def shared_scope_without_tenants(scope_settings):
     """`scope: shared` with no `tenants` to share with.
 
@@ -82,7 +82,7 @@ def shared_scope_without_tenants(scope_settings):
         yield ("scope",), "`scope: shared` but no `tenants` are listed; no other tenant will see the spec"
 
 
-@rule("BL611", "metadata-name-not-kebab-case", severity=WARNING)
+@rule("BL611", "metadata-name-not-kebab-case", evidence=INFERRED)
 def metadata_name_not_kebab_case(doc, body):
     """A `metadata.name` (or a deployment metadata update's `name`) that is not lowercase kebab-case.
 

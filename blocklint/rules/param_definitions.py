@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from blocklint import WARNING, Key, did_you_mean, rule
+from blocklint import DOCUMENTED, INFERRED, Key, did_you_mean, rule
 from blocklint.rules._params import (PARAM_TYPES, TYPE_WORDS, Inferred, definitions, fits, names_of, option_values,
                                      outside_options, shown, split_findings)
 
@@ -14,7 +14,7 @@ def _check_definition(definition, label):
     if "defaultValue" in definition and definition["defaultValue"] is not None:
         default = definition["defaultValue"]
         if not fits(param_type, default):
-            yield (definition, "defaultValue"), (f"defaultValue of {label} must be {TYPE_WORDS[param_type]} "
+            yield (definition, "defaultValue"), (f"defaultValue of {label} should be {TYPE_WORDS[param_type]} "
                                                  f"(its type is {param_type})")
         else:
             for part in outside_options(definition, default):
@@ -26,7 +26,7 @@ def _check_definition(definition, label):
         if isinstance(option, dict) and "value" in option:
             element_type = {"string_array": "string", "number_array": "number"}.get(param_type, param_type)
             if not fits(element_type, option["value"]) and not fits(param_type, option["value"]):
-                yield (option, "value"), (f"option value {shown(option['value'])} of {label} must be "
+                yield (option, "value"), (f"option value {shown(option['value'])} of {label} should be "
                                           f"{TYPE_WORDS[element_type]} (its type is {param_type})")
     if definition.get("hideValue") is True and param_type != "string":
         yield (definition, Key("hideValue")), Inferred("BL412", (
@@ -40,7 +40,7 @@ def _check_definition(definition, label):
             yield from _check_definition(nested, f"property '{nested.get('name')}' of {label}")
 
 
-@rule("BL404", "invalid-parameter-definition")
+@rule("BL404", "invalid-parameter-definition", evidence=INFERRED)
 def invalid_parameter_definition(param, param_group):
     """A parameter definition that contradicts its own `type`.
 
@@ -50,7 +50,8 @@ def invalid_parameter_definition(param, param_group):
     without `properties` (BL409) are warnings of their own.
 
     ## Why is this bad?
-    The platform rejects the spec, or the deployment form offers a default it then refuses.
+    The deployment form offers a default (or an option) of another type than the parameter
+    takes, and the block receives a value of a type it does not expect.
 
     ## Example
     ```yaml
@@ -62,17 +63,18 @@ def invalid_parameter_definition(param, param_group):
     Fixed: `defaultValue: 3`.
 
     ## Source
-    `peak blocks specs create` input file schema, parameters: `type` "Should be one of ..."; the
-    SDK samples (`peak/sample_yaml/press/**`) type every `defaultValue` and option `value` like
-    the parameter's `type`, and `peak/press/wrappers/deploy/utils/parameters_utils.py` hands the
-    default to the block as its value. Error for a default or option value that contradicts the
-    declared type. The inferred checks live in BL409, BL410 and BL412 (warnings).
+    Inference (a warning): the peak CLI types `defaultValue` loosely, `defaultValue (string |
+    required: false)` for every parameter type, and `options (list(str))`, though it says each
+    option has a "title" and a "value"; only the SDK samples (`peak/sample_yaml/press/**`) type
+    every `defaultValue` and option `value` like the parameter's `type`, and
+    `peak/press/wrappers/deploy/utils/parameters_utils.py` hands the default to the block as
+    its value. No source says the platform refuses another type.
     """
     name = param.get("name")
     yield from split_findings(_check_definition(param, f"{param_group} parameter '{name}'"))
 
 
-@rule("BL409", "object-parameter-without-properties", severity=WARNING)
+@rule("BL409", "object-parameter-without-properties", evidence=INFERRED)
 def object_parameter_without_properties(param, param_group):
     """An `object` or `object_array` parameter that declares no `properties`.
 
@@ -95,7 +97,7 @@ def object_parameter_without_properties(param, param_group):
     yield from split_findings(_check_definition(param, f"{param_group} parameter '{param.get('name')}'"), "BL409")
 
 
-@rule("BL410", "default-not-an-option", severity=WARNING)
+@rule("BL410", "default-not-an-option", evidence=INFERRED)
 def default_not_an_option(param, param_group):
     """A parameter's `defaultValue` that is not one of its `options`.
 
@@ -120,7 +122,7 @@ def default_not_an_option(param, param_group):
     yield from split_findings(_check_definition(param, f"{param_group} parameter '{param.get('name')}'"), "BL410")
 
 
-@rule("BL412", "hide-value-on-non-string", severity=WARNING)
+@rule("BL412", "hide-value-on-non-string", evidence=INFERRED)
 def hide_value_on_non_string(param, param_group):
     """`hideValue: true` on a parameter whose `type` is not `string`.
 
@@ -142,7 +144,7 @@ def hide_value_on_non_string(param, param_group):
     yield from split_findings(_check_definition(param, f"{param_group} parameter '{param.get('name')}'"), "BL412")
 
 
-@rule("BL615", "conditions-without-condition-type")
+@rule("BL615", "conditions-without-condition-type", evidence=DOCUMENTED)
 def conditions_without_condition_type(param):
     """A parameter's `conditions` on two or more parameters, listed without a `conditionType`.
 
@@ -169,9 +171,9 @@ def conditions_without_condition_type(param):
     ```
 
     ## Source
-    `peak blocks specs create` (and the app commands) input file schema, parameter
-    `conditions`: "Conditions on two or more parameters should be used with conditionType
-    \"AND\" or \"OR\"". Error: the source states it.
+    Documented platform rejection: `peak blocks specs create` (and the app commands) input file
+    schema, parameter `conditions`: "Conditions on two or more parameters should be used with
+    conditionType \"AND\" or \"OR\"". Error: the source states it.
     """
     conditions = param.get("conditions")
     if not isinstance(conditions, list):
@@ -187,7 +189,7 @@ def conditions_without_condition_type(param):
                                   "put them in one `{conditionType: AND, conditions: [...]}` (or OR)")
 
 
-@rule("BL405", "duplicate-parameter-name", severity=WARNING)
+@rule("BL405", "duplicate-parameter-name", evidence=INFERRED)
 def duplicate_parameter_name(parameters):
     """Two parameters with the same name in `parameters.build` (or in `parameters.run`).
 
@@ -221,7 +223,7 @@ def duplicate_parameter_name(parameters):
                 seen[name] = index
 
 
-@rule("BL408", "parameter-in-build-and-run", severity=WARNING)
+@rule("BL408", "parameter-in-build-and-run", evidence=INFERRED)
 def parameter_in_build_and_run(parameters):
     """A name declared both as a build and as a run parameter.
 
@@ -261,7 +263,7 @@ def _conditions(conditions):
             yield condition
 
 
-@rule("BL407", "condition-on-unknown-parameter")
+@rule("BL407", "condition-on-unknown-parameter", evidence=DOCUMENTED)
 def condition_on_unknown_parameter(param, param_group, build_params, run_params):
     """`conditions[].dependsOn` names no parameter of the spec, or the parameter itself.
 
@@ -282,9 +284,9 @@ def condition_on_unknown_parameter(param, param_group, build_params, run_params)
     Fixed: `dependsOn: max_retries`.
 
     ## Source
-    `peak blocks specs create` input file schema, parameter `conditions[].dependsOn`: "Name of
-    the parameter that this parameter depends on". Error. A parameter of the other group is
-    BL413 (inferred, a warning).
+    Documented platform rejection: `peak blocks specs create` input file schema, parameter
+    `conditions[].dependsOn`: "Name of the parameter that this parameter depends on". Error. A
+    parameter of the other group is BL413 (inferred, a warning).
     """
     same, other = (build_params, run_params) if param_group == "build" else (run_params, build_params)
     for condition in _conditions(param.get("conditions")):
@@ -298,7 +300,7 @@ def condition_on_unknown_parameter(param, param_group, build_params, run_params)
                                              f"{did_you_mean(name, [*same, *other])}")
 
 
-@rule("BL413", "condition-on-other-group-parameter", severity=WARNING)
+@rule("BL413", "condition-on-other-group-parameter", evidence=INFERRED)
 def condition_on_other_group_parameter(param, param_group, build_params, run_params):
     """`conditions[].dependsOn` names a parameter of the other group: a run parameter depending on a build parameter, or the reverse.
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from blocklint import PARAM_PREFIX, WARNING, did_you_mean, fixture, is_param_ref, rule
+from blocklint import DOCUMENTED, INFERRED, PARAM_PREFIX, did_you_mean, fixture, is_param_ref, rule
 from blocklint.paramschema import field_type_of
 from blocklint.rules._params import PARAM_TYPES, TYPE_WORDS, definitions, names_of
 
@@ -34,7 +34,7 @@ def param_refs(r):
     return found
 
 
-@rule("BL401", "unresolved-param-ref")
+@rule("BL401", "unresolved-param-ref", evidence=DOCUMENTED)
 def unresolved_param_ref(config, param_refs, build_params, doc):
     """An `"@param:NAME"` in `body.config` names no build parameter of the same file.
 
@@ -60,9 +60,9 @@ def unresolved_param_ref(config, param_refs, build_params, doc):
     Fixed: `"@param:instance_type"`.
 
     ## Source
-    docs.peak.ai, "Using Press Build Parameters": `@param:NAME` in `body.config` is replaced by
-    the value of build parameter NAME at deployment; a name no build parameter has refers to
-    nothing. Error.
+    Documented platform rejection: docs.peak.ai, "Using Press Build Parameters": `@param:NAME` in
+    `body.config` is replaced by the value of build parameter NAME at deployment; a name no build
+    parameter has refers to nothing. Error.
     """
     if not doc.cli:
         return
@@ -87,7 +87,7 @@ def _where(path) -> str:
     return text
 
 
-@rule("BL402", "param-type-mismatch", severity=WARNING)
+@rule("BL402", "param-type-mismatch", evidence=INFERRED)
 def param_type_mismatch(config, param_refs, build_params):
     """An `"@param:NAME"` fills a field whose type the build parameter's `type` does not match.
 
@@ -132,7 +132,7 @@ def _param_type_for(field_type: str) -> str:
     return {"integer": "number"}.get(field_type, field_type)
 
 
-@rule("BL403", "unused-build-parameter", severity=WARNING)
+@rule("BL403", "unused-build-parameter", evidence=INFERRED)
 def unused_build_parameter(config, param_refs, parameters):
     """A build parameter that no `"@param:NAME"` in `body.config` uses.
 

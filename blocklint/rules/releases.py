@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from blocklint import kinds
-from blocklint import image_definitions, is_param_ref, rule
+from blocklint import DOCUMENTED, image_definitions, is_param_ref, rule
 from blocklint.semver import is_semver, semver_key
 
 RELEASE_KINDS = ("block-spec-release", "app-spec-release")
@@ -53,7 +53,7 @@ def _referring_versions(body, kind):
                 yield release, "version", "config[].release.version"
 
 
-@rule("BL606", "version-not-semver")
+@rule("BL606", "version-not-semver", evidence=DOCUMENTED)
 def version_not_semver(body, kind, settings):
     """A version that is not semantic versioning: a spec's `release.version`, an image `version`, or a version that names a release.
 
@@ -78,14 +78,14 @@ def version_not_semver(body, kind, settings):
     To deploy the latest release, leave `spec.release` out instead of writing `latest`.
 
     ## Source
-    `peak blocks specs create` and `create-release` input file schemas: `release.version` "A
-    valid semantic release version of the spec. Must be greater than previous release
-    version"; image `version` "A valid semantic image version"; the deployment commands'
-    `spec.release.version` and the revision commands' `release.version` "A valid semantic
+    Documented platform rejection: `peak blocks specs create` and `create-release` input file
+    schemas: `release.version` "A valid semantic release version of the spec. Must be greater than
+    previous release version"; image `version` "A valid semantic image version"; the deployment
+    commands' `spec.release.version` and the revision commands' `release.version` "A valid semantic
     release version of the block spec" (app: "of the app spec"); `peak apps specs create`
-    `config[].release.version` "A valid semantic release version of the block spec". The
-    app commands' `releaseVersion` ("Release version of the block") names a block release,
-    whose version the block commands require to be semantic. Error.
+    `config[].release.version` "A valid semantic release version of the block spec". The app
+    commands' `releaseVersion` ("Release version of the block") names a block release, whose version
+    the block commands require to be semantic. Error.
     """
     if kind in kinds.SPEC_KINDS:
         release = body.get("release")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from blocklint import WARNING, Key, image_definitions, is_param_ref, rule
+from blocklint import CERTAIN_HARM, INFERRED, Key, image_definitions, is_param_ref, rule
 from blocklint.secrets import CANDIDATE, find_credentials, looks_secret
 
 # The detect-secrets pragma: a line a team has already reviewed and allowlisted.
@@ -47,7 +47,7 @@ def _allowlisted(doc, path) -> bool:
                for line in range(span.line, span.end_line + 1))
 
 
-@rule("BL701", "literal-credential")
+@rule("BL701", "literal-credential", evidence=CERTAIN_HARM)
 def literal_credential(data, doc):
     """A credential written into the file: a token, key, private key or password.
 
@@ -58,7 +58,7 @@ def literal_credential(data, doc):
     `dapi…`, OpenAI `sk-…`, Hugging Face `hf_…`, Snowflake OAuth `ver:1-hint:…`), passwords in
     URLs (`https://user:pass@host`) and connection strings (`password=`), and long high-entropy
     strings. Messages show only a masked form
-    (`ghp_…(40 chars)`), and the text report masks the value in the quoted source line. A line
+    (`ghp_…, 40 chars`), and the text report masks the value in the quoted source line. A line
     carrying detect-secrets' `# pragma: allowlist secret` is skipped, as that tool does.
 
     Not credentials: secret *names* (`secrets: [GITHUB_TOKEN]`, `clientSecret: client-secret`),
@@ -79,10 +79,10 @@ def literal_credential(data, doc):
     leaked token).
 
     ## Source
-    `peak blocks specs create` input file schema: the credential fields of an http step's `auth`
-    hold "the name of a secret", and steps take `secrets (list(str))` names; a literal token in
-    the file is stored in the spec for anyone who can describe it. Error: a security finding;
-    the platform accepts the file, the harm is certain.
+    Certain harm (an error, though the platform accepts the file, so `blocklint serve` does not
+    refuse it): `peak blocks specs create` input file schema: the credential fields of an http
+    step's `auth` hold "the name of a secret", and steps take `secrets (list(str))` names; a
+    literal token in the file is stored in the spec for anyone who can describe it.
     """
     scanned: dict = {}  # (text, secret_key) -> descriptions: each distinct scalar is scanned once
     reported: set = set()  # ids of strings already reported: an alias repeats the anchored object
@@ -124,7 +124,7 @@ def _env_mappings(config):
             yield label, env
 
 
-@rule("BL702", "secret-like-key-with-literal-value", severity=WARNING)
+@rule("BL702", "secret-like-key-with-literal-value", evidence=INFERRED)
 def secret_like_key_with_literal_value(config, doc):
     """A build argument or environment variable named like a secret holds a literal value.
 
@@ -166,7 +166,7 @@ def _plain_http(value) -> bool:
     return isinstance(value, str) and value.strip().lower().startswith("http://")
 
 
-@rule("BL703", "plain-http-url", severity=WARNING)
+@rule("BL703", "plain-http-url", evidence=INFERRED)
 def plain_http_url(workflow):
     """An `http://` URL (not https) for a webhook watcher, an http step or an OAuth `authUrl`.
 

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import re
 
-from blocklint import WARNING, Key, is_param_ref, rule
+from blocklint import DOCUMENTED, INFERRED, Key, is_param_ref, rule
 from blocklint.rules._values import is_number
 
 STORAGE = re.compile(r"^\d+(?:\.\d+)?(?:[kmgt]i?b?)$", re.I)
 DEFAULTS = ("minInstances", "duration", "numberOfRetries")
 
 
-@rule("BL601", "web-app-option-on-api-service")
+@rule("BL601", "web-app-option-on-api-service", evidence=DOCUMENTED)
 def web_app_option_on_api_service(service):
     """`sessionStickiness` or `scaleToZero` on a service that is not a `web-app`.
 
@@ -35,9 +35,9 @@ def web_app_option_on_api_service(service):
     Fixed: remove `scaleToZero`, or make the service `serviceType: web-app`.
 
     ## Source
-    `peak blocks specs create` input file schema: `sessionStickiness` "To be used only in case
-    of service block of type web-app"; `scaleToZero` "Only applicable for web-app type
-    services". Error.
+    Documented platform rejection: `peak blocks specs create` input file schema: `sessionStickiness`
+    "To be used only in case of service block of type web-app"; `scaleToZero` "Only applicable for
+    web-app type services". Error.
     """
     service_type = service.get("serviceType", "web-app")
     if not isinstance(service_type, str) or service_type == "web-app":
@@ -47,7 +47,7 @@ def web_app_option_on_api_service(service):
             yield (Key(option),), f"`{option}` applies only to web-app services, and this one is {service_type!r}"
 
 
-@rule("BL602", "scale-to-zero-with-session-stickiness")
+@rule("BL602", "scale-to-zero-with-session-stickiness", evidence=DOCUMENTED)
 def scale_to_zero_with_session_stickiness(service):
     """`scaleToZero: true` together with `sessionStickiness: true`.
 
@@ -64,8 +64,8 @@ def scale_to_zero_with_session_stickiness(service):
     Fixed: keep one of the two (`scaleToZero: false`).
 
     ## Source
-    docs.peak.ai CLI snippets for blocks (`scaleToZero`): "does not work if sessionStickiness is
-    set to true". Error.
+    Documented platform rejection: docs.peak.ai CLI snippets for blocks (`scaleToZero`): "does not
+    work if sessionStickiness is set to true". Error.
     """
     if service.get("scaleToZero") is True and service.get("sessionStickiness") is True:
         yield ("scaleToZero",), "`scaleToZero: true` does not work with `sessionStickiness: true`; keep one"
@@ -104,7 +104,7 @@ def _range_findings(config):
     return [item for item in found if item]
 
 
-@rule("BL603", "value-out-of-range")
+@rule("BL603", "value-out-of-range", evidence=DOCUMENTED)
 def value_out_of_range(config):
     """A number above its documented maximum.
 
@@ -125,14 +125,14 @@ def value_out_of_range(config):
     Fixed: `numberOfRetries: 5` (the maximum).
 
     ## Source
-    `peak blocks specs create` input file schema: `minInstances` "maximum value allowed is 2";
-    retry `duration` "maximum is 120 seconds"; `numberOfRetries` "maximum is 5". Error for the
-    stated maxima; the unstated minima are BL614 (warning).
+    Documented platform rejection: `peak blocks specs create` input file schema: `minInstances`
+    "maximum value allowed is 2"; retry `duration` "maximum is 120 seconds"; `numberOfRetries`
+    "maximum is 5". Error for the stated maxima; the unstated minima are BL614 (warning).
     """
     yield from (finding for rule_id, finding in _range_findings(config) if rule_id == "BL603")
 
 
-@rule("BL614", "value-below-minimum", severity=WARNING)
+@rule("BL614", "value-below-minimum", evidence=INFERRED)
 def value_below_minimum(config):
     """A number below what makes sense: `minInstances` or `stepTimeout` under 1, `runtimeExceeded` under 1, a negative retry `duration` or `numberOfRetries`.
 
@@ -157,7 +157,7 @@ def value_below_minimum(config):
     yield from (finding for rule_id, finding in _range_findings(config) if rule_id == "BL614")
 
 
-@rule("BL604", "health-check-url-not-a-path", severity=WARNING)
+@rule("BL604", "health-check-url-not-a-path", evidence=INFERRED)
 def health_check_url_not_a_path(service):
     """`healthCheckURL` that is not a path starting with `/`.
 
@@ -183,7 +183,7 @@ def health_check_url_not_a_path(service):
         yield ("healthCheckURL",), f"healthCheckURL {url!r} must be a path starting with '/', such as '/health'"
 
 
-@rule("BL608", "storage-not-a-size", severity=WARNING)
+@rule("BL608", "storage-not-a-size", evidence=INFERRED)
 def storage_not_a_size(step):
     """`resources.storage` that is not a size such as `10GB`.
 

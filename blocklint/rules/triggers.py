@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime
 import re
 
-from blocklint import INFO, WARNING, Key, is_param_ref, rule
+from blocklint import DOCUMENTED, INFERRED, REPORT, Key, is_param_ref, rule
 
 FIELDS = (  # name, lowest, highest, names
     ("minute", 0, 59, ()),
@@ -129,7 +129,7 @@ def next_runs(expression: str, count: int = 3, start: datetime.datetime | None =
     return [schedule.get_next(datetime.datetime) for _ in range(count)]
 
 
-@rule("BL200", "trigger-schedule", severity=INFO)
+@rule("BL200", "trigger-schedule", evidence=REPORT)
 def trigger_schedule(trigger):
     """Shows when each trigger starts the workflow: the next three runs (UTC) of a cron, with `--verbose`.
 
@@ -163,7 +163,7 @@ def trigger_schedule(trigger):
         yield ("webhookId",), f"the workflow runs each time webhook '{trigger['webhookId']}' is called"
 
 
-@rule("BL201", "invalid-cron")
+@rule("BL201", "invalid-cron", evidence=DOCUMENTED)
 def invalid_cron(trigger):
     """A `cron` trigger that is not a valid five-field cron expression.
 
@@ -185,10 +185,10 @@ def invalid_cron(trigger):
     `minute 61 is out of range 0-59`. Fixed: `cron: "1 0 * * *"`.
 
     ## Source
-    `peak blocks specs create` input file schema: `cron (string)`: "A valid cron expression".
-    Five-field expressions with values outside their fields' ranges are invalid in every cron
-    dialect. Error. Six- and seven-field expressions (seconds, years) are left to BL205: the
-    reference does not say which dialect the platform takes.
+    Documented platform rejection: `peak blocks specs create` input file schema: `cron (string)`: "A
+    valid cron expression". Five-field expressions with values outside their fields' ranges are
+    invalid in every cron dialect. Error. Six- and seven-field expressions (seconds, years) are left
+    to BL205: the reference does not say which dialect the platform takes.
     """
     expression = trigger.get("cron")
     if isinstance(expression, str) and not is_param_ref(expression):
@@ -197,7 +197,7 @@ def invalid_cron(trigger):
             yield ("cron",), f"invalid cron {expression!r}: {problem}"
 
 
-@rule("BL205", "cron-not-standard-five-fields", severity=WARNING)
+@rule("BL205", "cron-not-standard-five-fields", evidence=INFERRED)
 def cron_not_standard_five_fields(trigger):
     """A `cron` trigger written in another cron dialect: an `@daily` alias, six or seven fields, `?` or `L`.
 
@@ -227,7 +227,7 @@ def cron_not_standard_five_fields(trigger):
             yield ("cron",), f"cron {expression!r}: {problem}"
 
 
-@rule("BL202", "malformed-trigger", severity=WARNING)
+@rule("BL202", "malformed-trigger", evidence=INFERRED)
 def malformed_trigger(trigger):
     """A trigger entry that is not exactly one of `cron`, `webhook: true` or `webhookId`.
 
@@ -277,7 +277,7 @@ def _trigger_identity(trigger) -> tuple | None:
     return None
 
 
-@rule("BL203", "duplicate-trigger", severity=WARNING)
+@rule("BL203", "duplicate-trigger", evidence=INFERRED)
 def duplicate_trigger(triggers):
     """The same cron, `webhook: true` or `webhookId` appears twice in `triggers`.
 
@@ -349,7 +349,7 @@ def min_interval_problem(value) -> str | None:
     return None
 
 
-@rule("BL204", "cron-too-frequent", severity=WARNING)
+@rule("BL204", "cron-too-frequent", evidence=INFERRED)
 def cron_too_frequent(trigger, options):
     """A cron trigger that starts the workflow more often than every few minutes.
 

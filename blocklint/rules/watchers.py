@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import re
 
-from blocklint import WARNING, Key, is_param_ref, rule
+from blocklint import DOCUMENTED, INFERRED, Key, is_param_ref, rule
 from blocklint.rules._values import http_url_problem, is_number
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s.]+(?:\.[^@\s.]+)+$")
 
 
-@rule("BL607", "watcher-target-invalid")
+@rule("BL607", "watcher-target-invalid", evidence=DOCUMENTED)
 def watcher_target_invalid(watcher):
     """A watcher without exactly one target, or with a target that cannot be reached.
 
@@ -31,10 +31,10 @@ def watcher_target_invalid(watcher):
     Fixed: split it into two watchers, one per target.
 
     ## Source
-    `peak blocks specs create` input file schema, watchers: three alternative shapes, each with
-    one target: `user`, `webhook` (`url` "URL of the webhook"), `email` (`recipients.to`: "List
-    of email addresses"). Error. That `user` is an e-mail address is inferred: BL616, a
-    warning.
+    Documented platform rejection: `peak blocks specs create` input file schema, watchers: three
+    alternative shapes, each with one target: `user`, `webhook` (`url` "URL of the webhook"),
+    `email` (`recipients.to`: "List of email addresses"). Error. That `user` is an e-mail address is
+    inferred: BL616, a warning.
     """
     targets = [key for key in ("user", "webhook", "email") if key in watcher]
     if not targets:
@@ -54,7 +54,7 @@ def watcher_target_invalid(watcher):
             yield (addresses, index), f"recipient {address!r} is not an e-mail address"
 
 
-@rule("BL616", "watcher-user-not-an-email", severity=WARNING)
+@rule("BL616", "watcher-user-not-an-email", evidence=INFERRED)
 def watcher_user_not_an_email(watcher):
     """A watcher's `user` that is not an e-mail address.
 
@@ -88,7 +88,7 @@ def _notifies(value) -> bool:
     return is_number(value) and value > 0
 
 
-@rule("BL613", "watcher-notifies-on-nothing", severity=WARNING)
+@rule("BL613", "watcher-notifies-on-nothing", evidence=INFERRED)
 def watcher_notifies_on_nothing(watcher):
     """A watcher whose `events` notify on nothing: no `success`, no `fail`, no `runtimeExceeded`.
 
