@@ -433,7 +433,7 @@ class ResultCache:
 
 
 _FIELD_TYPES = {"file": str, "line": int, "column": int, "end_line": int, "end_column": int, "rule": str,
-                "name": str, "severity": str, "message": str, "path": list}  # others: any JSON value
+                "name": str, "severity": str, "message": str, "path": list, "fix": str}  # others: any JSON value
 
 
 def _finding(item) -> Finding:

@@ -23,6 +23,10 @@ class Finding(NamedTuple):
     severity: str
     message: str
     path: tuple = ()
+    # The fix `check --fix` has for it, decided while the document is loaded: "safe", "unsafe"
+    # (only with --unsafe-fixes) or "" (none). Kept with the finding (and in the cache), so the
+    # `[*]` marker never needs the file read again.
+    fix: str = ""
 
     def sort_key(self):
         return (self.file, self.line, self.column, self.rule, self.message)

@@ -205,6 +205,10 @@ def _engine_result(doc: Document, plan, explicit: bool) -> FileResult:
     if doc.kind is None and (not doc.problems or not (explicit or _looks_like_press(doc))):
         return FileResult(doc.path, skipped=True)
     findings: list[Finding] = plan.engine.check(doc, skip=plan.skip_for(doc.path))
+    if findings:  # what --fix could fix, decided here where the document is loaded
+        from blocklint.fixers import mark_fixes
+
+        findings = mark_fixes(findings, doc)
     return FileResult(doc.path, doc.kind, findings)
 
 
