@@ -31,10 +31,11 @@ def press_schema() -> dict:
 
 def schema_for(kind: str, *, cli: bool = True) -> dict:
     """A self-contained schema for one kind: a peak CLI file, or a bare SDK body."""
+    from blocklint.kinds import KINDS_BY_NAME
+
     root = press_schema()
-    entry = f"{kind}-file" if cli else f"{kind}-body"
-    if entry not in root["$defs"]:
-        raise KeyError(kind)
+    file_entry, body_entry = KINDS_BY_NAME[kind].schema
+    entry = file_entry if cli else body_entry
     definitions = root["$defs"]
     if not cli:
         # A bare body's top level is the body itself, so it may carry the directive. Only in

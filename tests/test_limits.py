@@ -229,7 +229,7 @@ def run_capped(*args, stdin_path: str = "/dev/null", code: str | None = None):
     (lambda tmp: "/dev/zero", "character device"),
     (lambda tmp: "/dev/urandom", "character device"),
     (lambda tmp: os.mkfifo(tmp / "pipe.yaml") or tmp / "pipe.yaml", "FIFO"),
-    (lambda tmp: (tmp / "spec.yaml").symlink_to("/dev/zero") or tmp / "spec.yaml", "symlink to /dev/zero"),
+    (lambda tmp: (tmp / "spec.yaml").symlink_to("/dev/zero") or tmp / "spec.yaml", "link to /dev/zero, outside the project"),
 ], ids=["dev-zero", "dev-urandom", "fifo", "symlink-to-dev-zero"])
 def test_devices_and_fifos_are_refused_under_a_memory_cap(tmp_path, make, words):
     code, output, errors = run_capped(make(tmp_path))

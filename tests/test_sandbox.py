@@ -10,7 +10,7 @@ import time
 import pytest
 
 from blocklint.load import LoadSettings, load_path, load_text
-from blocklint.load.sandbox import RENDER_SECONDS
+from blocklint.load import sandbox
 
 SPEC = "body:\n  kind: workflow\n  metadata:\n    name: x\n    title: {expression}\n  version: 1\n"
 
@@ -48,9 +48,9 @@ def render_error(expression: str, tmp_path, **settings):
     ("{% if %}", "syntax error"),
 ])
 def test_hostile_expressions_are_a_template_error_at_their_line(tmp_path, expression, words):
-    started = time.perf_counter()
+    started = time.process_time()
     doc, errors = render_error(expression, tmp_path)
-    assert time.perf_counter() - started < 2
+    assert time.process_time() - started < 10  # refused before the work: milliseconds of CPU
     assert len(errors) == 1, doc.problems
     assert words in errors[0].message
     assert errors[0].span.line == 4 and errors[0].span.column == len("    title: ")
@@ -62,12 +62,60 @@ def test_the_rendered_text_is_capped(tmp_path):
     assert len(errors) == 1 and "rendered text passes" in errors[0].message
 
 
-def test_rendering_is_bounded_in_time(tmp_path):
-    started = time.perf_counter()
-    doc, errors = render_error("{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}",
-                               tmp_path)
-    assert time.perf_counter() - started < RENDER_SECONDS + 2
-    assert "took longer than" in errors[0].message
+@pytest.mark.parametrize("template", [
+    "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}",
+    "{% set r = range(100000)|list %}{% for i in r %}{% for j in r if false %}{% endfor %}{% endfor %}",
+    "{% for i in range(100000) %}{{ range(100000)|map('abs')|map('abs')|sum }}{% endfor %}",
+    "{% for i in range(100000) %}" + "{{ i.real }}" * 2000 + "{% endfor %}",
+    "{% set s = 'x' * 4000000 %}{% for i in range(100000) %}{{ s.replace('x', 'y')|length }}{% endfor %}",
+    "{% macro m() %}" + "{{ 1 if x else 2 }}" * 2000 + "{% endmacro %}{% for i in range(100000) %}{{ m() }}{% endfor %}",
+    "{% for i in range(100000) recursive %}{{ loop(range(100000)) }}{% endfor %}",
+])
+def test_rendering_is_bounded_by_the_work_it_does_not_by_the_clock(tmp_path, monkeypatch, template):
+    """Each shape of work is counted (at the real limit, each of these stops after 1-4 s of CPU
+    on a 2-core machine; a lower one keeps the test quick)."""
+    monkeypatch.setattr(sandbox, "MAX_RENDER_STEPS", 300_000)
+    doc, errors = render_error(template, tmp_path)
+    assert len(errors) == 1 and "passed 300,000 steps of work" in errors[0].message
+    assert errors[0].span.line == 4
+    assert render_error(template, tmp_path)[1][0].message == errors[0].message  # the same, always
+
+
+def test_a_limit_reached_while_jinja_folds_constants_stays_reached(tmp_path, monkeypatch):
+    """jinja2 swallows every exception raised while it folds constant expressions at compile
+    time (the 3 s timer of 0.1 fired there and was never re-armed: the template then looped for
+    ever). The count stays exhausted, so the loop that follows is stopped at its first step."""
+    from jinja2 import nodes
+
+    monkeypatch.setattr(sandbox, "MAX_RENDER_STEPS", 1_000)
+    folded = []
+    as_const = nodes.BinExpr.as_const
+
+    def recording_as_const(self, eval_ctx=None):
+        try:
+            return as_const(self, eval_ctx)
+        except nodes.Impossible:
+            folded.append(self)
+            raise
+
+    monkeypatch.setattr(nodes.BinExpr, "as_const", recording_as_const)
+    template = "{% set big = 'ab' * 100000 %}{% for i in range(10) %}{{ i }}{% endfor %}"
+    doc, errors = render_error(template, tmp_path)
+    assert folded  # the limit was passed during folding, and jinja2 gave up folding quietly
+    assert len(errors) == 1 and "steps of work" in errors[0].message
+
+
+def test_a_templated_spec_of_thousands_of_steps_uses_a_small_part_of_the_budget(monkeypatch):
+    from blocklint.load.template import render
+
+    steps = []
+    charge = sandbox.BoundedSandbox.charge
+    monkeypatch.setattr(sandbox.BoundedSandbox, "charge", lambda self, n: (charge(self, n), steps.append(self.steps)))
+    source = ("body:\n  config:\n    steps:\n{% for i in range(10000) %}      s{{ i }}:\n        command: run {{ i }} "
+              "{{ name|upper }}\n        parents: [{% if i %}s{{ i - 1 }}{% endif %}]\n{% endfor %}")
+    rendered = render(source, None, {"name": "x"})
+    assert rendered.error is None
+    assert steps[-1] < sandbox.MAX_RENDER_STEPS / 20
 
 
 def test_the_environment_is_only_what_the_settings_allow(tmp_path, monkeypatch):
@@ -241,3 +289,43 @@ def test_an_outer_alarm_timer_survives_rendering(tmp_path):
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+
+
+TOKEN = "Zq7-corp-prod-9x"
+
+
+@pytest.mark.parametrize("expression", [
+    "{{ os_env.TOKEN | reverse }}", "{{ os_env.TOKEN | upper }}", "{{ os_env.TOKEN[::-1] }}", "{{ os_env.TOKEN[3:] }}",
+    "{{ os_env.TOKEN | join(' ') }}", "{{ os_env.TOKEN | urlencode }}", "{{ ('x' ~ os_env.TOKEN) | reverse }}",
+    "{{ (os_env.TOKEN + 'x') | title }}", "{{ [os_env.TOKEN] | join | lower }}", "{{ '%.5s' % os_env.TOKEN }}",
+    "{{ '{:.5}'.format(os_env.TOKEN) }}", "{{ os_env.TOKEN.replace('-', '+') }}",
+    "{% set x %}{{ os_env.TOKEN }}{% endset %}{{ x | reverse }}",
+    "{% macro m() %}{{ os_env.TOKEN }}{% endmacro %}{{ m() | upper }}",
+    "{% filter upper %}{{ os_env.TOKEN }}{% endfilter %}",
+    "{% for c in os_env.TOKEN %}{{ c }},{% endfor %}",
+    "{{ 'Z' in os_env.TOKEN }}", "{{ os_env.TOKEN < 'm' }}", "{{ os_env.TOKEN is lower }}",
+])
+def test_a_template_env_value_is_never_printed_transformed(run, tmp_path, monkeypatch, expression):
+    """A mask knows the value's own spellings only: a transformed value is refused (BL007), and no
+    output shows the value, reversed, cased or cut."""
+    monkeypatch.setenv("TOKEN", TOKEN)
+    (tmp_path / "spec.yaml").write_text(
+        "body:\n  version: 1\n  kind: workflow\n  metadata:\n    name: x\n"
+        f"    summary: \"{expression}\"\n  config:\n    steps: {{}}\n")
+    code, output = run("check", "--isolated", "--template-env", "TOKEN", "--format", "concise", "spec.yaml",
+                       cwd=tmp_path)
+    assert code == 1 and " BL007 error " in output and "refused" in output, output
+    shown = output.lower().replace("\\", "")
+    for form in (TOKEN, TOKEN[::-1], TOKEN[3:], TOKEN[:5], " ".join(TOKEN), TOKEN.replace("-", "+")):
+        assert form.lower() not in shown, output
+
+
+@pytest.mark.parametrize("expression, rendered", [
+    ("{{ os_env.TOKEN }}", TOKEN), ("{{ 'prefix-' ~ os_env.TOKEN }}", f"prefix-{TOKEN}"),
+    ("{{ [os_env.TOKEN, 'b'] | join('-') }}", f"{TOKEN}-b"), ("{{ os_env.TOKEN | length }}", 16),
+    ("{{ os_env.MISSING | default('d') }}", "d"), ("{{ os_env.TOKEN == 'x' }}", False),
+    ("{% macro m(v) %}<{{ v }}>{% endmacro %}{{ m(os_env.TOKEN) }}", f"<{TOKEN}>"),
+])
+def test_a_template_env_value_used_whole_renders(tmp_path, expression, rendered):
+    doc, errors = render_error(expression, tmp_path, env={"TOKEN": TOKEN})
+    assert errors == [] and doc.data["body"]["metadata"]["title"] == rendered

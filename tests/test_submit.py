@@ -27,7 +27,7 @@ _helper.loader.exec_module(press_server)
 def project(tmp_path, monkeypatch):
     """A project with a copy of examples/ (artifact paths are relative to the project root)."""
     shutil.copytree(ROOT / "examples", tmp_path / "examples")
-    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'p'\n")
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'p'\n\n[tool.blocklint]\n")
     monkeypatch.delenv("BLOCKLINT_REGISTRY", raising=False)
     monkeypatch.chdir(tmp_path)
     return tmp_path
@@ -93,6 +93,21 @@ def test_dry_run_prints_each_request_and_its_artifact_files_and_sends_nothing(pr
     assert "would POST /v1/blocks/deployments/" in output
     assert output.splitlines()[-1] == "dry run: 3 files: 3 to create"
     assert not (project / ".blocklint").exists()
+
+
+def test_a_link_out_of_the_project_is_never_uploaded_even_with_its_rule_ignored(project, tmp_path_factory):
+    """BL808 fails the check; with BL808 ignored, the artifact is still refused and nothing stored."""
+    outside = tmp_path_factory.mktemp("outside")
+    (outside / "credentials").write_text("aws_secret_access_key = outside-the-project\n")
+    (project / "examples" / "artifact" / "keys").symlink_to(outside, target_is_directory=True)
+    spec = "examples/workflow/workflow-private.yaml"
+    code, output = submit(spec, cwd=project)
+    assert code == 1 and "BL808" in output and "nothing was sent" in output
+    (project / ".blocklint.toml").write_text('ignore = ["BL808"]\n')
+    code, output = submit(spec, cwd=project)
+    assert code != 0, output
+    assert "outside the project" in output and "'keys'" in output and "outside-the-project" not in output
+    assert not registry_at(project / ".blocklint" / "registry.sqlite3").list_specs("blocks", page_size=100)["specs"]
 
 
 def test_a_file_with_an_error_stops_everything_before_anything_is_sent(project, run):

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from blocklint.engine.api import INTERNAL_ERROR, Rule
+from blocklint.engine.api import INTERNAL_ERROR, Rule, RuleError
 from blocklint.engine.fold import fold
 from blocklint.engine.locate import locate, make_finding
 from blocklint.engine.ruleset import RuleSet
 from blocklint.engine.select import matches
 from blocklint.engine.suppress import apply_suppressions
-from blocklint.findings import ERROR, INFO, Finding
+from blocklint.findings import ERROR, INFO, UNCHECKED, Finding
 from blocklint.load import Document
 
 
@@ -61,13 +61,14 @@ class Resolver:
 class _Call:
     """How to call one rule, worked out once per engine rather than once per document."""
 
-    __slots__ = ("rule", "id", "severity", "args", "fanout", "extras", "late")
+    __slots__ = ("rule", "id", "severity", "configured", "args", "fanout", "extras", "late")
 
-    def __init__(self, current: Rule, severity: str, ruleset: RuleSet):
+    def __init__(self, current: Rule, severity: str, ruleset: RuleSet, configured: bool = False):
         extras = ruleset.fanouts[current.fanout][1] if current.fanout else ()
         self.rule = current
         self.id = current.id
         self.severity = severity
+        self.configured = configured  # a severity set in the configuration wins over the evidence's
         # fixtures resolved once per document; the fan-out's node and extras come per node
         self.args = tuple(arg for arg in current.args if arg != current.fanout and arg not in extras)
         self.fanout = current.fanout
@@ -93,7 +94,7 @@ class Engine:
                 severity = settings.severity.get(current.id, current.severity)
                 # info findings are shown only with --verbose; without it, their rules need not run
                 if settings.verbose or severity != INFO:
-                    calls.append(_Call(current, severity, self.ruleset))
+                    calls.append(_Call(current, severity, self.ruleset, current.id in settings.severity))
             self._calls = (basis, calls)
         return self._calls[1]
 
@@ -115,7 +116,7 @@ class Engine:
                 late.append(call)
             else:
                 findings.extend(self._run(call, doc, resolver))
-        findings = fold(findings, self._follows, getattr(doc, "undefined", ()))
+        findings = fold(findings, self._follows, getattr(doc, "undefined", ()), doc.data)
         findings, unused = apply_suppressions(doc, findings, {call.id for call in calls})
         if late:
             resolver.cache["unused_suppressions"] = unused
@@ -150,9 +151,17 @@ class Engine:
     def _call(self, call: _Call, doc: Document, values: dict, anchor: tuple):
         current = call.rule
         try:
-            for location, message in current.func(**values) or ():
+            for location, message, *named in current.func(**values) or ():
                 span, path = locate(doc, location, anchor)
-                yield make_finding(doc, span, call.id, current.name, call.severity, message, path)
+                if named and named[0] not in current.also:
+                    raise RuleError(f"a finding names evidence {getattr(named[0], 'name', named[0])!r} "
+                                    "that the rule does not declare in `also`")
+                evidence = named[0] if named else current.evidence
+                severity = named[0].severity if named and not call.configured else call.severity
+                if severity == INFO and not self.settings.verbose:
+                    continue
+                yield make_finding(doc, span, call.id, current.name, severity, message, path,
+                                   evidence.name if evidence is not None else "")
         except Exception as error:  # a broken rule must not stop the run
             yield self._crash(current, doc, anchor, error, "on this node")
 
@@ -160,4 +169,4 @@ class Engine:
     def _crash(current: Rule, doc: Document, anchor: tuple, error: Exception, where: str) -> Finding:
         return make_finding(doc, doc.span_of(anchor), *INTERNAL_ERROR, ERROR, (
             f"rule {current.id} ({current.name}) crashed {where}: {type(error).__name__}: {error}; "
-            "please report it"), anchor)
+            "please report it"), anchor, UNCHECKED.name)

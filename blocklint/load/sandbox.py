@@ -1,22 +1,30 @@
-"""The Jinja environment templates render in: sandboxed, and bounded in memory and time.
+"""The Jinja environment templates render in: sandboxed, and bounded in memory and work.
 
 A spec file is hostile input (blocklint runs on pull requests from anyone), so templates get
 jinja2's `ImmutableSandboxedEnvironment` (no attribute of Python internals, no mutation of
 lists and dicts) and, on top of it, the checks jinja2's sandbox documentation suggests for
 untrusted templates: operators, calls, filters and `~` concatenation are refused when their
 result would pass `MAX_VALUE_CHARS` or `MAX_INT_BITS` (checked *before* the work is done, so
-`{{ "x" * 2000000000 }}` allocates nothing), and rendering stops after `RENDER_SECONDS`.
+`{{ "x" * 2000000000 }}` allocates nothing), and rendering stops after `MAX_RENDER_STEPS` steps
+of work.
+
+Work is counted, never timed, so that a file gives the same result on a quiet machine and a busy
+one. Each loop iteration costs the number of template nodes in the loop's body, and each call of
+a macro or `{% call %}` block the nodes of its body; each item drawn from a loop's iterable or
+from a filter's lazy result costs one step, an operator one, a `.`/`[]` lookup `_LOOKUP_STEPS`, a
+filter or call `_CALL_STEPS`, plus the items (or `_CHARS_PER_STEP` characters) of arguments and
+results. The count lives in the environment and stays exhausted once passed, so an error
+swallowed inside jinja2 (constant folding at compile time catches every exception) cannot switch
+it off: the next step raises again.
 """
 
 from __future__ import annotations
 
 import functools
 import re
-import signal
-import threading
-import time
-from contextlib import contextmanager
+from collections.abc import Iterator, Sized
 
+from jinja2 import nodes
 from jinja2.compiler import CodeGenerator
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
@@ -24,13 +32,36 @@ from blocklint.load.read import MAX_FILE_BYTES
 
 MAX_VALUE_CHARS = MAX_FILE_BYTES  # any string or list a template builds, and the rendered text
 MAX_INT_BITS = 64 * 1024  # about 20,000 decimal digits
-RENDER_SECONDS = 3.0
-# A width or precision of a million or more in a %-format or a str.format() spec.
-_HUGE_FORMAT_WIDTH = re.compile(r"(?:%|\{[^{}]*:)[^%{}a-zA-Z]*?\d{7,}")
+MAX_RENDER_STEPS = 10_000_000
+_CHARS_PER_STEP = 64
+# A call (filter, function, method, macro) costs as much as a few loop iterations: measured,
+# a filter applied item by item (`|map('abs')`) costs ~10x an empty loop's iteration.
+_CALL_STEPS = 8
+_LOOKUP_STEPS = 4  # `a.b`, `a[b]`: the sandbox's checks make them cost a few iterations too
+# A width or precision of a million or more in a %-format or a str.format() spec (after the
+# first `:` of a replacement field). Possessive, and the digits of the spec taken in groups that
+# cannot be re-split, so the search is linear in the text (the lazy form was quadratic: 20 KB, 22 s).
+_HUGE_FORMAT_WIDTH = re.compile(r"(?:%|\{[^{}:]*+:)(?:[^%{}a-zA-Z\d]|\d{1,6}+(?!\d))*+\d{7}")
 
 
 class RenderLimit(SecurityError):
     """A template tried to build something past a limit."""
+
+
+class RenderWorkLimit(RenderLimit):
+    """Rendering took more than MAX_RENDER_STEPS steps of work."""
+
+
+def _weight(value) -> int:
+    """Steps of work a value stands for: its items, or its characters in `_CHARS_PER_STEP`s."""
+    if isinstance(value, (str, bytes)):
+        return len(value) // _CHARS_PER_STEP
+    if isinstance(value, Sized):
+        try:
+            return len(value)
+        except Exception:  # noqa: BLE001 - a broken __len__ weighs nothing more
+            return 0
+    return 0
 
 
 def _size(value) -> int:
@@ -67,22 +98,60 @@ def _worst_case(args, kwargs) -> int:
     return (sizes[0] + 1) * (sizes[1] + 1) * max([1, *numbers])
 
 
-def _bounded_filter(function):
+def _bounded_filter(function, environment):
     what = f"filter '{function.__name__.removeprefix('do_')}'"
 
     @functools.wraps(function)
     def bounded(*args, **kwargs):
         _check_size(_worst_case(args, kwargs), what)
+        environment.charge_arguments(args, kwargs)
         result = function(*args, **kwargs)
         if isinstance(result, (str, list)):
             _check_size(_size(result), what)
-        return result
+        return environment.charge_result(result)
 
     return bounded
 
 
+def _charge_first(body: list, lineno: int) -> None:
+    """Make a loop's or macro's body charge its weight each time it runs."""
+    body.insert(0, nodes.ExprStmt(_hook("charge", nodes.Const(_body_weight(body), lineno=lineno), lineno),
+                                  lineno=lineno))
+
+
+# Environment methods the instrumented code calls directly (not through the sandbox's `call`,
+# which would charge them again); a template cannot name them, the parser makes no such node.
+_WORK_HOOKS = frozenset({"charge", "counted"})
+
+
+def _hook(name: str, argument, lineno: int):
+    return nodes.Call(nodes.EnvironmentAttribute(name, lineno=lineno), [argument], [], None, None, lineno=lineno)
+
+
+def _body_weight(body) -> int:
+    return 1 + len(body) + sum(1 for statement in body for _ in statement.find_all(nodes.Node))
+
+
 class _BoundedCodeGenerator(CodeGenerator):
-    """`a ~ b` goes through the environment's size check (jinja2 compiles it to a plain join)."""
+    """`a ~ b` goes through the environment's size check (jinja2 compiles it to a plain join);
+    loops and macro bodies charge their work to the environment's step count."""
+
+    def visit_Template(self, node, frame=None) -> None:
+        for loop in node.find_all(nodes.For):
+            _charge_first(loop.body, loop.lineno)
+            if not loop.recursive:  # a recursive loop's inner levels are charged by `loop(...)` calls
+                loop.iter = _hook("counted", loop.iter, loop.lineno)
+        for body_owner in (*node.find_all(nodes.Macro), *node.find_all(nodes.CallBlock)):
+            _charge_first(body_owner.body, body_owner.lineno)
+        super().visit_Template(node, frame)
+
+    def visit_Call(self, node, frame, forward_caller=False) -> None:
+        if isinstance(node.node, nodes.EnvironmentAttribute) and node.node.name in _WORK_HOOKS:
+            self.write(f"environment.{node.node.name}(")
+            self.visit(node.args[0], frame)
+            self.write(")")
+            return
+        super().visit_Call(node, frame, forward_caller=forward_caller)
 
     def visit_Concat(self, node, frame) -> None:
         self.write("environment.bounded_concat((")
@@ -98,12 +167,46 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
 
     def __init__(self, **options):
         super().__init__(**options)
-        self.filters = {name: _bounded_filter(function) for name, function in self.filters.items()}
+        self.steps = 0
+        self.filters = {name: _bounded_filter(function, self) for name, function in self.filters.items()}
         self.globals.pop("lipsum", None)  # builds text from a count: nothing a spec needs
+
+    def charge(self, steps: int) -> None:
+        """Count `steps` of work; past MAX_RENDER_STEPS, this and every later charge raise."""
+        self.steps += steps
+        if self.steps > MAX_RENDER_STEPS:
+            raise RenderWorkLimit(f"rendering passed {MAX_RENDER_STEPS:,} steps of work (loop iterations, "
+                                  "macro calls, values built); templates are limited to that")
+
+    def charge_arguments(self, args, kwargs) -> None:
+        self.charge(_CALL_STEPS + sum(map(_weight, args)) + sum(map(_weight, kwargs.values())))
+
+    def charge_result(self, result):
+        """Charge what a call built; a lazy result is charged item by item as it is drawn."""
+        if isinstance(result, Iterator) and not isinstance(result, (str, bytes)):
+            return self.counted(result)
+        self.charge(_weight(result))
+        return result
+
+    def counted(self, iterable):
+        for item in iterable:
+            self.charge(1)
+            yield item
+
+    def getattr(self, obj, attribute):
+        self.charge(_LOOKUP_STEPS)
+        return super().getattr(obj, attribute)
+
+    def getitem(self, obj, argument):
+        self.charge(_LOOKUP_STEPS)
+        return super().getitem(obj, argument)
 
     def call_binop(self, context, operator_name, left, right):
         _check_binop(operator_name, left, right)
-        return super().call_binop(context, operator_name, left, right)
+        self.charge(1 + _weight(left) + _weight(right))
+        result = super().call_binop(context, operator_name, left, right)
+        self.charge(_weight(result))
+        return result
 
     def call(__self, __context, __obj, *args, **kwargs):  # noqa: N805 - jinja2's signature
         wrapped = getattr(__obj, "__wrapped__", None)
@@ -112,15 +215,16 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
         receiver = getattr(__obj, "__self__", None)
         extra = (receiver,) if isinstance(receiver, (str, list, tuple, dict)) else ()
         _check_size(_worst_case(extra + args, kwargs), f"calling {getattr(__obj, '__name__', 'a function')}")
+        __self.charge_arguments(extra + args, kwargs)
         result = super().call(__context, __obj, *args, **kwargs)
         if isinstance(result, (str, list)):
             _check_size(_size(result), f"calling {getattr(__obj, '__name__', 'a function')}")
-        return result
+        return __self.charge_result(result)
 
-    @staticmethod
-    def bounded_concat(parts) -> str:
+    def bounded_concat(self, parts) -> str:
         texts = [str(part) for part in parts]
         _check_size(sum(map(len, texts)), "'~'")
+        self.charge(1 + sum(map(len, texts)) // _CHARS_PER_STEP)
         return "".join(texts)
 
 
@@ -141,38 +245,3 @@ def _check_binop(name: str, left, right) -> None:
     elif name == "%" and isinstance(left, str):
         _check_format(left)
         _worst_case((left, right), {})
-
-
-class RenderTimeout(Exception):
-    """Rendering took longer than RENDER_SECONDS."""
-
-
-@contextmanager
-def deadline(seconds: float = RENDER_SECONDS):
-    """Raise RenderTimeout in the code inside after `seconds` (an interval timer, so the main
-    thread only; elsewhere the size limits still hold). An outer timer is restored after."""
-    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
-        yield
-        return
-
-    active = [True]
-
-    def expire(signum, frame):
-        if active[0]:  # a signal handled after the block ended must not raise anywhere else
-            raise RenderTimeout(f"rendering took longer than {seconds:g} s")
-
-    started = time.monotonic()
-    previous_handler = signal.signal(signal.SIGALRM, expire)
-    previous_delay, previous_interval = signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        try:
-            active[0] = False
-        finally:  # runs even if the timer fired on the line above
-            active[0] = False
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, previous_handler)
-            if previous_delay:
-                left = max(previous_delay - (time.monotonic() - started), 0.001)
-                signal.setitimer(signal.ITIMER_REAL, left, previous_interval)

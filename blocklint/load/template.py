@@ -6,7 +6,8 @@ loaded so far, included text indented to the column of its tag, `os_env` in the 
 
 Unlike the CLI, on purpose (a spec file is untrusted input):
 - templates run in a bounded sandbox (`sandbox.py`): no Python internals, no huge values, a
-  time limit, and the rendered text is capped at `MAX_VALUE_CHARS`;
+  bound on the work done (steps counted, never the clock), and the rendered text is capped at
+  `MAX_VALUE_CHARS`;
 - `os_env` holds only the variables the user allowed (`LoadSettings.env`), not the environment;
 - includes must resolve (symlinks followed) to regular files under the include root, and are
   read with the same size limit as spec files;
@@ -26,8 +27,9 @@ from pathlib import Path
 import jinja2
 from jinja2.ext import Extension
 
-from blocklint.load import sandbox
+from blocklint.load import sandbox, taint
 from blocklint.load.read import MAX_FILE_BYTES, UnreadableFile, read_bounded
+from blocklint.project_root import project_root
 from blocklint.words import split_lines
 
 MAX_INCLUDE_NAME = 1024
@@ -56,7 +58,10 @@ class IncludeRefused(jinja2.TemplateError):
 
 
 def render(source: str, file_path: Path | None, params: dict, *, env: dict | None = None,
-           include_root: str | None = None, max_bytes: int = MAX_FILE_BYTES) -> Rendered:
+           include_root: str | None = None, max_bytes: int = MAX_FILE_BYTES, reads: list | None = None) -> Rendered:
+    """`source` rendered as the peak CLI renders it. `reads`, if given, receives every path the
+    include search looked at, found or not, in order (what a result cache must watch)."""
+    env = taint.tainted_env(env)  # printed whole or refused: a transformed secret could not be masked
     seen: list[str] = []
     use_markers = not _MARKER_CHARACTERS.search(source)
     marker_of: dict[str, str] = {}
@@ -87,14 +92,13 @@ def render(source: str, file_path: Path | None, params: dict, *, env: dict | Non
             return False
 
     root_dir = str(file_path.parent) if file_path else "."
-    root = Path(include_root if include_root is not None else root_dir)
-    loader = _PeakLoader(root_dir, root, source, file_path, max_bytes)
-    environment = sandbox.BoundedSandbox(loader=loader, autoescape=False, undefined=RecordingUndefined,
-                                         extensions=[_IncludeWithIndentation], cache_size=0)
+    root = Path(include_root) if include_root is not None else project_root(file_path)
+    loader = _PeakLoader(root_dir, root, source, file_path, max_bytes, reads)
+    environment = taint.TaintedSandbox(loader=loader, autoescape=False, undefined=RecordingUndefined,
+                                       extensions=[_IncludeWithIndentation], cache_size=0)
     try:
-        with sandbox.deadline():
-            template = environment.get_template(_ROOT)
-            text = "".join(_bounded_chunks(template.generate(params, os_env=dict(env or {}))))
+        template = environment.get_template(_ROOT)
+        text = "".join(_bounded_chunks(template.generate(params, os_env=dict(env or {}))))
     except jinja2.TemplateSyntaxError as error:
         in_root = error.name in (None, _ROOT)
         where = "" if in_root else f" in {error.filename or error.name}"
@@ -107,7 +111,7 @@ def render(source: str, file_path: Path | None, params: dict, *, env: dict | Non
                         error_line=_root_line(error, source, str(error.name)))
     except IncludeRefused as error:
         return Rendered(error=_short(str(error)), error_line=_root_line(error, source))
-    except (sandbox.RenderLimit, sandbox.RenderTimeout) as error:
+    except sandbox.RenderLimit as error:
         return Rendered(error=_short(f"template refused: {error}"), error_line=_root_line(error, source))
     except (Exception, RecursionError, MemoryError) as error:  # noqa: BLE001 - any error is the file's finding
         return Rendered(error=_short(f"template error: {type(error).__name__}: {error}"),
@@ -160,10 +164,12 @@ def _root_line(error: BaseException, source: str, name: str = "") -> int:
 class _PeakLoader(jinja2.BaseLoader):
     """peak-sdk's _CustomJinjaLoader, with the root template given as text, confined to a root."""
 
-    def __init__(self, root_dir: str, include_root: Path, source: str, file_path: Path | None, max_bytes: int):
+    def __init__(self, root_dir: str, include_root: Path | None, source: str, file_path: Path | None,
+                 max_bytes: int, reads: list | None = None):
+        self.reads = reads if reads is not None else []
         self.search_path = [".", root_dir]
         self.root_dir = root_dir
-        self.include_root = include_root.resolve()
+        self.include_root = include_root.resolve() if include_root is not None else None
         self.source = source
         self.max_bytes = max_bytes
         self.seen = {file_path.resolve()} if file_path else set()
@@ -198,10 +204,15 @@ class _PeakLoader(jinja2.BaseLoader):
             raise IncludeRefused(f"an include name of {len(name):,} characters (at most {MAX_INCLUDE_NAME})")
         if not name or "\x00" in name:
             raise jinja2.TemplateNotFound(name, message=f"{name!r} is not a file name")
+        if self.include_root is None:
+            raise IncludeRefused(f"include of {name!r} refused: the file is not in a project (its folder is the "
+                                 "file system's root or the home directory); put it in a project folder, or give "
+                                 "a configuration file")
         outside = None
         for directory in list(self.search_path):
             try:
                 resolved = (Path(directory) / name).resolve()
+                self.reads.append(str(resolved))
                 if not resolved.is_relative_to(self.include_root):
                     if outside is None and os.path.lexists(resolved):
                         outside = resolved

@@ -33,7 +33,8 @@ def _uri(path: str, root: Path) -> tuple[str, str | None]:
         relative = Path(os.path.normpath(absolute)).relative_to(root)
     except ValueError:
         return Path(os.path.normpath(absolute)).as_uri(), None
-    return quote(relative.as_posix()), SRCROOT
+    # the file name's own bytes, percent-encoded (a name that is not UTF-8 has no text form)
+    return quote(os.fsencode(relative.as_posix())), SRCROOT
 
 
 def _descriptor(found) -> dict:
