@@ -199,14 +199,18 @@ def blocklint_command() -> list[str]:
 
 
 def make_checker():
-    """A function that checks one file in-process: load + all rules, as `blocklint check` does."""
+    """A function that checks one file in-process: load + all rules, as `blocklint check` does
+    (its calls are one run: what the files share is worked out once, as `runner.check_all` does)."""
     from blocklint import runner
+    from blocklint.engine.shared import run_store
     from blocklint.plan import Overrides, build_plan
 
     plan = build_plan(Overrides(isolated=True, registry=False))
+    shared: dict = {}
 
     def check(path: Path):
-        return runner.check_target(runner.Target(str(path), True), plan)
+        with run_store(shared):
+            return runner.check_target(runner.Target(str(path), True), plan)
 
     check.rule_count = len(plan.rules)
     return check
