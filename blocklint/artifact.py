@@ -28,7 +28,6 @@ import stat
 import tempfile
 import warnings
 import zipfile
-from dataclasses import dataclass
 from pathlib import Path
 
 MB = 2**20
@@ -47,6 +46,10 @@ class ArtifactPathError(ArtifactError):
 
 class TooManyFiles(ArtifactError):
     """The artifact lists more files than any block's directory holds."""
+
+
+class LinkLeavesProject(ArtifactError):
+    """A symbolic link in the artifact points outside the project: its target is never read."""
 
 
 class IgnoreFileError(ArtifactError):
@@ -203,14 +206,15 @@ def _special(mode: int) -> str:
     return "not a regular file"
 
 
-def links_leaving(root: str | os.PathLike, files) -> list[tuple[str, str]]:
-    """`(link, target)` for each symbolic link in the artifact whose target lies outside it.
+def links_leaving(root: str | os.PathLike, files, boundary: str | os.PathLike | None = None) -> list[tuple[str, str]]:
+    """`(link, target)` for each symbolic link in the artifact whose target lies outside
+    `boundary` (default: the artifact itself).
 
     peak-sdk follows links (`follow_links=True`), so the target's content is uploaded under
     the link's name: a link to `~/.aws` or `/etc` ships files from outside the directory."""
     root = Path(root)
     try:
-        inside = root.resolve()
+        inside = Path(root if boundary is None else boundary).resolve()
     except (OSError, RuntimeError):
         return []
     found: dict = {}
@@ -236,17 +240,23 @@ def links_leaving(root: str | os.PathLike, files) -> list[tuple[str, str]]:
     return sorted(found.items())
 
 
+def refuse_links_leaving(root: str | os.PathLike, files, project: str | os.PathLike) -> None:
+    """Raise `LinkLeavesProject` when a link among `files` points outside `project`, before
+    anything is read: blocklint never reads, measures or uploads what such a link points to."""
+    leaving = links_leaving(root, files, project)
+    if leaving:
+        named = ", ".join(f"{link!r} -> {target!r}" for link, target in leaving[:3])
+        more = f" and {len(leaving) - 3} more" if len(leaving) > 3 else ""
+        raise LinkLeavesProject(f"symbolic links in the artifact point outside the project ({named}{more}); "
+                                "blocklint reads no file outside the project: copy what the image needs into "
+                                "the artifact, or ignore the link")
+
+
 def directory_entries(files) -> list[str]:
     """The parent directories the zip lists explicitly, sorted."""
     parents = {parent for name in files for parent in Path(name).parents}
     parents.discard(Path())
     return sorted(parent.as_posix() for parent in parents)
-
-
-@dataclass(frozen=True)
-class ZipResult:
-    data: bytes
-    files: list
 
 
 def _largest(root: Path, files, count: int = 3) -> list[tuple[str, int]]:
@@ -284,14 +294,18 @@ def _too_large(root: Path, files, written: int, done: int, *, at_least: bool = F
         compressed_bytes=written, largest=largest)
 
 
-def build_zip(root: str | os.PathLike, ignore_files=None, *, limit: int | None = MAX_COMPRESSED_BYTES) -> bytes:
+def build_zip(root: str | os.PathLike, ignore_files=None, *, limit: int | None = MAX_COMPRESSED_BYTES,
+              project: str | os.PathLike | None = None) -> bytes:
     """The artifact zip, byte for byte the content peak-sdk uploads (entry order aside).
 
     Raises `ArtifactTooLarge` past `limit` compressed bytes (None: no limit), like the SDK,
-    which stops as soon as the bytes written pass the limit.
+    which stops as soon as the bytes written pass the limit, and `LinkLeavesProject` (reading
+    nothing) when a link points outside `project`.
     """
     root = check_directory(root)
     files = artifact_files(root, ignore_files)
+    if project is not None:
+        refuse_links_leaving(root, files, project)
     if limit is not None:
         raw = sum(size for _, size in _largest(root, files, count=len(files)))
         if raw > limit * MAX_DEFLATE_RATIO:
@@ -318,7 +332,8 @@ ZERO_RATIO_LOW, ZERO_RATIO_HIGH = 1032, 1020
 ENTRY_OVERHEAD = 256  # local and central headers, zip64 extras, descriptor: per entry, plus the name twice
 
 
-def check_size(root: str | os.PathLike, ignore_files=None, *, limit: int = MAX_COMPRESSED_BYTES) -> None:
+def check_size(root: str | os.PathLike, ignore_files=None, *, limit: int = MAX_COMPRESSED_BYTES,
+               project: str | os.PathLike | None = None) -> None:
     """Raise `ArtifactTooLarge` when `build_zip` would, reading as little as possible.
 
     The check's verdict, as `build_zip` is submit's: the same answer, but a sparse file (a
@@ -329,6 +344,8 @@ def check_size(root: str | os.PathLike, ignore_files=None, *, limit: int = MAX_C
     """
     root = check_directory(root)
     files = artifact_files(root, ignore_files)
+    if project is not None:
+        refuse_links_leaving(root, files, project)
     sparse = {name for name in files if _is_sparse(root / name)}
     if not sparse or not hasattr(os, "SEEK_DATA"):
         build_zip(root, ignore_files, limit=limit)

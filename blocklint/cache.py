@@ -13,14 +13,18 @@ entry per checked file, named by a hash of everything its findings depend on:
   fixture or fan-out (built-in, `--rules-dir` and plugins alike), and the size and mtime of
   blocklint's own source files.
 
-What a file refers to outside itself is found once it is loaded, so an entry also lists its
+What a file refers to outside itself is found once it is checked, so an entry also lists its
 dependencies with their state, and is used only while they are unchanged: the artifact
 directory a spec names (the names, sizes and mtimes of everything under it; specs above
-`MAX_ARTIFACT_ENTRIES` entries are not cached), the files its template may include (their
-bytes, and which candidates exist), and the local registry file (size and mtime) for documents
-that may look their spec up there. Templates see only the environment variables the command line
+`MAX_ARTIFACT_ENTRIES` entries are not cached), every file the check read or looked for (the
+loader records each path its include search tried, found or not; the project records each
+document a reference led to, and that document's includes), with their bytes' digests, and the
+local registry file (size and mtime) for documents that may look their spec up there. A check
+that looked for a name in the whole project and found none is not cached (any new file could
+hold it). Templates see only the environment variables the command line
 allows, whose values are in the plan's fingerprint; a run that allows any is not cached at all,
-so no environment value is ever written to disk.
+so no environment value is ever written to disk. Nor is a token the file holds: a result whose
+file name or findings quote text the secret detector would mask in a report is not cached.
 
 Entries hold findings as plain JSON (never pickle: a cache directory committed to a hostile
 repository must not run code), are written atomically (a temporary file, then `os.replace`), and
@@ -48,6 +52,7 @@ CACHEDIR_TAG = ("Signature: 8a477f597d28d172789f06886806bc55\n"
                 "# This file is a cache directory tag created by blocklint.\n"
                 "# For information about cache directory tags see https://bford.info/cachedir/\n")
 MAX_ARTIFACT_ENTRIES = 2_000  # above this, a spec's artifact directory is not fingerprinted
+MAX_READS = 200  # above this many files read besides itself, a file's result is not cached
 _FORMAT = 1  # bump when the entry layout changes
 _COUNTER = itertools.count()  # temporary file names, unique within a process
 
@@ -145,6 +150,7 @@ def plan_fingerprint(plan) -> str:
             "params": getattr(load, "params", {}),
             "template": getattr(load, "template", True),
             "kind": getattr(load, "kind", None),
+            "claims": list(getattr(getattr(load, "claims", None), "globs", ())),
             "max_bytes": getattr(load, "max_bytes", None),
             "include_root": getattr(load, "include_root", None),
             "env_names": sorted(env),
@@ -186,56 +192,15 @@ def _artifact_stamp(root: str) -> list:
     return entries
 
 
-def _template_stamp(source: str, file_path: str) -> list:
-    """Every file a template may include, as the loader searches for it (`.`, the file's
-    directory, then the directory of each file included), with its digest or None if absent."""
-    if "{%" not in source:
-        return []
-    import jinja2
-    from jinja2 import meta
-
-    from blocklint.load import read_bounded
-
-    environment = jinja2.Environment()
-    search = [".", os.path.dirname(file_path) or "."]
-    names: list[str] = []
-    pending = [source]
-    while pending:
-        try:
-            found = list(meta.find_referenced_templates(environment.parse(pending.pop())))
-        except jinja2.TemplateError:
-            # the loader reports the syntax error; an included file that does not parse may
-            # hide includes of its own, so do not guess
-            if names:
-                raise _Uncacheable("an included template does not parse") from None
-            found = []
-        for name in found:
-            if not isinstance(name, str):
-                raise _Uncacheable("a template includes a computed name")
-            name = name.strip()
-            if name in names:
-                continue
-            names.append(name)
-            for directory in list(search):
-                candidate = os.path.join(directory, name)
-                if os.path.isfile(candidate):
-                    try:
-                        pending.append(read_bounded(candidate).decode("utf-8", "replace"))
-                    except OSError:
-                        continue
-                    if os.path.dirname(candidate) not in search:
-                        search.append(os.path.dirname(candidate))
-                    break
-    if len(names) > 200:
-        raise _Uncacheable("too many includes")
-    return [[os.path.join(directory, name), _file_digest(os.path.join(directory, name))]
-            for name in names for directory in search]
+def _reads_stamp(paths) -> list:
+    """Each file a check read (or looked for) besides the file itself, with its digest, or None
+    when absent: what the loader's include search looked at, the documents references led to."""
+    if len(paths) > MAX_READS:
+        raise _Uncacheable("too many files read")
+    return [[path, _file_digest(path)] for path in paths]
 
 
-def _registry_stamp() -> list:
-    from blocklint.registry import registry_path
-
-    path = str(registry_path())
+def _registry_stamp(path: str) -> list:
     return [path, *(_stat_stamp(path + suffix) for suffix in ("", "-wal", "-journal"))]
 
 
@@ -357,17 +322,20 @@ class ResultCache:
             self.hits += 1
         return found
 
-    def store(self, found: Lookup, plan, doc, path: str, kind, findings, skipped: bool):
+    def store(self, found: Lookup, plan, doc, path: str, kind, findings, skipped: bool, *, referenced=()):
         """Keep the result of a file just checked (findings before the baseline is applied);
-        a result that cannot be kept (a hostile path, a full disk) is simply not kept."""
+        a result that cannot be kept (a hostile path, a full disk) is simply not kept.
+        `referenced`: the paths the check read through references (`Project.recording`)."""
         try:
-            self._store(found, plan, doc, path, kind, findings, skipped)
+            self._store(found, plan, doc, path, kind, findings, skipped, referenced)
         except Exception:
             pass
 
-    def _store(self, found: Lookup, plan, doc, path: str, kind, findings, skipped: bool):
+    def _store(self, found: Lookup, plan, doc, path: str, kind, findings, skipped: bool, referenced=()):
+        if _quotes_a_credential(path, findings):
+            return  # an entry is a file on disk: a token the file holds must not be copied there
         try:
-            deps = self._dependencies(doc, plan, found.raw)
+            deps = self._dependencies(doc, plan, referenced)
         except _Uncacheable:
             return
         entry = {"version": __version__, "path": path, "kind": kind, "skipped": skipped,
@@ -380,7 +348,7 @@ class ResultCache:
             return
         found.store.write(found.key, text)
 
-    def _dependencies(self, doc, plan, raw: bytes) -> list:
+    def _dependencies(self, doc, plan, referenced) -> list:
         deps = []
         data = doc.data if isinstance(doc.data, dict) else None
         artifact = data.get("artifact") if data is not None else None
@@ -391,12 +359,17 @@ class ResultCache:
             if Path(os.path.abspath(plan.root), CACHE_DIR).is_relative_to(os.path.abspath(root)):
                 raise _Uncacheable("the cache lies inside the artifact, and would change what it holds")
             deps.append(["artifact", root, self._stamp("artifact", root)])
-        if getattr(plan.load, "template", False):
-            source = raw.decode("utf-8", "replace")
-            deps.append(["template", doc.path, _template_stamp(source, doc.path)])
+        from blocklint.project import ANY_FILE
+
+        if ANY_FILE in referenced:
+            raise _Uncacheable("a name looked for in the whole project and not found")
+        reads = list(dict.fromkeys([*getattr(doc, "reads", ()), *sorted(referenced)]))
+        if reads:
+            deps.append(["reads", doc.path, _reads_stamp(reads)])
         # deployments look their spec up in the registry; other kinds may name specs there too
-        if getattr(plan.overrides, "registry", False) and doc.kind is not None:
-            deps.append(["registry", "", self._stamp("registry", "")])
+        registry = getattr(getattr(plan.overrides, "spec_lookup", None), "path", None)
+        if getattr(plan.overrides, "registry", False) and registry is not None and doc.kind is not None:
+            deps.append(["registry", str(registry), self._stamp("registry", str(registry))])
         return deps
 
     def _stamp(self, kind: str, name: str):
@@ -407,7 +380,7 @@ class ResultCache:
                 if kind == "artifact":
                     value = _artifact_stamp(name)
                 else:
-                    value = _registry_stamp()
+                    value = _registry_stamp(name)
                 self._stamps[key] = (True, json.loads(json.dumps(value)))
             except _Uncacheable:
                 self._stamps[key] = (False, None)
@@ -422,7 +395,7 @@ class ResultCache:
             return False
         try:
             for kind, name, state in deps:
-                if kind == "template":
+                if kind == "reads":
                     if any(_file_digest(path) != digest for path, digest in state):
                         return False
                 elif self._stamp(kind, name) != state:
@@ -433,7 +406,7 @@ class ResultCache:
 
 
 _FIELD_TYPES = {"file": str, "line": int, "column": int, "end_line": int, "end_column": int, "rule": str,
-                "name": str, "severity": str, "message": str, "path": list}  # others: any JSON value
+                "name": str, "severity": str, "message": str, "path": list, "evidence": str, "fix": str}  # others: any JSON value
 
 
 def _finding(item) -> Finding:
@@ -449,6 +422,16 @@ def _finding(item) -> Finding:
 
 
 _PATH = Finding._fields.index("path")
+
+
+def _quotes_a_credential(path: str, findings) -> bool:
+    """Whether the file name or a finding (its message, or a key on its path) holds text the
+    secret detector would mask in a report. Reports mask it when they print; an entry would
+    keep it whole, so such a result is not cached (it is checked again next time)."""
+    from blocklint.secrets import DETECTOR_ONLY
+
+    texts = [path, *(text for finding in findings for text in (finding.message, *map(str, finding.path)))]
+    return any(DETECTOR_ONLY.spans(text) for text in texts)
 
 
 def _plain(finding: Finding) -> list:

@@ -21,6 +21,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "clean": "blocklint.cache:clean",
     "lsp": "blocklint.lsp.server:lsp",
     "graph": "blocklint.graph:graph",
+    "render": "blocklint.render:render",
 }
 
 
@@ -146,7 +147,9 @@ def check(ctx, paths, formats, outputs, kind, params_file, params, no_template, 
         respect_gitignore=respect_gitignore, config_file=config_file, isolated=isolated,
         trust_rules_dir=trust_rules_dir)
     try:
-        planner = Planner(overrides)
+        from blocklint.registry import with_spec_lookup
+
+        planner = Planner(with_spec_lookup(overrides))
         if show_settings:
             first = (paths or ["."])[0]
             click.echo(json.dumps(planner.for_path(first if not os.path.isdir(first) else
@@ -173,7 +176,7 @@ def check(ctx, paths, formats, outputs, kind, params_file, params, no_template, 
         from blocklint.cache import ResultCache
 
         cache = ResultCache()
-    checked = runner.check_all(targets, planner.for_path, jobs=jobs, cache=cache, **stdin)
+    checked = runner.check_project(targets, planner, jobs=jobs, cache=cache, **stdin)
     try:
         with _progress(len(targets) if bar else 0, bar) as tick:
             for result in checked:
@@ -204,7 +207,7 @@ def check(ctx, paths, formats, outputs, kind, params_file, params, no_template, 
         count = write(Path(write_baseline), recorded, plan.root)
         click.echo(f"blocklint: wrote {count} finding(s) to {write_baseline}", err=True)
         sys.exit(EXIT_OK)
-    if fixer.summary is not None and fixer.finish():
+    if fixer.summary is not None and fixer.finish(reporters):
         sys.exit(EXIT_FINDINGS)
     for reporter, stream in reporters:
         reporter.finish()
@@ -238,20 +241,31 @@ class _Fixer:
         if self.mark and result.findings:
             from blocklint.fixing import fixable_findings
 
-            fixable = fixable_findings(result, plan, unsafe=self.unsafe)
+            fixable = fixable_findings(result, unsafe=self.unsafe)
             for reporter, _ in reporters:
                 if hasattr(reporter, "fixable"):
                     reporter.fixable |= fixable
         return result
 
-    def finish(self) -> bool:
-        """Say what was fixed; True when `--diff` has printed a diff (exit 1, as ruff does)."""
+    def finish(self, reporters) -> bool:
+        """Say what was fixed; True when `--diff` has printed a diff (exit 1, as ruff does).
+
+        The fix count goes on stdout just before the findings' summary line when a readable format
+        prints there (it is part of that summary); on stderr when stdout holds a machine format."""
+        from blocklint.report import present_message
+        from blocklint.report.escape import display_path
+
         for path, message in self.summary.errors:
-            click.echo(f"blocklint: {path}: {message}", err=True)
+            click.echo(f"blocklint: {display_path(str(path))}: {present_message(str(message))}", err=True)
         if self.diff_only:
             click.echo(self.summary.diff(), nl=False)
             return bool(self.summary.files)
-        click.echo(f"blocklint: fixed {self.summary.fixed} finding(s) in {len(self.summary.files)} file(s)", err=True)
+        line = f"blocklint: fixed {self.summary.fixed} finding(s) in {len(self.summary.files)} file(s)"
+        readable = [reporter for reporter, stream in reporters if stream is sys.stdout and hasattr(reporter, "notes")]
+        if readable:
+            readable[0].notes.append(line)
+        else:
+            click.echo(line, err=True)
         return False
 
 
@@ -375,6 +389,8 @@ def main():
     except Exception as error:  # never a traceback for users; BLOCKLINT_DEBUG=1 shows it
         if os.environ.get("BLOCKLINT_DEBUG"):
             raise
-        click.echo(f"blocklint: internal error: {type(error).__name__}: {error} "
+        from blocklint.report import present_message
+
+        click.echo(f"blocklint: internal error: {type(error).__name__}: {present_message(str(error))} "
                    "(set BLOCKLINT_DEBUG=1 for the traceback, and please report it)", err=True)
         sys.exit(EXIT_FAILURE)

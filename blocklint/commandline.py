@@ -45,6 +45,12 @@ def template_options(func):
 
 
 def fail(message: str):
-    """A usage error: one line on stderr, exit 2."""
-    click.echo(f"blocklint: {message}", err=True)
+    """A usage error: one line on stderr, exit 2.
+
+    The message may quote input (a configuration's unknown key, a path, a rule code): it is masked
+    and escaped as findings are, so a pull request's `.blocklint.toml` can neither print a secret
+    nor forge a CI command (`::error`, `::add-mask::`) or a terminal escape sequence."""
+    from blocklint.report import present_message
+
+    click.echo(f"blocklint: {present_message(message)}", err=True)
     sys.exit(EXIT_FAILURE)

@@ -44,6 +44,7 @@ class Config:
     strict: bool = False
     baseline: str | None = None
     respect_gitignore: bool = True
+    kinds: dict = field(default_factory=dict)  # glob -> the kind it claims, in the file's order
 
     @property
     def root(self) -> Path:
@@ -104,6 +105,7 @@ _KEYS = {
     "select": "codes", "extend-select": "codes", "ignore": "codes", "per-file-ignores": "per-file",
     "severity": "severity", "rules-dir": "paths", "exclude": "globs", "params-file": "path",
     "options": "options", "strict": "bool", "baseline": "path", "respect-gitignore": "bool",
+    "kinds": "kinds",
 }
 
 
@@ -138,11 +140,26 @@ def _parse(table: dict, path: Path, where: str) -> Config:
             if not isinstance(value, dict) or any(level not in SEVERITIES for level in value.values()):
                 raise ConfigError(f"{path}: 'severity' must be a table of RULE = \"error\" | \"warning\" | \"info\"")
             config.severity = {code.upper(): level for code, level in value.items()}
+        elif expected == "kinds":
+            config.kinds = _kinds(value, path, where)
         elif expected == "options":
             if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
                 raise ConfigError(f"{path}: 'options' must hold one table per rule, e.g. [tool.blocklint.options.BL204]")
             config.options = {code.upper(): _options(code, opts, path) for code, opts in value.items()}
     return config
+
+
+def _kinds(value, path: Path, where: str) -> dict:
+    """`[tool.blocklint.kinds]`: glob = kind name, each name a kind's."""
+    from blocklint.kinds import KINDS_BY_NAME, unknown_kind_message
+
+    if not isinstance(value, dict) or not all(isinstance(kind, str) for kind in value.values()):
+        raise ConfigError(f'{path}: \'kinds\' must be a table of "glob" = "kind", e.g. "deploy/*.yaml" = '
+                          '"block-deployment"')
+    for glob, kind in value.items():
+        if kind not in KINDS_BY_NAME:
+            raise ConfigError(f"{path}: {unknown_kind_message(kind, f'{where} kinds {glob!r}')}")
+    return dict(value)
 
 
 def _inside(path: Path, value: str, key: str) -> str:

@@ -142,8 +142,22 @@ def _source_block(path: Path) -> list[str]:
     return block
 
 
+def severity_and_evidence(found) -> str:
+    """`error (documented platform rejection); warning (sent as written)`: each severity a rule's
+    findings take, with the evidence behind it; the bare severity for a rule that names none."""
+    if found.evidence is None:
+        return found.severity
+    return "; ".join(f"{evidence.severity} ({_in_a_sentence(evidence.label)})"
+                     for evidence in (found.evidence, *found.also))
+
+
+def _in_a_sentence(label: str) -> str:
+    """`Sent as written` -> `sent as written`; `SDK code` stays."""
+    return label[0].lower() + label[1:] if label[1:2].islower() else label
+
+
 def rule_section(found, cases: Path = CASES) -> list[str]:
-    lines = [f"### {found.id}", "", f"**{found.name}** · {found.severity}", ""]
+    lines = [f"### {found.id}", "", f"**{found.name}** · {severity_and_evidence(found)}", ""]
     lines += [_demote(found.doc) or "(no documentation)", ""]
     example = failing_example(found.id, cases)
     lines += ["#### Failing example", ""]

@@ -23,6 +23,11 @@ class Finding(NamedTuple):
     severity: str
     message: str
     path: tuple = ()
+    evidence: str = ""  # the name of the `Evidence` it rests on ("" for a rule that declares none)
+    # The fix `check --fix` has for it, decided while the document is loaded: "safe", "unsafe"
+    # (only with --unsafe-fixes) or "" (none). Kept with the finding (and in the cache), so the
+    # `[*]` marker never needs the file read again.
+    fix: str = ""
 
     def sort_key(self):
         return (self.file, self.line, self.column, self.rule, self.message)
@@ -39,6 +44,46 @@ class Finding(NamedTuple):
             "severity": self.severity,
             "message": self.message,
         }
+
+
+class Evidence(NamedTuple):
+    """What a finding rests on. Its severity follows from it: a rule may not claim more than its
+    evidence shows, and only a documented platform rejection makes `blocklint serve` refuse.
+    A rule's `## Source` section names its evidence by `label`."""
+
+    name: str
+    label: str
+    severity: str
+    platform_rejects: bool
+    meaning: str
+
+
+DOCUMENTED = Evidence("documented", "Documented platform rejection", ERROR, True, (
+    "the peak CLI's input file schema, peak-sdk's docstrings or docs.peak.ai state the constraint "
+    "the platform enforces"))
+SDK_FAILS = Evidence("sdk", "SDK code", ERROR, False, (
+    "peak-sdk's own code (cited) fails on the file, or provably changes what it sends, before "
+    "anything reaches Press"))
+CERTAIN_HARM = Evidence("harm", "Certain harm", ERROR, False, (
+    "the platform accepts it, but the harm is certain (a credential stored in the spec)"))
+UNCHECKED = Evidence("unchecked", "blocklint's own", ERROR, False, (
+    "blocklint could not check the file, or part of it (its own limits, a rule that crashed)"))
+AS_WRITTEN = Evidence("as-written", "Sent as written", WARNING, False, (
+    "the CLI and Press accept it: the request goes out as written, or the CLI drops the key "
+    "without a word"))
+INFERRED = Evidence("inferred", "Inference", WARNING, False, (
+    "inferred from what the sources say; no source says the platform refuses it"))
+OWN_DIRECTIVE = Evidence("directive", "blocklint's own", WARNING, False, (
+    "about blocklint's own directives; nothing changes on the platform"))
+REPORT = Evidence("report", "Not a check", INFO, False, "information shown with --verbose")
+EVIDENCE = {evidence.name: evidence for evidence in (
+    DOCUMENTED, SDK_FAILS, CERTAIN_HARM, UNCHECKED, AS_WRITTEN, INFERRED, OWN_DIRECTIVE, REPORT)}
+
+
+def platform_rejects(finding: Finding) -> bool:
+    """An error whose evidence is a documented platform rejection: what Press itself refuses."""
+    evidence = EVIDENCE.get(finding.evidence)
+    return finding.severity == ERROR and evidence is not None and evidence.platform_rejects
 
 
 def count(findings) -> dict:

@@ -6,7 +6,7 @@ the edits that together repair one finding; it is *safe* when it cannot change w
 document means to the platform (a typo'd key that the platform drops anyway), *unsafe* when
 it picks one meaning among several (a misspelt parent renamed to the closest step).
 
-`apply_fixes` applies a list of fixes in source order and skips a fix that overlaps one
+`apply_and_load` applies a list of fixes in source order and skips a fix that overlaps one
 already applied (as ruff does: the next run picks it up), a fix that would edit inside a
 template tag (`{{ }}`, `{% %}`, `{# #}`), and, when given the loader's settings, a result that
 loads with problems the original did not have.
@@ -123,20 +123,15 @@ def select_fixes(source: str, fixes) -> list[Fix]:
     return taken
 
 
-def apply_fixes(source: str, fixes, *, path: str = "<fix>", load=None, before=None) -> tuple[str, list[Fix]]:
-    """Apply what can be applied of `fixes` to `source`: `(new_source, applied_fixes)`.
+def apply_and_load(source: str, fixes, *, path: str, load, before=None):
+    """Apply what can be applied of `fixes` to `source`: `(new_source, applied_fixes, document)`.
 
     With `load` (the run's `LoadSettings`), the result is loaded again: when it has loading
     problems the original did not have, each fix is tried on its own and kept only if it loads
-    cleanly; if none does, the original comes back unchanged with no fix applied. `before`: the
-    original's `Document`, when the caller has it (saves loading it again).
+    cleanly; if none does, the original comes back unchanged with no fix applied. `document` is
+    the fixed text's `Document` (None without `load`). `before`: the original's `Document`, when
+    the caller has it (saves loading it again).
     """
-    text, applied, _ = apply_and_load(source, fixes, path=path, load=load, before=before)
-    return text, applied
-
-
-def apply_and_load(source: str, fixes, *, path: str, load, before=None):
-    """`apply_fixes`, also returning the fixed text's `Document` (None without `load`)."""
     taken = select_fixes(source, fixes)
     if not taken:
         return source, [], before

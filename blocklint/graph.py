@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import click
 
 from blocklint.commandline import fail, parse_params, template_options
+from blocklint.report.escape import escape_text
 
 UNKNOWN_STYLE = "fill:#fdecea,stroke:#c62828,stroke-dasharray:4 3,color:#c62828"
 CYCLE_COLOR = "#c62828"
@@ -85,10 +86,13 @@ def _dicts(value) -> list:
 # --- Mermaid -------------------------------------------------------------------------------------
 
 def _mermaid_text(text: str) -> str:
-    """Text for a quoted Mermaid label: quotes and markup characters as entity codes."""
+    """Text for a quoted Mermaid label: quotes and markup characters as entity codes.
+
+    `%` and `'` too: Mermaid reads a `%%{init: {'theme': …}}%%` directive anywhere in the text,
+    so a step name could otherwise restyle (`themeCSS`) the whole diagram."""
     out = []
-    for char in str(text):
-        if char in '"#<>&|`':
+    for char in escape_text(text):
+        if char in '"#<>&|`%\'':
             out.append(f"#{ord(char)};")
         elif char in "\r\n":
             out.append(" ")
@@ -97,18 +101,19 @@ def _mermaid_text(text: str) -> str:
     return "".join(out)
 
 
-def to_mermaid(graph: StepGraph) -> str:
+def to_mermaid(graph: StepGraph, shown=str) -> str:
+    """`shown(text)`: a name or label as it may be printed (masked)."""
     ids = {name: f"s{index}" for index, name in enumerate(graph.steps)}
     ids.update({name: f"u{index}" for index, name in enumerate(graph.unknown)})
     lines = ["flowchart TD"]
     for name, kind in graph.steps.items():
-        lines.append(f'    {ids[name]}["{_mermaid_text(name)}<br/><small>{_mermaid_text(kind)}</small>"]')
+        lines.append(f'    {ids[name]}["{_mermaid_text(shown(name))}<br/><small>{_mermaid_text(shown(kind))}</small>"]')
     for name in graph.unknown:
-        lines.append(f'    {ids[name]}["{_mermaid_text(name)}<br/><small>no such step</small>"]:::unknown')
+        lines.append(f'    {ids[name]}["{_mermaid_text(shown(name))}<br/><small>no such step</small>"]:::unknown')
     red = []
     for number, edge in enumerate(graph.edges):
         arrow = "-.->" if edge.condition else "-->"
-        label = f'|"{_mermaid_text(edge.label)}"|' if edge.label else ""
+        label = f'|"{_mermaid_text(shown(edge.label))}"|' if edge.label else ""
         lines.append(f"    {ids[edge.parent]} {arrow}{label} {ids[edge.child]}")
         if edge.cycle or edge.parent in graph.unknown:
             red.append(str(number))
@@ -122,26 +127,27 @@ def to_mermaid(graph: StepGraph) -> str:
 # --- DOT -----------------------------------------------------------------------------------------
 
 def _dot_text(text: str) -> str:
-    return '"' + str(text).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "") + '"'
+    return '"' + escape_text(text, keep_line_breaks=True).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "") + '"'
 
 
-def to_dot(graph: StepGraph) -> str:
+def to_dot(graph: StepGraph, shown=str) -> str:
+    """`shown(text)`: a name or label as it may be printed (masked)."""
     lines = ["digraph steps {", "    rankdir=TB;", '    node [shape=box, style=rounded, fontname="Helvetica"];']
     for name, kind in graph.steps.items():
-        lines.append(f"    {_dot_text(name)} [label={_dot_text(name + chr(10) + kind)}];")
+        lines.append(f"    {_dot_text(shown(name))} [label={_dot_text(shown(name) + chr(10) + shown(kind))}];")
     for name in graph.unknown:
-        lines.append(f"    {_dot_text(name)} [label={_dot_text(name + chr(10) + 'no such step')}, "
+        lines.append(f"    {_dot_text(shown(name))} [label={_dot_text(shown(name) + chr(10) + 'no such step')}, "
                      f'style="rounded,dashed", color="{CYCLE_COLOR}", fontcolor="{CYCLE_COLOR}"];')
     for edge in graph.edges:
         attributes = []
         if edge.condition:
             attributes.append("style=dotted")
         if edge.label:
-            attributes.append(f"label={_dot_text(edge.label)}")
+            attributes.append(f"label={_dot_text(shown(edge.label))}")
         if edge.cycle or edge.parent in graph.unknown:
             attributes.append(f'color="{CYCLE_COLOR}", penwidth=2')
         suffix = f" [{', '.join(attributes)}]" if attributes else ""
-        lines.append(f"    {_dot_text(edge.parent)} -> {_dot_text(edge.child)}{suffix};")
+        lines.append(f"    {_dot_text(shown(edge.parent))} -> {_dot_text(shown(edge.child))}{suffix};")
     lines.append("}")
     return "\n".join(lines) + "\n"
 
@@ -165,7 +171,9 @@ def graph(file, output_format, params_file, params, no_template, template_env, c
         overrides = Overrides(params_file=params_file, params=parse_params(params), template=not no_template,
                               template_env=tuple(template_env), config_file=config_file, isolated=isolated,
                               trust_rules_dir=trust_rules_dir)
-        plan = Planner(overrides).for_path(file)
+        from blocklint.registry import with_spec_lookup
+
+        plan = Planner(with_spec_lookup(overrides)).for_path(file)
         doc = load_path(file, plan.load)
     except (PlanError, OSError) as error:
         fail(str(error))
@@ -175,4 +183,7 @@ def graph(file, output_format, params_file, params, no_template, template_env, c
     found = step_graph(doc, plan)
     if found is None:
         fail(f"{file}: not a workflow with steps; `blocklint graph` draws a workflow's step graph")
-    click.echo(FORMATS[output_format](found), nl=False)
+    from blocklint.secrets import Masker
+
+    # Names and labels may hold --template-env values or credentials: masked as in every report.
+    click.echo(FORMATS[output_format](found, Masker(plan.secrets).mask), nl=False)

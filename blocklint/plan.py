@@ -20,6 +20,7 @@ from pathlib import Path
 
 from blocklint.config import Config, ConfigError, find_config, load_config
 from blocklint.engine import Engine, RuleError, RuleSet, Settings
+from blocklint.engine.select import names_every_rule
 from blocklint.words import did_you_mean
 
 
@@ -56,6 +57,10 @@ class Overrides:
     isolated: bool = False
     plugins: bool = True
     registry: bool = True  # look specs up in the local registry
+    # The spec lookup by id or name (`blocklint.registry.SpecResolver`), handed in by the front
+    # door (`blocklint.registry.with_spec_lookup`): the plan knows no registry of its own.
+    spec_lookup: object = None
+    follow_references: bool = True  # follow references to the project's files (not for received bodies)
     # Load the `rules-dir` a configuration file names (Python code from the checkout)? None:
     # only when BLOCKLINT_TRUST_RULES_DIR=1. `--rules-dir` given by the caller is always loaded.
     trust_rules_dir: bool | None = None
@@ -80,12 +85,20 @@ class Plan:
     def root(self) -> Path:
         return self.config.root
 
+    @property
+    def project(self):
+        """The run's `blocklint.project.Project`: every document under the root, by path, kind
+        and name, shared by every file the plan checks."""
+        return getattr(self.settings.specs, "project", None)
+
     @cached_property
     def engine(self) -> Engine:
         return Engine(self.rules, self.settings)
 
     def skip_for(self, path: str) -> list[str]:
         """Rule codes that `per-file-ignores` turns off for a file."""
+        if not self.config.per_file_ignores:
+            return []  # the usual case, answered without working out the file's relative path
         return self.config.ignored_for(path)
 
     def known_findings(self, findings) -> list:
@@ -117,6 +130,7 @@ class Plan:
             "template-params": sorted(self.load.params),
             "template-env": sorted(getattr(self.load, "env", {}) or {}),
             "kind": self.load.kind,
+            "kinds": dict(self.config.kinds),
             "spec-files": list(self.overrides.spec_files),
             "strict": self.strict,
             "baseline": self.overrides.baseline or self.config.baseline,
@@ -153,6 +167,8 @@ def build_plan(overrides: Overrides = Overrides(), *, config_path: Path | None =
     _known_codes(select + ignore, available, f"--select/--ignore or {where}")
     _known_codes([*config.severity, *config.options], available, where)
     _known_codes([code for codes in config.per_file_ignores.values() for code in codes], available, where)
+    _not_every_rule([*ignore, *(code for codes in config.per_file_ignores.values() for code in codes)],
+                    f"--ignore or {where}")
     try:
         rules = available.select(select=select, ignore=ignore, keyword_expr=overrides.keyword_expr)
     except RuleError as error:
@@ -160,7 +176,8 @@ def build_plan(overrides: Overrides = Overrides(), *, config_path: Path | None =
     load = _load_settings(overrides, config)
     settings = Settings(severity=config.severity, options=config.options, artifact_root=overrides.artifact_root,
                         previous_version=overrides.previous_version, verbose=overrides.verbose, load=load,
-                        specs=_related_specs(overrides, load))
+                        specs=_related_specs(overrides, load,
+                                             _project(config, start, load) if overrides.follow_references else None))
     baseline_path = overrides.baseline or config.baseline
     respect = overrides.respect_gitignore if overrides.respect_gitignore is not None else config.respect_gitignore
     return Plan(config=config, overrides=overrides, available=available, rules=rules, load=load,
@@ -192,6 +209,14 @@ def _collect(rules_dirs: tuple, plugins: bool, cache: dict | None) -> RuleSet:
     return found
 
 
+def _not_every_rule(codes, where: str):
+    """Ignoring every rule would hide sandbox refusals, resource limits and crashes with exit 0."""
+    for code in codes:
+        if names_every_rule(code):
+            raise PlanError(f"ignore {code!r} in {where} would switch off every rule, template sandbox refusals and "
+                            "internal errors included; name the rules or families to ignore (e.g. 'BL6')")
+
+
 def _known_codes(codes, rules: RuleSet, where: str):
     for code in codes:
         if not code.strip():
@@ -201,6 +226,7 @@ def _known_codes(codes, rules: RuleSet, where: str):
 
 
 def _load_settings(overrides: Overrides, config: Config):
+    from blocklint.kinds import Claims
     from blocklint.load import LoadSettings
 
     params_path = overrides.params_file or config.params_file
@@ -213,8 +239,9 @@ def _load_settings(overrides: Overrides, config: Config):
     from blocklint.project_root import project_root
 
     root = project_root(None, config.path) if config.path else None
+    claims = Claims(str(config.root), tuple(config.kinds.items())) if config.kinds else None
     return LoadSettings(params=params, template=overrides.template, kind=overrides.kind, env=env,
-                        include_root=str(root) if root is not None else None)
+                        include_root=str(root) if root is not None else None, claims=claims)
 
 
 def read_params_file(path) -> dict:
@@ -240,17 +267,22 @@ def read_params_file(path) -> dict:
     return {key: value for key, value in doc.data.items() if value is not None}
 
 
-def _related_specs(overrides: Overrides, load):
+def _project(config: Config, start: Path | None, load):
+    """The run's project: the documents references are followed to (`blocklint.project`)."""
+    from blocklint.project import Project
+    from blocklint.project_root import folder_root
+
+    root = folder_root(start, config.path)
+    return Project(root, load) if root is not None else None
+
+
+def _related_specs(overrides: Overrides, load, project=None):
     from blocklint.specs import RelatedSpecs
 
-    lookup = None
-    if overrides.registry:
-        from blocklint.registry import spec_resolver  # light: opens the registry on first lookup only
-
-        lookup = spec_resolver()
+    lookup = overrides.spec_lookup if overrides.registry else None
     # --spec files are specs, not documents of a forced --kind
     spec_load = replace_kind(load, None)
-    return RelatedSpecs.from_files(overrides.spec_files, spec_load, lookup=lookup)
+    return RelatedSpecs.from_files(overrides.spec_files, spec_load, lookup=lookup, project=project)
 
 
 def replace_kind(load, kind):
@@ -279,6 +311,9 @@ class Planner:
         self._rules: dict = {}
         self._plans: dict = {}
         self._configs: dict = {}  # directory -> closest configuration file
+        # configuration files below the run's own that could not be planned -> the PlanError;
+        # their folders are checked with the run's own plan, and each is reported as a finding
+        self.broken: dict[str, PlanError] = {}
         self.default = self._plan(self._config_for(start))
 
     @property
@@ -307,4 +342,10 @@ class Planner:
         if self.fixed or path == "-":
             return self.default
         found = self._config_for(Path(os.path.abspath(path)).parent)
-        return self._plan(found) if found is not None else self.default
+        if found is None or str(found) in self.broken:
+            return self.default
+        try:
+            return self._plan(found)
+        except PlanError as error:  # one broken configuration stops no other file
+            self.broken[str(found)] = error
+            return self.default

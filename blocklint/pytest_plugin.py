@@ -69,7 +69,9 @@ class _Session:
         overrides = Overrides(select=tuple(select), ignore=tuple(ignore), trust_rules_dir=True,
                               strict=True if config.getoption("blocklint_strict") else None)
         try:
-            self.planner = Planner(overrides, start=Path(str(config.rootpath)))
+            from blocklint.registry import with_spec_lookup
+
+            self.planner = Planner(with_spec_lookup(overrides), start=Path(str(config.rootpath)))
         except PlanError as error:
             raise pytest.UsageError(f"blocklint: {error}") from error
         self.named = set()

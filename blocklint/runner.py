@@ -3,6 +3,7 @@ baseline, yield results in order."""
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import io
 import os
@@ -10,6 +11,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from blocklint import kinds
+from blocklint.engine.shared import run_store
 from blocklint.findings import ERROR, Finding
 from blocklint.load import FILE_START, Document, Problem, load_bytes, load_path, load_stream
 from blocklint.words import SPEC_SUFFIXES
@@ -164,32 +167,37 @@ def load_target(target: Target, load_settings, *, stdin=None,
         # read no further than one byte past the limit, whatever the stream holds
         doc = load_stream(stdin if stdin is not None else io.BytesIO(), stdin_name, load_settings)
     elif raw is not None:
-        doc = _paused_collection(load_bytes, raw, str(Path(target.path)), load_settings, file_path=Path(target.path))
+        doc = paused_collection(load_bytes, raw, str(Path(target.path)), load_settings, file_path=Path(target.path))
     else:  # the loader turns any failure to read into a finding (BL005, BL012)
-        doc = _paused_collection(load_path, target.path, load_settings)
-    if doc.kind is None and not doc.problems and target.explicit:
+        doc = paused_collection(load_path, target.path, load_settings)
+    # A file read (warnings aside, such as BL014) yet of no kind is BL006 too: the CLI would send it.
+    if doc.kind is None and doc.other is None and target.explicit and (not doc.problems or doc.data is not None):
         doc.problems.append(Problem("BL006", FILE_START, (
             "not a Press document blocklint recognises (a block or app spec, a release, a deployment, a "
-            "revision, metadata or parameters); if it is one, name its kind with --kind")))
+            f"revision, metadata or parameters); if it is one, {kinds.CLAIM_HINT}")))
     return doc
 
 
-_PRESS_HINT = re.compile(r"""^(?:body|"body")\s*:|^\s*"?kind"?\s*:\s*"?(?:workflow|service|app)\b""", re.M)
+def is_skipped(doc: Document, explicit: bool) -> bool:
+    """A file that is no Press document, skipped quietly: one that loaded without a kind (a file
+    of another `peak` command, a CI workflow), or failed to load but was neither named, claimed
+    nor looks meant for Press."""
+    if doc.kind is not None:
+        return False
+    if not doc.problems or doc.other is not None:
+        return True
+    return not (explicit or doc.claimed or kinds.looks_like_press(doc.source, doc.path))
 
 
-def _looks_like_press(doc: Document) -> bool:
-    """For a walked file that could not be loaded: report it only if it seems meant for Press."""
-    return bool(_PRESS_HINT.search(doc.source)) or doc.path.endswith(".j2")
-
-
-def _paused_collection(work, *args, **kwargs):
+def paused_collection(work, *args, **kwargs):
     """Call `work` with the cyclic garbage collector paused.
 
     Loading and checking a file allocate many objects that all live until the file is done;
     with the collector running, every few hundred allocations it walks them all again for
     nothing (measured: a third of the CPU time of the 10,000-step workflow). What a file leaves
     behind is freed by reference counting when its result is returned; the rare cycle waits for
-    the next collection, which runs as usual between files.
+    the next collection, which runs as usual between files. The language server lints each
+    version of a document the same way.
     """
     if not gc.isenabled():
         return work(*args, **kwargs)
@@ -202,9 +210,13 @@ def _paused_collection(work, *args, **kwargs):
 
 def _engine_result(doc: Document, plan, explicit: bool) -> FileResult:
     """The engine's verdict on a document, before the baseline is applied."""
-    if doc.kind is None and (not doc.problems or not (explicit or _looks_like_press(doc))):
-        return FileResult(doc.path, skipped=True)
+    if is_skipped(doc, explicit):
+        return FileResult(doc.path, doc.other, skipped=True)  # the kind of a skipped file: its command
     findings: list[Finding] = plan.engine.check(doc, skip=plan.skip_for(doc.path))
+    if findings:  # what --fix could fix, decided here where the document is loaded
+        from blocklint.fixers import mark_fixes
+
+        findings = mark_fixes(findings, doc)
     return FileResult(doc.path, doc.kind, findings)
 
 
@@ -222,22 +234,89 @@ def check_document(doc: Document, plan, *, explicit: bool = True) -> FileResult:
 def check_target(target: Target, plan, *, cache=None, **stdin) -> FileResult:
     """Load and check one target. `cache`: a `blocklint.cache.ResultCache` to answer from (and
     fill) for files that have not changed; None checks every file."""
-    return _paused_collection(_check_target, target, plan, cache, stdin)
+    return paused_collection(_check_target, target, plan, cache, stdin)
 
 
 def _check_target(target: Target, plan, cache, stdin) -> FileResult:
     if cache is None or target.path == STDIN:
-        return check_document(load_target(target, plan.load, **stdin), plan, explicit=target.explicit)
+        return check_document(load_shared(target, plan, **stdin), plan, explicit=target.explicit)
     found = cache.lookup(target, plan)
     if found is None:  # not for the cache (unreadable, too large): the usual road reports it
-        return check_document(load_target(target, plan.load), plan, explicit=target.explicit)
+        return check_document(load_shared(target, plan), plan, explicit=target.explicit)
     if found.hit is not None:
         path, kind, findings, skipped = found.hit
         return _with_baseline(FileResult(path, kind, findings, skipped), plan)
-    doc = load_target(target, plan.load, raw=found.raw)
-    result = _engine_result(doc, plan, target.explicit)
-    cache.store(found, plan, doc, result.path, result.kind, result.findings, result.skipped)
+    doc = load_shared(target, plan, raw=found.raw)
+    with _recording(plan) as referenced:
+        result = _engine_result(doc, plan, target.explicit)
+    cache.store(found, plan, doc, result.path, result.kind, result.findings, result.skipped, referenced=referenced)
     return _with_baseline(result, plan)
+
+
+def load_shared(target: Target, plan, **how) -> Document:
+    """`load_target`, sharing documents with the run's project: a file a reference already
+    loaded is not parsed again, and one loaded here serves the references after it (one parse
+    per file and run). Not when --kind forces the kind: the project reads files as they are."""
+    project = plan.project
+    shared = project is not None and target.path != STDIN and plan.load.kind is None
+    doc = project.loaded(target.path) if shared else None
+    if doc is not None:  # loaded for a reference, under its real path: shown as the run names it
+        return dataclasses.replace(doc, path=str(target.path))
+    doc = load_target(target, plan.load, **how)
+    if shared:
+        project.adopt(target.path, doc)
+    return doc
+
+
+def _recording(plan):
+    """What a check reads through references, when the plan has a project to follow them in."""
+    import contextlib
+
+    return plan.project.recording() if plan.project is not None else contextlib.nullcontext(())
+
+
+def check_project(targets, planner, **options):
+    """`check_all` with a `blocklint.plan.Planner`, then one result for each configuration file
+    below the run's own that could not be planned (BL020, at its line): the files of its folder
+    were checked with the run's own configuration."""
+    checked = check_all(targets, planner.for_path, **options)
+    try:
+        yield from checked
+    finally:
+        checked.close()
+    for path, error in sorted(planner.broken.items()):
+        yield configuration_result(path, str(error), planner.default)
+
+
+_AT_LINE = re.compile(r"at line (\d+)")
+_QUOTED = re.compile(r"""'([^'\n]+)'|"([^"\n]+)\"""")
+
+
+def configuration_result(path: str, message: str, plan) -> FileResult:
+    """A configuration file that could not be used, as a BL020 finding at the line it names (a
+    TOML error's line, else the first line holding a name the message quotes)."""
+    from blocklint.load import UnreadableFile, read_bounded
+    from blocklint.load.document import Span
+
+    try:
+        source = read_bounded(path, what="configuration file").decode("utf-8", "replace")
+    except (UnreadableFile, OSError):
+        source = ""
+    lines = source.splitlines()
+    message = message.removeprefix(f"{path}: ")
+    line = 0
+    at_line = _AT_LINE.search(message)
+    if at_line:
+        line = max(0, min(int(at_line.group(1)) - 1, len(lines) - 1))
+    else:
+        quoted = [first or second for first, second in _QUOTED.findall(message)]
+        line = next((number for name in quoted for number, text in enumerate(lines) if name in text), 0)
+    end = len(lines[line]) if line < len(lines) else 0
+    from blocklint.words import relative_path
+
+    shown = relative_path(path)
+    doc = Document(shown, source, problems=[Problem("BL020", Span(line, 0, line, end), message)])
+    return FileResult(shown, None, plan.engine.check(doc, skip=()))
 
 
 # Measured on 2 busy cores (benchmarks/README.md, "worker threshold"): two workers cost
@@ -266,15 +345,18 @@ def check_all(targets, plan_for, *, jobs=None, cache=None, **stdin):
     stream = itertools.chain(head, targets)
     # with a cache, whether workers can fork is asked only once there are misses for them
     workers = _worker_count(jobs, len(head), check_fork=cache is None)
+    shared: dict = {}  # what the files of this run share (`blocklint.engine.shared`)
     if workers <= 1 or stdin:
         for target in stream:
-            yield check_target(target, plan_for(target.path), cache=cache, **stdin)
+            with run_store(shared):
+                result = check_target(target, plan_for(target.path), cache=cache, **stdin)
+            yield result
         return
     parallel_from = 1 if jobs is not None else PARALLEL_FROM if cache is not None else 0
-    yield from _check_windows(stream, plan_for, cache, workers, parallel_from)
+    yield from _check_windows(stream, plan_for, cache, workers, parallel_from, shared)
 
 
-def _check_windows(stream, plan_for, cache, workers: int, parallel_from: int):
+def _check_windows(stream, plan_for, cache, workers: int, parallel_from: int, shared: dict):
     """A window of targets at a time: planned here (a file's plan depends on its folder only),
     looked up in the cache when there is one, and the files to check sent to worker processes
     when there are more than `parallel_from` of them (none are started when every file is
@@ -295,12 +377,12 @@ def _check_windows(stream, plan_for, cache, workers: int, parallel_from: int):
                 entries.append((target, plan, found.hit if found is not None else None))
             misses = [target for target, _, hit in entries if hit is None]
             if len(misses) > parallel_from and executor is None and _worker_count(workers, 2) > 1:
-                executor = _start_workers(entries, plan_for, cache, workers)
+                executor = _start_workers(entries, plan_for, cache, workers, shared)
             if len(misses) > parallel_from and executor is not None:
                 chunk = max(1, min(32, len(misses) // (workers * 8)))
                 checked = executor.map(_check_in_worker, misses, chunksize=chunk)
             else:
-                checked = (check_target(target, plan, cache=cache) for target, plan, hit in entries if hit is None)
+                checked = (_check_sharing(shared, target, plan, cache) for target, plan, hit in entries if hit is None)
             for target, plan, hit in entries:
                 if hit is None:
                     yield next(checked)
@@ -320,7 +402,13 @@ def _check_windows(stream, plan_for, cache, workers: int, parallel_from: int):
         _WORKER_STATE = None
 
 
-def _start_workers(entries, plan_for, cache, workers: int):
+def _check_sharing(shared: dict, target: Target, plan, cache) -> FileResult:
+    """`check_target`, answering what the run's files share from `shared`."""
+    with run_store(shared):
+        return check_target(target, plan, cache=cache)
+
+
+def _start_workers(entries, plan_for, cache, workers: int, shared: dict):
     """Worker processes, forked once the first window's plans are made (later folders' plans
     are made in the workers, each once)."""
     import multiprocessing
@@ -330,7 +418,7 @@ def _start_workers(entries, plan_for, cache, workers: int):
         for _, plan, _ in entries:
             cache.prepare(plan)
     global _WORKER_STATE
-    _WORKER_STATE = (plan_for, cache)
+    _WORKER_STATE = (plan_for, cache, shared)  # each worker fills its own copy of `shared`
     return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
 
 
@@ -338,8 +426,8 @@ _WORKER_STATE = None
 
 
 def _check_in_worker(target: Target) -> FileResult:
-    plan_for, cache = _WORKER_STATE
-    return check_target(target, plan_for(target.path), cache=cache)
+    plan_for, cache, shared = _WORKER_STATE
+    return _check_sharing(shared, target, plan_for(target.path), cache)
 
 
 def _worker_count(jobs, files: int, *, check_fork: bool = True) -> int:

@@ -18,8 +18,7 @@ from blocklint.engine import Key
 from blocklint.engine.api import MAX_FINDINGS_PER_FILE, MAX_FINDINGS_PER_RULE
 from blocklint.words import did_you_mean
 
-SCHEMA_ID = "https://blocklint.dev/schemas/press.json"
-# The README's top-level `"x-blocklint": {"disable": [...]}` (load.py removes it before linting).
+# The README's top-level `"x-blocklint": {"disable": [...]}` (the loader removes it before linting).
 DIRECTIVE_PROPERTY = "x-blocklint"
 DIRECTIVE_SCHEMA = {"$ref": "#/$defs/blocklint-directive",
                     "description": "blocklint's in-file suppression (JSON files have no comments)."}
@@ -34,10 +33,11 @@ def press_schema() -> dict:
 
 def schema_for(kind: str, *, cli: bool = True) -> dict:
     """A self-contained schema for one kind: a peak CLI file, or a bare SDK body."""
+    from blocklint.kinds import KINDS_BY_NAME
+
     root = press_schema()
-    entry = f"{kind}-file" if cli else f"{kind}-body"
-    if entry not in root["$defs"]:
-        raise KeyError(kind)
+    file_entry, body_entry = KINDS_BY_NAME[kind].schema
+    entry = file_entry if cli else body_entry
     definitions = root["$defs"]
     if not cli:
         # A bare body's top level is the body itself, so it may carry the directive. Only in

@@ -35,6 +35,21 @@ TOKEN_SHAPES = (
     ("JSON Web Token", re.compile(r"(?<![A-Za-z0-9_-])(eyJ)[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}")),
     ("Stripe live key", re.compile(r"(?<![A-Za-z0-9])((?:sk|rk)_live_)[0-9A-Za-z]{20,}")),
     ("Google API key", re.compile(r"(?<![A-Za-z0-9_-])(AIza)[0-9A-Za-z_-]{35}(?![A-Za-z0-9_-])")),
+    # A shape with a `secret` group shows its first group (a public name) and hides the secret only.
+    ("Azure storage account key",
+     re.compile(r"(?<![A-Za-z0-9_])((?:AccountKey|SharedAccessKey)=)(?P<secret>[A-Za-z0-9+/]{40,}={0,2})")),
+    ("Azure SAS token signature", re.compile(r"(?<![A-Za-z0-9_])(sig=)(?P<secret>[A-Za-z0-9%+/]{30,}(?:%3[Dd]|=){0,2})")),
+    ("Google service account key id",
+     re.compile(r"(private_key_id)[\"']?\s{0,8}[:=]\s{0,8}[\"']?(?P<secret>[0-9a-f]{40})(?![0-9a-fA-F])")),
+    ("Databricks token", re.compile(r"(?<![A-Za-z0-9_])(dapi)[0-9a-f]{32}(?:-[0-9]+)?(?![A-Za-z0-9_])")),
+    ("OpenAI API key", re.compile(r"(?<![A-Za-z0-9_-])(sk-(?:proj|svcacct|admin)-)[A-Za-z0-9_-]{40,}")),
+    ("OpenAI API key", re.compile(r"(?<![A-Za-z0-9_-])(sk-)[A-Za-z0-9]{20}T3BlbkFJ[A-Za-z0-9]{20}(?![A-Za-z0-9])")),
+    ("Hugging Face token", re.compile(r"(?<![A-Za-z0-9_])(hf_|api_org_)[A-Za-z0-9]{34}(?![A-Za-z0-9_])")),
+    ("Snowflake OAuth token", re.compile(r"(?<![A-Za-z0-9_])(ver:[0-9]{1,4}-hint:)[0-9]{1,12}-[A-Za-z0-9+/=_-]{20,}")),
+    # JDBC/ODBC/ADO connection strings (Snowflake, Databricks SQL, Azure SQL) name the password as
+    # a parameter; `${VAR}`, `{{ }}` and other placeholders are skipped like URL passwords.
+    ("password in a connection string",
+     re.compile(r"(?<![A-Za-z0-9_])((?:password|pwd)=)(?P<secret>[^&;\s'\"]{4,})", re.I)),
 )
 # The whole block, to its END line (or the end of the text), so its body is not reported again.
 PRIVATE_KEY = re.compile(r"-----BEGIN ((?:[A-Z0-9]+ )*)PRIVATE KEY(?: BLOCK)?-----"
@@ -61,8 +76,9 @@ def entropy(text: str) -> float:
 
 
 def mask(prefix: str, secret: str) -> str:
-    """A masked form for messages: the public prefix only, and the length."""
-    return f"{prefix}…({len(secret)} chars)"
+    """A masked form for messages, to go in parentheses: the public prefix only, and the length
+    (`ghp_…, 40 chars`; `40 chars` when no part of it is public)."""
+    return f"{prefix}…, {len(secret)} chars" if prefix else f"{len(secret)} chars"
 
 
 def _mixed(text: str) -> bool:
@@ -109,13 +125,17 @@ def credentials(text: str, *, secret_key: bool = False) -> list[Credential]:
 
     for what, pattern in TOKEN_SHAPES:
         article = "an" if what[0] in "AEIOU" else "a"
+        hidden = "secret" if "secret" in pattern.groupindex else 0
         for match in pattern.finditer(text):
-            add(match, f"{article} {what} ({mask(match.group(1), match.group(0))})")
+            if hidden and PLACEHOLDER_PASSWORD.match(match.group(hidden)):
+                continue
+            add(match, f"{article} {what} ({mask(match.group(1), match.group(hidden))})", match.span(hidden))
     for match in PRIVATE_KEY.finditer(text):
         # The BEGIN line is public and says what the block is; the body (to the END line) is the key.
         end_line = _PRIVATE_KEY_END.search(match.group(0))
         body_end = match.start() + end_line.start() if end_line else match.end()
-        add(match, f"a PEM private key block (-----BEGIN {match.group(1)}PRIVATE KEY-----…)",
+        # Named without its dashes: the masker would read `-----BEGIN …` in the message as a block.
+        add(match, f"a PEM private key block (BEGIN {match.group(1)}PRIVATE KEY)",
             (match.start() + match.group(0).index("-----", 5) + 5, body_end))
     for match in URL_PASSWORD.finditer(text):
         password = match.group(3)

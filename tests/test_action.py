@@ -211,7 +211,7 @@ def test_a_missing_path_is_a_warning_and_the_others_are_checked(workspace):
     assert "specs/bad.yaml:12:5: BL101 error unknown key 'trigers' in config; did you mean 'triggers'?" in lines
     results = sarif_results(workspace / "blocklint.sarif")
     assert "BL101" in {result["ruleId"] for result in results}
-    assert len(results) == sum(line.startswith("::error file=") for line in lines)
+    assert len(results) == sum(line.startswith(("::error file=", "::warning file=")) for line in lines)
     assert "Not found (skipped): `deployments`" in summary and "failed" in summary
 
 

@@ -27,7 +27,7 @@ def _only(report):
     ("tabs.yaml", b"body:\n\tversion: 1\n", "BL001", 2),
     ("latin1.yaml", b"body:\n  metadata:\n    title: caf\xe9\n", "BL003", 3),
     ("binary.yaml", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "BL003", 1),
-    ("trailing.json", b'{"body": {"version": 1,}}', "BL001", 1),
+    ("unclosed.json", b'{"body": {"version": 1,', "BL001", 1),
     ("two-docs.yaml", b"body: {agg: 1}\n---\nbody: {agg: 2}\n", "BL009", 2),
 ])
 def test_bad_file_gives_one_loading_finding_at_its_line(run, tmp_path, name, content, rule, line):
@@ -124,7 +124,7 @@ def test_an_unreadable_file_is_that_files_finding(run, tmp_path):
 @pytest.mark.parametrize("make, words", [
     (lambda tmp: "/dev/zero", "character device"),
     (lambda tmp: os.mkfifo(tmp / "fifo.yaml") or tmp / "fifo.yaml", "FIFO"),
-    (lambda tmp: (tmp / "zero.yaml").symlink_to("/dev/zero") or tmp / "zero.yaml", "a symlink to /dev/zero"),
+    (lambda tmp: (tmp / "zero.yaml").symlink_to("/dev/zero") or tmp / "zero.yaml", "a link to /dev/zero, outside the project"),
 ])
 def test_devices_and_fifos_named_are_refused_with_a_finding(run, tmp_path, make, words):
     code, report = _check(run, make(tmp_path))

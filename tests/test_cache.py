@@ -107,9 +107,13 @@ def three_runs(paths, change, **overrides):
 @pytest.fixture
 def project(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
+    (tmp_path / ".blocklint.toml").write_text("")  # the project: includes may read anywhere below
     corpus.write_artifact(tmp_path)
     (tmp_path / "spec.yaml").write_text(WORKFLOW)
     return tmp_path
+
+
+RELEASE = 'release:\n  version: "1.0.0"\n  notes: first\n'
 
 
 def findings_of(results):
@@ -143,9 +147,9 @@ def test_severity(project):
     (project / ".blocklint.toml").write_text('select = ["BL806"]\n')
     before, after, output, uncached = three_runs(
         [project / "spec.yaml"],
-        lambda: (project / ".blocklint.toml").write_text('select = ["BL806"]\n[severity]\nBL806 = "error"\n'))
-    assert [f.severity for r in before for f in r.findings] == ["warning"]
-    assert after.misses == 1 and output == uncached and '"severity": "error"' in output
+        lambda: (project / ".blocklint.toml").write_text('select = ["BL806"]\n[severity]\nBL806 = "warning"\n'))
+    assert [f.severity for r in before for f in r.findings] == ["error"]  # the artifact holds a .dockerignore
+    assert after.misses == 1 and output == uncached and '"severity": "warning"' in output
 
 
 def test_rule_options(project):
@@ -217,11 +221,49 @@ def test_spec_file(project):
     (project / "deploy.yaml").write_text(DEPLOYMENT)
     spec = project / "spec.yaml"
     options = {"spec_files": (str(spec),), "select": ("BL406",)}
-    with_param = WORKFLOW.replace("artifact:\n", "parameters:\n  run:\n    - name: region\n      type: string\n"
-                                  "      required: true\nartifact:\n")
-    before, after, output, uncached = three_runs([project / "deploy.yaml"], lambda: spec.write_text(with_param),
+    before, after, output, uncached = three_runs([project / "deploy.yaml"], lambda: spec.write_text(WITH_REGION),
                                                  **options)
     assert findings_of(before) and after.misses == 1 and output == uncached and "BL406" not in uncached
+
+
+WITH_REGION = WORKFLOW.replace("artifact:\n", "parameters:\n  run:\n    - name: region\n      type: string\n"
+                               "      required: true\nartifact:\n")
+
+
+@pytest.mark.parametrize("reference", ["spec.yaml", "cached-workflow"], ids=["by-path", "by-name"])
+def test_a_spec_a_deployment_refers_to(project, reference):
+    """No --spec: the deployment's `spec.id` leads to the spec in the project; a change to the
+    spec re-checks the deployment."""
+    (project / "pyproject.toml").write_text("[tool.blocklint]\n")
+    (project / "deploy.yaml").write_text(DEPLOYMENT.replace("id: cached-workflow", f"id: {reference}"))
+    spec = project / "spec.yaml"
+    before, after, output, uncached = three_runs([project / "deploy.yaml"], lambda: spec.write_text(WITH_REGION),
+                                                 select=("BL406",))
+    assert findings_of(before) and after.misses == 1 and output == uncached and "BL406" not in uncached
+
+
+def test_an_include_of_a_spec_a_deployment_refers_to(project):
+    (project / "pyproject.toml").write_text("[tool.blocklint]\n")
+    (project / "deploy.yaml").write_text(DEPLOYMENT.replace("id: cached-workflow", "id: spec.yaml.j2"))
+    (project / "spec.yaml.j2").write_text(WORKFLOW.replace("artifact:\n", "{% include 'params.yaml' %}\nartifact:\n"))
+    (project / "params.yaml").write_text("parameters: {}\n")
+    params = WITH_REGION[WITH_REGION.index("parameters:"):WITH_REGION.index("artifact:")]
+    before, after, output, uncached = three_runs(
+        [project / "deploy.yaml"], lambda: (project / "params.yaml").write_text(params), select=("BL406",))
+    assert findings_of(before) and after.misses == 1 and output == uncached and "BL406" not in uncached
+
+
+def test_an_include_found_earlier_in_the_search_once_it_exists(project):
+    """The include search tries the working directory before the file's folder: a file created
+    there changes what is included, so the cache watches the paths it tried, not only the one found."""
+    release = '  release:\n    version: "1.0.0"\n    notes: first\n'
+    (project / "specs").mkdir()
+    (project / "specs" / "spec.yaml.j2").write_text(WORKFLOW.replace(release, "  {% include 'release.yaml' %}\n"))
+    (project / "specs" / "release.yaml").write_text(RELEASE)
+    before, after, output, uncached = three_runs(
+        [project / "specs" / "spec.yaml.j2"],
+        lambda: (project / "release.yaml").write_text(RELEASE.replace("1.0.0", "one")), select=("BL6",))
+    assert not findings_of(before) and after.misses == 1 and output == uncached and "'one'" in uncached
 
 
 TEMPLATE = WORKFLOW.replace('version: "1.0.0"', 'version: "{{ version }}"')
@@ -237,7 +279,6 @@ def test_params_file(project):
     assert not findings_of(before) and after.misses == 1 and output == uncached and "not-semver" in uncached
 
 
-RELEASE = 'release:\n  version: "1.0.0"\n  notes: first\n'
 
 
 def test_template_include(project):
@@ -311,7 +352,7 @@ def test_two_processes_at_once_share_one_cache(project):
             out, err = run.communicate(timeout=300)
             assert run.returncode == 0, err
             assert out == expected
-    entries = list((project / "specs" / CACHE_DIR).glob("*/*"))
+    entries = list((project / CACHE_DIR).glob("*/*"))  # beside the configuration
     assert len(entries) == 40 and all(p.suffix == ".json" and not p.name.startswith(".tmp") for p in entries)
     assert all(json.loads(p.read_text())["version"] for p in entries)
 
@@ -395,6 +436,21 @@ def test_nothing_is_cached_while_templates_may_read_the_environment(project, mon
     cache = ResultCache()
     lint([project / "spec.yaml"], cache=cache, template_env=("RELEASE_VERSION",))
     assert not list((project / CACHE_DIR).glob("*/*.json"))
+
+
+def test_a_finding_quoting_a_token_is_never_written_to_the_cache(project):
+    """Reports mask a token a finding quotes (an unknown parent pasted from a password manager);
+    the entry would hold it whole, so that file's result is not cached, and is still right."""
+    token = "gh" + "p_" + "aB3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1xY3zA5"
+    (project / "leaky.yaml").write_text(WORKFLOW.replace("    command: python main.py",
+                                                         f"    command: python main.py\n        parents: [{token}]"))
+    for _ in range(2):
+        cache = ResultCache()
+        results, _ = lint([project / "leaky.yaml", project / "spec.yaml"], cache=cache)
+        assert any(token in f.message for f in results[0].findings if f.rule == "BL301")
+    assert (cache.hits, cache.misses) == (1, 1)
+    entries = list((project / CACHE_DIR).glob("*/*.json"))
+    assert len(entries) == 1 and not [e for e in entries if token in e.read_text()]
 
 
 def test_a_link_out_of_the_project_is_refused_with_or_without_the_cache(project):

@@ -2,7 +2,8 @@
 
 tests/cases/<RULE>/bad*.{yaml,yml,json,j2} are checked with `--select RULE`, and their
 findings must equal the sibling `.out` file line for line (file:line:col: RULE severity
-message). good* files must give no finding of that rule and no error at all. An `args` file
+message). A folder named as the bad file without its suffix is checked with it, and its
+findings count as the bad file's (a nested configuration file is reported on itself). good* files must give no finding of that rule and no error at all. An `args` file
 adds options. `BLOCKLINT_REGEN=1 pytest tests/test_cases.py` rewrites the .out files: review
 the diff like code.
 """
@@ -27,6 +28,18 @@ def _files(prefix):
     )
 
 
+def _companions(path: Path) -> list[str]:
+    """The folder named like a bad case (`bad-key/` next to `bad-key.yaml`), checked with it: a
+    nested configuration whose findings are on its own file."""
+    companion = path.name.split(".")[0]
+    return [companion] if (path.parent / companion).is_dir() else []
+
+
+def _findings_of(output: str, path: Path) -> list[str]:
+    return [line for line in output.splitlines()
+            if line.startswith((path.name + ":", *(f"{name}/" for name in _companions(path))))]
+
+
 def _expected_path(path: Path) -> Path:
     return path.with_name(path.name + ".out") if path.suffix == ".j2" else path.with_suffix(".out")
 
@@ -35,8 +48,8 @@ def _expected_path(path: Path) -> Path:
 def test_bad_file_gives_exactly_the_expected_findings(run, path):
     rule_id = path.parent.name
     code, output = run("check", *case_args(path.parent), "--format", "concise", "--select", rule_id, path.name,
-                       cwd=path.parent)
-    findings = [line for line in output.splitlines() if line.startswith(path.name + ":")]
+                       *_companions(path), cwd=path.parent)
+    findings = _findings_of(output, path)
     expected_file = _expected_path(path)
     if os.environ.get("BLOCKLINT_REGEN"):
         expected_file.write_text("\n".join(findings) + "\n")
@@ -78,13 +91,13 @@ def test_every_case_gives_the_same_findings_through_the_worker_pool(run, directo
     good = [path for path in _files("good") if path.values[0].parent == directory]
     names = [param.values[0].name for param in bad + good]
     assert len(names) > 1  # the pool is used from two files
+    companions = [name for param in bad for name in _companions(param.values[0])]
     code, output = run("check", *case_args(directory), "-j", "2", "--format", "concise", "--select", rule_id,
-                       *names, cwd=directory)
+                       *names, *companions, cwd=directory)
     assert "internal error" not in output
     for param in bad:
         path = param.values[0]
-        findings = [line for line in output.splitlines() if line.startswith(path.name + ":")]
-        assert findings == _expected_path(path).read_text().splitlines(), path.name
+        assert _findings_of(output, path) == _expected_path(path).read_text().splitlines(), path.name
     for param in good:
         path = param.values[0]
         assert not [line for line in output.splitlines() if line.startswith(path.name + ":") and f" {rule_id} " in line]

@@ -15,7 +15,7 @@ def test_json_output_has_exactly_the_documented_shape(run):
     code, output = run("check", "--format", "json", "--select", "BL101", BAD, GOOD)
     report = json.loads(output)
     assert set(report) == {"findings", "summary"}
-    assert report["summary"] == {"files": 2, "errors": 3, "warnings": 0}
+    assert report["summary"] == {"files": 2, "errors": 2, "warnings": 1}  # a top-level key: dropped by the CLI
     assert [set(f) for f in report["findings"]] == [{"file", "line", "column", "end_line", "end_column", "rule",
                                                     "name", "severity", "message"}] * 3
     first = report["findings"][0]
@@ -33,7 +33,7 @@ def test_text_output_is_pytest_like(run):
     frame = lines.index(next(line for line in lines if line.endswith("did you mean 'parents'?")))
     assert lines[frame + 1] == "   32 |         parent:"
     assert lines[frame + 2] == "      |         ^^^^^^"
-    assert lines[-1] == "3 errors, 0 warnings in 2 files (2 fixable with --fix)"
+    assert lines[-1] == "2 errors, 1 warning in 2 files (2 fixable with --fix)"
 
 
 def test_exit_codes(run, tmp_path):
@@ -100,6 +100,9 @@ def test_rules_lists_and_explain_documents(run):
     code, output = run("explain", "BL101")
     assert code == 0 and "## Why is this bad?" in output and "parents" in output
     assert run("explain", "unknown-key")[0] == 0
+    by_name, by_code = run("explain", "invalid-cron"), run("explain", "BL201")
+    assert by_name == by_code and by_name[1].startswith("BL201 invalid-cron (error)\n")
+    assert run("explain", "Invalid-Cron") == by_code and run("explain", "bl201") == by_code
     code, output = run("explain", "BL1O1")
     assert code == 2 and "did you mean" in output
 
@@ -115,3 +118,26 @@ def test_schema_write_puts_every_kind_in_a_directory(run, tmp_path):
     assert code == 0 and len(written) == 24 and "block-spec.json" in written and "block-spec.body.json" in written
     body_schema = json.loads((tmp_path / "schemas" / "block-spec.body.json").read_text())
     assert body_schema["$ref"] == "#/$defs/block-spec-body"
+
+
+def test_fix_says_what_it_fixed_on_stdout_just_before_the_summary_line(tmp_path):
+    """The fix count belongs to the summary: on stdout, right above the summary line (text and
+    concise); with a machine format on stdout it goes to stderr, leaving that output parseable."""
+    import shutil
+    import subprocess
+    import sys
+
+    def fix(*options):
+        shutil.copy(ROOT / "tests" / "cases" / "BL101" / "bad.yaml", tmp_path / "spec.yaml")
+        return subprocess.run([sys.executable, "-m", "blocklint", "check", "--fix", "--no-cache", *options, "spec.yaml"],
+                              cwd=tmp_path, capture_output=True, text=True)
+
+    for options in ((), ("--format", "concise")):
+        result = fix(*options)
+        lines = result.stdout.splitlines()
+        assert result.returncode == 1 and result.stderr == "", result.stderr
+        assert lines[-2] == "blocklint: fixed 2 finding(s) in 1 file(s)", result.stdout
+        assert lines[-1].startswith("2 errors, 0 warnings in 1 file"), result.stdout
+    result = fix("--format", "json")
+    assert json.loads(result.stdout)["summary"]["errors"] == 2
+    assert result.stderr == "blocklint: fixed 2 finding(s) in 1 file(s)\n"

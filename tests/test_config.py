@@ -72,6 +72,8 @@ def test_severity_overrides_and_strict(run, project):
     ("select = 'BL1'\nignore = 3\n", "'ignore' must be a list of strings"),
     ("[severity]\nBL101 = 'fatal'\n", "'severity' must be a table"),
     ("ignore = ['BL999']\n", "unknown rule code 'BL999'"),
+    ("ignore = ['B']\n", "ignore 'B' in --ignore or .blocklint.toml would switch off every rule"),
+    ("[per-file-ignores]\n'*.yaml' = ['ALL']\n", "ignore 'ALL' in --ignore or .blocklint.toml would switch off"),
     ("select = [\n", "invalid TOML"),
 ])
 def test_a_bad_config_is_a_usage_error_with_a_reason(run, project, content, message):
@@ -80,6 +82,22 @@ def test_a_bad_config_is_a_usage_error_with_a_reason(run, project, content, mess
     assert code == 2 and message in output, output
     if "selct" in content:
         assert "did you mean 'select'" in output
+
+
+def test_a_config_key_cannot_forge_ci_commands_or_terminal_escapes_on_stderr(project):
+    """An unknown key comes from a pull request's configuration: quoted, escaped as findings are."""
+    import subprocess
+    import sys
+
+    (project / ".blocklint.toml").write_text(
+        '"x\\n::add-mask::y\\r\\n::error file=README.md::forged\\u001b[2J\\u202e" = 1\n')
+    done = subprocess.run([sys.executable, "-m", "blocklint", "check", "specs"], cwd=project,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    lines = done.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("blocklint: ")
+    assert "\x1b" not in done.stderr and "\u202e" not in done.stderr
+    assert "x\\n::add-mask::y\\r\\n::error file=README.md::forged\\x1b[2J\\u202e" in done.stderr
 
 
 def test_baseline_round_trip_reports_only_new_findings(run, project):

@@ -2,6 +2,7 @@
 standard five-field cron, croniter accepts and schedules; and what croniter rejects, blocklint
 rejects. Checked by hypothesis over generated expressions, valid and broken."""
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -30,6 +31,7 @@ expressions = st.one_of(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=1500, deadline=None)
 @given(expressions)
 def test_what_blocklint_accepts_croniter_accepts(expression):

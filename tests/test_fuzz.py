@@ -216,6 +216,7 @@ def line_count(raw: bytes) -> int:
     return len(re.findall(r"\r\n|\r|\n", raw.decode("utf-8", "replace")))
 
 
+@pytest.mark.slow
 @FUZZ
 @given(data=st.data())
 def test_mutated_documents_never_crash_and_findings_stay_in_the_file(workdir, data):
@@ -242,6 +243,7 @@ ODD_BYTES = [b"\x00", b"\xff", b"\xfe", b"\xc3", b"\xc3\x28", b"\xe2\x82", b"\xe
              b"&", b"*", b"!", b"|", b">", b"#", b"%", b"@", b",", b"{{", b"{%", b"\\"]
 
 
+@pytest.mark.slow
 @settings(FUZZ, max_examples=2 * FUZZ_EXAMPLES)  # twice as many: each is about half the cost
 @given(data=st.data())
 def test_corrupted_bytes_never_crash_and_findings_stay_in_the_file(workdir, data):

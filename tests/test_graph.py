@@ -89,6 +89,38 @@ def test_a_file_without_steps_is_a_usage_error():
     assert "not a workflow with steps" in result.output
 
 
+INJECTION = """body:
+  version: 1
+  kind: workflow
+  metadata: {name: orders, summary: Orders.}
+  release: {version: "1.0.0"}
+  config:
+    steps:
+      load: {imageDetails: {id: 1}, command: python load.py}
+      "x%%{init: {'theme': 'dark', 'themeCSS': '.node rect {fill: red}'}}%%": {imageDetails: {id: 1}, command: x,
+                                                                          parents: [load]}
+"""
+
+
+def test_a_step_name_cannot_inject_a_mermaid_directive(tmp_path):
+    path = tmp_path / "wf.yaml"
+    path.write_text(INJECTION, encoding="utf-8")
+    text = _graph(path)
+    assert "%%" not in text and "'" not in text and "init:" in text
+    assert '#37;#37;{init: {#39;theme#39;: #39;dark#39;' in text
+
+
+def test_template_env_values_are_masked_in_the_graph(tmp_path):
+    """A step named by an allowed environment variable: its value is never drawn."""
+    path = tmp_path / "wf.yaml"
+    path.write_text(CONDITIONS.replace("      report:", "      \"{{ os_env.DEPLOY_TOKEN }}\":"), encoding="utf-8")
+    for output_format in ("mermaid", "dot"):
+        result = CliRunner().invoke(cli, ["graph", str(path), "--isolated", "--template-env", "DEPLOY_TOKEN",
+                                          "--format", output_format], env={"DEPLOY_TOKEN": "Zq7-corp-prod-9x"})
+        assert result.exit_code == 0, result.output
+        assert "Zq7-corp-prod-9x" not in result.output and "****" in result.output
+
+
 MERMAID_DIR = os.environ.get("BLOCKLINT_MERMAID_DIR")
 PARSE = """
 const { JSDOM } = require("jsdom");
@@ -122,10 +154,13 @@ def mermaid_dir(tmp_path_factory) -> str:
     return str(prefix)
 
 
+@pytest.mark.slow
 def test_mermaid_parses_every_diagram(tmp_path, mermaid_dir):
     path = tmp_path / "wf.yaml"
     path.write_text(CONDITIONS, encoding="utf-8")
-    sources = [path, CASES / "BL302" / "bad.yaml", CASES / "BL305" / "bad.yaml",
+    injection = tmp_path / "injection.yaml"
+    injection.write_text(INJECTION, encoding="utf-8")
+    sources = [path, injection, CASES / "BL302" / "bad.yaml", CASES / "BL305" / "bad.yaml",
                *sorted((ROOT / "examples" / "workflow").glob("*.yaml"))]
     diagrams = [_graph(source) for source in sources]
     script = Path(mermaid_dir) / "parse-diagrams.cjs"

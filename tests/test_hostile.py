@@ -119,6 +119,7 @@ def check_hostile_file(path: Path, raw: bytes) -> dict:
     return report
 
 
+@pytest.mark.slow
 @HOSTILE
 @given(data=st.data())
 def test_hostile_features_spliced_into_specs_are_findings_inside_the_file(workdir, data):

@@ -1,5 +1,6 @@
 """The loader: data as the peak CLI sees it, and a position for every node."""
 
+import json
 
 from blocklint.load import LoadSettings, load_path, load_text
 
@@ -30,9 +31,12 @@ def test_plain_scalars_are_typed_as_pyyaml_safe_load_types_them():
                         "h": "10GB", "i": False}
 
 
-def test_json_scalars_follow_json():
-    doc = load_text('{"a": 1e5, "b": "yes", "c": null, "d": true}', "x.json")
-    assert doc.data == {"a": 100000.0, "b": "yes", "c": None, "d": True}
+def test_json_scalars_are_typed_as_the_cli_reads_them_through_yaml():
+    text = '{"a": 1e5, "b": "yes", "c": null, "d": true, "e": 1.5}'
+    doc = load_text(text, "x.json")
+    assert doc.data == yaml.safe_load(text) == {"a": "1e5", "b": "yes", "c": None, "d": True, "e": 1.5}
+    assert [(problem.rule, problem.span.column) for problem in doc.problems] == [("BL014", 6)]
+    assert "the string '1e5'" in doc.problems[0].message
 
 
 def test_merge_keys_merge_without_overriding():
@@ -186,11 +190,27 @@ def test_what_safe_load_refuses_is_an_error_at_its_line(text, words, line):
     assert "object" not in repr(doc.data)  # no internal sentinel leaks into the data
 
 
-@pytest.mark.parametrize("text", ["a: !!str 1\n", "a: !!binary aGk=\n", "a: !!int '7'\n", "a: ! x\n",
-                                  "base: &b {x: 1}\nc:\n  <<: [*b]\n"])
-def test_what_safe_load_accepts_is_accepted(text):
-    yaml.safe_load(text)
-    assert not load_text(text, "x.yaml").problems
+@pytest.mark.parametrize("text", ["a: !!str 1\n", "a: !!int '7'\n", "a: ! x\n", "base: &b {x: 1}\nc:\n  <<: [*b]\n",
+                                  "%FOO bar\n---\na: 1\n", "base: &b {x: 1}\nc:\n  !!merge <<: *b\n",
+                                  "a: !!omap [b: 1, c: 2]\n", 'a: "\\ud83d"\n', "a: 1\n\ufeffb: 2\n"])
+def test_what_safe_load_accepts_is_accepted_with_its_values(text):
+    doc = load_text(text, "x.yaml")
+    assert not doc.problems
+    assert json.dumps(doc.data) == json.dumps(yaml.safe_load(text))  # as the request carries them
+
+
+@pytest.mark.parametrize("text, rule, line", [
+    ("a: !!seq x\n", "BL001", 0), ("a:\n  b: !!str {x: 1}\n", "BL001", 1), ("a: 2024-13-45\n", "BL001", 0),
+    ("a: !!int abc\n", "BL001", 0), ("a: =\n", "BL001", 0), ("a: " + "9" * 5000 + "\n", "BL001", 0),
+    ("a: b\t\n", "BL001", 0), ("a:\n  b: !!merge x\n", "BL001", 1),
+    ("a:\n  b: 2024-01-01\n", "BL013", 1), ("a: !!binary aGk=\n", "BL013", 0), ("a: !!set {x}\n", "BL013", 0),
+    ("a:\n  - 1.0e+400\n", "BL013", 1), ("a: .inf\n", "BL013", 0), ("2024-01-01: x\n", "BL013", 0),
+])
+def test_where_the_cli_fails_blocklint_reports_an_error_at_the_line(text, rule, line):
+    with pytest.raises((yaml.YAMLError, ValueError, TypeError, KeyError)):
+        json.dumps(yaml.safe_load(text), allow_nan=False)  # the peak CLI fails, loading or sending
+    doc = load_text(text, "x.yaml")
+    assert [(problem.rule, problem.span.line) for problem in doc.problems] == [(rule, line)], doc.problems
 
 
 def test_non_string_keys_are_found_at_their_own_line():
@@ -215,19 +235,28 @@ def test_escaped_surrogate_pairs_are_valid_json_and_positions_stay_exact():
 @pytest.mark.parametrize("text, words", [
     ('{"body": {"a": 1,}}', "trailing comma"),
     ('{"body": [1, 2,]}', "trailing comma"),
-    ('{"body": {"a": 1, ["b"]: 2}}', "not a list"),
-    ('{"body": {"a": 1, {"b": 1}: 2}}', "not an object"),
+    ('{"body": {"a": 1, ["b"]: 2}}', "a list used as a key"),
+    ('{"body": {"a": 1, {"b": 1}: 2}}', "a mapping used as a key"),
     ("{'body': 1}", "single quotes"),
-    ('{"body": True}', "`True` is not a JSON value"),
-    ('{"body": 1} {"body": 2}', "after the end"),
-    ('{"body": "a\tb"}', "control character"),
-    ('{"body": "a', "unterminated string"),
+    ('{"body": True}', "expecting value"),
+    ('{"body": 1} {"body": 2}', "did not find expected"),
+    ('{"body": "a\tb"}', "invalid control character"),
+    ('{"body": 1, // note\n}', "`//` comment"),
+    ('{"body": "a', "unexpected end of file"),
     ('{"body": [1, 2', "end of file"),
+    ('{\n\t"body": 1}', "tab character"),
 ])
-def test_every_json_syntax_error_is_named(text, words):
+def test_json_is_read_as_the_cli_reads_it_and_strict_json_differences_are_named(text, words):
+    try:
+        yaml.safe_load(text)
+        expected = "BL014"  # the peak CLI reads it (through YAML): a warning that says what it does
+    except yaml.YAMLError:
+        expected = "BL001"  # the peak CLI refuses it: an error
     doc = load_text(text, "spec.json")
-    assert [problem.rule for problem in doc.problems] == ["BL001"]
-    assert words in doc.problems[0].message, doc.problems[0].message
+    assert expected in [problem.rule for problem in doc.problems]
+    assert not {"BL001", "BL014"} - {expected} & {problem.rule for problem in doc.problems}
+    message = next(problem.message for problem in doc.problems if problem.rule == expected)
+    assert words in message, message
 
 
 def test_a_body_that_is_no_document_is_an_error_and_a_misspelt_kind_a_spec():

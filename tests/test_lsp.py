@@ -182,6 +182,24 @@ async def test_hover_explains_the_field(client: LanguageClient):
     assert "`command`" in result.contents.value and "Command" in result.contents.value
 
 
+async def test_diagnostics_and_hover_mask_secrets_and_escape_markdown(client: LanguageClient):
+    """A token pasted as a parent is masked in the diagnostic, as in every report; an unknown key
+    holding markdown is shown as text in the hover, so no remote image loads when the mouse rests."""
+    token = "gh" + "p_" + "aB3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1xY3zA5"
+    image = "![x](https://tracker.example/pixel.png)"
+    text = WORKFLOW.replace("parents: [lo", f"parents: [{token}]").replace(
+        "        command: python report.py", f'        "{image}": 1\n        command: python report.py')
+    uri, diagnostics = await _open(client, "hostile-hover.yaml", text)
+    assert diagnostics and not [d for d in diagnostics if token in d.message]
+    assert any("****" in d.message for d in diagnostics if d.code == "BL301")
+    line = text.splitlines().index(f'        "{image}": 1')
+    result = await client.text_document_hover_async(lsp.HoverParams(
+        text_document=lsp.TextDocumentIdentifier(uri=uri), position=lsp.Position(line=line, character=10)))
+    assert "BL101" in result.contents.value
+    assert image not in result.contents.value and "](" not in result.contents.value
+    assert "\\!\\[x\\]\\(https" in result.contents.value
+
+
 async def test_edits_are_linted_again(client: LanguageClient):
     text = WORKFLOW.replace("parents: [lo", "parents: [load]")
     uri, diagnostics = await _open(client, "change.yaml", text)

@@ -77,6 +77,14 @@ CASES = {
                     {"spec.yaml": spec(cron="0 * * * *")}, fails=True, findings={("spec.yaml", "BL204")}),
     "rules-dir": Case('rules-dir = ["team_rules"]', {"spec.yaml": spec(), "team_rules/team.py": TEAM_RULE},
                       fails=True, findings={("spec.yaml", "TEAM001")}),
+    # `body: {name: ...}` alone would pass as a parameter patch: claimed, by a glob or by the file's
+    # header, it is a deployment, which misses its `metadata` and `spec`.
+    "kinds": Case('kinds = {"deploy/*.yaml" = "block-deployment"}',
+                  {"deploy/nightly.yaml": "body:\n  name: nightly\n",
+                   "header.yaml": "# blocklint: kind=block-deployment\nbody:\n  name: nightly\n",
+                   "patch.yaml": "body:\n  name: nightly\n"},
+                  fails=True, findings={("deploy/nightly.yaml", "BL101"), ("deploy/nightly.yaml", "BL102"),
+                                        ("header.yaml", "BL101"), ("header.yaml", "BL102")}),
 }
 
 

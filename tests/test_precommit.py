@@ -21,6 +21,7 @@ CASES = Path(__file__).parent / "cases"
 ENVIRONMENT = dict(os.environ)
 
 pytestmark = [
+    pytest.mark.slow,  # pre-commit installs the hook into its own virtualenv
     pytest.mark.skipif(shutil.which("pre-commit") is None,
                        reason="pre-commit is not installed (pip install -e '.[test]' installs it)"),
     pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed"),
@@ -104,3 +105,61 @@ def test_hook_fails_on_a_bad_spec_with_the_finding(repos):
     assert "Failed" in output
     assert "specs/bad.yaml:12:5: BL101 error unknown key 'trigers' in config; did you mean 'triggers'?" in output
     assert "specs/good.yaml:" not in output.replace("specs/good.yaml .", "")
+
+
+# --- the `repo: local` recipes of docs/ci.md, as written there -------------------------------
+
+# git and the system's tools, without this environment's bin folder (and its blocklint)
+SYSTEM_PATH = os.pathsep.join(["/usr/local/bin", "/usr/bin", "/bin"])
+
+def documented_local_recipe(language: str) -> str:
+    """The `.pre-commit-config.yaml` block of docs/ci.md whose local hook uses `language`."""
+    text = (ROOT / "docs" / "ci.md").read_text(encoding="utf-8")
+    blocks = [block.split("```", 1)[0] for block in text.split("```yaml\n")[1:]]
+    found = [block for block in blocks if "repo: local" in block and f"language: {language}\n" in block]
+    assert len(found) == 1, f"docs/ci.md should hold one local pre-commit recipe with language: {language}"
+    return found[0]
+
+
+def run_local_hook(consumer: Path, home: Path, config: str, *files: str, path: str):
+    (consumer / ".pre-commit-config.yaml").write_text(config, encoding="utf-8")
+    git("add", ".pre-commit-config.yaml", cwd=consumer)  # pre-commit refuses an unstaged configuration
+    env = {**ENVIRONMENT, "PRE_COMMIT_HOME": str(home), "PRE_COMMIT_COLOR": "never", "HOME": str(home),
+           "PATH": path}
+    env.pop("GITHUB_ACTIONS", None)
+    result = subprocess.run([shutil.which("pre-commit"), "run", "--verbose", "--files", *files], cwd=consumer, env=env,
+                            capture_output=True, text=True, timeout=900)
+    return result.returncode, result.stdout + result.stderr
+
+
+@pytest.fixture
+def local_consumer(repos, tmp_path):
+    _, consumer, _ = repos
+    copy = tmp_path / "consumer"
+    shutil.copytree(consumer, copy, symlinks=True)
+    return copy
+
+
+def test_documented_system_hook_runs_the_installed_blocklint(local_consumer, tmp_path):
+    """`language: system`: the blocklint on PATH (here, this environment's) runs as the hook."""
+    config = documented_local_recipe("system")
+    path = os.pathsep.join([str(Path(shutil.which("blocklint")).parent), SYSTEM_PATH])
+    good = run_local_hook(local_consumer, tmp_path / "home", config, "specs/good.yaml", "package.json",
+                          ".github/workflows/ci.yml", path=path)
+    assert good[0] == 0 and "Passed" in good[1], good[1]
+    bad = run_local_hook(local_consumer, tmp_path / "home", config, "specs/good.yaml", "specs/bad.yaml", path=path)
+    assert bad[0] == 1, bad[1]
+    assert "specs/bad.yaml:12:5: BL101 error unknown key 'trigers' in config; did you mean 'triggers'?" in bad[1]
+
+
+def test_documented_python_hook_installs_the_checkout_into_its_environment(repos, local_consumer, tmp_path):
+    """`language: python` with the checkout's absolute path as its dependency: pre-commit builds
+    the environment itself, so no blocklint on PATH is needed (PATH here holds none)."""
+    hook_repo, _, _ = repos
+    config = documented_local_recipe("python").replace("/opt/blocklint", str(hook_repo))
+    assert str(hook_repo) in config
+    assert shutil.which("blocklint", path=SYSTEM_PATH) is None
+    code, output = run_local_hook(local_consumer, tmp_path / "home", config, "specs/good.yaml", "specs/bad.yaml",
+                                  path=SYSTEM_PATH)
+    assert code == 1, output
+    assert "specs/bad.yaml:12:5: BL101 error unknown key 'trigers' in config; did you mean 'triggers'?" in output

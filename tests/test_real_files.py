@@ -2,7 +2,8 @@
 
 Seed files (tests/seeds/) are faithful translations of the SDK's documentation, mistakes
 included. A line that is wrong in the seed carries `# expect: BL301` (several ids separated by
-commas); the errors blocklint reports must be exactly those. peak-sdk's sample files cannot be
+commas), an error, or `# expect: BL609:warning` where the evidence makes it a warning; blocklint
+must report exactly those errors, and every marked warning as a warning. peak-sdk's sample files cannot be
 annotated, so their expected errors are listed below, each with the reason it is right.
 """
 
@@ -15,7 +16,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "tests" / "seeds"
-EXPECT = re.compile(r"#\s*expect:\s*([A-Z0-9, ]+)")
+EXPECT = re.compile(r"#\s*expect:\s*([A-Za-z0-9:, ]+)")
 
 # sample path (below peak/sample_yaml/press) -> [(line, rule)], each with why the finding is right.
 EXPECTED_SAMPLE_ERRORS: dict[str, list[tuple[int, str]]] = {}
@@ -42,17 +43,17 @@ def _seed_files():
 
 @pytest.mark.parametrize("path", _seed_files(), ids=lambda p: p.name)
 def test_seed_errors_are_exactly_the_marked_mistakes(run, path):
-    expected = []
+    expected = set()
     for number, line in enumerate(path.read_text().splitlines(), start=1):
         match = EXPECT.search(line)
         if match:
-            expected += [(number, code.strip()) for code in match.group(1).split(",") if code.strip()]
+            for mark in filter(None, map(str.strip, match.group(1).split(","))):
+                code, _, severity = mark.partition(":")
+                expected.add((number, code.strip(), severity.strip() or "error"))
     _, errors, report = _errors(run, path.name, cwd=SEEDS)
-    # A marked mistake may be a warning now that severities follow evidence (BL610 is inferred):
-    # every mark must still be reported, and no error may go unmarked.
-    reported = {(f["line"], f["rule"]) for f in report["findings"]}
-    assert set(expected) <= reported, report["findings"]
-    assert {(f["line"], f["rule"]) for f in errors} <= set(expected), errors
+    reported = {(f["line"], f["rule"], f["severity"]) for f in report["findings"]}
+    assert expected <= reported, report["findings"]
+    assert {(f["line"], f["rule"], "error") for f in errors} == {mark for mark in expected if mark[2] == "error"}, errors
 
 
 def _samples():

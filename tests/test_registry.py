@@ -18,6 +18,7 @@ from blocklint.registry import registry_path, spec_resolver
 from blocklint.registry.errors import Conflict, Invalid, NotFound
 from blocklint.registry.store import Registry
 from blocklint.semver import semver_key
+from registry_consistency import consistency_problems
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
@@ -211,7 +212,15 @@ def test_threads_writing_at_once_lose_nothing(registry):
         thread.join()
     assert errors == []
     assert registry.list_specs("blocks", page_size=100)["specsCount"] == 9
-    assert registry.check_consistency() == []
+    assert consistency_problems(registry.path) == []
+
+
+def test_the_consistency_check_finds_a_spec_left_without_its_release(registry):
+    create(registry, "workflow/workflow-shared.yaml", name="half-written")
+    with sqlite3.connect(registry.path) as db:
+        db.execute("PRAGMA foreign_keys = OFF")
+        db.execute("DELETE FROM releases")
+    assert consistency_problems(registry.path) == ["spec 'half-written' has no release"]
 
 
 def test_the_spec_resolver_finds_specs_by_id_and_name_and_is_none_without_a_registry(tmp_path, registry):
@@ -222,3 +231,39 @@ def test_the_spec_resolver_finds_specs_by_id_and_name_and_is_none_without_a_regi
     assert by_id == by_name and by_id["body"]["metadata"]["name"] == "workflow-block-private"
     assert [p["name"] for p in by_id["parameters"]["run"]][:1] == ["agg_type"]
     assert resolve("no-such-spec") is None
+
+
+def _untracked(repository: Path) -> list[str]:
+    import subprocess
+
+    listed = subprocess.run(["git", "status", "--porcelain", "--untracked-files=all"], cwd=repository, check=True,
+                            capture_output=True, text=True).stdout
+    return sorted(line[3:] for line in listed.splitlines())
+
+
+@pytest.mark.parametrize("folder_existed", [False, True], ids=["created-by-blocklint", "made-for-a-baseline-first"])
+def test_the_state_folder_stays_out_of_git_but_a_baseline_and_schemas_stay_trackable(tmp_path, folder_existed):
+    import subprocess
+
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
+    state = tmp_path / ".blocklint"
+    if folder_existed:  # `--write-baseline .blocklint/baseline.json` before any submit
+        state.mkdir()
+    registry = Registry(state / "registry.sqlite3")
+    create(registry)
+    assert list(state.glob("registry.sqlite3*")) and _untracked(tmp_path) == []
+    (state / "schemas").mkdir()
+    (state / "schemas" / "block-spec.json").write_text("{}")
+    (state / "baseline.json").write_text("{}")
+    (state / "notes.txt").write_text("state of some later version")
+    assert _untracked(tmp_path) == [".blocklint/baseline.json", ".blocklint/schemas/block-spec.json"]
+
+
+def test_a_registry_folder_of_the_users_own_is_left_alone(tmp_path):
+    (tmp_path / "mine").mkdir()
+    Registry(tmp_path / "mine" / "registry.sqlite3")
+    assert not (tmp_path / "mine" / ".gitignore").exists()
+    (tmp_path / ".blocklint").mkdir()
+    (tmp_path / ".blocklint" / ".gitignore").write_text("registry.sqlite3*\n")
+    Registry(tmp_path / ".blocklint" / "registry.sqlite3")
+    assert (tmp_path / ".blocklint" / ".gitignore").read_text() == "registry.sqlite3*\n"

@@ -289,3 +289,43 @@ def test_an_outer_alarm_timer_survives_rendering(tmp_path):
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+
+
+TOKEN = "Zq7-corp-prod-9x"
+
+
+@pytest.mark.parametrize("expression", [
+    "{{ os_env.TOKEN | reverse }}", "{{ os_env.TOKEN | upper }}", "{{ os_env.TOKEN[::-1] }}", "{{ os_env.TOKEN[3:] }}",
+    "{{ os_env.TOKEN | join(' ') }}", "{{ os_env.TOKEN | urlencode }}", "{{ ('x' ~ os_env.TOKEN) | reverse }}",
+    "{{ (os_env.TOKEN + 'x') | title }}", "{{ [os_env.TOKEN] | join | lower }}", "{{ '%.5s' % os_env.TOKEN }}",
+    "{{ '{:.5}'.format(os_env.TOKEN) }}", "{{ os_env.TOKEN.replace('-', '+') }}",
+    "{% set x %}{{ os_env.TOKEN }}{% endset %}{{ x | reverse }}",
+    "{% macro m() %}{{ os_env.TOKEN }}{% endmacro %}{{ m() | upper }}",
+    "{% filter upper %}{{ os_env.TOKEN }}{% endfilter %}",
+    "{% for c in os_env.TOKEN %}{{ c }},{% endfor %}",
+    "{{ 'Z' in os_env.TOKEN }}", "{{ os_env.TOKEN < 'm' }}", "{{ os_env.TOKEN is lower }}",
+])
+def test_a_template_env_value_is_never_printed_transformed(run, tmp_path, monkeypatch, expression):
+    """A mask knows the value's own spellings only: a transformed value is refused (BL007), and no
+    output shows the value, reversed, cased or cut."""
+    monkeypatch.setenv("TOKEN", TOKEN)
+    (tmp_path / "spec.yaml").write_text(
+        "body:\n  version: 1\n  kind: workflow\n  metadata:\n    name: x\n"
+        f"    summary: \"{expression}\"\n  config:\n    steps: {{}}\n")
+    code, output = run("check", "--isolated", "--template-env", "TOKEN", "--format", "concise", "spec.yaml",
+                       cwd=tmp_path)
+    assert code == 1 and " BL007 error " in output and "refused" in output, output
+    shown = output.lower().replace("\\", "")
+    for form in (TOKEN, TOKEN[::-1], TOKEN[3:], TOKEN[:5], " ".join(TOKEN), TOKEN.replace("-", "+")):
+        assert form.lower() not in shown, output
+
+
+@pytest.mark.parametrize("expression, rendered", [
+    ("{{ os_env.TOKEN }}", TOKEN), ("{{ 'prefix-' ~ os_env.TOKEN }}", f"prefix-{TOKEN}"),
+    ("{{ [os_env.TOKEN, 'b'] | join('-') }}", f"{TOKEN}-b"), ("{{ os_env.TOKEN | length }}", 16),
+    ("{{ os_env.MISSING | default('d') }}", "d"), ("{{ os_env.TOKEN == 'x' }}", False),
+    ("{% macro m(v) %}<{{ v }}>{% endmacro %}{{ m(os_env.TOKEN) }}", f"<{TOKEN}>"),
+])
+def test_a_template_env_value_used_whole_renders(tmp_path, expression, rendered):
+    doc, errors = render_error(expression, tmp_path, env={"TOKEN": TOKEN})
+    assert errors == [] and doc.data["body"]["metadata"]["title"] == rendered

@@ -95,8 +95,8 @@ def test_credential_is_reported_and_never_printed(run, tmp_path, text, secret):
         assert code == 1, outputs[output_format]
     findings = json.loads(outputs["json"])["findings"]
     assert [(f["rule"], f["line"]) for f in findings] == [("BL701", 19)]
-    assert "…" in findings[0]["message"] and "chars" in findings[0]["message"] or "PEM" in findings[0]["message"] \
-        or "URL" in findings[0]["message"]
+    assert "chars)" in findings[0]["message"] or "PEM" in findings[0]["message"] or "URL" in findings[0]["message"]
+    assert "(…(" not in findings[0]["message"] and "))" not in findings[0]["message"]
     for output_format, output in outputs.items():
         assert secret not in output, f"{output_format} output shows the secret"
         assert text.strip() not in output
@@ -107,7 +107,18 @@ def test_text_report_masks_the_secret_in_the_quoted_line(run, tmp_path):
     (tmp_path / "spec.yaml").write_text(_spec_with(token))
     _, output = run("check", "spec.yaml", cwd=tmp_path)
     assert "SETTING: " + "*" * (len(token) + 2) in output
-    assert "ghp_…(40 chars)" in output
+    assert "ghp_…, 40 chars" in output
+
+
+def test_a_credential_without_a_public_prefix_reads_as_its_length_alone():
+    from blocklint.secrets import credentials
+
+    high_entropy = "Zx8" + "Qm2vL9rT4wK7pB1nY6cH3sD5fG0jA8eU"
+    aws_secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+    assert [found.description for found in credentials(high_entropy)] == \
+        ["a high-entropy string that looks like a key or token (35 chars)"]
+    assert [found.description for found in credentials(aws_secret)] == ["an AWS-style secret access key (40 chars)"]
+    assert [found.description for found in credentials("ghp_" + "a1B2" * 9)] == ["a GitHub token (ghp_…, 40 chars)"]
 
 
 @pytest.mark.parametrize("value", [

@@ -111,6 +111,7 @@ raw_bodies = st.one_of(
 )
 
 
+@pytest.mark.slow
 @FUZZ
 @given(method=st.sampled_from(["POST", "PATCH", "PUT", "DELETE"]), path=st.sampled_from(PATHS),
        content_type=st.sampled_from(CONTENT_TYPES), body=raw_bodies)
@@ -151,6 +152,7 @@ def _zip(generated, corrupted) -> bytes:
     return bytes(data)
 
 
+@pytest.mark.slow
 @FUZZ
 @given(generated=st.lists(entries, min_size=0, max_size=6), corrupted=corruptions)
 def test_generated_artifact_zips_are_answered_below_500_on_an_open_connection(connection, generated, corrupted):

@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
+from registry_consistency import consistency_problems
 
 ROOT = Path(__file__).resolve().parent.parent
 ALL_EXAMPLES = 22  # files under examples/ that submit reads (21 submitted, fallback.yaml skipped)
@@ -26,7 +27,7 @@ _helper.loader.exec_module(press_server)
 def project(tmp_path, monkeypatch):
     """A project with a copy of examples/ (artifact paths are relative to the project root)."""
     shutil.copytree(ROOT / "examples", tmp_path / "examples")
-    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'p'\n")
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'p'\n\n[tool.blocklint]\n")
     monkeypatch.delenv("BLOCKLINT_REGISTRY", raising=False)
     monkeypatch.chdir(tmp_path)
     return tmp_path
@@ -59,7 +60,7 @@ def test_examples_go_to_the_local_registry_then_to_a_served_one_and_again_are_up
     assert "examples/deployments/fallback.yaml: skipped" in output
     registry = registry_at(project / ".blocklint" / "registry.sqlite3")
     assert len(registry.list_specs("blocks", page_size=100)["specs"]) == 7
-    assert registry.check_consistency() == []
+    assert consistency_problems(registry.path) == []
 
     code, output = run("submit", "examples/")
     assert code == 0, output
@@ -92,6 +93,21 @@ def test_dry_run_prints_each_request_and_its_artifact_files_and_sends_nothing(pr
     assert "would POST /v1/blocks/deployments/" in output
     assert output.splitlines()[-1] == "dry run: 3 files: 3 to create"
     assert not (project / ".blocklint").exists()
+
+
+def test_a_link_out_of_the_project_is_never_uploaded_even_with_its_rule_ignored(project, tmp_path_factory):
+    """BL808 fails the check; with BL808 ignored, the artifact is still refused and nothing stored."""
+    outside = tmp_path_factory.mktemp("outside")
+    (outside / "credentials").write_text("aws_secret_access_key = outside-the-project\n")
+    (project / "examples" / "artifact" / "keys").symlink_to(outside, target_is_directory=True)
+    spec = "examples/workflow/workflow-private.yaml"
+    code, output = submit(spec, cwd=project)
+    assert code == 1 and "BL808" in output and "nothing was sent" in output
+    (project / ".blocklint.toml").write_text('ignore = ["BL808"]\n')
+    code, output = submit(spec, cwd=project)
+    assert code != 0, output
+    assert "outside the project" in output and "'keys'" in output and "outside-the-project" not in output
+    assert not registry_at(project / ".blocklint" / "registry.sqlite3").list_specs("blocks", page_size=100)["specs"]
 
 
 def test_a_file_with_an_error_stops_everything_before_anything_is_sent(project, run):
@@ -209,6 +225,7 @@ def test_an_unreachable_target_is_a_clear_error_after_retries(project, run):
     assert time.monotonic() - started < 30
 
 
+@pytest.mark.slow
 def test_killing_a_submit_inside_its_transaction_leaves_the_registry_consistent(project, tmp_path):
     registry_file = tmp_path / "killed.sqlite3"
     marker = tmp_path / "inside-transaction"
@@ -226,15 +243,16 @@ def test_killing_a_submit_inside_its_transaction_leaves_the_registry_consistent(
     finally:
         process.wait()
     registry = registry_at(registry_file)
-    assert registry.check_consistency() == []
+    assert consistency_problems(registry.path) == []
     assert registry.list_specs(None)["specs"] == []  # the spec row written before the kill is gone
     code, output = submit("examples/workflow/workflow-private.yaml", cwd=project,
                           env={"BLOCKLINT_REGISTRY": str(registry_file)})
     assert code == 0, output
     assert "created block spec 'workflow-block-private'" in output
-    assert registry.check_consistency() == []
+    assert consistency_problems(registry.path) == []
 
 
+@pytest.mark.slow
 def test_two_submits_at_once_lose_nothing(project, tmp_path):
     template = (project / "examples" / "workflow" / "workflow-shared.yaml").read_text()
     for team in ("a", "b"):
@@ -257,7 +275,7 @@ def test_two_submits_at_once_lose_nothing(project, tmp_path):
     shared = registry.find_spec("blocks", "workflow-block-private")
     assert [r["version"] for r in registry.list_releases("blocks", shared["id"])["releases"]] == ["1.0.0"]
     assert sum("created block spec 'workflow-block-private'" in output for output in outputs) == 1
-    assert registry.check_consistency() == []
+    assert consistency_problems(registry.path) == []
 
 
 def test_check_does_not_import_the_submit_machinery():

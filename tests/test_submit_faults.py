@@ -127,6 +127,7 @@ def test_a_stopped_submit_ends_with_what_failed_and_what_was_not_attempted(tmp_p
     assert "nothing to do" not in output and "fault-test-token" not in output and "Traceback" not in output
 
 
+@pytest.mark.slow
 def test_a_served_registry_killed_mid_request_stays_consistent(tmp_path):
     """The server process dies inside a create's transaction: the client reports it, and the
     registry, opened again, is intact and holds no half-created spec."""

@@ -12,6 +12,7 @@ import pytest
 EXTENSION = Path(__file__).resolve().parents[1] / "editors" / "vscode"
 
 
+@pytest.mark.slow
 def test_the_extension_packages_and_starts_blocklint_lsp(tmp_path):
     if shutil.which("node") is None or shutil.which("npm") is None:
         pytest.skip("node and npm are not installed")

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable
 
-from blocklint.findings import ERROR, SEVERITIES
+from blocklint.findings import ERROR, SEVERITIES, Evidence
 
 RULE_ID = re.compile(r"^[A-Z]{2,}[0-9]{3}$")
 RULE_NAME = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -32,6 +32,17 @@ class Key(str):
     """A mapping key as the last element of a location: point at the key, not its value."""
 
 
+class Named(tuple):
+    """A `follows` entry for a finding on a *named* node (an image, a step): the root finding lies
+    on one of these keys anywhere in the document (a finding on its value, or an unknown key
+    close to it), and that value names the node this rule's finding lies on, or nearly (a
+    misspelling). `follows={"BL503": Named("imageRef")}`: an image no step refers to is the image
+    a misspelt `imageRef` meant."""
+
+    def __new__(cls, *keys: str):
+        return super().__new__(cls, keys)
+
+
 @dataclass(frozen=True)
 class Rule:
     id: str
@@ -42,6 +53,8 @@ class Rule:
     fanout: str | None = None
     origin: str = ""
     follows: tuple = ()  # (rule id, keys): see `rule`
+    evidence: Evidence | None = None  # what its findings rest on, unless a finding names its own
+    also: tuple = ()  # the other evidence a finding of it may name
 
     @property
     def doc(self) -> str:
@@ -54,24 +67,37 @@ class Rule:
         return self.doc.split("\n", 1)[0] if self.doc else ""
 
 
-def rule(rule_id: str, name: str, severity: str = ERROR, *, follows=None):
+def rule(rule_id: str, name: str, severity: str | None = None, *, evidence: Evidence | None = None, also=(),
+         follows=None):
     """Declare a rule. The function's docstring is its documentation.
+
+    `evidence` (`blocklint.findings.DOCUMENTED`, `INFERRED`, ...) is what the rule's findings rest
+    on, and gives the rule its severity (tests/test_coverage_doc.py holds every built-in rule to
+    it). A finding with other evidence, one of those listed in `also`, is yielded as `(location,
+    message, evidence)` and takes that evidence's severity: BL104 is an error where the reference
+    lists the values, a warning where they are known only from a list filter. A severity set in
+    the configuration wins over both. A rule without evidence (a plugin's) has `severity`, an
+    error by default.
 
     `follows` maps a rule id to the keys this rule reads: a finding of that rule on an unknown
     key close to one of them (`parent:` for `parents`), in the node this rule's finding lies in,
     is the root mistake, and this rule's finding only follows from it. `follows={"BL101":
-    ("parents",)}` folds BL304's "not a parent" into the BL101 of a misspelt `parents`.
+    ("parents",)}` folds BL304's "not a parent" into the BL101 of a misspelt `parents`. For a
+    finding on a node that another key refers to by name, the keys are `Named(...)` (see it).
     """
     if not RULE_ID.match(rule_id):
         raise RuleError(f"rule id {rule_id!r} must look like BL123")
     if not RULE_NAME.match(name):
         raise RuleError(f"rule name {name!r} must be kebab-case")
+    severity = severity or (evidence.severity if evidence is not None else ERROR)
     if severity not in SEVERITIES:
         raise RuleError(f"severity {severity!r} must be one of {', '.join(SEVERITIES)}")
 
     def decorate(func):
         func.__blocklint_rule__ = (rule_id, name, severity)
-        func.__blocklint_follows__ = tuple((root, tuple(keys)) for root, keys in (follows or {}).items())
+        func.__blocklint_evidence__ = (evidence, tuple(also))
+        func.__blocklint_follows__ = tuple((root, keys if isinstance(keys, Named) else tuple(keys))
+                                           for root, keys in (follows or {}).items())
         return func
 
     return decorate

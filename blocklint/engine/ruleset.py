@@ -100,5 +100,6 @@ class RuleSetBuilder:
             if arg not in known:
                 raise RuleError(f"rule {rule_id} ({origin}) asks for unknown fixture {arg!r}"
                                 f"{did_you_mean(arg, known)}")
+        evidence, also = getattr(func, "__blocklint_evidence__", (None, ()))
         return Rule(rule_id, name, severity, func, args, fanout, origin,
-                    tuple(getattr(func, "__blocklint_follows__", ())))
+                    tuple(getattr(func, "__blocklint_follows__", ())), evidence, also)

@@ -94,3 +94,14 @@ def compile_keyword(expression: str) -> Callable[[Rule], bool]:
 def matches(rule_id: str, codes) -> bool:
     """Whether a code of `codes` (an id, a prefix or ALL) names `rule_id`."""
     return "ALL" in codes or any(code and rule_id.startswith(code) for code in codes)
+
+
+# What the file being checked cannot silence with its own comments: a rule crashed on it (BL000),
+# it hit a resource limit (BL005), its template was refused or failed (BL007). A hostile file
+# that could hide these would pass with exit 0 after being refused.
+UNSUPPRESSIBLE = frozenset({"BL000", "BL005", "BL007"})
+
+
+def names_every_rule(code: str) -> bool:
+    """Whether `code` (an id, a prefix or ALL) names every built-in rule: `ALL`, `B`, `BL`."""
+    return code == "ALL" or bool(code) and "BL".startswith(code)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from blocklint.engine.select import matches as _matches
+from blocklint.engine.select import UNSUPPRESSIBLE, matches, names_every_rule
 from blocklint.findings import Finding
 from blocklint.load import Document, Span
 
@@ -83,11 +83,19 @@ def _node(data, path):
     return data
 
 
+def _matches(rule_id: str, codes) -> bool:
+    """Whether a directive's codes silence `rule_id`. A code naming every rule (`ALL`, `B`, `BL`)
+    silences nothing, as an empty one: a file switching every check off is what a hostile file
+    would write. Nor does any code silence what the file cannot (`UNSUPPRESSIBLE`)."""
+    return rule_id not in UNSUPPRESSIBLE and matches(rule_id, {code for code in codes if not names_every_rule(code)})
+
+
 def apply_suppressions(doc: Document, findings: list[Finding], ran: set):
     """Findings left after suppression, and the directives' codes that suppressed nothing.
 
     A code counts as unused only if a rule it names ran: of a rule that was not selected,
-    nothing can be said. An empty code suppresses nothing (it would otherwise name every rule).
+    nothing can be said. An empty code, or one naming every rule, suppresses nothing and is
+    always reported.
     """
     directives = suppressions(doc)
     if not directives:
@@ -104,7 +112,7 @@ def apply_suppressions(doc: Document, findings: list[Finding], ran: set):
     for directive in directives:
         for code in sorted(directive.codes - directive.used):
             # An empty code would name every rule; it names none, and is always reported.
-            if not code or any(_matches(rule_id, {code}) for rule_id in ran):
+            if not code or names_every_rule(code) or any(matches(rule_id, {code}) for rule_id in ran):
                 line = max(directive.line - 1, 0)
                 unused.append((Span(line, directive.column, line, directive.column + 1), code))
     return kept, unused

@@ -53,6 +53,8 @@ class Document:
     source: str = ""
     data: Any = None
     kind: str | None = None
+    claimed: bool = False  # its kind was claimed (`--kind`, a header comment, a glob), not detected
+    other: str | None = None  # not Press: the `peak` command it is the input of ("peak workflows")
     cli: bool = False
     spans: dict = field(default_factory=dict)
     key_spans: dict = field(default_factory=dict)
@@ -61,12 +63,9 @@ class Document:
     source_map: Any = None  # a load.source_map.SourceMap when the text was rendered from a template
     disabled: tuple = ()  # codes disabled in the document itself (`x-blocklint: {disable: [...]}`)
     undefined: tuple = ()  # UndefinedUse, in the order of the rendered text
+    reads: tuple = ()  # the paths its template's include search looked at, found or not
     _ids: dict = field(default_factory=dict)
     _lines: tuple = field(default=(None, None), repr=False, compare=False)  # (source, its lines)
-
-    @property
-    def body_path(self) -> tuple:
-        return ("body",) if self.cli else ()
 
     @property
     def body(self):
@@ -102,25 +101,10 @@ class Document:
             return span
         return self.source_map.to_source(span)
 
-    def path_at(self, line: int, column: int = 0) -> tuple:
-        """The deepest node path whose value spans a (rendered, 0-based) position."""
-        best: tuple = ()
-        for path, span in self.spans.items():
-            if (span.line, span.column) <= (line, column) <= (span.end_line, span.end_column) and len(path) > len(best):
-                best = path
-        return best
-
-    def path_at_line(self, line: int) -> tuple:
-        """The deepest node path whose value spans a (rendered, 0-based) line."""
-        best: tuple = ()
-        for path, span in self.spans.items():
-            if span.line <= line <= span.end_line and len(path) > len(best):
-                best = path
-        return best
-
 
 class LoadSettings:
-    """How files are read: template parameters and environment, limits, a forced kind.
+    """How files are read: template parameters and environment, limits, a forced kind, the kinds
+    the configuration claims (`kinds.Claims`).
 
     `env` is what templates see as `os_env` (nothing by default: the environment is not the
     template's to read). `include_root` confines `{% include %}` (default: the directory of the
@@ -128,10 +112,11 @@ class LoadSettings:
     """
 
     def __init__(self, *, params=None, template=True, kind=None, max_bytes=MAX_FILE_BYTES, env=None,
-                 include_root: str | None = None):
+                 include_root: str | None = None, claims=None):
         self.params = dict(params or {})
         self.template = template
         self.kind = kind
         self.max_bytes = max_bytes
         self.env: dict[str, str] = dict(env or {})
         self.include_root = include_root
+        self.claims = claims

@@ -1,9 +1,15 @@
-"""JSON files: syntax errors named as a user would name them, and text libyaml can build from.
+"""JSON files as the peak CLI reads them: through YAML, and where strict JSON would differ.
 
-JSON is checked by `json` itself first (YAML would accept a trailing comma that JSON rejects);
-the tree and its positions are then built by the YAML loader (JSON is YAML), after rewriting the
-one construct libyaml refuses: an escaped surrogate pair (`"\\ud83d\\ude80"`, as `json.dumps`
-writes an emoji), which becomes the single escape `\\U0001f680`.
+The peak CLI reads `.json` files with `yaml.safe_load`, so the tree is built by the YAML loader;
+this module says where a strict JSON reader would have refused the file or read it otherwise
+(BL014, a warning: the CLI sends what it read): a trailing comma, a `//` comment (text to YAML,
+so a key or an item), single quotes, or a number such as `1e5`, a string to YAML 1.1.
+
+It also rewrites the one construct libyaml refuses and JSON writers produce: an escaped surrogate
+pair (`"\\ud83d\\ude80"`, as `json.dumps` writes an emoji), which becomes the single escape
+`\\U0001f680` (the request carries the same text). The rewrite is right only inside a
+double-quoted string; where the pair stood in a plain or single-quoted scalar (backslashes are
+text there), the rewritten escape shows in a value, and the file is read again as written.
 """
 
 from __future__ import annotations
@@ -11,23 +17,52 @@ from __future__ import annotations
 import json
 import re
 
-from blocklint.load.document import FILE_START, Problem, Span
+from blocklint.load.document import Problem, Span
+from blocklint.load.scalars import json_plain, yaml_plain
+from blocklint.words import split_lines
 
 _SURROGATE_PAIR = re.compile(r"(?<!\\)((?:\\\\)*)\\u(d[89ab][0-9a-f]{2})\\u(d[c-f][0-9a-f]{2})", re.IGNORECASE)
-_LONG_DIGITS = re.compile(r"\d{4300,}")
+_REWRITTEN = re.compile(r"\\U000[0-9a-f]{5}")
+_AS_YAML = "the peak CLI reads `.json` files as YAML"
+_NUMBER_START = frozenset("-0123456789.")
 
 
-def check(text: str, max_depth: int) -> Problem | None:
-    """None if `text` is valid JSON, else the problem, at its place."""
+def differences(text: str, spans: dict, key_spans: dict) -> list[Problem]:
+    """Where strict JSON refuses `text`, or reads one of its numbers otherwise than YAML does.
+
+    `spans` and `key_spans` are the tree's (positions in `text`): a number token is found there.
+    """
+    problems = []
+    lines = split_lines(text)
+    strict = _strict_problem(text, lines, key_spans)
+    if strict is not None:
+        problems.append(strict)
+    for span in spans.values():
+        if span.line != span.end_line or span.line >= len(lines):
+            continue
+        token = lines[span.line][span.column:span.end_column]
+        if not token or token[0] not in _NUMBER_START:
+            continue
+        as_yaml, as_json = yaml_plain(token), json_plain(token)
+        if type(as_yaml) is not type(as_json) and not isinstance(as_json, str):
+            problems.append(Problem("BL014", span, (
+                f"`{token[:40]}` is {_described(as_yaml)} to the peak CLI ({_AS_YAML} 1.1), not "
+                f"{_described(as_json)} as in strict JSON; write it as YAML 1.1 reads it the same way "
+                "(`100000` or `1.0e+5`), or quote it if it is text")))
+    return problems
+
+
+def _described(value) -> str:
+    return f"the string '{value[:40]}'" if isinstance(value, str) else f"the {type(value).__name__} {value!r}"
+
+
+def _strict_problem(text: str, lines: list[str], key_spans: dict) -> Problem | None:
     try:
         json.loads(text)
-    except RecursionError:
-        return Problem("BL005", FILE_START, f"nesting deeper than {max_depth} levels")
     except json.JSONDecodeError as error:
-        return _syntax_problem(text, error)
-    except ValueError as error:  # an integer of more than 4,300 digits
-        span = _span_at(text, _LONG_DIGITS.search(text).start()) if _LONG_DIGITS.search(text) else FILE_START
-        return Problem("BL001", span, f"invalid JSON: {error}")
+        return _refused_by_json(text, error, lines, key_spans)
+    except (ValueError, RecursionError):  # a huge integer or nesting: the YAML reading says its own
+        return None
     return None
 
 
@@ -37,37 +72,29 @@ def _span_at(text: str, index: int) -> Span:
     return Span(line, column, line, column + 1)
 
 
-def _syntax_problem(text: str, error: json.JSONDecodeError) -> Problem:
-    if not text.strip():
-        return Problem("BL002", FILE_START, "the file is empty; a Press document is a YAML or JSON mapping")
+def _refused_by_json(text: str, error: json.JSONDecodeError, lines: list[str], key_spans: dict) -> Problem:
     at = text[error.pos:error.pos + 1]
     before = text[:error.pos].rstrip()
     span = Span(error.lineno - 1, error.colno - 1, error.lineno - 1, error.colno)
-    message = f"invalid JSON: {error.msg}"
-    if not text[error.pos:].strip():
-        return Problem("BL001", span, "invalid JSON: unexpected end of file: an unclosed bracket, brace or quote?")
-    if error.msg.startswith(("Expecting property name", "Expecting value")):
-        if before.endswith(",") and at in ("}", "]"):
-            comma = len(before) - 1
-            return Problem("BL001", _span_at(text, comma),
-                           "invalid JSON: trailing comma; JSON allows no comma before a closing bracket")
-        if at == "'":
-            message = "invalid JSON: single quotes; JSON strings and keys use double quotes"
-        elif error.msg.startswith("Expecting property name"):
-            shown = {"[": "a list", "{": "an object"}.get(at, f"'{at}'")
-            message = f"invalid JSON: an object key must be a string in double quotes, not {shown}"
-        else:
-            word = re.match(r"[A-Za-z_]\w*", text[error.pos:])
-            if word:
-                message = (f"invalid JSON: `{word.group()[:40]}` is not a JSON value (use true, false, null, "
-                           "a number or a string in double quotes)")
-    elif error.msg.startswith("Extra data"):
-        message = "invalid JSON: text after the end of the document (a missing bracket earlier, or two documents?)"
-    elif error.msg.startswith("Invalid control character"):
-        message = "invalid JSON: a raw control character inside a string; write it as an escape (\\t, \\n, \\u0001)"
-    elif error.msg.startswith("Unterminated string"):
-        message = "invalid JSON: unterminated string (a missing closing double quote)"
-    return Problem("BL001", span, message)
+    if before.endswith(",") and at in ("}", "]"):
+        return Problem("BL014", _span_at(text, len(before) - 1), (
+            f"not strict JSON: a trailing comma; {_AS_YAML}, where it ends the list quietly, so the request is "
+            "sent as if it were not there (strict JSON tools refuse it: remove it)"))
+    if text.startswith("//", error.pos):
+        key = next((path[-1] for path, where in key_spans.items() if (where.line, where.column) ==
+                    (span.line, span.column)), None)
+        becomes = (f"the key '{str(key)[:60]}' (dropped by the CLI when it has no value)" if key is not None
+                   else "text in the document")
+        return Problem("BL014", span, (
+            f"not strict JSON: a `//` comment; JSON has no comments, and {_AS_YAML}, where this line becomes "
+            f"{becomes}: remove the comment"))
+    if at == "'":
+        reason = "single quotes (JSON strings and keys use double quotes)"
+    else:
+        reason = error.msg[0].lower() + error.msg[1:]
+    return Problem("BL014", span, (
+        f"not strict JSON: {reason}; {_AS_YAML}, which accepts it (`blocklint render` shows what is sent); "
+        "strict JSON tools refuse the file"))
 
 
 def without_surrogate_escapes(text: str) -> tuple[str, list | None]:
@@ -87,3 +114,20 @@ def without_surrogate_escapes(text: str) -> tuple[str, list | None]:
         position = match.end()
     pieces.append(text[position:])
     return "".join(pieces), shifts
+
+
+def rewrite_shows(root) -> bool:
+    """Whether a rewritten escape (`\\U000xxxxx`) is text in a key or value of `root`: a pair
+    rewritten outside a double-quoted string, where YAML reads backslashes as they are."""
+    pending = [root]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, str):
+            if _REWRITTEN.search(value):
+                return True
+        elif isinstance(value, dict):
+            pending.extend(value)
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)
+    return False

@@ -16,7 +16,8 @@ from blocklint import kinds
 from blocklint.load import json_syntax
 from blocklint.load.document import FILE_START, Document, LoadSettings, Problem, Span, UndefinedUse
 from blocklint.load.read import FileTooLarge, UnreadableFile, read_bounded, read_bounded_stream
-from blocklint.load.tree import MAX_DEPTH, TreeBuilder
+from blocklint.load.tree import TreeBuilder
+from blocklint.project_root import project_root
 from blocklint.words import split_lines
 
 TEMPLATE_SUFFIX = ".j2"
@@ -51,7 +52,9 @@ def load_path(path: str | os.PathLike, settings: LoadSettings | None = None, *, 
 def _link_leaving(path, root: str | None) -> str | None:
     """The target of `path` when the path lies in the project but links out of it: a checkout
     must not make blocklint read (and quote) a file elsewhere on the machine."""
-    if not root:
+    if not root:  # no configuration: the file's own project (git work tree, else its folder)
+        root = project_root(path)
+    if root is None:
         return None
     project = os.path.realpath(root)
     named, target = os.path.abspath(path), os.path.realpath(path)
@@ -97,7 +100,12 @@ def load_text(text: str, display: str, settings: LoadSettings | None = None, *, 
     settings = settings or LoadSettings()
     doc = Document(path=display, source=text)
     try:
-        _load(doc, text, display, settings, file_path)
+        claim = kinds.claim_of(str(file_path or display), text, settings.claims, settings.kind)
+        doc.claimed = claim is not None
+        if claim is not None and claim.kind is None:
+            doc.problems.append(Problem("BL006", Span(claim.line, claim.column, claim.line,
+                                                      claim.column + len(claim.written)), claim.unknown))
+        _load(doc, text, display, settings, file_path, claim.kind if claim is not None else None)
     except (Exception, RecursionError, MemoryError) as error:  # noqa: BLE001 - one file's failure is its finding
         doc.data, doc.kind, doc.cli, doc.spans, doc.key_spans, doc._ids = None, None, False, {}, {}, {}
         doc.problems.append(Problem("BL001", FILE_START, _short(
@@ -106,36 +114,42 @@ def load_text(text: str, display: str, settings: LoadSettings | None = None, *, 
     return doc
 
 
-def _load(doc: Document, text: str, display: str, settings: LoadSettings, file_path) -> None:
+def _load(doc: Document, text: str, display: str, settings: LoadSettings, file_path, claimed: str | None) -> None:
     parsed_text = text
     uses: list = []
     if settings.template and _is_cli_template(text, display):
         from blocklint.load import template
         from blocklint.load.source_map import SourceMap
 
+        reads: list = []
         result = template.render(text, Path(file_path) if file_path else None, settings.params, env=settings.env,
-                                 include_root=settings.include_root, max_bytes=settings.max_bytes)
+                                 include_root=settings.include_root, max_bytes=settings.max_bytes, reads=reads)
+        doc.reads = tuple(dict.fromkeys(reads))
         if result.error is not None:
             doc.problems.append(Problem("BL007", _line_span(text, result.error_line), result.error))
             return
         parsed_text = result.text
-        doc.rendered = parsed_text != text
+        as_rendered = _without_final_line_break(text)  # the source, in the form rendering gives it
+        doc.rendered = parsed_text != as_rendered
         if doc.rendered:
-            doc.source_map = SourceMap(parsed_text, text)
+            doc.source_map = SourceMap(parsed_text, as_rendered)
         undefined, uses = result.undefined, result.uses
     else:
         undefined = []
+        if settings.template and _is_cli_file_text(text):
+            parsed_text = _without_final_line_break(text)
+    # The peak CLI reads `.json` files with its YAML loader too; where strict JSON would read
+    # them otherwise, json_syntax says how (BL014).
     is_json = display.endswith((".json", ".json.j2"))
-    builder = TreeBuilder(json_mode=is_json)
+    builder = TreeBuilder()
     if is_json:
-        problem = json_syntax.check(parsed_text, MAX_DEPTH)
-        if problem is not None:
-            doc.problems.append(Problem(problem.rule, doc.to_source(problem.span), problem.message))
-            return
         build_text, shifts = json_syntax.without_surrogate_escapes(parsed_text)
         builder.build(build_text, original=parsed_text if shifts else None, shifts=shifts)
-        if builder.failed and all(p.rule == "BL001" for p in builder.problems):
-            builder = _from_json(parsed_text)  # valid JSON libyaml cannot read (a lone surrogate, ...)
+        if shifts and not builder.failed and json_syntax.rewrite_shows(builder.root):
+            builder = TreeBuilder()
+            builder.build(parsed_text)
+        if not builder.failed and not any(problem.rule == "BL001" for problem in builder.problems):
+            builder.problems.extend(json_syntax.differences(parsed_text, builder.spans, builder.key_spans))
     else:
         builder.build(parsed_text)
     doc.problems.extend(Problem(p.rule, doc.to_source(p.span), p.message) for p in builder.problems)
@@ -148,8 +162,9 @@ def _load(doc: Document, text: str, display: str, settings: LoadSettings, file_p
         return
     _take_directives(doc)
     doc.cli = kinds.is_cli_file(doc.data)
-    doc.kind = settings.kind or kinds.detect(doc.data, display)
-    if doc.cli and doc.kind is None:
+    doc.kind = claimed or kinds.detect(doc.data, display)
+    doc.other = kinds.other_command(doc.data) if doc.kind is None else None
+    if doc.cli and doc.kind is None and doc.other is None:
         doc.problems.append(Problem("BL006", doc.span_of(("body",), key=True), kinds.no_kind_message(doc.body)))
     doc.undefined = tuple(_undefined_uses(doc, parsed_text, uses))
     first_use: dict = {}
@@ -165,25 +180,6 @@ def _short(message: str) -> str:
     return message if len(message) <= _MESSAGE_CHARS else message[:_MESSAGE_CHARS] + "…"
 
 
-def _from_json(text: str) -> TreeBuilder:
-    """A tree from `json` alone, every node placed at the start of the file."""
-    import json
-
-    builder = TreeBuilder(json_mode=True)
-    builder.root = json.loads(text)
-    pending = [((), builder.root)]
-    while pending:
-        path, node = pending.pop()
-        builder.spans[path] = FILE_START
-        if isinstance(node, dict):
-            builder.ids.setdefault(id(node), path)
-            pending.extend((path + (key,), value) for key, value in node.items())
-        elif isinstance(node, list):
-            builder.ids.setdefault(id(node), path)
-            pending.extend((path + (index,), value) for index, value in enumerate(node))
-    return builder
-
-
 def _take_directives(doc: Document) -> None:
     """JSON has no comments: `"x-blocklint": {"disable": ["BL504"]}` at the top level disables
     codes for the file. The key is removed before linting (the peak CLI drops unknown top-level
@@ -195,8 +191,9 @@ def _take_directives(doc: Document) -> None:
     if isinstance(codes, str):
         codes = [codes]
     if not isinstance(codes, list) or not all(isinstance(code, str) for code in codes):
-        doc.problems.append(Problem("BL001", doc.span_of((DIRECTIVE_KEY,), key=True),
-                                    f'"{DIRECTIVE_KEY}" must be {{"disable": ["BL504", ...]}}'))
+        doc.problems.append(Problem("BL011", doc.span_of((DIRECTIVE_KEY,), key=True), (
+            f'"{DIRECTIVE_KEY}" must be {{"disable": ["BL504", ...]}}, so it suppresses nothing; '
+            "the peak CLI drops the key either way")))
         return
     doc.disabled = tuple(code.strip().upper() for code in codes)
 
@@ -220,7 +217,20 @@ def _is_cli_template(text: str, display: str) -> bool:
         return True
     if not any(marker in text for marker in _JINJA_MARKERS):
         return False
+    return _is_cli_file_text(text)
+
+
+def _is_cli_file_text(text: str) -> bool:
     return bool(_CLI_BODY_LINE.search(text) or _JSON_CLI_BODY.match(text))
+
+
+def _without_final_line_break(text: str) -> str:
+    """The text as the CLI's Jinja renders a file without tags: less one final line break (jinja2's
+    `keep_trailing_newline=False`), which a block scalar at the end of the file would keep."""
+    for line_break in ("\r\n", "\n", "\r"):
+        if text.endswith(line_break):
+            return text[: -len(line_break)]
+    return text
 
 
 def _undefined_uses(doc: Document, rendered: str, uses: list):

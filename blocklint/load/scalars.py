@@ -1,9 +1,14 @@
-"""Plain-scalar typing exactly as the `peak` CLI sees it.
+"""Scalar typing exactly as the `peak` CLI sees it.
 
 The peak CLI and peak-sdk load YAML with PyYAML's `safe_load`, which follows YAML 1.1:
-`yes`/`on` are booleans, `0o17` is a string but `017` is octal, `1:30` is sexagesimal.
-blocklint types scalars the same way so that it lints what the platform receives.
-JSON files follow JSON's own rules.
+`yes`/`on` are booleans, `0o17` is a string but `017` is octal, `1:30` is sexagesimal,
+`2024-01-01` is a date, `1e5` is a string (a YAML 1.1 float has a dot and a signed exponent).
+blocklint types scalars the same way so that it lints what the platform receives; `.json` files
+too, since the CLI reads them with the same YAML loader (`json_plain` is what strict JSON would
+have made of a token, to say where the two differ).
+
+What the CLI's loader cannot construct (`!!int abc`, `2024-13-45`, `=`, an integer of more than
+4,300 digits) comes back as an `Unloadable` carrying PyYAML's reason, never as an exception.
 """
 
 from __future__ import annotations
@@ -28,15 +33,38 @@ _INT = re.compile(
 )
 _FLOAT = re.compile(
     r"""^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?
-    |\.[0-9_]+(?:[eE][-+][0-9]+)?
+    |\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?
     |[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*
     |[-+]?\.(?:inf|Inf|INF)
     |\.(?:nan|NaN|NAN))$""",
     re.X,
 )
+# PyYAML's implicit timestamp (YAML 1.1): a date, or a date and a time.
+_TIMESTAMP = re.compile(
+    r"""^(?:[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]
+    |[0-9][0-9][0-9][0-9] -[0-9][0-9]? -[0-9][0-9]?
+     (?:[Tt]|[ \t]+)[0-9][0-9]?
+     :[0-9][0-9] :[0-9][0-9] (?:\.[0-9]*)?
+     (?:[ \t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?)$""",
+    re.X,
+)
+_TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
 # Only these first characters can start a non-string plain scalar (PyYAML's own shortcut).
 _MAYBE_TYPED = set("-+0123456789.yYnNtTfFoO~")
+# For the loader's inline fast path: a plain scalar is its own text unless it starts with one of
+# TYPED_STARTS or is one of PLAIN_STRING_SKIP (the branches of `yaml_plain` before `return text`).
+TYPED_STARTS = frozenset(_MAYBE_TYPED)
 MERGE_KEY = object()
+MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
+class Unloadable:
+    """A scalar the peak CLI's loader fails on; `reason` is PyYAML's (or Python's) own words."""
+
+    __slots__ = ("reason",)
+
+    def __init__(self, reason: str):
+        self.reason = reason
 
 
 def _sexagesimal(digits: str, cast):
@@ -83,18 +111,26 @@ def yaml_plain(text: str):
     if text in _NULL:
         return None
     if text[0] not in _MAYBE_TYPED:
-        return MERGE_KEY if text == "<<" else text
+        if text == "<<":
+            return MERGE_KEY
+        if text == "=":  # YAML 1.1's value key: PyYAML resolves it and has no constructor for it
+            return Unloadable("could not determine a constructor for the tag 'tag:yaml.org,2002:value'")
+        return text
     if text in _BOOL:
         return _BOOL[text]
     try:
-        if _INT.match(text):
-            return _yaml11_int(text)
         if _FLOAT.match(text):
             return _yaml11_float(text)
-    except ValueError:  # more digits than Python converts (4,300): PyYAML fails; keep the text
-        return text
+        if _INT.match(text):
+            return _yaml11_int(text)
+    except ValueError as error:  # more digits than Python converts (4,300): PyYAML fails too
+        return Unloadable(str(error))
+    if _TIMESTAMP.match(text):
+        return construct(_TIMESTAMP_TAG, text)
     return text
 
+
+PLAIN_STRING_SKIP = frozenset(_NULL | {"<<", "="})
 
 _JSON_LITERALS = {"true": True, "false": False, "null": None}
 
@@ -112,22 +148,39 @@ def json_plain(text: str):
 # The tags PyYAML's SafeConstructor knows; `safe_load` refuses any other (`!foo`, `!!python/...`).
 SAFE_TAGS = frozenset(f"tag:yaml.org,2002:{name}" for name in (
     "null", "bool", "int", "float", "binary", "timestamp", "omap", "pairs", "set", "str", "seq", "map"))
-
-_TAGGED = {
-    "tag:yaml.org,2002:str": str,
-    "tag:yaml.org,2002:int": lambda text: _yaml11_int(text),
-    "tag:yaml.org,2002:float": lambda text: _yaml11_float(text),
-    "tag:yaml.org,2002:bool": lambda text: _BOOL[text],
-    "tag:yaml.org,2002:null": lambda text: None,
-}
+SCALAR_TAGS = frozenset(f"tag:yaml.org,2002:{name}" for name in (
+    "null", "bool", "int", "float", "binary", "timestamp", "str"))
+MAPPING_TAGS = frozenset(f"tag:yaml.org,2002:{name}" for name in ("map", "set"))
+SEQUENCE_TAGS = frozenset(f"tag:yaml.org,2002:{name}" for name in ("seq", "omap", "pairs"))
 
 
 def tagged(tag: str, text: str):
-    """The value of an explicitly tagged scalar (`!!str 1`); unknown tags keep the text."""
-    convert = _TAGGED.get(tag)
-    if convert is None:
+    """The value of an explicitly tagged scalar (`!!str 1`), as the CLI constructs it.
+
+    A merge tag gives MERGE_KEY (`!!merge <<:` is a merge key, as `<<:` is); a tag of a mapping
+    or a sequence (`!!seq x`) is `Unloadable`, as it is for PyYAML.
+    """
+    if tag == "tag:yaml.org,2002:str":
         return text
+    if tag == MERGE_TAG:
+        return MERGE_KEY
+    if tag in MAPPING_TAGS or tag in SEQUENCE_TAGS:
+        wanted = "mapping" if tag in MAPPING_TAGS else "sequence"
+        return Unloadable(f"{_short_tag(tag)} expects a {wanted} node, but found a scalar")
+    return construct(tag, text)
+
+
+def construct(tag: str, text: str):
+    """PyYAML's own SafeConstructor on one scalar: the value, or `Unloadable` with its error."""
+    from yaml.constructor import SafeConstructor
+    from yaml.nodes import ScalarNode
+
     try:
-        return convert(text)
-    except (ValueError, KeyError, IndexError):
-        return text
+        return SafeConstructor().construct_object(ScalarNode(tag, text))
+    except Exception as error:  # noqa: BLE001 - whatever PyYAML raises, the CLI fails with it
+        reason = getattr(error, "problem", None) or str(error) or type(error).__name__
+        return Unloadable(f"{type(error).__name__}: {reason}")
+
+
+def _short_tag(tag: str) -> str:
+    return "!!" + tag[len("tag:yaml.org,2002:"):] if tag.startswith("tag:yaml.org,2002:") else tag

@@ -14,6 +14,9 @@ Unlike the CLI, on purpose (a spec file is untrusted input):
 - an undefined variable still renders as an empty string (so the result is what the CLI would
   send) but each use is recorded, with its place in the rendered text, so that it can be reported;
 - every error, whatever raised it, comes back as a message and the template line it happened on.
+
+As the CLI, the rendered text has no final line break (jinja2's `keep_trailing_newline=False`):
+a block scalar at the end of the file ends without one.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from pathlib import Path
 import jinja2
 from jinja2.ext import Extension
 
-from blocklint.load import sandbox
+from blocklint.load import sandbox, taint
 from blocklint.load.read import MAX_FILE_BYTES, UnreadableFile, read_bounded
 from blocklint.project_root import project_root
 from blocklint.words import split_lines
@@ -58,7 +61,10 @@ class IncludeRefused(jinja2.TemplateError):
 
 
 def render(source: str, file_path: Path | None, params: dict, *, env: dict | None = None,
-           include_root: str | None = None, max_bytes: int = MAX_FILE_BYTES) -> Rendered:
+           include_root: str | None = None, max_bytes: int = MAX_FILE_BYTES, reads: list | None = None) -> Rendered:
+    """`source` rendered as the peak CLI renders it. `reads`, if given, receives every path the
+    include search looked at, found or not, in order (what a result cache must watch)."""
+    env = taint.tainted_env(env)  # printed whole or refused: a transformed secret could not be masked
     seen: list[str] = []
     use_markers = not _MARKER_CHARACTERS.search(source)
     marker_of: dict[str, str] = {}
@@ -90,9 +96,9 @@ def render(source: str, file_path: Path | None, params: dict, *, env: dict | Non
 
     root_dir = str(file_path.parent) if file_path else "."
     root = Path(include_root) if include_root is not None else project_root(file_path)
-    loader = _PeakLoader(root_dir, root, source, file_path, max_bytes)
-    environment = sandbox.BoundedSandbox(loader=loader, autoescape=False, undefined=RecordingUndefined,
-                                         extensions=[_IncludeWithIndentation], cache_size=0)
+    loader = _PeakLoader(root_dir, root, source, file_path, max_bytes, reads)
+    environment = taint.TaintedSandbox(loader=loader, autoescape=False, undefined=RecordingUndefined,
+                                       extensions=[_IncludeWithIndentation], cache_size=0)
     try:
         template = environment.get_template(_ROOT)
         text = "".join(_bounded_chunks(template.generate(params, os_env=dict(env or {}))))
@@ -113,8 +119,6 @@ def render(source: str, file_path: Path | None, params: dict, *, env: dict | Non
     except (Exception, RecursionError, MemoryError) as error:  # noqa: BLE001 - any error is the file's finding
         return Rendered(error=_short(f"template error: {type(error).__name__}: {error}"),
                         error_line=_root_line(error, source))
-    if source.endswith("\n") and not text.endswith("\n"):
-        text += "\n"
     uses: list = []
     if marker_of:
         name_of = {marker: name for name, marker in marker_of.items()}
@@ -162,7 +166,8 @@ class _PeakLoader(jinja2.BaseLoader):
     """peak-sdk's _CustomJinjaLoader, with the root template given as text, confined to a root."""
 
     def __init__(self, root_dir: str, include_root: Path | None, source: str, file_path: Path | None,
-                 max_bytes: int):
+                 max_bytes: int, reads: list | None = None):
+        self.reads = reads if reads is not None else []
         self.search_path = [".", root_dir]
         self.root_dir = root_dir
         self.include_root = include_root.resolve() if include_root is not None else None
@@ -208,6 +213,7 @@ class _PeakLoader(jinja2.BaseLoader):
         for directory in list(self.search_path):
             try:
                 resolved = (Path(directory) / name).resolve()
+                self.reads.append(str(resolved))
                 if not resolved.is_relative_to(self.include_root):
                     if outside is None and os.path.lexists(resolved):
                         outside = resolved

@@ -21,6 +21,31 @@ PARAM_PREFIX = "@param:"
 _NAMED = re.compile(r"'([^'\n]+)'")
 _SUGGESTED = re.compile(r"did you mean '([^'\n]*)'\?")
 _STEP_NAME_KEYS = ("parents", "stepName")
+# Everything CommonMark lets a backslash escape: with these escaped, a quoted value is plain text
+# in a hover (no image that loads from a remote host, no link, no HTML, no emphasis).
+_MARKDOWN_SPECIAL = re.compile(r"""([!"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~])""")
+
+
+def shown(analysis: Analysis, text: str) -> str:
+    """Text quoted from the document as the editor may show it: secrets (credentials, the
+    `--template-env` values of the plan) masked, control characters escaped, as in every report."""
+    from blocklint.report import present_message
+    from blocklint.secrets import DETECTOR_ONLY, Masker
+
+    secrets = getattr(analysis.plan, "secrets", None)
+    return present_message(text, Masker(secrets) if secrets else DETECTOR_ONLY)
+
+
+def markdown_text(text: str) -> str:
+    """`text` as literal characters in markdown."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
+def markdown_code(text: str) -> str:
+    """`text` as an inline code span, whatever backticks it holds (CommonMark: a longer fence)."""
+    fence = "`" * (max((len(run) for run in re.findall("`+", text)), default=0) + 1)
+    padding = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{padding}{text}{padding}{fence}"
 
 
 class Positions:
@@ -93,7 +118,7 @@ def diagnostics(analysis: Analysis, positions: Positions) -> list[lsp.Diagnostic
         if (end.line, end.character) < (start.line, start.character):
             end = start
         found.append(lsp.Diagnostic(
-            range=lsp.Range(start=start, end=end), message=finding.message,
+            range=lsp.Range(start=start, end=end), message=shown(analysis, finding.message),
             severity=SEVERITY.get(finding.severity, lsp.DiagnosticSeverity.Error),
             code=finding.rule, source=SOURCE,
             code_description=lsp.CodeDescription(href=uri) if uri else None,
@@ -113,7 +138,7 @@ def related(analysis: Analysis, finding, positions: Positions) -> list:
 
     def add(span, message):
         places.append(lsp.DiagnosticRelatedInformation(
-            location=lsp.Location(uri=uri, range=positions.span_range(span)), message=message))
+            location=lsp.Location(uri=uri, range=positions.span_range(span)), message=shown(analysis, message)))
 
     suggested = _SUGGESTED.findall(finding.message)
     if suggested and finding.rule in ("BL301", "BL304", "BL305"):
@@ -173,7 +198,7 @@ def code_actions(analysis: Analysis, uri: str, requested: lsp.Range, context_dia
         # that finding is still the same one (the text may have changed since).
         if diagnostic.source == SOURCE and isinstance(number, int) and 0 <= number < len(analysis.findings) \
                 and analysis.findings[number].rule == diagnostic.code \
-                and analysis.findings[number].message == diagnostic.message:
+                and shown(analysis, analysis.findings[number].message) == diagnostic.message:
             by_index[number] = diagnostic
     all_diagnostics = diagnostics(analysis, positions) if analysis.findings else []
     for number, (finding, fix) in enumerate(zip(analysis.findings, analysis.fixes)):
@@ -294,7 +319,8 @@ def hover(analysis: Analysis, position: lsp.Position, positions: Positions) -> l
         if start <= (position.line, column) <= max(start, end):
             rule = _rule_of(analysis, finding.rule)
             if rule is not None:
-                parts.append(f"**{rule.id}** `{rule.name}`: {finding.message}\n\n{rule.doc}")
+                parts.append(f"**{rule.id}** `{rule.name}`: {markdown_text(shown(analysis, finding.message))}"
+                             f"\n\n{rule.doc}")
     if not analysis.path.endswith((".json", ".json.j2")) and position.line < len(positions.lines):
         line = positions.lines[position.line]
         key_end = line.find(":")
@@ -304,7 +330,7 @@ def hover(analysis: Analysis, position: lsp.Position, positions: Positions) -> l
         if context is not None and context.key is not None:
             description = schemahelp.description_at(analysis.kind, analysis.cli, context.path + (context.key,))
             if description:
-                parts.insert(0, f"`{context.key}`: {description}")
+                parts.insert(0, f"{markdown_code(shown(analysis, str(context.key)))}: {description}")
     if not parts:
         return None
     return lsp.Hover(contents=lsp.MarkupContent(kind=lsp.MarkupKind.Markdown, value="\n\n---\n\n".join(parts)))

@@ -46,32 +46,47 @@ def open_registry(path: str | os.PathLike | None = None):
     return Registry(path or registry_path())
 
 
-def spec_resolver(path: str | os.PathLike | None = None):
-    """A `Settings.spec_resolver` reading the registry at `path`, or None when it does not exist.
+class SpecResolver:
+    """The local registry's spec lookup, handed to a run's plan by the front door: maps a spec
+    reference (an id, or a block or app spec's `metadata.name`) to the spec as a peak CLI file's
+    data, `{"body": ..., "parameters": ...}`, of its latest release (or of `version` when given),
+    or None. The registry is opened on the first lookup that finds its file; `path` is where it
+    is (or would be), so a result cache can watch it."""
 
-    The resolver maps a spec reference (an id, or a block or app spec's `metadata.name`) to the
-    spec as a peak CLI file's data, `{"body": ..., "parameters": ...}`, of its latest release
-    (or of `version` when given), or None. The registry is opened on the first call only.
-    """
-    target = Path(path) if path else registry_path()
-    if not target.is_file():
-        return None
-    opened = []
+    def __init__(self, path: str | os.PathLike):
+        self.path = Path(path)
+        self._registry = None
 
-    def resolve(spec_id, version=None):
+    def __call__(self, spec_id, version=None):
         if not isinstance(spec_id, str) or not spec_id:
             return None
-        if not opened:
+        if self._registry is None:
+            if not self.path.is_file():
+                return None
             try:
-                opened.append(open_registry(target))
+                self._registry = open_registry(self.path)
             except Exception:  # an unreadable registry must not break `check`
-                opened.append(None)
-        registry = opened[0]
-        if registry is None:
+                self._registry = False
+        if self._registry is False:
             return None
         try:
-            return registry.spec_as_cli_file(spec_id, version)
+            return self._registry.spec_as_cli_file(spec_id, version)
         except Exception:
             return None
 
-    return resolve
+
+def spec_resolver(path: str | os.PathLike | None = None) -> SpecResolver | None:
+    """A `SpecResolver` for the registry at `path` (default: `registry_path()`), or None when
+    it does not exist."""
+    target = Path(path) if path else registry_path()
+    return SpecResolver(target) if target.is_file() else None
+
+
+def with_spec_lookup(overrides):
+    """A front door's plan overrides with the local registry's spec lookup, when the run may
+    look specs up there (`Overrides.registry`); the registry need not exist yet."""
+    from dataclasses import replace
+
+    if not overrides.registry or overrides.spec_lookup is not None:
+        return overrides
+    return replace(overrides, spec_lookup=SpecResolver(registry_path()))

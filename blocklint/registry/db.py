@@ -154,16 +154,33 @@ def _while_locked(step, seconds: float = 60.0):
             time.sleep(random.uniform(0.01, 0.1))
 
 
-def keep_out_of_git(directory: Path, registry_name: str):
-    """Create `directory` if needed; a folder blocklint creates carries its own `.gitignore`, as
-    `.ruff_cache/` does, so the registry never shows up in a user's `git status`. It ignores the
-    registry's files only: a baseline or exported schemas kept beside it stay trackable."""
-    if directory.is_dir():
+STATE_FOLDER = ".blocklint"
+# Everything in the folder is ignored, this file included, so `git status` stays clean after a
+# submit; the files the docs suggest keeping there to share (a baseline, exported schemas) are
+# not state, and stay trackable.
+STATE_GITIGNORE = """\
+# Created by blocklint: its local state (the registry `blocklint submit` fills) stays out of git.
+# A baseline and exported schemas kept here are yours to track.
+*
+!baseline.json
+!schemas/
+!schemas/**
+"""
+
+
+def keep_out_of_git(directory: Path):
+    """Create `directory` if needed, and keep its state out of git, as `.ruff_cache/` does: a
+    folder blocklint creates, or a `.blocklint/` without one, gets a `.gitignore` that ignores
+    everything but a baseline and exported schemas. A folder of the user's own (a
+    `$BLOCKLINT_REGISTRY` elsewhere) and a `.gitignore` already there are left alone."""
+    created = not directory.is_dir()
+    if created:
+        directory.mkdir(parents=True, exist_ok=True)
+    ignore = directory / ".gitignore"
+    if not (created or directory.name == STATE_FOLDER) or ignore.exists():
         return
-    directory.mkdir(parents=True, exist_ok=True)
     try:
-        (directory / ".gitignore").write_text("# Created by blocklint: the local registry stays out of git.\n"
-                                              f"{registry_name}*\n")
+        ignore.write_text(STATE_GITIGNORE, encoding="utf-8")
     except OSError:
         pass  # a folder we cannot write into fails on the database next, with a clearer message
 
@@ -173,7 +190,7 @@ class Database:
 
     def __init__(self, path: str | os.PathLike):
         self.path = Path(path)
-        keep_out_of_git(self.path.parent, self.path.name)
+        keep_out_of_git(self.path.parent)
         self._local = threading.local()
         _while_locked(lambda: migrate(self._db()))
 
@@ -206,15 +223,3 @@ class Database:
             db.execute("ROLLBACK")
             raise
         db.execute("COMMIT")
-
-    def check_consistency(self) -> list[str]:
-        """Problems that a half-finished write would leave; empty when the registry is consistent."""
-        db = self._db()
-        problems = [row[0] for row in db.execute("PRAGMA integrity_check").fetchall() if row[0] != "ok"]
-        problems += [f"foreign key: {tuple(row)}" for row in db.execute("PRAGMA foreign_key_check").fetchall()]
-        problems += [f"spec {row['name']!r} has no release" for row in db.execute(
-            "SELECT name FROM specs WHERE NOT EXISTS (SELECT 1 FROM releases WHERE spec_id = specs.id)").fetchall()]
-        problems += [f"deployment {row['name']!r} has no revision" for row in db.execute(
-            "SELECT name FROM deployments WHERE NOT EXISTS "
-            "(SELECT 1 FROM revisions WHERE deployment_id = deployments.id)").fetchall()]
-        return problems

@@ -29,7 +29,3 @@ def artifact_digest(zip_bytes: bytes) -> str:
     with zipfile.ZipFile(io.BytesIO(zip_bytes)) as archive:
         entries = [(info.filename, _entry_sha256(archive, info)) for info in archive.infolist()]
     return hashlib.sha256(json.dumps(sorted(entries)).encode()).hexdigest()
-
-
-def json_digest(value) -> str:
-    return hashlib.sha256(json.dumps(value, sort_keys=True, separators=(",", ":")).encode()).hexdigest()

@@ -27,7 +27,7 @@ import zlib
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 
-from blocklint.findings import ERROR
+from blocklint.findings import platform_rejects
 
 MAX_UNPACKED_BYTES = 128 * 2**20  # all entries together: a 10 MiB zip of code unpacks to far less
 MAX_ENTRY_BYTES = 64 * 2**20  # one entry
@@ -40,35 +40,42 @@ MAX_DEPTH = 64
 CHUNK_BYTES = 64 * 2**10
 SCRATCH_PREFIX = "blocklint-artifact-"
 
-_engines: dict = {}
-_engines_lock = threading.Lock()
+_rules: dict = {}  # the rules collected, once per process (build_plan's rules cache)
+_rules_lock = threading.Lock()
 
 
 class UnsafeArtifact(Exception):
     """A zip that cannot be unpacked safely (paths outside the root, too large unpacked)."""
 
 
-def _ruleset():
-    """Every built-in rule, collected once per process: the registry checks what it receives with
-    blocklint's own rules, not with a project's configuration."""
-    with _engines_lock:
-        if "rules" not in _engines:
-            from blocklint.collect import collect_rules
+def _plan(kind: str, resolver, scratch: str | None, previous_version: str | None):
+    """The run for one received document, planned as every front door plans one: blocklint's
+    own rules (not a project's configuration; collected once per process), the document's kind
+    forced, no template, the registry's spec lookup, and no files of the server's folder
+    followed (a received body's references are ids, resolved by the lookup)."""
+    from blocklint.plan import Overrides, build_plan
 
-            _engines["rules"] = collect_rules()
-        return _engines["rules"]
+    overrides = Overrides(isolated=True, template=False, kind=kind, spec_lookup=resolver,
+                          registry=resolver is not None, follow_references=False, artifact_root=scratch,
+                          previous_version=previous_version)
+    with _rules_lock:
+        return build_plan(overrides, rules_cache=_rules)
 
 
 def check(kind: str, data: dict, *, spec_file: dict | None = None, resolver=None,
           previous_version: str | None = None) -> list:
-    """The error findings of the peak CLI file `data` of `kind` (warnings do not refuse).
+    """The findings of the peak CLI file `data` of `kind` that Press itself would refuse.
+
+    As strict as Press, no stricter: only errors whose evidence is a documented platform
+    rejection (`blocklint.findings.platform_rejects`) refuse. Warnings do not, nor do errors
+    that rest on peak-sdk's own code (the client fails before Press is reached), on certain
+    harm Press accepts (a literal credential), or on blocklint's own limits.
 
     The spec a deployment deploys (`spec_file`, as peak CLI data) is handed to the rules as a
     document, with `resolver` for the specs it names by id.
     """
-    from blocklint.engine import Engine, Settings
-    from blocklint.load import LoadSettings, load_text
-    from blocklint.specs import RelatedSpecs, SpecDocument
+    from blocklint.load import load_text
+    from blocklint.specs import SpecDocument
 
     documents = [SpecDocument("app-spec" if kind.startswith("app-") else "block-spec", spec_file)] \
         if spec_file is not None else []
@@ -76,11 +83,10 @@ def check(kind: str, data: dict, *, spec_file: dict | None = None, resolver=None
     artifact = data.get("artifact") if isinstance(data, dict) else None
     scratch = os.path.dirname(artifact["path"]) if isinstance(artifact, dict) and isinstance(
         artifact.get("path"), str) and os.path.isabs(artifact["path"]) else None
-    settings = Settings(previous_version=previous_version, load=LoadSettings(template=False),
-                        specs=RelatedSpecs(documents, resolver), artifact_root=scratch)
-    doc = load_text(json.dumps(data, indent=2), f"{kind}.json", LoadSettings(kind=kind, template=False))
-    findings = Engine(_ruleset(), settings).check(doc)
-    return [finding for finding in findings if finding.severity == ERROR]
+    plan = _plan(kind, resolver, scratch, previous_version).with_specs(documents)
+    doc = load_text(json.dumps(data, indent=2), f"{kind}.json", plan.load)
+    findings = plan.engine.check(doc)
+    return [finding for finding in findings if platform_rejects(finding)]
 
 
 def refuse(findings, what: str, *, scratch: str | None = None) -> None:

@@ -15,10 +15,16 @@ def concise_line(finding, masker=DETECTOR_ONLY) -> str:
 
 
 class ConciseReporter(Reporter):
+    def __init__(self, stream, **options):
+        super().__init__(stream, **options)
+        self.notes: list[str] = []  # lines printed just before the summary line (what `--fix` fixed)
+
     def write_file(self, result):
         for finding in self.shown(result):
             self.write_line(concise_line(finding, self.masker))
         self.stream.flush()
 
     def write_end(self):
+        for note in self.notes:
+            self.write_line(note)
         self.write_line(summary_line(self.totals))

@@ -91,6 +91,7 @@ class TextReporter(Reporter):
         self._listed = 0
         self._streaming = bool(self.quiet)
         self.fixable: set = set()  # findings `--fix` would fix: marked `[*]`, counted in the summary
+        self.notes: list[str] = []  # lines printed just before the summary line (what `--fix` fixed)
 
     def _echo(self, text=""):
         click.echo(guard_line(text), file=self.stream, color=self.color)
@@ -100,8 +101,8 @@ class TextReporter(Reporter):
 
     def _file_line(self, result) -> str | None:
         if result.skipped:
-            return f"{display_path(result.path)} {self._style('skipped (not a Press document)', 'cyan')}" \
-                if self.verbose else None
+            what = f"skipped: a `{result.kind}` file" if result.kind else "skipped (not a Press document)"
+            return f"{display_path(result.path)} {self._style(what, 'cyan')}" if self.verbose else None
         shown = [f for f in result.findings if f.severity != INFO]
         worst = ERROR if any(f.severity == ERROR for f in shown) else WARNING if shown else None
         mark, colour = _MARK.get(worst, (".", "green"))
@@ -149,6 +150,8 @@ class TextReporter(Reporter):
             self._echo()
         for result in self._pending:
             self._findings(result)
+        for note in self.notes:
+            self._echo(note)
         fixable = sum(1 for finding in self.fixable if finding.severity != INFO)
         tail = [(f" ({fixable} fixable with --fix)", "")] if fixable else []
         self._echo("".join(self._style(text, colour) for text, colour in [*summary_parts(self.totals), *tail]))

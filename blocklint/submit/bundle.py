@@ -17,8 +17,11 @@ class Bundle(NamedTuple):
 NO_BUNDLE = Bundle(None, [], None)
 
 
-def bundle_of(item, artifact_root) -> Bundle:
-    """The artifact of a block spec (or release) item, or NO_BUNDLE when it has none."""
+def bundle_of(item, artifact_root, project=None) -> Bundle:
+    """The artifact of a block spec (or release) item, or NO_BUNDLE when it has none.
+
+    Refused, with nothing read, when a symbolic link in it points outside the project
+    (`artifact_root`, else `project`, else the working directory), whatever the checks said."""
     artifact = item.cli.get("artifact")
     if item.family != "blocks" or not isinstance(artifact, dict) or not artifact.get("path"):
         return NO_BUNDLE
@@ -27,7 +30,7 @@ def bundle_of(item, artifact_root) -> Bundle:
 
     root = artifacts.resolve_path(str(artifact["path"]), artifact_root)
     try:
-        data = artifacts.build_zip(root, artifact.get("ignore_files"))
+        data = artifacts.build_zip(root, artifact.get("ignore_files"), project=artifact_root or project or ".")
         files = artifacts.artifact_files(root, artifact.get("ignore_files"))
     except artifacts.ArtifactError as error:
         raise Refused(f"artifact: {error}") from None

@@ -47,7 +47,9 @@ def submit(paths, target, stage, dry_run, params_file, params, no_template, temp
                           template_env=template_env, config_file=config_file, isolated=isolated,
                           trust_rules_dir=trust_rules_dir, artifact_root=artifact_root)
     try:
-        planner = Planner(overrides)
+        from blocklint.registry import with_spec_lookup
+
+        planner = Planner(with_spec_lookup(overrides))
         linted = lint(paths, planner)
     except (PlanError, runner.UnreadablePath) as error:
         fail(str(error))

@@ -3,19 +3,16 @@ to (`# blocklint: spec=REF`, `# blocklint: deployment=REF`), and its place in th
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from blocklint.words import SPEC_SUFFIXES
+from blocklint.project import UUID, looks_like_path  # noqa: F401  (used by the submit handlers)
 
 # Dependency order: a spec before its releases and the deployments of it, a deployment before
 # its revisions, metadata and parameters.
 ORDER = {"block-spec": 0, "block-spec-release": 1, "app-spec": 2, "app-spec-release": 3, "spec-metadata": 4,
          "block-deployment": 5, "app-deployment": 6, "block-deployment-revision": 7,
          "app-deployment-revision": 7, "deployment-metadata": 8, "parameters-patch": 9}
-UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
-_DIRECTIVE = re.compile(r"#\s*blocklint:\s*(spec|deployment)\s*=\s*(\S+)")
 
 
 @dataclass
@@ -56,12 +53,9 @@ def submission_order(items) -> list[Item]:
 
 
 def directives(source: str) -> dict:
-    return {match.group(1): match.group(2) for match in _DIRECTIVE.finditer(source or "")}
+    from blocklint.specs import header_refs
 
-
-def looks_like_path(ref: str) -> bool:
-    """A REF that names a file rather than a name or an id."""
-    return "/" in ref or ref.endswith(SPEC_SUFFIXES)
+    return header_refs(source)
 
 
 def release_version(body: dict) -> str | None:

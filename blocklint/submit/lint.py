@@ -34,8 +34,8 @@ def lint(paths, planner) -> Linted:
     for target in runner.discover(paths or ["."], planner.default):
         if target.path == runner.STDIN:
             raise click.UsageError("submit reads files, not stdin")
-        doc = runner.load_target(target, planner.for_path(target.path).load)
-        if doc.kind is None and (not doc.problems or not target.explicit):
+        doc = runner.load_shared(target, planner.for_path(target.path))
+        if runner.is_skipped(doc, target.explicit):
             continue
         loaded.append(doc)
     run_specs = [found for doc in loaded if not doc.problems and (found := as_spec_document(doc))]

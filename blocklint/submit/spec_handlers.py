@@ -20,7 +20,7 @@ def submit_spec(run, item):
     if family == "apps":
         body["config"] = run.refs.resolve_app_config(item, body.get("config"))
     existing = run.target.find_spec(family, name)
-    bundle = bundle_of(item, run.artifact_root)
+    bundle = bundle_of(item, run.artifact_root, run.refs.load_settings.include_root)
     if existing is None:
         if run.dry_run:
             run.would("POST", f"/v1/{family}/specs/", spec_details(item, body, bundle.entries))
@@ -51,7 +51,7 @@ def submit_release(run, item):
     body = dict(item.body)
     if family == "apps":
         body["config"] = run.refs.resolve_app_config(item, body.get("config"))
-    bundle = bundle_of(item, run.artifact_root)
+    bundle = bundle_of(item, run.artifact_root, run.refs.load_settings.include_root)
     existing = None if is_placeholder(spec_id) else run.target.describe_spec(family, spec_id)
     _release(run, item, existing or {"id": spec_id}, body, bundle)
 

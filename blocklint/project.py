@@ -1,0 +1,227 @@
+"""The project a run checks: the Press documents under one root, found by path, kind and name.
+
+Documents point at each other (a deployment at its spec, a revision at its deployment, an app
+spec at its blocks, a release at its spec), by a path relative to the file or by a spec's or
+deployment's name. A `Project` answers those references for every front door from one index:
+
+- the root is the configuration's folder, else the git work tree's top, else the working directory
+  (`blocklint.project_root`); nothing outside it is read;
+- a path is loaded directly, once per run, whatever the number of files that name it;
+- a name is found without parsing the whole tree: the index holds, per file, the values its
+  first bytes give to `name` keys, and only the files that give the name wanted are loaded in
+  full (a run that follows only paths walks nothing; one that looks a name up reads one bounded
+  prefix per file, once per run);
+- what each check read is recorded (`recording`), so a result cache can tell when a file's
+  findings may have changed because a document it referenced did.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import re
+import stat
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from blocklint.words import SPEC_SUFFIXES
+
+# Folders never walked for documents: version control, virtualenvs, caches.
+SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", ".venv", "venv", ".tox", ".nox", "node_modules",
+                          "__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".blocklint",
+                          ".blocklint_cache", "site-packages", ".eggs"})
+PREFIX_BYTES = 64 << 10  # how much of a file is read to decide whether it may hold a name
+MAX_INDEXED_FILES = 100_000
+UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+ANY_FILE = "*"  # recorded for a name looked for and not found: what was read is the whole project  # a walk of the project stops here (a name beyond it is not found)
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """What a reference names: the document found (or None), and what was tried to find it."""
+
+    document: object | None  # a loaded `blocklint.load.Document`
+    tried: str
+
+
+class Project:
+    """The Press documents under `root`; see the module docstring. One per run and root, shared
+    by every file the run checks."""
+
+    def __init__(self, root, load_settings):
+        self.root = Path(os.path.realpath(root))
+        settings = copy.copy(load_settings)
+        if hasattr(settings, "kind"):
+            settings.kind = None  # referenced files are what they are, whatever --kind forces
+        self.load_settings = settings
+        self._loaded: dict[str, object] = {}  # real path -> Document (None: not a document)
+        self._files: list[str] | None = None
+        self._index: dict[str, frozenset] = {}  # real path -> the names its first bytes give
+        self._recordings: list[set] = []
+        self.loads = 0  # files parsed in full
+
+    # --- reading ---------------------------------------------------------------------------
+
+    def inside(self, path) -> str | None:
+        """The real path of `path` if it lies under the root, else None."""
+        real = os.path.realpath(path)
+        return real if Path(real).is_relative_to(self.root) else None
+
+    def load(self, path):
+        """The document at `path` (a regular file under the root), loaded once per run; None
+        when it is not one (absent, outside, unreadable or no Press document)."""
+        real = self.inside(path)
+        if real is None:
+            return None
+        self._record(real)
+        if real not in self._loaded:
+            self._loaded[real] = self._load(real)
+        doc = self._loaded[real]
+        for included in getattr(doc, "reads", ()):
+            self._record(included)
+        return doc
+
+    def loaded(self, path):
+        """The document at `path` if this run already loaded it in full, else None."""
+        real = self.inside(path)
+        return self._loaded.get(real) if real is not None else None
+
+    def adopt(self, path, doc) -> None:
+        """A document the run loaded to check it: a reference to it later in the run uses it
+        instead of parsing the file again."""
+        real = self.inside(path)
+        if real is not None and real not in self._loaded and doc.kind is not None:
+            self._loaded[real] = doc
+
+    def _load(self, real: str):
+        from blocklint.load import load_path
+
+        if not os.path.isfile(real):
+            return None
+        try:
+            doc = load_path(real, self.load_settings)
+        except OSError:
+            return None
+        self.loads += 1
+        return doc if doc.kind is not None else None
+
+    def resolve(self, ref, base, kinds, what: str) -> Resolved:
+        """The document of one of `kinds` that `ref` names, from the file in folder `base`: a
+        path relative to `base`, else a `metadata.name` in the project."""
+        if not isinstance(ref, str) or not ref.strip():
+            return Resolved(None, f"no {what} named")
+        if looks_like_path(ref):
+            path = Path(base or ".", ref)
+            if self.inside(path) is None:
+                return Resolved(None, f"{ref!r} is outside the project at {os.path.relpath(self.root)}")
+            doc = self.load(path)
+            if doc is None:
+                state = "does not exist" if not os.path.exists(path) else "is no Press document blocklint can read"
+                return Resolved(None, f"{ref!r} (relative to {base or '.'}) {state}")
+            if doc.kind not in kinds:
+                return Resolved(None, f"{ref!r} is a {doc.kind}, not a {what}")
+            return Resolved(doc, f"the file {ref!r}")
+        if UUID.match(ref):
+            return Resolved(None, f"{ref!r} is a platform id, not a file or name in the project")
+        doc = self.named(ref, kinds)
+        if doc is None:
+            return Resolved(None, f"no {what} named {ref!r} in the project at {os.path.relpath(self.root)}")
+        return Resolved(doc, f"the {what} named {ref!r}")
+
+    def named(self, name: str, kinds):
+        """The document of one of `kinds` whose `metadata.name` is `name` (the first by path).
+        Only the files whose first bytes name it (`names_in`) are loaded to be sure."""
+        found = None
+        for path in self.files():
+            if name in self._names(path):
+                doc = self.load(path)
+                if doc is not None and doc.kind in kinds and document_name(doc) == name:
+                    found = doc
+                    break
+        if found is None:
+            self._record(ANY_FILE)  # a file added anywhere could hold the name
+        return found
+
+    def documents(self):
+        """Every Press document of the project, by path (each loaded in full)."""
+        for path in self.files():
+            doc = self.load(path)
+            if doc is not None:
+                yield doc
+
+    # --- the index -------------------------------------------------------------------------
+
+    def files(self) -> list[str]:
+        """The real paths of the files under the root that may be documents, in a stable order;
+        walked once per run, on the first name looked up."""
+        if self._files is None:
+            found = []
+            for directory, subdirs, names in os.walk(self.root):
+                subdirs[:] = sorted(d for d in subdirs if d not in SKIPPED_DIRS and not d.startswith(".")
+                                    and not os.path.exists(os.path.join(directory, d, "pyvenv.cfg")))
+                found.extend(os.path.join(directory, name) for name in sorted(names) if name.endswith(SPEC_SUFFIXES))
+                if len(found) >= MAX_INDEXED_FILES:
+                    break
+            self._files = [path for path in found[:MAX_INDEXED_FILES] if self.inside(path)]
+        return self._files
+
+    def _names(self, path: str) -> frozenset:
+        if path not in self._index:
+            self._index[path] = names_in(read_prefix(path))
+        return self._index[path]
+
+    # --- what a check read -----------------------------------------------------------------
+
+    @contextmanager
+    def recording(self):
+        """Collect the real paths of the documents read (or looked for) while the block runs."""
+        reads: set = set()
+        self._recordings.append(reads)
+        try:
+            yield reads
+        finally:
+            self._recordings.remove(reads)
+
+    def _record(self, real: str):
+        for reads in self._recordings:
+            reads.add(real)
+
+
+_NAME_VALUE = re.compile(rb"""\bname["']?\s*:\s*["']?([^\s"',}#]+)""")
+
+
+def names_in(prefix: bytes) -> frozenset:
+    """Every value given to a `name` key in a file's first bytes, YAML or JSON, block or flow
+    style: a superset of its `metadata.name` (a templated name is not found by name)."""
+    return frozenset(match.decode("utf-8", "replace") for match in _NAME_VALUE.findall(prefix))
+
+
+def read_prefix(path: str) -> bytes:
+    """The first `PREFIX_BYTES` of a regular file (b"" for anything else: a FIFO never blocks)."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        descriptor = os.open(path, flags)
+    except OSError:
+        return b""
+    try:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            return b""
+        return os.read(descriptor, PREFIX_BYTES)
+    except OSError:
+        return b""
+    finally:
+        os.close(descriptor)
+
+
+def looks_like_path(ref: str) -> bool:
+    """A reference that names a file rather than a name or an id."""
+    return "/" in ref or ref.endswith(SPEC_SUFFIXES)
+
+
+def document_name(doc) -> str | None:
+    """`metadata.name` of a loaded document's body."""
+    body = doc.body if isinstance(doc.body, dict) else {}
+    metadata = body.get("metadata")
+    name = metadata.get("name") if isinstance(metadata, dict) else None
+    return name if isinstance(name, str) else None
