@@ -308,6 +308,47 @@ def test_nan_in_a_parameter_patch_is_refused_and_the_deployment_still_reads(conn
     assert connection.alive()
 
 
+BAD_NAMES = {
+    "path": ("../../../etc/passwd", "is a path"),
+    "nul": ("a\x00b", "U+0000"),
+    "header-injection": ("name\r\nX: y", "U+000D"),
+    "bidi-override": ("invoice\u202eslx.exe", "U+202E"),
+    "zero-width": ("pay\u200broll", "U+200B"),
+    "too-long": ("n" * 100_000, "at most 255"),
+    "padded": (" padded ", "white space"),
+}
+
+
+@pytest.mark.parametrize("case", BAD_NAMES)
+def test_a_name_press_would_not_store_is_refused_for_specs_and_deployments(connection, artifact, case):
+    name, says = BAD_NAMES[case]
+    status, answer, _ = post_spec(connection, name, artifact)
+    refused(status, answer, 400, says)
+    assert name not in spec_names(connection)
+    spec_id, deployment_id = deployed(connection, artifact, f"named-{case}")
+    deployment = example("deployments/block-deployment.yaml")["body"]
+    deployment["spec"]["id"] = spec_id
+    deployment["metadata"]["name"] = name
+    status, answer, _ = connection.json("POST", "/v1/blocks/deployments/", deployment)
+    refused(status, answer, 400, says)
+    status, answer, _ = connection.json("PATCH", f"/v1/blocks/deployments/{deployment_id}", {"name": name})
+    refused(status, answer, 400, says)
+    status, answer, _ = connection.json("PATCH", f"/v1/blocks/specs/{spec_id}", {"metadata": {"name": name}})
+    refused(status, answer, 400, says)
+    assert connection.alive()
+
+
+def test_a_name_is_stored_in_nfc_so_equal_looking_names_are_one_spec(connection, artifact):
+    decomposed, composed = "cafe\u0301-nfd", "caf\u00e9-nfd"
+    status, answer, _ = post_spec(connection, decomposed, artifact)
+    assert status == 200, answer
+    status, answer, _ = connection.request("GET", f"/v1/blocks/specs/{answer['id']}")
+    assert answer["metadata"]["name"] == composed
+    status, answer, _ = post_spec(connection, composed, artifact)
+    refused(status, answer, 409, "already exists")
+    assert spec_names(connection).count(composed) == 1 and decomposed not in spec_names(connection)
+
+
 @pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", None,
                                           "multipart/form-data; boundary=x"])
 def test_a_json_endpoint_refuses_other_content_types(connection, content_type):
