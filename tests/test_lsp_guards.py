@@ -113,3 +113,21 @@ def test_documents_the_editor_did_not_open_are_never_read(tmp_path):
     messages, done = session(tmp_path, opened, hover(2, uri), request(3, "textDocument/documentSymbol", symbols))
     found = answers(messages)
     assert "`kind`" in json.dumps(found[2]["result"]) and found[3]["result"]
+
+
+def test_a_token_in_the_document_is_masked_in_diagnostics_and_hover(tmp_path):
+    """A token pasted as a key is quoted by BL101: masked in the published diagnostic and in the
+    hover over it, as in every report."""
+    token = "gh" + "p_" + "aB3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1xY3zA5"
+    text = SPEC.replace("command: x,", f"command: x, {token}: 1,")
+    uri = (tmp_path / "leaky.yaml").as_uri()
+    opened = notification("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "yaml", "version": 1,
+                                                                    "text": text}})
+    line = text.splitlines().index(next(row for row in text.splitlines() if token in row))
+    character = text.splitlines()[line].index(token) + 2
+    messages, _ = session(tmp_path, opened, hover(2, uri, line, character))
+    published = [m for m in messages if m.get("method") == "textDocument/publishDiagnostics"]
+    assert published and any("****" in d["message"] for m in published for d in m["params"]["diagnostics"])
+    shown = answers(messages)[2]["result"]["contents"]["value"]
+    assert "unknown key '\\*\\*\\*\\*'" in shown.replace("\\'", "'")  # masked, then escaped as markdown
+    assert token not in json.dumps(messages)
