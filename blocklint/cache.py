@@ -406,7 +406,7 @@ class ResultCache:
 
 
 _FIELD_TYPES = {"file": str, "line": int, "column": int, "end_line": int, "end_column": int, "rule": str,
-                "name": str, "severity": str, "message": str, "path": list, "evidence": str}  # others: any JSON value
+                "name": str, "severity": str, "message": str, "path": list, "evidence": str, "fix": str}  # others: any JSON value
 
 
 def _finding(item) -> Finding:

@@ -157,23 +157,10 @@ def fix_result(result, plan, *, unsafe: bool = False, write: bool = True, summar
     return replace(result, findings=fixed.findings)
 
 
-def fixable_findings(result, plan, *, unsafe: bool = False) -> set:
+def fixable_findings(result, *, unsafe: bool = False) -> set:
     """The findings of one check result that `--fix` (with `unsafe`: `--unsafe-fixes`) would
-    fix, for the text reporter's `[*]` marker."""
-    from blocklint.load import load_text
-
-    if result.path == "-" or not could_fix(result):
+    fix, for the text reporter's `[*]` marker: decided when the file was checked (`Finding.fix`),
+    so nothing is read again. Standard input is never fixed."""
+    if result.path == "-":
         return set()
-    try:
-        text, _ = read_source(result.path)
-    except (OSError, UnicodeDecodeError):
-        return set()
-    doc = load_text(text, result.path, plan.load, file_path=Path(result.path))
-    index = LineIndex(doc.source)
-    fixable = set()
-    for finding in result.findings:
-        if finding.rule in FIXERS:
-            fix = fix_for(finding, doc, index)
-            if fix is not None and (fix.safe or unsafe):
-                fixable.add(finding)
-    return fixable
+    return {finding for finding in result.findings if finding.fix == "safe" or (unsafe and finding.fix == "unsafe")}
