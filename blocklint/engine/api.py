@@ -55,6 +55,7 @@ class Rule:
     follows: tuple = ()  # (rule id, keys): see `rule`
     evidence: Evidence | None = None  # what its findings rest on, unless a finding names its own
     also: tuple = ()  # the other evidence a finding of it may name
+    clock: bool = False  # its findings depend on the current time: see `rule`
 
     @property
     def doc(self) -> str:
@@ -68,7 +69,7 @@ class Rule:
 
 
 def rule(rule_id: str, name: str, severity: str | None = None, *, evidence: Evidence | None = None, also=(),
-         follows=None):
+         follows=None, clock: bool = False):
     """Declare a rule. The function's docstring is its documentation.
 
     `evidence` (`blocklint.findings.DOCUMENTED`, `INFERRED`, ...) is what the rule's findings rest
@@ -84,6 +85,10 @@ def rule(rule_id: str, name: str, severity: str | None = None, *, evidence: Evid
     is the root mistake, and this rule's finding only follows from it. `follows={"BL101":
     ("parents",)}` folds BL304's "not a parent" into the BL101 of a misspelt `parents`. For a
     finding on a node that another key refers to by name, the keys are `Named(...)` (see it).
+
+    `clock=True`: the rule's findings depend on the current time (BL200's next runs of a cron),
+    so a result holding one is never kept in the result cache, whose key cannot hold the clock.
+    Such a rule reports on every document whose answer the clock changes.
     """
     if not RULE_ID.match(rule_id):
         raise RuleError(f"rule id {rule_id!r} must look like BL123")
@@ -96,6 +101,7 @@ def rule(rule_id: str, name: str, severity: str | None = None, *, evidence: Evid
     def decorate(func):
         func.__blocklint_rule__ = (rule_id, name, severity)
         func.__blocklint_evidence__ = (evidence, tuple(also))
+        func.__blocklint_clock__ = clock
         func.__blocklint_follows__ = tuple((root, keys if isinstance(keys, Named) else tuple(keys))
                                            for root, keys in (follows or {}).items())
         return func
