@@ -98,12 +98,12 @@ def validate(data, kind: str, *, cli: bool) -> list[Issue]:
             return []
     except (ValueError, TypeError, OverflowError):
         pass  # data jsonschema-rs cannot take (non-string keys, ...): let jsonschema judge
-    issues: list[Issue] = []
+    issues: dict[Issue, None] = {}  # in order, each once: an error may be explained once per `anyOf` branch
     for error in _full_validator(kind, cli).iter_errors(data):
-        issues.extend(_explain(error))
+        issues.update(dict.fromkeys(_explain(error)))
         if len(issues) > MAX_FINDINGS_PER_FILE:  # no more would be reported: explain no more
             break
-    return issues
+    return list(issues)
 
 
 def where(path) -> str:

@@ -8,6 +8,12 @@ and bidi characters, Jinja expressions that raise or try to escape the sandbox. 
 checked in-process through the CLI (`check --format json`), and the run must exit 0 or 1, report
 no BL000 (a crash), print no traceback, and place every finding inside the file.
 
+Shapes of a size drawn too (`SHAPES`): lines and names tens of kilobytes long (the output
+masker and the template size check were quadratic in them), templates Jinja folds at compile
+time (a limit that fired there was switched off), and floods of findings (200,000 unknown keys
+cost 18 s and 595 MB before findings were capped); `test_each_hostile_shape_at_its_largest`
+runs each at its largest, cheaply, in every run.
+
 Examples: 15 x `BLOCKLINT_FUZZ_EXAMPLES` (default 100, so 1,500; CI's 200 make 3,000, about 30 s).
 Under `CI=true` the runs are derandomized.
 """
@@ -60,6 +66,24 @@ JINJA = ["{{ 1/0 }}", "{{ 1.5 ** 10000 }}", "{{ 'abc'|truncate(-5) }}", "{{ '{0}
          "{% extends '/etc/hosts' %}", "{% import 'nope' as n %}", "{{ self.__dict__ }}", "{{ {}.items() }}"]
 FEATURES = COMPLEX_KEYS + TAGS + ANCHORS + MERGES + ODD_SCALARS + CONTROLS + JINJA
 
+# Shapes, each made to a size in characters (at most MAX_SHAPE): what a second attack used.
+MAX_SHAPE = 60_000
+SHAPES = {
+    "long quoted line": lambda n: '"' + "x" * n + '"',
+    "long name-like line": lambda n: "'" + "a_" * (n // 2) + "'",
+    "long key": lambda n: "k" * n + ": 1",
+    "long step name and reference": lambda n: f"{'s' * (n // 2)}: {{command: x, parents: [{'s' * (n // 2)}]}}",
+    "long format width": lambda n: "'{{ \"%" + "9" * min(n, 20_000) + "d\" % 1 }}'",
+    "folded concatenation": lambda n: "'{{ " + " ~ ".join(["\"ab\""] * (n // 7)) + " }}'",
+    "folded sum": lambda n: "'{{ " + "1 + " * (n // 4) + "1 }}'",
+    "folded repetition": lambda n: "'{{ " + "(\"x\" * 1000) ~ " * (n // 18) + "\"x\" }}'",
+    "flood of unknown keys": lambda n: "\n".join(f"unknown{i}: {i}" for i in range(n // 12)),
+    "flood of wrong items": lambda n: "[" + ", ".join(str(i) for i in range(n // 6)) + "]",
+    "flood of steps": lambda n: "\n".join(f"f{i}: {{command: x, parents: [nowhere{i}]}}" for i in range(n // 40)),
+}
+SHAPE = st.builds(lambda name, size: SHAPES[name](size), st.sampled_from(sorted(SHAPES)),
+                  st.integers(1_000, MAX_SHAPE))
+
 SOURCES = [path.read_text() for path in EXAMPLES]
 
 
@@ -75,7 +99,7 @@ def splice(data, text: str) -> str:
     """Put a few hostile features into `text`: as a value, as a new line, or anywhere in a line."""
     lines = text.split("\n")
     for _ in range(data.draw(st.integers(1, 3))):
-        feature = data.draw(st.sampled_from(FEATURES))
+        feature = data.draw(st.one_of(st.sampled_from(FEATURES), SHAPE))
         index = data.draw(st.integers(0, max(len(lines) - 1, 0)))
         line = lines[index]
         indent = line[: len(line) - len(line.lstrip())]
@@ -143,3 +167,23 @@ def test_each_hostile_feature_as_a_value_in_a_template_spec(workdir, feature):
     raw = text.encode("utf-8", "surrogatepass")
     path.write_bytes(raw)
     check_hostile_file(path, raw)
+
+
+@pytest.mark.parametrize("shape", sorted(SHAPES))
+def test_each_hostile_shape_at_its_largest(workdir, shape):
+    """Each shape at its largest as a step, as a metadata value and as template text: findings
+    inside the file, and a flood summed up by one BL005 rather than listed."""
+    text = (ROOT / "examples/workflow/workflow-private.yaml").read_text()
+    made = SHAPES[shape](MAX_SHAPE)
+    if re.match(r"[\w-]+: ", made):  # keys: as steps, and as a mapping in metadata
+        step, meta = made, "hostile:\n  " + made.replace("\n", "\n  ")
+    else:  # a value: a step's parents, and a metadata value
+        step, meta = "hostile-step: {command: x, parents: " + made + "}", "hostile: " + made
+    text = text.replace("    steps:\n", "    steps:\n      " + step.replace("\n", "\n      ") + "\n", 1)
+    text = text.replace("  metadata:\n", "  metadata:\n    " + meta.replace("\n", "\n    ") + "\n", 1)
+    path = workdir / "spec.yaml.j2"
+    raw = text.encode("utf-8")
+    path.write_bytes(raw)
+    report = check_hostile_file(path, raw)
+    if shape.startswith("flood"):
+        assert any(f["rule"] == "BL005" and "more than" in f["message"] for f in report["findings"]), shape

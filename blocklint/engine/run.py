@@ -203,21 +203,24 @@ class Engine:
 class _Quota:
     """The findings one rule may still report on one document. Suppressed findings do not count
     (20,000 of them are no flood): they are kept for apply_suppressions, which marks their
-    directives used."""
+    directives used. Nor does a finding count twice (the schema explains some errors once per
+    branch of an `anyOf`; duplicates are dropped later)."""
 
-    __slots__ = ("left", "suppressed")
+    __slots__ = ("left", "suppressed", "seen")
 
     def __init__(self, suppressed):
         self.left = MAX_FINDINGS_PER_RULE
         self.suppressed = suppressed
+        self.seen: set = set()
 
     def spent(self, finding: Finding) -> bool:
         """Whether `finding` is one past the quota (else it is counted)."""
-        if self.suppressed(finding):
+        if finding in self.seen or self.suppressed(finding):
             return False
         if not self.left:
             return True
         self.left -= 1
+        self.seen.add(finding)
         return False
 
 
