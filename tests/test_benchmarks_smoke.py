@@ -36,3 +36,24 @@ def test_profile_prints_the_top_functions_by_cumulative_time():
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert "top 25 by cumulative time" in done.stdout
     assert "check_target" in done.stdout and "cumtime" in done.stdout
+
+
+def test_the_superlinearity_check_runs_every_rule_on_every_shape_tiny():
+    """`benchmarks/superlinear.py` at 10 and 40 steps: its workflows are clean, and it prints a
+    row for every rule in every shape and the worst ratio (not asserted: a tiny run measures nothing)."""
+    command = [sys.executable, str(ROOT / "benchmarks" / "superlinear.py"), "--steps", "10", "--repeats", "1",
+               "--calibration", "0"]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "warning" not in done.stderr, done.stderr  # every shape lints clean of errors
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import superlinear
+
+    from blocklint.collect import collect_rules
+
+    rows = [line.split()[:2] for line in done.stdout.splitlines()[2:]
+            if line.split()[:1] and line.split()[0] in superlinear.SHAPES]
+    expected = {(shape, rule.id) for shape in superlinear.SHAPES for rule in collect_rules()} | {
+        (shape, "load") for shape in superlinear.SHAPES}
+    assert {tuple(row) for row in rows} == expected
+    assert "worst ratio" in done.stdout

@@ -39,7 +39,8 @@ def test_a_file_past_its_cap_gives_one_summary():
     count = MAX_FINDINGS_PER_FILE // MAX_FINDINGS_PER_RULE + 2
     findings = Engine(ruleset_of(*(make(index) for index in range(1, count + 1)))).check(load_text(SPEC, "s.yaml"))
     assert len(findings) == MAX_FINDINGS_PER_FILE + 1
-    assert findings[-1].rule == "BL005" and f"more than {MAX_FINDINGS_PER_FILE:,} findings in this file" in findings[-1].message
+    assert findings[-1].rule == "BL005"
+    assert f"more than {MAX_FINDINGS_PER_FILE:,} findings in this file" in findings[-1].message
 
 
 def test_two_hundred_thousand_unknown_keys_explained_no_further_than_the_cap(run, tmp_path, monkeypatch):
@@ -86,8 +87,9 @@ def test_suppressed_findings_do_not_count_and_directives_past_the_cap_are_not_un
     quiet = SPEC.replace("    steps: {}\n", "    steps:\n" + steps)
     assert Engine(ruleset_of(flood)).check(load_text(quiet, "s.yaml")) == []
 
+    directive = "  # blocklint: disable=XX001"
     half = SPEC.replace("    steps: {}\n", "    steps:\n" + "".join(
-        f"      s{n}: {{command: x}}{'  # blocklint: disable=XX001' if n >= count - 10 else ''}\n" for n in range(count)))
+        f"      s{n}: {{command: x}}{directive if n >= count - 10 else ''}\n" for n in range(count)))
     from blocklint.rules.loading import unused_suppression
 
     findings = Engine(ruleset_of(unused_suppression, flood)).check(load_text(half, "s.yaml"))

@@ -12,7 +12,7 @@ from blocklint.engine.fold import fold
 from blocklint.engine.locate import locate, make_finding
 from blocklint.engine.ruleset import RuleSet
 from blocklint.engine.select import matches
-from blocklint.engine.suppress import apply_suppressions, suppression_test
+from blocklint.engine.suppress import apply_suppressions, suppression_test, suppressions
 from blocklint.findings import ERROR, INFO, UNCHECKED, Finding
 from blocklint.load import Document
 
@@ -116,7 +116,8 @@ class Engine:
         findings: list[Finding] = []
         late = []
         run = self._run
-        suppressed = suppression_test(doc)
+        directives = suppressions(doc)
+        suppressed = suppression_test(directives)
         cut_short = set()  # rules stopped at their cap: of their directives, none is unused
         for call in calls:
             if call.late:
@@ -124,7 +125,7 @@ class Engine:
             elif run(call, doc, resolver, findings, suppressed):
                 cut_short.add(call.id)
         findings = fold(findings, self._follows, getattr(doc, "undefined", ()), doc.data)
-        findings, unused = apply_suppressions(doc, findings, {call.id for call in calls} - cut_short)
+        findings, unused = apply_suppressions(doc, findings, {call.id for call in calls} - cut_short, directives)
         if late:
             resolver.cache["unused_suppressions"] = unused
             late_findings: list[Finding] = []

@@ -90,14 +90,14 @@ def _matches(rule_id: str, codes) -> bool:
     return rule_id not in UNSUPPRESSIBLE and matches(rule_id, {code for code in codes if not names_every_rule(code)})
 
 
-def apply_suppressions(doc: Document, findings: list[Finding], ran: set):
+def apply_suppressions(doc: Document, findings: list[Finding], ran: set, directives: list | None = None):
     """Findings left after suppression, and the directives' codes that suppressed nothing.
 
     A code counts as unused only if a rule it names ran: of a rule that was not selected,
     nothing can be said. An empty code, or one naming every rule, suppresses nothing and is
-    always reported.
+    always reported. `directives`: the document's (`suppressions(doc)`), when the caller has them.
     """
-    directives = suppressions(doc)
+    directives = suppressions(doc) if directives is None else directives
     if not directives:
         return findings, []
     file_wide, by_line = _index(directives)
@@ -118,10 +118,9 @@ def apply_suppressions(doc: Document, findings: list[Finding], ran: set):
     return kept, unused
 
 
-def suppression_test(doc: Document):
+def suppression_test(directives: list[Directive]):
     """Whether a finding will be suppressed, marking no directive used: the finding caps count
     only the findings that will be shown (20,000 suppressed findings are no flood)."""
-    directives = suppressions(doc)
     if not directives:
         return lambda finding: False
     file_wide, by_line = _index(directives)
