@@ -55,12 +55,14 @@ class Session:
         self.root = Path(root) if root else Path.cwd()
         self._planner = None
         self._stamps: dict = {}  # directory -> the configuration files' state when planned
+        self._rooted: dict = {}  # id(plan) -> (plan, the plan with its artifact root)
         self.analyses: dict = {}  # uri -> Analysis
 
     def forget_plans(self) -> None:
         """Drop every plan (a configuration file changed): the next analysis plans again."""
         self._planner = None
         self._stamps.clear()
+        self._rooted.clear()
 
     def plan_for(self, path: str):
         """The plan of the configuration closest to `path`, re-planned when a configuration file
@@ -74,7 +76,20 @@ class Session:
         if self._planner is None:
             self._planner = Planner(self.overrides, start=self.root)
         self._stamps[directory] = stamp
-        return self._planner.for_path(path)
+        return self._with_artifact_root(self._planner.for_path(path))
+
+    def _with_artifact_root(self, plan):
+        """`plan`, its artifact paths relative to its configuration's folder: where `check` and
+        the peak CLI run for that project, whichever folder of the workspace the editor opened
+        (a workspace may hold several projects). `--artifact-root` given wins."""
+        from dataclasses import replace
+
+        if plan.settings.artifact_root is not None or plan.config.path is None:
+            return plan
+        if id(plan) not in self._rooted:
+            root = str(Path(plan.config.path).parent)
+            self._rooted[id(plan)] = (plan, replace(plan, settings=replace(plan.settings, artifact_root=root)))
+        return self._rooted[id(plan)][1]
 
     def analyze(self, uri: str, path: str, text: str) -> Analysis:
         """Lint one document's current text as `check` would (the collector paused, as `check`
