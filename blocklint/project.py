@@ -79,6 +79,9 @@ class Project:
         self._index: dict[str, frozenset] = {}  # real path -> the names its first bytes give
         self._recordings: list[set] = []
         self.loads = 0  # files parsed in full
+        # An editor's session: the texts of the documents open in it (real path -> text), read
+        # instead of the files; `forget` is called when one changes, on disk or in the editor.
+        self.open_texts: dict[str, str] = {}
 
     # --- reading ---------------------------------------------------------------------------
 
@@ -121,9 +124,21 @@ class Project:
             del self._adopted[next(iter(self._adopted))]
         self._adopted[key] = doc
 
-    def _load(self, real: str):
-        from blocklint.load import load_path
+    def forget(self, real: str) -> None:
+        """Drop what the project knows of the file at real path `real` (it changed, appeared or
+        went away): the next reference to it reads it again, and a name is looked up afresh."""
+        self._loaded.pop(real, None)
+        self._adopted.pop(real, None)
+        self._index.pop(real, None)
+        if self._files is not None and (real in self._files) != os.path.isfile(real):
+            self._files = None  # added or removed: the walk is redone on the next name looked up
 
+    def _load(self, real: str):
+        from blocklint.load import load_path, load_text
+
+        if real in self.open_texts:
+            doc = load_text(self.open_texts[real], real, self.load_settings, file_path=Path(real))
+            return doc if doc.kind is not None else None
         if not os.path.isfile(real):
             return None
         try:
@@ -195,7 +210,9 @@ class Project:
 
     def _names(self, path: str) -> frozenset:
         if path not in self._index:
-            self._index[path] = names_in(read_prefix(path))
+            text = self.open_texts.get(path)
+            prefix = text.encode("utf-8", "replace")[:PREFIX_BYTES] if text is not None else read_prefix(path)
+            self._index[path] = names_in(prefix)
         return self._index[path]
 
     # --- what a check read -----------------------------------------------------------------
