@@ -28,17 +28,26 @@ class FixedFile:
     fixed: str
     applied: int  # fixes applied, over every round
     findings: list  # the findings left after fixing
+    secrets: frozenset = frozenset()  # values never to print (the plan's --template-env values)
 
     @property
     def changed(self) -> bool:
         return self.fixed != self.original
 
     def diff(self) -> str:
+        """The unified diff, each line masked and escaped as reports quote source lines: a token
+        in the file is never printed, nor can a line of it forge a CI command or repaint the
+        terminal."""
         import difflib
 
-        return "".join(difflib.unified_diff(self.original.splitlines(keepends=True),
-                                            self.fixed.splitlines(keepends=True),
-                                            fromfile=f"a/{self.path}", tofile=f"b/{self.path}"))
+        from blocklint.report import present_message
+        from blocklint.report.escape import guard_line
+        from blocklint.secrets import DETECTOR_ONLY, Masker
+
+        masker = Masker(self.secrets) if self.secrets else DETECTOR_ONLY
+        lines = difflib.unified_diff(self.original.splitlines(), self.fixed.splitlines(),
+                                     fromfile=f"a/{self.path}", tofile=f"b/{self.path}", lineterm="")
+        return "".join(guard_line(present_message(line, masker)) + "\n" for line in lines)
 
 
 @dataclass
@@ -88,7 +97,7 @@ def fix_document(doc, plan, *, unsafe: bool = False, findings=None) -> FixedFile
         applied += len(done)
         doc = fixed_doc
         findings = check_document(doc, plan).findings
-    return FixedFile(doc.path, original, doc.source, applied, findings)
+    return FixedFile(doc.path, original, doc.source, applied, findings, plan.secrets)
 
 
 def read_source(path: str) -> tuple[str, bool]:
@@ -148,23 +157,10 @@ def fix_result(result, plan, *, unsafe: bool = False, write: bool = True, summar
     return replace(result, findings=fixed.findings)
 
 
-def fixable_findings(result, plan, *, unsafe: bool = False) -> set:
+def fixable_findings(result, *, unsafe: bool = False) -> set:
     """The findings of one check result that `--fix` (with `unsafe`: `--unsafe-fixes`) would
-    fix, for the text reporter's `[*]` marker."""
-    from blocklint.load import load_text
-
-    if result.path == "-" or not could_fix(result):
+    fix, for the text reporter's `[*]` marker: decided when the file was checked (`Finding.fix`),
+    so nothing is read again. Standard input is never fixed."""
+    if result.path == "-":
         return set()
-    try:
-        text, _ = read_source(result.path)
-    except (OSError, UnicodeDecodeError):
-        return set()
-    doc = load_text(text, result.path, plan.load, file_path=Path(result.path))
-    index = LineIndex(doc.source)
-    fixable = set()
-    for finding in result.findings:
-        if finding.rule in FIXERS:
-            fix = fix_for(finding, doc, index)
-            if fix is not None and (fix.safe or unsafe):
-                fixable.add(finding)
-    return fixable
+    return {finding for finding in result.findings if finding.fix == "safe" or (unsafe and finding.fix == "unsafe")}
