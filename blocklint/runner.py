@@ -3,6 +3,7 @@ baseline, yield results in order."""
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import io
 import os
@@ -11,7 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from blocklint import kinds
+from blocklint.engine.shared import run_store
 from blocklint.findings import ERROR, Finding
+from blocklint.globs import Globs
 from blocklint.load import FILE_START, Document, Problem, load_bytes, load_path, load_stream
 from blocklint.words import SPEC_SUFFIXES
 
@@ -79,11 +82,10 @@ def _targets(paths, plan):
 
 
 def is_excluded(path: Path, exclude) -> bool:
-    """Whether `path` matches an `exclude` glob: the whole path, its name, or a folder on its way."""
-    import fnmatch
-
-    return any(fnmatch.fnmatch(str(path), pattern) or fnmatch.fnmatch(path.name, pattern)
-               or any(fnmatch.fnmatch(part, pattern) for part in path.parts[:-1]) for pattern in exclude)
+    """Whether `path` matches an `exclude` glob (`Globs`, compiled once per run, or patterns): the
+    whole path, its name, or a folder on its way."""
+    globs = exclude if isinstance(exclude, Globs) else Globs(exclude)
+    return globs.matches(str(path), path.name, *path.parts[:-1])
 
 
 def _walk(root: Path, exclude, ignored):
@@ -211,6 +213,10 @@ def _engine_result(doc: Document, plan, explicit: bool) -> FileResult:
     if is_skipped(doc, explicit):
         return FileResult(doc.path, doc.other, skipped=True)  # the kind of a skipped file: its command
     findings: list[Finding] = plan.engine.check(doc, skip=plan.skip_for(doc.path))
+    if findings:  # what --fix could fix, decided here where the document is loaded
+        from blocklint.fixers import mark_fixes
+
+        findings = mark_fixes(findings, doc)
     return FileResult(doc.path, doc.kind, findings)
 
 
@@ -233,18 +239,33 @@ def check_target(target: Target, plan, *, cache=None, **stdin) -> FileResult:
 
 def _check_target(target: Target, plan, cache, stdin) -> FileResult:
     if cache is None or target.path == STDIN:
-        return check_document(load_target(target, plan.load, **stdin), plan, explicit=target.explicit)
+        return check_document(load_shared(target, plan, **stdin), plan, explicit=target.explicit)
     found = cache.lookup(target, plan)
     if found is None:  # not for the cache (unreadable, too large): the usual road reports it
-        return check_document(load_target(target, plan.load), plan, explicit=target.explicit)
+        return check_document(load_shared(target, plan), plan, explicit=target.explicit)
     if found.hit is not None:
         path, kind, findings, skipped = found.hit
         return _with_baseline(FileResult(path, kind, findings, skipped), plan)
-    doc = load_target(target, plan.load, raw=found.raw)
+    doc = load_shared(target, plan, raw=found.raw)
     with _recording(plan) as referenced:
         result = _engine_result(doc, plan, target.explicit)
     cache.store(found, plan, doc, result.path, result.kind, result.findings, result.skipped, referenced=referenced)
     return _with_baseline(result, plan)
+
+
+def load_shared(target: Target, plan, **how) -> Document:
+    """`load_target`, sharing documents with the run's project: a file a reference already
+    loaded is not parsed again, and one loaded here serves the references after it (one parse
+    per file and run). Not when --kind forces the kind: the project reads files as they are."""
+    project = plan.project
+    shared = project is not None and target.path != STDIN and plan.load.kind is None
+    doc = project.loaded(target.path) if shared else None
+    if doc is not None:  # loaded for a reference, under its real path: shown as the run names it
+        return dataclasses.replace(doc, path=str(target.path))
+    doc = load_target(target, plan.load, **how)
+    if shared:
+        project.adopt(target.path, doc)
+    return doc
 
 
 def _recording(plan):
@@ -324,15 +345,18 @@ def check_all(targets, plan_for, *, jobs=None, cache=None, **stdin):
     stream = itertools.chain(head, targets)
     # with a cache, whether workers can fork is asked only once there are misses for them
     workers = _worker_count(jobs, len(head), check_fork=cache is None)
+    shared: dict = {}  # what the files of this run share (`blocklint.engine.shared`)
     if workers <= 1 or stdin:
         for target in stream:
-            yield check_target(target, plan_for(target.path), cache=cache, **stdin)
+            with run_store(shared):
+                result = check_target(target, plan_for(target.path), cache=cache, **stdin)
+            yield result
         return
     parallel_from = 1 if jobs is not None else PARALLEL_FROM if cache is not None else 0
-    yield from _check_windows(stream, plan_for, cache, workers, parallel_from)
+    yield from _check_windows(stream, plan_for, cache, workers, parallel_from, shared)
 
 
-def _check_windows(stream, plan_for, cache, workers: int, parallel_from: int):
+def _check_windows(stream, plan_for, cache, workers: int, parallel_from: int, shared: dict):
     """A window of targets at a time: planned here (a file's plan depends on its folder only),
     looked up in the cache when there is one, and the files to check sent to worker processes
     when there are more than `parallel_from` of them (none are started when every file is
@@ -353,12 +377,12 @@ def _check_windows(stream, plan_for, cache, workers: int, parallel_from: int):
                 entries.append((target, plan, found.hit if found is not None else None))
             misses = [target for target, _, hit in entries if hit is None]
             if len(misses) > parallel_from and executor is None and _worker_count(workers, 2) > 1:
-                executor = _start_workers(entries, plan_for, cache, workers)
+                executor = _start_workers(entries, plan_for, cache, workers, shared)
             if len(misses) > parallel_from and executor is not None:
                 chunk = max(1, min(32, len(misses) // (workers * 8)))
                 checked = executor.map(_check_in_worker, misses, chunksize=chunk)
             else:
-                checked = (check_target(target, plan, cache=cache) for target, plan, hit in entries if hit is None)
+                checked = (_check_sharing(shared, target, plan, cache) for target, plan, hit in entries if hit is None)
             for target, plan, hit in entries:
                 if hit is None:
                     yield next(checked)
@@ -378,7 +402,13 @@ def _check_windows(stream, plan_for, cache, workers: int, parallel_from: int):
         _WORKER_STATE = None
 
 
-def _start_workers(entries, plan_for, cache, workers: int):
+def _check_sharing(shared: dict, target: Target, plan, cache) -> FileResult:
+    """`check_target`, answering what the run's files share from `shared`."""
+    with run_store(shared):
+        return check_target(target, plan, cache=cache)
+
+
+def _start_workers(entries, plan_for, cache, workers: int, shared: dict):
     """Worker processes, forked once the first window's plans are made (later folders' plans
     are made in the workers, each once)."""
     import multiprocessing
@@ -388,7 +418,7 @@ def _start_workers(entries, plan_for, cache, workers: int):
         for _, plan, _ in entries:
             cache.prepare(plan)
     global _WORKER_STATE
-    _WORKER_STATE = (plan_for, cache)
+    _WORKER_STATE = (plan_for, cache, shared)  # each worker fills its own copy of `shared`
     return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
 
 
@@ -396,8 +426,8 @@ _WORKER_STATE = None
 
 
 def _check_in_worker(target: Target) -> FileResult:
-    plan_for, cache = _WORKER_STATE
-    return check_target(target, plan_for(target.path), cache=cache)
+    plan_for, cache, shared = _WORKER_STATE
+    return _check_sharing(shared, target, plan_for(target.path), cache)
 
 
 def _worker_count(jobs, files: int, *, check_fork: bool = True) -> int:

@@ -124,7 +124,7 @@ def test_an_unreadable_file_is_that_files_finding(run, tmp_path):
 @pytest.mark.parametrize("make, words", [
     (lambda tmp: "/dev/zero", "character device"),
     (lambda tmp: os.mkfifo(tmp / "fifo.yaml") or tmp / "fifo.yaml", "FIFO"),
-    (lambda tmp: (tmp / "zero.yaml").symlink_to("/dev/zero") or tmp / "zero.yaml", "a symlink to /dev/zero"),
+    (lambda tmp: (tmp / "zero.yaml").symlink_to("/dev/zero") or tmp / "zero.yaml", "a link to /dev/zero, outside the project"),
 ])
 def test_devices_and_fifos_named_are_refused_with_a_finding(run, tmp_path, make, words):
     code, report = _check(run, make(tmp_path))

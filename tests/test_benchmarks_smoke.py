@@ -23,7 +23,10 @@ def test_quick_benchmark_run_prints_every_section():
     assert "cold / warm (CPU)" in done.stdout and "in-process CPU per file" in done.stdout
     for section in SECTIONS:
         assert section in done.stdout, f"{section!r} missing from:\n{done.stdout}"
-    targets = done.stdout.split("## targets", 1)[1].strip().splitlines()
+    assert "rules run on every file" in done.stdout and "with the collector paused" in done.stdout
+    heading, targets = done.stdout.split("## targets", 1)[1].split("\n", 1)
+    assert "rules; load average" in heading
+    targets = targets.strip().splitlines()
     assert len(targets) == 7 and all(line.split()[0] in ("PASS", "MISS", "n/a") for line in targets), targets
 
 
@@ -33,3 +36,11 @@ def test_profile_prints_the_top_functions_by_cumulative_time():
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert "top 25 by cumulative time" in done.stdout
     assert "check_target" in done.stdout and "cumtime" in done.stdout
+
+
+@pytest.mark.slow
+def test_the_references_benchmark_runs_every_line():
+    done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "references.py"), "--quick"],
+                          capture_output=True, text=True, timeout=600, check=False)
+    assert "## following references" in done.stdout and "## one staged deployment" in done.stdout, done.stderr
+    assert len([line for line in done.stdout.splitlines() if line.rstrip().endswith(("PASS", "MISS"))]) == 6

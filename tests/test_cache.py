@@ -107,6 +107,7 @@ def three_runs(paths, change, **overrides):
 @pytest.fixture
 def project(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
+    (tmp_path / ".blocklint.toml").write_text("")  # the project: includes may read anywhere below
     corpus.write_artifact(tmp_path)
     (tmp_path / "spec.yaml").write_text(WORKFLOW)
     return tmp_path
@@ -351,7 +352,7 @@ def test_two_processes_at_once_share_one_cache(project):
             out, err = run.communicate(timeout=300)
             assert run.returncode == 0, err
             assert out == expected
-    entries = list((project / "specs" / CACHE_DIR).glob("*/*"))
+    entries = list((project / CACHE_DIR).glob("*/*"))  # beside the configuration
     assert len(entries) == 40 and all(p.suffix == ".json" and not p.name.startswith(".tmp") for p in entries)
     assert all(json.loads(p.read_text())["version"] for p in entries)
 
@@ -437,6 +438,21 @@ def test_nothing_is_cached_while_templates_may_read_the_environment(project, mon
     assert not list((project / CACHE_DIR).glob("*/*.json"))
 
 
+def test_a_finding_quoting_a_token_is_never_written_to_the_cache(project):
+    """Reports mask a token a finding quotes (an unknown parent pasted from a password manager);
+    the entry would hold it whole, so that file's result is not cached, and is still right."""
+    token = "gh" + "p_" + "aB3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1xY3zA5"
+    (project / "leaky.yaml").write_text(WORKFLOW.replace("    command: python main.py",
+                                                         f"    command: python main.py\n        parents: [{token}]"))
+    for _ in range(2):
+        cache = ResultCache()
+        results, _ = lint([project / "leaky.yaml", project / "spec.yaml"], cache=cache)
+        assert any(token in f.message for f in results[0].findings if f.rule == "BL301")
+    assert (cache.hits, cache.misses) == (1, 1)
+    entries = list((project / CACHE_DIR).glob("*/*.json"))
+    assert len(entries) == 1 and not [e for e in entries if token in e.read_text()]
+
+
 def test_a_link_out_of_the_project_is_refused_with_or_without_the_cache(project):
     outside = project.parent / "outside.yaml"
     outside.write_text(WORKFLOW)
@@ -444,3 +460,30 @@ def test_a_link_out_of_the_project_is_refused_with_or_without_the_cache(project)
     for cache in (ResultCache(), ResultCache(), None):
         results, _ = lint([project / "linked.yaml"], cache=cache)
         assert [f.rule for f in results[0].findings] == ["BL012"]
+
+
+EXAMPLES = ROOT / "examples"
+
+
+@pytest.mark.parametrize("checked, spec", [
+    ("deployments/block-deployment-revision.yaml", "workflow/workflow-private.yaml"),  # revision -> deployment -> spec
+    ("app/app-deployment.yaml", "workflow/mixed-steps.yaml"),  # app deployment -> app spec -> block spec
+], ids=["revision-deployment-spec", "app-deployment-app-spec-block-spec"])
+def test_a_spec_two_references_away(project, checked, spec):
+    """A file whose parameters are checked against a spec it reaches through another document:
+    a change to that spec re-checks it."""
+    shutil.copytree(EXAMPLES, project / "examples")
+    spec = project / "examples" / spec
+    renamed = lambda: spec.write_text(spec.read_text().replace("name: agg_type", "name: agg_kind"))  # noqa: E731
+    before, after, output, uncached = three_runs([project / "examples" / checked], renamed, select=("BL406",))
+    assert not findings_of(before) and after.misses == 1 and output == uncached and "agg_type" in uncached
+
+
+def test_a_spec_name_found_nowhere_is_not_cached_so_the_spec_added_later_is_found(project):
+    (project / "deploy.yaml").write_text(DEPLOYMENT.replace("id: cached-workflow", "id: later-workflow"))
+    first, _ = lint([project / "deploy.yaml"], cache=ResultCache(), select=("BL406", "BL414"))
+    assert [rule for rule, *_ in findings_of(first)] == ["BL414"]
+    (project / "later.yaml").write_text(WITH_REGION.replace("name: cached-workflow", "name: later-workflow"))
+    warm = ResultCache()
+    results, _ = lint([project / "deploy.yaml"], cache=warm, select=("BL406", "BL414"))
+    assert warm.hits == 0 and not findings_of(results)

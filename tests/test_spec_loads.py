@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.fixture
 def project(tmp_path, monkeypatch):
     shutil.copytree(ROOT / "examples", tmp_path / "examples")
-    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'p'\n")
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'p'\n\n[tool.blocklint]\n")
     monkeypatch.setenv("BLOCKLINT_REGISTRY", str(tmp_path / "no-registry" / "registry.sqlite3"))
     monkeypatch.chdir(tmp_path)
     return tmp_path

@@ -27,7 +27,7 @@ _helper.loader.exec_module(press_server)
 def project(tmp_path, monkeypatch):
     """A project with a copy of examples/ (artifact paths are relative to the project root)."""
     shutil.copytree(ROOT / "examples", tmp_path / "examples")
-    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'p'\n")
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'p'\n\n[tool.blocklint]\n")
     monkeypatch.delenv("BLOCKLINT_REGISTRY", raising=False)
     monkeypatch.chdir(tmp_path)
     return tmp_path

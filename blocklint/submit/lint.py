@@ -34,7 +34,7 @@ def lint(paths, planner) -> Linted:
     for target in runner.discover(paths or ["."], planner.default):
         if target.path == runner.STDIN:
             raise click.UsageError("submit reads files, not stdin")
-        doc = runner.load_target(target, planner.for_path(target.path).load)
+        doc = runner.load_shared(target, planner.for_path(target.path))
         if runner.is_skipped(doc, target.explicit):
             continue
         loaded.append(doc)
