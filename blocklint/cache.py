@@ -44,7 +44,7 @@ from pathlib import Path
 import click
 
 from blocklint import __version__
-from blocklint.findings import Finding
+from blocklint.findings import Edit, Finding, Fix
 
 CACHE_DIR = ".blocklint_cache"
 CACHEDIR_TAG = ("Signature: 8a477f597d28d172789f06886806bc55\n"
@@ -403,7 +403,8 @@ class ResultCache:
 
 
 _FIELD_TYPES = {"file": str, "line": int, "column": int, "end_line": int, "end_column": int, "rule": str,
-                "name": str, "severity": str, "message": str, "path": list, "evidence": str, "fix": str}  # others: any JSON value
+                "name": str, "severity": str, "message": str, "path": list, "evidence": str, "suggestion": str}
+# others: any JSON value; `fix` is checked by `_fix`
 
 
 def _finding(item) -> Finding:
@@ -415,10 +416,29 @@ def _finding(item) -> Finding:
             raise ValueError(f"finding field {name} of the wrong type")
     values = list(item)
     values[_PATH] = tuple(_path_part(part) for part in values[_PATH])
+    values[_FIX] = _fix(values[_FIX])
     return Finding(*values)
 
 
 _PATH = Finding._fields.index("path")
+_FIX = Finding._fields.index("fix")
+
+
+def _fix(value) -> Fix | None:
+    """A finding's `Fix` from JSON (`[[[start, end, replacement, original], ...], safe, title]`,
+    or null); ValueError if it is not one."""
+    if value is None:
+        return None
+    if not (isinstance(value, list) and len(value) == 3 and isinstance(value[0], list) and value[0]
+            and type(value[1]) is bool and type(value[2]) is str):
+        raise ValueError("not a fix")
+    edits = []
+    for edit in value[0]:
+        if not (isinstance(edit, list) and len(edit) == 4 and type(edit[0]) is int and type(edit[1]) is int
+                and type(edit[2]) is str and (edit[3] is None or type(edit[3]) is str)):
+            raise ValueError("not an edit")
+        edits.append(Edit(*edit))
+    return Fix(tuple(edits), value[1], value[2])
 
 
 def _plain(finding: Finding) -> list:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from blocklint.engine.api import INTERNAL_ERROR, Rule, RuleError
+from blocklint.engine.api import INTERNAL_ERROR, Rule, RuleError, Suggestion
 from blocklint.engine.fold import fold
 from blocklint.engine.locate import locate, make_finding
 from blocklint.engine.ruleset import RuleSet
@@ -151,8 +151,10 @@ class Engine:
     def _call(self, call: _Call, doc: Document, values: dict, anchor: tuple):
         current = call.rule
         try:
-            for location, message, *named in current.func(**values) or ():
+            for location, message, *extras in current.func(**values) or ():
                 span, path = locate(doc, location, anchor)
+                suggested = [extra for extra in extras if isinstance(extra, Suggestion)]
+                named = [extra for extra in extras if not isinstance(extra, Suggestion)]
                 if named and named[0] not in current.also:
                     raise RuleError(f"a finding names evidence {getattr(named[0], 'name', named[0])!r} "
                                     "that the rule does not declare in `also`")
@@ -161,7 +163,8 @@ class Engine:
                 if severity == INFO and not self.settings.verbose:
                     continue
                 yield make_finding(doc, span, call.id, current.name, severity, message, path,
-                                   evidence.name if evidence is not None else "")
+                                   evidence.name if evidence is not None else "",
+                                   suggested[0] if suggested else "")
         except Exception as error:  # a broken rule must not stop the run
             yield self._crash(current, doc, anchor, error, "on this node")
 
