@@ -9,8 +9,9 @@ import sys
 import click
 
 from blocklint import __version__
-from blocklint.commandline import EXIT_FAILURE, EXIT_FINDINGS, EXIT_OK, fail as _fail, parse_params, template_options
+from blocklint.commandline import EXIT_FAILURE, EXIT_FINDINGS, EXIT_OK, fail as _fail, overrides_of, template_options
 from blocklint.kinds import KINDS
+from blocklint.report import REPORTERS  # check imports it anyway: --format's choices are its names
 
 
 
@@ -84,7 +85,7 @@ def _paired_sinks(args) -> list[list]:
 @cli.command(cls=_PairedOutputs)
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--format", "formats", multiple=True, default=(),
-              type=click.Choice(["text", "concise", "json", "json-lines", "sarif", "junit", "github", "gitlab"]),
+              type=click.Choice(list(REPORTERS)),
               help="Output format (text by default). Repeatable, each with its own --output.")
 @click.option("-o", "--output", "outputs", multiple=True, type=click.Path(dir_okay=False),
               help="Write the --format given before it to FILE instead of stdout.")
@@ -134,17 +135,9 @@ def check(ctx, paths, formats, outputs, kind, params_file, params, no_template, 
           show_settings, jobs, verbose, quiet, color, progress, statistics, no_cache, fix, unsafe_fixes, show_diff):
     """Check Press documents: files, directories (recursively) or - for stdin."""
     from blocklint import runner
-    from blocklint.plan import Overrides, Planner, PlanError, split_codes
+    from blocklint.plan import Planner, PlanError
 
-    overrides = Overrides(
-        select=tuple(split_codes(select)), extend_select=tuple(split_codes(extend_select)),
-        ignore=tuple(split_codes(ignore)), keyword_expr=keyword_expr, exclude=exclude, rules_dir=rules_dir,
-        params_file=params_file, params=parse_params(params), template=not no_template,
-        template_env=template_env, kind=kind, strict=strict, baseline=baseline,
-        use_baseline=not write_baseline, spec_files=spec_files, artifact_root=artifact_root,
-        previous_version=previous_version, verbose=verbose, skip_unknown=skip_unknown,
-        respect_gitignore=respect_gitignore, config_file=config_file, isolated=isolated,
-        trust_rules_dir=trust_rules_dir)
+    overrides = overrides_of(ctx.params)
     try:
         from blocklint.registry import with_spec_lookup
 

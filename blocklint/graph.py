@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import click
 
-from blocklint.commandline import fail, parse_params, template_options
+from blocklint.commandline import fail, overrides_of, template_options
 from blocklint.report.escape import escape_text
 
 UNKNOWN_STYLE = "fill:#fdecea,stroke:#c62828,stroke-dasharray:4 3,color:#c62828"
@@ -165,12 +165,10 @@ def graph(file, output_format, params_file, params, no_template, template_env, c
     """Draw the step graph of a workflow FILE: steps with their types, parents, conditions,
     cycles and unknown parents."""
     from blocklint.load import load_path
-    from blocklint.plan import Overrides, PlanError, Planner
+    from blocklint.plan import PlanError, Planner
 
     try:
-        overrides = Overrides(params_file=params_file, params=parse_params(params), template=not no_template,
-                              template_env=tuple(template_env), config_file=config_file, isolated=isolated,
-                              trust_rules_dir=trust_rules_dir)
+        overrides = overrides_of(click.get_current_context().params)
         from blocklint.registry import with_spec_lookup
 
         plan = Planner(with_spec_lookup(overrides)).for_path(file)
