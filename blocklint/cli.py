@@ -19,7 +19,7 @@ from blocklint.report import REPORTERS  # check imports it anyway: --format's ch
 LAZY_COMMANDS: dict[str, str] = {
     "submit": "blocklint.submit:submit",
     "serve": "blocklint.server.cli:serve",
-    "clean": "blocklint.cache:clean",
+    "clean": "blocklint.clean:clean",
     "lsp": "blocklint.lsp.server:lsp",
     "graph": "blocklint.graph:graph",
 }
