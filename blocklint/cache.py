@@ -23,7 +23,8 @@ local registry file (size and mtime) for documents that may look their spec up t
 that looked for a name in the whole project and found none is not cached (any new file could
 hold it). Templates see only the environment variables the command line
 allows, whose values are in the plan's fingerprint; a run that allows any is not cached at all,
-so no environment value is ever written to disk.
+so no environment value is ever written to disk. Nor is a token the file holds: a result whose
+file name or findings quote text the secret detector would mask in a report is not cached.
 
 Entries hold findings as plain JSON (never pickle: a cache directory committed to a hostile
 repository must not run code), are written atomically (a temporary file, then `os.replace`), and
@@ -325,6 +326,8 @@ class ResultCache:
             pass
 
     def _store(self, found: Lookup, plan, doc, path: str, kind, findings, skipped: bool, referenced=()):
+        if _quotes_a_credential(path, findings):
+            return  # an entry is a file on disk: a token the file holds must not be copied there
         try:
             deps = self._dependencies(doc, plan, referenced)
         except _Uncacheable:
@@ -394,3 +397,18 @@ class ResultCache:
         except (_Uncacheable, TypeError, ValueError):
             return False
         return True
+
+
+def _quotes_a_credential(path: str, findings) -> bool:
+    """Whether the file name or a finding (its message, a key on its path, its suggestion or
+    the text its fix replaces or writes) holds text the secret detector would mask in a report.
+    Reports mask it when they print; an entry would keep it whole, so such a result is not
+    cached (it is checked again next time)."""
+    from blocklint.secrets import DETECTOR_ONLY
+
+    texts = [path]
+    for finding in findings:
+        texts += [finding.message, finding.suggestion, *map(str, finding.path)]
+        if finding.fix is not None:
+            texts += [text for edit in finding.fix.edits for text in (edit.replacement, edit.original or "")]
+    return any(DETECTOR_ONLY.spans(text) for text in texts)

@@ -22,6 +22,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "clean": "blocklint.clean:clean",
     "lsp": "blocklint.lsp.server:lsp",
     "graph": "blocklint.graph:graph",
+    "render": "blocklint.render:render",
 }
 
 

@@ -28,17 +28,26 @@ class FixedFile:
     fixed: str
     applied: int  # fixes applied, over every round
     findings: list  # the findings left after fixing
+    secrets: frozenset = frozenset()  # values never to print (the plan's --template-env values)
 
     @property
     def changed(self) -> bool:
         return self.fixed != self.original
 
     def diff(self) -> str:
+        """The unified diff, each line masked and escaped as reports quote source lines: a token
+        in the file is never printed, nor can a line of it forge a CI command or repaint the
+        terminal."""
         import difflib
 
-        return "".join(difflib.unified_diff(self.original.splitlines(keepends=True),
-                                            self.fixed.splitlines(keepends=True),
-                                            fromfile=f"a/{self.path}", tofile=f"b/{self.path}"))
+        from blocklint.report import present_message
+        from blocklint.report.escape import guard_line
+        from blocklint.secrets import DETECTOR_ONLY, Masker
+
+        masker = Masker(self.secrets) if self.secrets else DETECTOR_ONLY
+        lines = difflib.unified_diff(self.original.splitlines(), self.fixed.splitlines(),
+                                     fromfile=f"a/{self.path}", tofile=f"b/{self.path}", lineterm="")
+        return "".join(guard_line(present_message(line, masker)) + "\n" for line in lines)
 
 
 @dataclass
@@ -87,7 +96,7 @@ def fix_document(doc, plan, *, unsafe: bool = False, findings=None) -> FixedFile
         applied += len(done)
         doc = fixed_doc
         findings = check_document(doc, plan).findings
-    return FixedFile(doc.path, original, doc.source, applied, findings)
+    return FixedFile(doc.path, original, doc.source, applied, findings, plan.secrets)
 
 
 def read_source(path: str) -> tuple[str, bool]:

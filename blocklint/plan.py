@@ -97,6 +97,8 @@ class Plan:
 
     def skip_for(self, path: str) -> list[str]:
         """Rule codes that `per-file-ignores` turns off for a file."""
+        if not self.config.per_file_ignores:
+            return []  # the usual case, answered without working out the file's relative path
         return self.config.ignored_for(path)
 
     def known_findings(self, findings) -> list:
@@ -267,9 +269,11 @@ def read_params_file(path) -> dict:
 
 def _project(config: Config, start: Path | None, load):
     """The run's project: the documents references are followed to (`blocklint.project`)."""
-    from blocklint.project import Project, project_root
+    from blocklint.project import Project
+    from blocklint.project_root import folder_root
 
-    return Project(project_root(config.path, start), load)
+    root = folder_root(start, config.path)
+    return Project(root, load) if root is not None else None
 
 
 def _related_specs(overrides: Overrides, load, project=None):

@@ -43,13 +43,15 @@ class Resolver:
         self.cache: dict = {}
 
     def get(self, name: str, rule: Rule | None = None):
+        if name == "options":  # the asking rule's own: never kept for the next rule
+            return self.settings.options.get(rule.id, {}) if rule else {}
+        cache = self.cache
+        if name in cache:
+            return cache[name]
         if name == "settings":
             return self.settings
-        if name == "options":
-            return self.settings.options.get(rule.id, {}) if rule else {}
-        if name not in self.cache:
-            self.cache[name] = self._fixtures[name](self) if name in self._fixtures else None
-        return self.cache[name]
+        value = cache[name] = self._fixtures[name](self) if name in self._fixtures else None
+        return value
 
     def fan_out(self, name: str):
         return self._fanouts[name][0](self)
@@ -109,22 +111,27 @@ class Engine:
         if skip:
             skipped = set(skip)
             calls = [call for call in calls if not matches(call.id, skipped)]
+        # every rule appends its findings to one list: no generator per rule or per node
         findings: list[Finding] = []
         late = []
+        run = self._run
         for call in calls:
             if call.late:
                 late.append(call)
             else:
-                findings.extend(self._run(call, doc, resolver))
+                run(call, doc, resolver, findings)
         findings = fold(findings, self._follows, getattr(doc, "undefined", ()), doc.data)
         findings, unused = apply_suppressions(doc, findings, {call.id for call in calls})
         if late:
             resolver.cache["unused_suppressions"] = unused
-            late_findings = [f for call in late for f in self._run(call, doc, resolver)]
+            late_findings: list[Finding] = []
+            for call in late:
+                run(call, doc, resolver, late_findings)
             findings += apply_suppressions(doc, late_findings, set())[0]
         return sorted(set(findings), key=Finding.sort_key)
 
-    def _run(self, call: _Call, doc: Document, resolver: Resolver):
+    def _run(self, call: _Call, doc: Document, resolver: Resolver, out: list) -> None:
+        """Append one rule's findings on `doc` to `out`."""
         current = call.rule
         values = {}
         try:
@@ -136,7 +143,7 @@ class Engine:
             if call.fanout is None:
                 first = values[current.args[0]] if current.args else None
                 anchor = doc.path_of(first) if isinstance(first, (dict, list)) else None
-                yield from self._call(call, doc, values, anchor or ())
+                self._call(call, doc, values, anchor or (), out)
                 return
             fanout, wanted = call.fanout, call.extras
             for anchor, node, node_extras in resolver.fan_out(fanout):
@@ -144,11 +151,12 @@ class Engine:
                 call_values[fanout] = node
                 for name in wanted:
                     call_values[name] = node_extras[name]
-                yield from self._call(call, doc, call_values, anchor)
+                self._call(call, doc, call_values, anchor, out)
         except Exception as error:  # a fixture that crashed on this document: one finding, the run goes on
-            yield self._crash(current, doc, (), error, "while preparing its fixtures")
+            out.append(self._crash(current, doc, (), error, "while preparing its fixtures"))
 
-    def _call(self, call: _Call, doc: Document, values: dict, anchor: tuple):
+    def _call(self, call: _Call, doc: Document, values: dict, anchor: tuple, out: list) -> None:
+        """Append the findings of one call of a rule (on one node, for a per-node rule) to `out`."""
         current = call.rule
         try:
             for location, message, *extras in current.func(**values) or ():
@@ -162,11 +170,11 @@ class Engine:
                 severity = named[0].severity if named and not call.configured else call.severity
                 if severity == INFO and not self.settings.verbose:
                     continue
-                yield make_finding(doc, span, call.id, current.name, severity, message, path,
-                                   evidence.name if evidence is not None else "",
-                                   suggested[0] if suggested else "")
+                out.append(make_finding(doc, span, call.id, current.name, severity, message, path,
+                                        evidence.name if evidence is not None else "",
+                                        suggested[0] if suggested else ""))
         except Exception as error:  # a broken rule must not stop the run
-            yield self._crash(current, doc, anchor, error, "on this node")
+            out.append(self._crash(current, doc, anchor, error, "on this node"))
 
     @staticmethod
     def _crash(current: Rule, doc: Document, anchor: tuple, error: Exception, where: str) -> Finding:

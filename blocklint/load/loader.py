@@ -129,12 +129,15 @@ def _load(doc: Document, text: str, display: str, settings: LoadSettings, file_p
             doc.problems.append(Problem("BL007", _line_span(text, result.error_line), result.error))
             return
         parsed_text = result.text
-        doc.rendered = parsed_text != text
+        as_rendered = _without_final_line_break(text)  # the source, in the form rendering gives it
+        doc.rendered = parsed_text != as_rendered
         if doc.rendered:
-            doc.source_map = SourceMap(parsed_text, text)
+            doc.source_map = SourceMap(parsed_text, as_rendered)
         undefined, uses = result.undefined, result.uses
     else:
         undefined = []
+        if settings.template and _is_cli_file_text(text):
+            parsed_text = _without_final_line_break(text)
     # The peak CLI reads `.json` files with its YAML loader too; where strict JSON would read
     # them otherwise, json_syntax says how (BL014).
     is_json = display.endswith((".json", ".json.j2"))
@@ -142,6 +145,9 @@ def _load(doc: Document, text: str, display: str, settings: LoadSettings, file_p
     if is_json:
         build_text, shifts = json_syntax.without_surrogate_escapes(parsed_text)
         builder.build(build_text, original=parsed_text if shifts else None, shifts=shifts)
+        if shifts and not builder.failed and json_syntax.rewrite_shows(builder.root):
+            builder = TreeBuilder()
+            builder.build(parsed_text)
         if not builder.failed and not any(problem.rule == "BL001" for problem in builder.problems):
             builder.problems.extend(json_syntax.differences(parsed_text, builder.spans, builder.key_spans))
     else:
@@ -211,7 +217,20 @@ def _is_cli_template(text: str, display: str) -> bool:
         return True
     if not any(marker in text for marker in _JINJA_MARKERS):
         return False
+    return _is_cli_file_text(text)
+
+
+def _is_cli_file_text(text: str) -> bool:
     return bool(_CLI_BODY_LINE.search(text) or _JSON_CLI_BODY.match(text))
+
+
+def _without_final_line_break(text: str) -> str:
+    """The text as the CLI's Jinja renders a file without tags: less one final line break (jinja2's
+    `keep_trailing_newline=False`), which a block scalar at the end of the file would keep."""
+    for line_break in ("\r\n", "\n", "\r"):
+        if text.endswith(line_break):
+            return text[: -len(line_break)]
+    return text
 
 
 def _undefined_uses(doc: Document, rendered: str, uses: list):

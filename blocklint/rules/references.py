@@ -6,7 +6,7 @@ import os
 
 from blocklint import INFERRED, WARNING, rule
 from blocklint.load import Span
-from blocklint.project import UUID
+from blocklint.project import UUID, looks_like_path
 from blocklint.specs import HEADER
 
 _SPEC_KINDS = ("block-spec", "block-spec-release", "app-spec", "app-spec-release")
@@ -19,9 +19,13 @@ def unresolved_reference(doc, body, settings):
     """A reference to another document of the project names nothing blocklint can find.
 
     The references are a deployment's `spec.id`, an app spec's block `id`, and the
-    `# blocklint: spec=REF` / `# blocklint: deployment=REF` headers. A reference is a path relative to the file, or the `metadata.name` of a spec (deployment) in
-    the project (below the configuration's folder, else the git work tree), or a platform id
-    (not checked here: only the registry knows it). The message says what was tried.
+    `# blocklint: spec=REF` / `# blocklint: deployment=REF` headers. A reference is a path
+    relative to the file, or the `metadata.name` of a spec (deployment) in the project (below
+    the configuration's folder, else the git work tree), or a platform id (not checked here:
+    only the registry knows it). An app spec's block `id` that is not a path and names no block
+    spec of the project is taken as a platform id (the peak CLI's own sample app spec lists
+    `existing_block_spec_id_1`): only `blocklint submit`, with a registry, can tell. The
+    message says what was tried.
 
     ## Why is this bad?
     What the file refers to is unknown, so nothing that depends on it is checked: a misspelt
@@ -54,7 +58,7 @@ def unresolved_reference(doc, body, settings):
     if doc.kind in ("app-spec", "app-spec-release") and isinstance(body.get("config"), list):
         for entry in body["config"]:
             ref = entry.get("id") if isinstance(entry, dict) else None
-            if isinstance(ref, str) and not _is_id(ref):
+            if isinstance(ref, str) and looks_like_path(ref):  # else a platform id, or a name found
                 tried = specs.explain(ref, base=base, wanted=_BLOCK_SPEC_KINDS, what="block spec")
                 if tried is not None:
                     yield (entry, "id"), f"block spec {ref!r} not found (tried {tried}); fix the path or name"
