@@ -213,10 +213,10 @@ def _engine_result(doc: Document, plan, explicit: bool) -> FileResult:
     if is_skipped(doc, explicit):
         return FileResult(doc.path, doc.other, skipped=True)  # the kind of a skipped file: its command
     findings: list[Finding] = plan.engine.check(doc, skip=plan.skip_for(doc.path))
-    if findings:  # what --fix could fix, decided here where the document is loaded
-        from blocklint.fixers import mark_fixes
+    if findings:  # the fixes travel with the findings, made here where the document is loaded
+        from blocklint.fixers import with_fixes
 
-        findings = mark_fixes(findings, doc)
+        findings = with_fixes(findings, doc)
     return FileResult(doc.path, doc.kind, findings)
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from blocklint.engine.api import (
-    INTERNAL_ERROR, MAX_FINDINGS_PER_FILE, MAX_FINDINGS_PER_RULE, RESOURCE_LIMIT, Rule, RuleError)
+    INTERNAL_ERROR, MAX_FINDINGS_PER_FILE, MAX_FINDINGS_PER_RULE, RESOURCE_LIMIT, Rule, RuleError, Suggestion)
 from blocklint.engine.fold import fold
 from blocklint.engine.locate import locate, make_finding
 from blocklint.engine.ruleset import RuleSet
@@ -172,8 +172,10 @@ class Engine:
         True when the rule's quota ran out."""
         current = call.rule
         try:
-            for location, message, *named in current.func(**values) or ():
+            for location, message, *extras in current.func(**values) or ():
                 span, path = locate(doc, location, anchor)
+                suggested = [extra for extra in extras if isinstance(extra, Suggestion)]
+                named = [extra for extra in extras if not isinstance(extra, Suggestion)]
                 if named and named[0] not in current.also:
                     raise RuleError(f"a finding names evidence {getattr(named[0], 'name', named[0])!r} "
                                     "that the rule does not declare in `also`")
@@ -182,7 +184,8 @@ class Engine:
                 if severity == INFO and not self.settings.verbose:
                     continue
                 finding = make_finding(doc, span, call.id, current.name, severity, message, path,
-                                       evidence.name if evidence is not None else "")
+                                       evidence.name if evidence is not None else "",
+                                       suggested[0] if suggested else "")
                 if quota.spent(finding):
                     out.append(_limit_finding(finding, (
                         f"more than {MAX_FINDINGS_PER_RULE:,} findings of {call.id} ({current.name}) in this file: "
