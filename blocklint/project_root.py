@@ -19,9 +19,15 @@ def project_root(path: str | os.PathLike | None, config_path: str | os.PathLike 
     if config_path is not None:
         candidates = [Path(os.path.abspath(config_path)).parent]
     else:
-        start = Path(os.path.abspath(path)).parent if path is not None else Path.cwd()
-        git = git_root(start)
-        candidates = [git, start] if git is not None else [start]
+        return folder_root(Path(os.path.abspath(path)).parent if path is not None else Path.cwd())
+    return next((candidate for candidate in candidates if not is_system_ancestor(candidate)), None)
+
+
+def folder_root(start: Path) -> Path | None:
+    """The project folder of the files in the folder `start`, when no configuration names one:
+    the git work tree it is in, else `start` itself (None when that is the root or home)."""
+    git = git_root(start)
+    candidates = [git, start] if git is not None else [start]
     return next((candidate for candidate in candidates if not is_system_ancestor(candidate)), None)
 
 

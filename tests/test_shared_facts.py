@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from blocklint import artifact, runner
-from blocklint.engine.shared import MAX_FACTS, once_per_run, run_store
+from blocklint.shared import MAX_FACTS, once_per_run, run_store
 from blocklint.load import load_text
 from blocklint.plan import Overrides, build_plan
 
