@@ -42,6 +42,7 @@ class Resolver:
         self._fixtures = ruleset.fixtures
         self._fanouts = ruleset.fanouts
         self.cache: dict = {}
+        self._fanned: dict = {}  # fan-out name -> its nodes
 
     def get(self, name: str, rule: Rule | None = None):
         if name == "options":  # the asking rule's own: never kept for the next rule
@@ -55,7 +56,16 @@ class Resolver:
         return value
 
     def fan_out(self, name: str):
-        return self._fanouts[name][0](self)
+        """The (anchor, node, extras) of a per-node fixture: worked out once per document for all
+        the rules that fan out over it. One that fails is replayed as it is, for each rule to
+        see the nodes before the failure and then the failure."""
+        found = self._fanned.get(name)
+        if found is None:
+            try:
+                found = self._fanned[name] = list(self._fanouts[name][0](self))
+            except Exception:  # noqa: BLE001 - each rule reports it, as the generator raises it
+                return self._fanouts[name][0](self)
+        return found
 
     def extras(self, name: str | None) -> tuple:
         return self._fanouts[name][1] if name else ()
