@@ -3,15 +3,16 @@
 After `check` has linted the files, each file with a finding that has a fixer is read again,
 its fixes applied (safe ones, and unsafe ones when asked), linted again and fixed again until
 nothing changes (a fix skipped for overlapping another is picked up on the next round), then
-written atomically or shown as a unified diff. A file is never written when the result loads
+written in place (`write_in_place`) or shown as a unified diff. A file is never written when the result loads
 worse than the original did.
 """
 
 from __future__ import annotations
 
 import codecs
+import errno
 import os
-import tempfile
+import stat
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -108,22 +109,28 @@ def read_source(path: str) -> tuple[str, bool]:
     return raw.decode("utf-8-sig"), raw.startswith(codecs.BOM_UTF8)
 
 
-def write_atomically(path: str, text: str, *, bom: bool = False) -> None:
-    """Replace a file's content in one step (a temporary file beside it, then `os.replace`),
-    keeping its permission bits; a crash leaves the old file or the new one, never half of one."""
-    target = Path(os.path.realpath(path))  # through a link, to the file it names (the link stays)
-    mode = target.stat().st_mode & 0o7777
+def write_in_place(path: str, text: str, *, bom: bool = False) -> None:
+    """Write a file's new content into the file itself, through a link to the file it names.
+
+    Opened for writing and truncated, never replaced by another file: its owner, group, mode,
+    ACLs and hard links stay as they were (a replacement belongs to whoever runs the fix, and
+    the other names of a hard link would keep the old text). The price: a crash while writing
+    can leave the file half written; the bytes are flushed to disk before returning. Only a
+    regular file is written (a FIFO or a device put in its place since it was read is refused)."""
     data = (codecs.BOM_UTF8 if bom else b"") + text.encode("utf-8")
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    flags = os.O_WRONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
+    descriptor = os.open(path, flags)
     try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        os.chmod(temporary, mode)
-        os.replace(temporary, target)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file")
+        os.set_blocking(descriptor, True)
+        view = memoryview(data)
+        while view:
+            view = view[os.write(descriptor, view):]
+        os.ftruncate(descriptor, len(data))
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
 
 
 def fix_result(result, plan, *, unsafe: bool = False, write: bool = True, summary: FixSummary | None = None):
@@ -148,7 +155,7 @@ def fix_result(result, plan, *, unsafe: bool = False, write: bool = True, summar
         return result
     if write:
         try:
-            write_atomically(result.path, fixed.fixed, bom=bom)
+            write_in_place(result.path, fixed.fixed, bom=bom)
         except OSError as error:
             summary.errors.append((result.path, f"cannot write the fixed file: {error.strerror or error}"))
             return result

@@ -21,6 +21,7 @@ from pathlib import Path
 from blocklint.config import Config, ConfigError, find_config, load_config
 from blocklint.engine import Engine, RuleError, RuleSet, Settings
 from blocklint.engine.select import names_every_rule
+from blocklint.globs import Globs
 from blocklint.words import did_you_mean
 
 
@@ -74,7 +75,7 @@ class Plan:
     rules: RuleSet  # the selected ones
     load: object  # LoadSettings
     settings: Settings
-    exclude: tuple = ()
+    exclude: tuple = ()  # a `Globs`, compiled once: the configuration's and the command line's
     strict: bool = False
     skip_unknown: bool = False
     respect_gitignore: bool = True
@@ -181,7 +182,7 @@ def build_plan(overrides: Overrides = Overrides(), *, config_path: Path | None =
     baseline_path = overrides.baseline or config.baseline
     respect = overrides.respect_gitignore if overrides.respect_gitignore is not None else config.respect_gitignore
     return Plan(config=config, overrides=overrides, available=available, rules=rules, load=load,
-                settings=settings, exclude=(*config.exclude, *overrides.exclude),
+                settings=settings, exclude=Globs((*config.exclude, *overrides.exclude)),
                 strict=bool(overrides.strict or config.strict), skip_unknown=overrides.skip_unknown,
                 respect_gitignore=respect,
                 baseline=_read_baseline(baseline_path) if baseline_path and overrides.use_baseline else None,

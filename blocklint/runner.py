@@ -14,6 +14,7 @@ from pathlib import Path
 from blocklint import kinds
 from blocklint.engine.shared import run_store
 from blocklint.findings import ERROR, Finding
+from blocklint.globs import Globs
 from blocklint.load import FILE_START, Document, Problem, load_bytes, load_path, load_stream
 from blocklint.words import SPEC_SUFFIXES
 
@@ -81,11 +82,10 @@ def _targets(paths, plan):
 
 
 def is_excluded(path: Path, exclude) -> bool:
-    """Whether `path` matches an `exclude` glob: the whole path, its name, or a folder on its way."""
-    import fnmatch
-
-    return any(fnmatch.fnmatch(str(path), pattern) or fnmatch.fnmatch(path.name, pattern)
-               or any(fnmatch.fnmatch(part, pattern) for part in path.parts[:-1]) for pattern in exclude)
+    """Whether `path` matches an `exclude` glob (`Globs`, compiled once per run, or patterns): the
+    whole path, its name, or a folder on its way."""
+    globs = exclude if isinstance(exclude, Globs) else Globs(exclude)
+    return globs.matches(str(path), path.name, *path.parts[:-1])
 
 
 def _walk(root: Path, exclude, ignored):

@@ -36,3 +36,11 @@ def test_profile_prints_the_top_functions_by_cumulative_time():
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert "top 25 by cumulative time" in done.stdout
     assert "check_target" in done.stdout and "cumtime" in done.stdout
+
+
+@pytest.mark.slow
+def test_the_references_benchmark_runs_every_line():
+    done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "references.py"), "--quick"],
+                          capture_output=True, text=True, timeout=600, check=False)
+    assert "## following references" in done.stdout and "## one staged deployment" in done.stdout, done.stderr
+    assert len([line for line in done.stdout.splitlines() if line.rstrip().endswith(("PASS", "MISS"))]) == 6

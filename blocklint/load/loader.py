@@ -25,6 +25,7 @@ DIRECTIVE_KEY = "x-blocklint"
 _JINJA_MARKERS = ("{{", "{%", "{#")
 _CLI_BODY_LINE = re.compile(r"""^(?:body|"body"|'body')\s*:""", re.M)
 _JSON_CLI_BODY = re.compile(r"""^\s*\{\s*"body"\s*:""")
+_ANY_BODY_KEY = re.compile(r"""(?:body|"body"|'body')\s*:""")
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _MESSAGE_CHARS = 300
 
@@ -101,11 +102,16 @@ def load_text(text: str, display: str, settings: LoadSettings | None = None, *, 
     doc = Document(path=display, source=text)
     try:
         claim = kinds.claim_of(str(file_path or display), text, settings.claims, settings.kind)
-        doc.claimed = claim is not None
-        if claim is not None and claim.kind is None:
-            doc.problems.append(Problem("BL006", Span(claim.line, claim.column, claim.line,
-                                                      claim.column + len(claim.written)), claim.unknown))
-        _load(doc, text, display, settings, file_path, claim.kind if claim is not None else None)
+        render = settings.template and _is_cli_template(text, display)
+        # `body` elsewhere than at a line's start (flow style, after a tag): rendered as the CLI
+        # renders every file, kept only if the rendering is a CLI file; else a bare SDK body.
+        maybe = settings.template and not render and _may_be_cli_template(text)
+        _claim(doc, claim)
+        _load(doc, text, display, settings, file_path, claim.kind if claim is not None else None, render or maybe)
+        if maybe and not doc.cli:
+            doc = Document(path=display, source=text)
+            _claim(doc, claim)
+            _load(doc, text, display, settings, file_path, claim.kind if claim is not None else None, False)
     except (Exception, RecursionError, MemoryError) as error:  # noqa: BLE001 - one file's failure is its finding
         doc.data, doc.kind, doc.cli, doc.spans, doc.key_spans, doc._ids = None, None, False, {}, {}, {}
         doc.problems.append(Problem("BL001", FILE_START, _short(
@@ -114,10 +120,18 @@ def load_text(text: str, display: str, settings: LoadSettings | None = None, *, 
     return doc
 
 
-def _load(doc: Document, text: str, display: str, settings: LoadSettings, file_path, claimed: str | None) -> None:
+def _claim(doc: Document, claim) -> None:
+    doc.claimed = claim is not None
+    if claim is not None and claim.kind is None:
+        doc.problems.append(Problem("BL006", Span(claim.line, claim.column, claim.line,
+                                                  claim.column + len(claim.written)), claim.unknown))
+
+
+def _load(doc: Document, text: str, display: str, settings: LoadSettings, file_path, claimed: str | None,
+          render: bool) -> None:
     parsed_text = text
     uses: list = []
-    if settings.template and _is_cli_template(text, display):
+    if render:
         from blocklint.load import template
         from blocklint.load.source_map import SourceMap
 
@@ -218,6 +232,10 @@ def _is_cli_template(text: str, display: str) -> bool:
     if not any(marker in text for marker in _JINJA_MARKERS):
         return False
     return _is_cli_file_text(text)
+
+
+def _may_be_cli_template(text: str) -> bool:
+    return any(marker in text for marker in _JINJA_MARKERS) and bool(_ANY_BODY_KEY.search(text))
 
 
 def _is_cli_file_text(text: str) -> bool:

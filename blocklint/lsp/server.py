@@ -12,6 +12,7 @@ import click
 
 DEBOUNCE_SECONDS = 0.15  # typing pauses shorter than this do not re-lint
 CONFIG_GLOBS = ("**/.blocklint.toml", "**/pyproject.toml")
+DOCUMENT_GLOBS = ("**/*.{yaml,yml,json,j2}",)  # a spec changed on disk re-lints what refers to it
 
 
 def build_server():
@@ -21,8 +22,9 @@ def build_server():
     from pygls.uris import to_fs_path
 
     from blocklint import __version__
+    from blocklint.lsp.transport import GuardedProtocol
 
-    server = LanguageServer("blocklint", __version__)
+    server = LanguageServer("blocklint", __version__, protocol_cls=GuardedProtocol)
     pending: dict = {}
 
     class Lazy:
@@ -48,8 +50,18 @@ def build_server():
         value = server.workspace.position_encoding
         return str(getattr(value, "value", value) or "utf-16")
 
+    def open_document(uri: str):
+        """The text the editor holds for `uri`, or None when it has not opened it. Never
+        `get_text_document` for a document not open: pygls would read it from disk, whatever it
+        is (`file:///dev/zero`) and wherever it lies."""
+        from urllib.parse import unquote
+
+        return server.workspace.text_documents.get(unquote(uri))  # pygls keys them unquoted
+
     def analysis_of(uri: str):
-        document = server.workspace.get_text_document(uri)
+        document = open_document(uri)
+        if document is None:
+            return None, None
         current = lazy.session.analyses.get(uri)
         if current is not None and current.text == document.source:
             return current, lazy.features.Positions(document.source, encoding())
@@ -58,9 +70,9 @@ def build_server():
 
     def publish(uri: str) -> None:
         pending.pop(uri, None)
-        if uri not in {doc.uri for doc in server.workspace.text_documents.values()}:
+        document = open_document(uri)
+        if document is None:
             return
-        document = server.workspace.get_text_document(uri)
         analysis, positions = analysis_of(uri)
         server.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(
             uri=uri, version=document.version, diagnostics=lazy.features.diagnostics(analysis, positions)))
@@ -80,7 +92,7 @@ def build_server():
         watch = ls.client_capabilities.workspace and ls.client_capabilities.workspace.did_change_watched_files
         if watch and watch.dynamic_registration:
             options = lsp.DidChangeWatchedFilesRegistrationOptions(
-                watchers=[lsp.FileSystemWatcher(glob_pattern=glob) for glob in CONFIG_GLOBS])
+                watchers=[lsp.FileSystemWatcher(glob_pattern=glob) for glob in CONFIG_GLOBS + DOCUMENT_GLOBS])
             try:  # without it, a changed configuration is still noticed by its modification time
                 await ls.client_register_capability_async(lsp.RegistrationParams(registrations=[lsp.Registration(
                     id="blocklint-config", method=lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES, register_options=options)]))
@@ -93,18 +105,26 @@ def build_server():
 
     @server.feature(lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES)
     def config_changed(ls, params):
-        lazy.session.forget_plans()
-        lazy.session.analyses.clear()
-        for uri in list(ls.workspace.text_documents):
+        changed = lazy.session.files_changed([to_fs_path(change.uri) or change.uri for change in params.changes])
+        for uri in list(ls.workspace.text_documents) if changed is None else changed:
             publish(uri)
+
+    def dependents(uri: str, **how) -> list:
+        """The open documents that read `uri`'s document through a reference (see Session.changed)."""
+        return lazy.session.changed(to_fs_path(uri) or uri, **how)
 
     @server.feature(lsp.TEXT_DOCUMENT_DID_OPEN)
     def did_open(ls, params):
         publish(params.text_document.uri)
+        for uri in dependents(params.text_document.uri, text=params.text_document.text):
+            schedule(uri)
 
     @server.feature(lsp.TEXT_DOCUMENT_DID_CHANGE)
     async def did_change(ls, params):
         schedule(params.text_document.uri)
+        text = server.workspace.get_text_document(params.text_document.uri).source
+        for uri in dependents(params.text_document.uri, text=text):
+            schedule(uri)
 
     @server.feature(lsp.TEXT_DOCUMENT_DID_SAVE)
     def did_save(ls, params):
@@ -112,6 +132,8 @@ def build_server():
         if uri in pending:
             pending.pop(uri).cancel()
         publish(uri)
+        for other in dependents(uri):
+            publish(other)
 
     @server.feature(lsp.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls, params):
@@ -120,12 +142,14 @@ def build_server():
             pending.pop(uri).cancel()
         lazy.session.analyses.pop(uri, None)
         ls.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+        for other in dependents(uri, closed=True):  # the file on disk is what it refers to again
+            publish(other)
 
     @server.feature(lsp.TEXT_DOCUMENT_CODE_ACTION, lsp.CodeActionOptions(
         code_action_kinds=[lsp.CodeActionKind.QuickFix, lsp.CodeActionKind.SourceFixAll]))
     def code_action(ls, params: lsp.CodeActionParams):
         analysis, positions = analysis_of(params.text_document.uri)
-        if analysis.doc is None:
+        if analysis is None or analysis.doc is None:
             return []
         return lazy.features.code_actions(analysis, params.text_document.uri, params.range, params.context.diagnostics,
                                      positions, only=params.context.only)
@@ -133,7 +157,9 @@ def build_server():
     @server.feature(lsp.TEXT_DOCUMENT_COMPLETION, lsp.CompletionOptions(trigger_characters=[":", " ", "[", ",", "-"]))
     def completion(ls, params: lsp.CompletionParams):
         uri = params.text_document.uri
-        source = server.workspace.get_text_document(uri).source
+        if open_document(uri) is None:
+            return None
+        source = open_document(uri).source
         # Completion comes while typing, before the debounced lint: the names defined come from
         # the last analysis, the cursor's place from the text as it is now.
         analysis = lazy.session.analyses.get(uri)
@@ -146,17 +172,19 @@ def build_server():
     @server.feature(lsp.TEXT_DOCUMENT_HOVER)
     def hover(ls, params: lsp.HoverParams):
         analysis, positions = analysis_of(params.text_document.uri)
-        return lazy.features.hover(analysis, params.position, positions)
+        return None if analysis is None else lazy.features.hover(analysis, params.position, positions)
 
     @server.feature(lsp.TEXT_DOCUMENT_DEFINITION)
     def definition(ls, params: lsp.DefinitionParams):
         analysis, positions = analysis_of(params.text_document.uri)
+        if analysis is None:
+            return None
         return lazy.features.definition(analysis, params.text_document.uri, params.position, positions)
 
     @server.feature(lsp.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
     def document_symbol(ls, params: lsp.DocumentSymbolParams):
         analysis, positions = analysis_of(params.text_document.uri)
-        return lazy.features.symbols(analysis, positions)
+        return None if analysis is None else lazy.features.symbols(analysis, positions)
 
     return server
 
@@ -170,4 +198,8 @@ def lsp():
         from blocklint.commandline import fail
 
         fail(f"`blocklint lsp` needs pygls ({error.name or error}): pip install 'peak-blocklint[lsp]'")
-    server.start_io()
+    import sys
+
+    from blocklint.lsp.transport import BoundedStdin
+
+    server.start_io(stdin=BoundedStdin(sys.stdin.buffer))
