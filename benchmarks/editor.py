@@ -153,7 +153,8 @@ def server_rounds(root: Path, rounds: int) -> dict:
 
 def spread(values: list, scale: float = 1000, digits: int = 0) -> str:
     """`median (min-max)`, in ms by default."""
-    low, middle, high = (f"{value * scale:.{digits}f}" for value in (min(values), statistics.median(values), max(values)))
+    low, middle, high = (f"{value * scale:.{digits}f}"
+                         for value in (min(values), statistics.median(values), max(values)))
     return f"{middle} ({low}-{high})"
 
 
@@ -330,7 +331,8 @@ def main() -> None:
           f"over pygls import + check of its round {spread(over_first)} ms")
     big_ratios = [edit / check for edit, check in zip(big_analysis, big_check)]
     print(f"an edit on a {big_lines}-line workflow: analysis {spread(big_analysis, 1, 2)} s, check "
-          f"{spread(big_check, 1, 2)} s: {statistics.median(big_ratios):.2f}x ({min(big_ratios):.2f}-{max(big_ratios):.2f})")
+          f"{spread(big_check, 1, 2)} s: {statistics.median(big_ratios):.2f}x "
+          f"({min(big_ratios):.2f}-{max(big_ratios):.2f})")
     for share, check, check_fix, fixable, fixed in ratios:
         print(f"{files} files, {fixable} fixable ({share:.0%}): check {check:6.2f} s, check then fix "
               f"{check_fix:6.2f} s ({fixed} fixes applied): {check_fix / check:.2f}x")

@@ -59,7 +59,8 @@ async function activate(context) {
     return;
   }
   const opened = (document) => {
-    if (!client && ["yaml", "json"].includes(document.languageId) && mayBePress(document.getText(), document.fileName)) {
+    const candidate = ["yaml", "json"].includes(document.languageId);
+    if (!client && candidate && mayBePress(document.getText(), document.fileName)) {
       start(context);
     }
   };
