@@ -15,7 +15,7 @@ OWN = {
     "check": {"paths", "formats", "outputs", "exitfirst", "exit_zero", "stdin_filename", "show_settings", "jobs",
               "quiet", "color", "progress", "statistics", "no_cache", "fix", "unsafe_fixes", "show_diff"},
     "submit": {"paths", "target", "stage", "dry_run", "default_spec", "default_deployment", "timeout", "retries"},
-    "graph": {"file", "output_format"},
+    "graph": {"paths", "output_format"},
 }
 
 
