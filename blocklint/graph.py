@@ -1,4 +1,5 @@
-"""`blocklint graph FILE`: the step graph of a workflow as Mermaid (default) or DOT.
+"""`blocklint graph FILE`: the step graph of a workflow as Mermaid (default) or DOT; given a
+folder or several files, the project (`blocklint.project_graph`).
 
 Steps are labelled with their type; an edge runs from a parent to the step that waits for it.
 Edges from `executionParameters` (a `conditional` on a step's output, a `parentStatus`
@@ -10,11 +11,13 @@ rules' own fixtures.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 
 import click
 
-from blocklint.commandline import fail, parse_params, template_options
+from blocklint.commandline import fail, overrides_of, template_options
+from blocklint.project_graph import KIND_LABELS
 from blocklint.report.escape import escape_text
 
 UNKNOWN_STYLE = "fill:#fdecea,stroke:#c62828,stroke-dasharray:4 3,color:#c62828"
@@ -155,35 +158,129 @@ def to_dot(graph: StepGraph, shown=str) -> str:
 FORMATS = {"mermaid": to_mermaid, "dot": to_dot}
 
 
+# --- a project: its documents and the references between them ------------------------------------
+
+PLATFORM_STYLE = "fill:#f5f5f5,stroke:#757575,stroke-dasharray:4 3,color:#616161"
+
+
+def _project_ids(graph) -> dict:
+    """Node ids made by blocklint, never from the files: n0.. documents, m0.. references to
+    nothing found, p0.. platform ids."""
+    prefixes = {"not found": "m", "platform id": "p"}
+    counts: dict = {}
+    ids = {}
+    for key, node in graph.nodes.items():
+        prefix = prefixes.get(node.kind, "n") if not node.resolved else "n"
+        ids[key] = f"{prefix}{counts.setdefault(prefix, 0)}"
+        counts[prefix] += 1
+    return ids
+
+
+def project_to_mermaid(graph, shown=str) -> str:
+    """`shown(text)`: a name or label as it may be printed (masked)."""
+    ids = _project_ids(graph)
+    lines = ["flowchart LR"]
+    for key, node in graph.nodes.items():
+        detail = f"{node.kind} · {node.path}" if node.resolved else node.kind
+        style = "" if node.resolved else (":::missing" if node.kind == "not found" else ":::platform")
+        lines.append(f'    {ids[key]}["{_mermaid_text(shown(node.name))}<br/><small>{_mermaid_text(shown(detail))}'
+                     f'</small>"]{style}')
+    red = []
+    for number, (source, target, label) in enumerate(graph.edges):
+        lines.append(f'    {ids[source]} -->|"{_mermaid_text(label)}"| {ids[target]}')
+        if graph.nodes[source].kind == "not found" or graph.nodes[target].kind == "not found":
+            red.append(str(number))
+    kinds = {node.kind for node in graph.nodes.values()}
+    if "not found" in kinds:
+        lines.append(f"    classDef missing {UNKNOWN_STYLE}")
+    if "platform id" in kinds:
+        lines.append(f"    classDef platform {PLATFORM_STYLE}")
+    if red:
+        lines.append(f"    linkStyle {','.join(red)} stroke:{CYCLE_COLOR},stroke-width:2px")
+    return "\n".join(lines) + "\n"
+
+
+def project_to_dot(graph, shown=str) -> str:
+    """`shown(text)`: a name or label as it may be printed (masked)."""
+    ids = _project_ids(graph)
+    lines = ["digraph project {", "    rankdir=LR;", '    node [shape=box, style=rounded, fontname="Helvetica"];']
+    for key, node in graph.nodes.items():
+        label = _dot_text("\n".join(shown(part) for part in (node.name, node.kind, node.path) if part))
+        extra = ""
+        if node.kind == "not found":
+            extra = f', style="rounded,dashed", color="{CYCLE_COLOR}", fontcolor="{CYCLE_COLOR}"'
+        elif node.kind == "platform id":
+            extra = ', style="rounded,dashed", color="#757575", fontcolor="#616161"'
+        lines.append(f"    {ids[key]} [label={label}{extra}];")
+    for source, target, label in graph.edges:
+        missing = "not found" in (graph.nodes[source].kind, graph.nodes[target].kind)
+        lines.append(f"    {ids[source]} -> {ids[target]} [label={_dot_text(label)}"
+                     f"{f', color={chr(34)}{CYCLE_COLOR}{chr(34)}, penwidth=2' if missing else ''}];")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+PROJECT_FORMATS = {"mermaid": project_to_mermaid, "dot": project_to_dot}
+
+
 @click.command()
-@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
 @click.option("--format", "output_format", type=click.Choice(sorted(FORMATS)), default="mermaid", show_default=True,
               help="Mermaid renders in GitHub markdown; DOT is for Graphviz (`dot -Tsvg`).")
 @template_options
-def graph(file, output_format, params_file, params, no_template, template_env, config_file, isolated,
+def graph(paths, output_format, params_file, params, no_template, template_env, config_file, isolated,
           trust_rules_dir):
     """Draw the step graph of a workflow FILE: steps with their types, parents, conditions,
-    cycles and unknown parents."""
-    from blocklint.load import load_path
-    from blocklint.plan import Overrides, PlanError, Planner
+    cycles and unknown parents. Given a folder, several files, or one file that is no block
+    spec, draw the project: app specs -> blocks -> deployments -> revisions, an edge for each
+    reference between them."""
+    from blocklint.plan import PlanError, Planner
+    from blocklint.registry import with_spec_lookup
+    from blocklint.secrets import Masker
 
     try:
-        overrides = Overrides(params_file=params_file, params=parse_params(params), template=not no_template,
-                              template_env=tuple(template_env), config_file=config_file, isolated=isolated,
-                              trust_rules_dir=trust_rules_dir)
-        from blocklint.registry import with_spec_lookup
+        overrides = overrides_of(click.get_current_context().params)
+        plan = Planner(with_spec_lookup(overrides)).for_path(paths[0])
+    except PlanError as error:
+        fail(str(error))
+    # Names and labels may hold --template-env values or credentials: masked as in every report.
+    shown = Masker(plan.secrets).mask
+    if len(paths) == 1 and os.path.isfile(paths[0]):
+        doc = _load_one(paths[0], plan)
+        if doc.kind not in KIND_LABELS or doc.kind == "block-spec":
+            found = step_graph(doc, plan)
+            if found is None:
+                fail(f"{paths[0]}: not a workflow with steps; `blocklint graph` draws a workflow's step graph, "
+                     "or, given a folder or several files, the project")
+            click.echo(FORMATS[output_format](found, shown), nl=False)
+            return
+    click.echo(PROJECT_FORMATS[output_format](_project_graph(paths, plan), shown), nl=False)
 
-        plan = Planner(with_spec_lookup(overrides)).for_path(file)
-        doc = load_path(file, plan.load)
-    except (PlanError, OSError) as error:
+
+def _load_one(path, plan):
+    from blocklint.load import load_path
+
+    try:
+        doc = load_path(path, plan.load)
+    except OSError as error:
         fail(str(error))
     if doc.problems and doc.data is None:
         problem = doc.problems[0]
-        fail(f"{file}:{problem.span.line + 1}: {problem.message}")
-    found = step_graph(doc, plan)
-    if found is None:
-        fail(f"{file}: not a workflow with steps; `blocklint graph` draws a workflow's step graph")
-    from blocklint.secrets import Masker
+        fail(f"{path}:{problem.span.line + 1}: {problem.message}")
+    return doc
 
-    # Names and labels may hold --template-env values or credentials: masked as in every report.
-    click.echo(FORMATS[output_format](found, Masker(plan.secrets).mask), nl=False)
+
+def _project_graph(paths, plan):
+    """The project graph of the documents found under `paths` (walked as `check` walks them)."""
+    from blocklint.project_graph import project_graph
+    from blocklint.runner import UnreadablePath, iter_targets
+
+    project = plan.project
+    if project is None:
+        fail("references are not followed in this run; `blocklint graph` needs them to draw a project")
+    try:
+        targets = list(iter_targets(list(paths), plan))
+    except UnreadablePath as error:
+        fail(str(error))
+    docs = [doc for doc in (project.load(target.path) for target in targets) if doc is not None]
+    return project_graph(docs, project)

@@ -33,6 +33,9 @@ SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", ".venv", "venv", ".tox", ".nox"
                           ".blocklint_cache", "site-packages", ".eggs"})
 PREFIX_BYTES = 64 << 10  # how much of a file is read to decide whether it may hold a name
 MAX_INDEXED_FILES = 100_000
+# Documents a run checked kept for a reference later in the run (the most recent only): keeping
+# every one costs a fifth more CPU on 1,000 specs (the collector walks them between files).
+MAX_ADOPTED = 64
 UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 ANY_FILE = "*"  # recorded for a name looked for and not found: what was read is the whole project  # a walk of the project stops here (a name beyond it is not found)
 
@@ -51,15 +54,20 @@ class Project:
 
     def __init__(self, root, load_settings):
         self.root = Path(os.path.realpath(root))
+        self._inside_prefix = os.path.join(str(self.root), "")
         settings = copy.copy(load_settings)
         if hasattr(settings, "kind"):
             settings.kind = None  # referenced files are what they are, whatever --kind forces
         self.load_settings = settings
         self._loaded: dict[str, object] = {}  # real path -> Document (None: not a document)
+        self._adopted: dict[str, object] = {}  # real path -> Document checked lately (`adopt`)
         self._files: list[str] | None = None
         self._index: dict[str, frozenset] = {}  # real path -> the names its first bytes give
         self._recordings: list[set] = []
         self.loads = 0  # files parsed in full
+        # An editor's session: the texts of the documents open in it (real path -> text), read
+        # instead of the files; `forget` is called when one changes, on disk or in the editor.
+        self.open_texts: dict[str, str] = {}
 
     # --- reading ---------------------------------------------------------------------------
 
@@ -76,27 +84,47 @@ class Project:
             return None
         self._record(real)
         if real not in self._loaded:
-            self._loaded[real] = self._load(real)
+            adopted = self._adopted.pop(real, None)
+            self._loaded[real] = adopted if adopted is not None else self._load(real)
         doc = self._loaded[real]
         for included in getattr(doc, "reads", ()):
             self._record(included)
         return doc
 
     def loaded(self, path):
-        """The document at `path` if this run already loaded it in full, else None."""
-        real = self.inside(path)
-        return self._loaded.get(real) if real is not None else None
+        """The document at `path` if this run already loaded it in full, else None. Looked up by
+        absolute path, not resolving links (a path through a link is parsed again): a run over
+        files nothing refers to does not pay a `realpath` per file."""
+        if not self._loaded and not self._adopted:
+            return None
+        key = os.path.abspath(path)  # a key is a real path: found only when `path` has no link
+        return self._loaded.get(key) or self._adopted.get(key)
 
     def adopt(self, path, doc) -> None:
-        """A document the run loaded to check it: a reference to it later in the run uses it
-        instead of parsing the file again."""
-        real = self.inside(path)
-        if real is not None and real not in self._loaded and doc.kind is not None:
-            self._loaded[real] = doc
+        """A document the run loaded to check it: a reference to it later in the run (among the
+        next `MAX_ADOPTED` files checked) uses it instead of parsing the file again."""
+        key = os.path.abspath(path)  # as `loaded`: a path through a link is not kept
+        if doc.kind is None or key in self._loaded or not key.startswith(self._inside_prefix):
+            return
+        if len(self._adopted) >= MAX_ADOPTED:
+            del self._adopted[next(iter(self._adopted))]
+        self._adopted[key] = doc
+
+    def forget(self, real: str) -> None:
+        """Drop what the project knows of the file at real path `real` (it changed, appeared or
+        went away): the next reference to it reads it again, and a name is looked up afresh."""
+        self._loaded.pop(real, None)
+        self._adopted.pop(real, None)
+        self._index.pop(real, None)
+        if self._files is not None and (real in self._files) != os.path.isfile(real):
+            self._files = None  # added or removed: the walk is redone on the next name looked up
 
     def _load(self, real: str):
-        from blocklint.load import load_path
+        from blocklint.load import load_path, load_text
 
+        if real in self.open_texts:
+            doc = load_text(self.open_texts[real], real, self.load_settings, file_path=Path(real))
+            return doc if doc.kind is not None else None
         if not os.path.isfile(real):
             return None
         try:
@@ -168,7 +196,9 @@ class Project:
 
     def _names(self, path: str) -> frozenset:
         if path not in self._index:
-            self._index[path] = names_in(read_prefix(path))
+            text = self.open_texts.get(path)
+            prefix = text.encode("utf-8", "replace")[:PREFIX_BYTES] if text is not None else read_prefix(path)
+            self._index[path] = names_in(prefix)
         return self._index[path]
 
     # --- what a check read -----------------------------------------------------------------

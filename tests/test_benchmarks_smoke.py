@@ -57,3 +57,11 @@ def test_the_superlinearity_check_runs_every_rule_on_every_shape_tiny():
         (shape, "load") for shape in superlinear.SHAPES}
     assert {tuple(row) for row in rows} == expected
     assert "worst ratio" in done.stdout
+
+
+@pytest.mark.slow
+def test_the_references_benchmark_runs_every_line():
+    done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "references.py"), "--quick"],
+                          capture_output=True, text=True, timeout=600, check=False)
+    assert "## following references" in done.stdout and "## one staged deployment" in done.stdout, done.stderr
+    assert len([line for line in done.stdout.splitlines() if line.rstrip().endswith(("PASS", "MISS"))]) == 6

@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from blocklint import cache as cache_module
+from blocklint.clean import clean
 from blocklint import runner
 from blocklint.cache import CACHE_DIR, ResultCache
 from blocklint.plan import Overrides, Planner
@@ -389,9 +390,9 @@ def test_blocklint_clean_removes_the_cache(project):
 
     lint([project / "spec.yaml"], cache=ResultCache())
     assert (project / CACHE_DIR).is_dir()
-    done = CliRunner().invoke(cache_module.clean, [])
+    done = CliRunner().invoke(clean, [])
     assert done.exit_code == 0 and not (project / CACHE_DIR).exists()
-    done = CliRunner().invoke(cache_module.clean, [])
+    done = CliRunner().invoke(clean, [])
     assert done.exit_code == 0 and "no cache" in done.output
 
 
@@ -460,3 +461,30 @@ def test_a_link_out_of_the_project_is_refused_with_or_without_the_cache(project)
     for cache in (ResultCache(), ResultCache(), None):
         results, _ = lint([project / "linked.yaml"], cache=cache)
         assert [f.rule for f in results[0].findings] == ["BL012"]
+
+
+EXAMPLES = ROOT / "examples"
+
+
+@pytest.mark.parametrize("checked, spec", [
+    ("deployments/block-deployment-revision.yaml", "workflow/workflow-private.yaml"),  # revision -> deployment -> spec
+    ("app/app-deployment.yaml", "workflow/mixed-steps.yaml"),  # app deployment -> app spec -> block spec
+], ids=["revision-deployment-spec", "app-deployment-app-spec-block-spec"])
+def test_a_spec_two_references_away(project, checked, spec):
+    """A file whose parameters are checked against a spec it reaches through another document:
+    a change to that spec re-checks it."""
+    shutil.copytree(EXAMPLES, project / "examples")
+    spec = project / "examples" / spec
+    renamed = lambda: spec.write_text(spec.read_text().replace("name: agg_type", "name: agg_kind"))  # noqa: E731
+    before, after, output, uncached = three_runs([project / "examples" / checked], renamed, select=("BL406",))
+    assert not findings_of(before) and after.misses == 1 and output == uncached and "agg_type" in uncached
+
+
+def test_a_spec_name_found_nowhere_is_not_cached_so_the_spec_added_later_is_found(project):
+    (project / "deploy.yaml").write_text(DEPLOYMENT.replace("id: cached-workflow", "id: later-workflow"))
+    first, _ = lint([project / "deploy.yaml"], cache=ResultCache(), select=("BL406", "BL414"))
+    assert [rule for rule, *_ in findings_of(first)] == ["BL414"]
+    (project / "later.yaml").write_text(WITH_REGION.replace("name: cached-workflow", "name: later-workflow"))
+    warm = ResultCache()
+    results, _ = lint([project / "deploy.yaml"], cache=warm, select=("BL406", "BL414"))
+    assert warm.hits == 0 and not findings_of(results)

@@ -10,7 +10,8 @@ For each document, peak-sdk's own functions read it as `peak blocks specs create
   `x-blocklint` key, which blocklint takes out and the CLI drops, aside).
 
 Documents: the bundled examples, the hostile generator of tests/test_hostile.py (tags, anchors,
-merge keys, directives, odd scalars, controls, Jinja), the mutated documents of tests/test_fuzz.py
+merge keys, odd scalars, controls, Jinja) with what YAML 1.1 reads its own way added (directives,
+document markers, tagged merge keys, timestamps, keys that are not strings), the mutated documents of tests/test_fuzz.py
 written as YAML or JSON, and JSON variants the CLI reads but strict JSON refuses (trailing commas,
 `//` comments, single quotes, bare words, duplicate keys, tabs).
 
@@ -119,16 +120,21 @@ def judge(path: Path) -> str:
     is `blocklint check PATH`: the file named, loaded and checked by the run's own plan."""
     text = path.read_bytes().decode("utf-8", "replace")
     doc = load_target(Target(str(path), explicit=True), _load_settings())
-    if any(marker in text for marker in JINJA_MARKERS) and not doc.rendered and \
-            not any(problem.rule == "BL007" for problem in doc.problems):
-        return "a template blocklint reads as a bare body (no `body:` line)"
+    # A file with tags that blocklint takes for a bare SDK body (no `body:` line) is not rendered:
+    # the CLI is never given such a file, unless its rendering holds a `body` after all.
+    bare = any(marker in text for marker in JINJA_MARKERS) and not doc.rendered and \
+        not any(problem.rule == "BL007" for problem in doc.problems)
     if doc.other is not None:
         return "the file of another peak command"
     try:
         cli_reads, cli_value = cli_reading(path)
     except SandboxRefused as refused:
+        if bare:
+            return "a template blocklint reads as a bare body (no `body:` line)"
         assert "BL007" in {problem.rule for problem in doc.problems}, (str(refused), doc.problems)
         return "refused by the sandbox"
+    if bare and not (cli_reads and isinstance(cli_value, dict) and "body" in cli_value):
+        return "a template blocklint reads as a bare body (no `body:` line)"
     if not cli_reads:
         findings = check_document(doc, _plan()).findings
         assert any(finding.severity == "error" for finding in findings), (
@@ -207,9 +213,21 @@ KNOWN = {
                                   "spec.yaml", "read, values equal"),
     "a surrogate pair in a plain scalar": ('{"body": {"metadata": {"name": a \\ud83d\\ude80}}}', "spec.json",
                                            "read, values equal"),
+    "a tag before a JSON body": ('{ {# note #} "body": {"metadata": {"name": "a"}}}', "spec.json", "read, values equal"),
+    "a tag in flow-style YAML": ("{body: {metadata: {name: '{{ \"a\" ~ \"b\" }}'}}}\n", "spec.yaml",
+                                 "read, values equal"),
     "an unsafe attribute": ("body:\n  metadata:\n    name: a{{ self.__dict__ }}\n", "spec.yaml",
                             "refused by the sandbox"),
 }
+
+
+def test_a_bare_sdk_body_naming_body_in_a_value_is_not_rendered():
+    from blocklint.load import load_text
+
+    text = '{"steps": {"s": {"type": "http", "payload": "{\\"body\\": \\"{{data}}\\"}"}}}'
+    doc = load_text(text, "workflow.json")
+    assert not doc.rendered and not doc.undefined
+    assert doc.data["steps"]["s"]["payload"] == '{"body": "{{data}}"}'
 
 
 @pytest.mark.parametrize("name", KNOWN)
@@ -218,17 +236,46 @@ def test_known_differences_are_read_as_the_cli_reads_them(workdir, name):
     assert judge(_write(workdir, file_name, text)) == verdict
 
 
+# Beside the hostile generator's features: what YAML 1.1 and PyYAML read in their own way
+# (directives, document markers, tagged merge keys, timestamps, keys that are not strings).
+READING_FEATURES = ["%YAML 1.1\n---", "%YAML 1.2\n---", "%TAG !e! tag:example.com,2000:\n---", "%FOO bar\n---",
+                    "---", "...", "--- |\n  text", "!!merge <<: *anchor", "!!merge <<: {a: 1}", "<<: &anchor {a: 1}",
+                    "2024-01-01 10:00:00", "2024-1-1", "2001-12-14t21:59:43.10-05:00", "2024-02-30", "1.0e+400",
+                    "-.INF", "1: a", "true: x", "null: x", "~: x", "2024-01-01: x", "1.5: x", "!!str 1: x",
+                    "0.1.2", "1__0", "0b", "0x", "+.5", "._", "190:20:30", "1_2:3", "!!float 1", "!!int '7'",
+                    "!!bool yes", "'it''s'", '"\\ud83d\\ude80"', "a\u2028b", "{a: 1, a: 2}", "[a, b, ]"]
+
+
+def _with_reading_features(data, text: str) -> str:
+    lines = text.split("\n")
+    for _ in range(data.draw(st.integers(0, 2))):
+        feature = data.draw(st.sampled_from(READING_FEATURES))
+        index = data.draw(st.integers(0, max(len(lines) - 1, 0)))
+        line = lines[index]
+        indent = line[: len(line) - len(line.lstrip())]
+        how = data.draw(st.sampled_from(["value", "line", "key", "start"]))
+        if how == "value" and ":" in line:
+            lines[index] = line[: line.index(":") + 1] + " " + feature
+        elif how == "line":
+            lines.insert(index + 1, indent + feature)
+        elif how == "key":
+            lines.insert(index + 1, f"{indent}hostile: {feature}")
+        else:
+            lines.insert(0, feature)
+    return "\n".join(lines)
+
+
 @pytest.mark.slow
 @settings(ORACLE, max_examples=15 * SIZE)
 @given(data=st.data())
 def test_hostile_documents_are_read_as_the_cli_reads_them(workdir, data):
     if data.draw(st.integers(0, 3)) == 0:
         text = test_hostile.splice(data, data.draw(st.sampled_from(test_hostile.JSON_SOURCES)))
-        name = "spec.json"
+        name = data.draw(st.sampled_from(["spec.json", "spec.json.j2"]))
     else:
         text = test_hostile.splice(data, data.draw(st.sampled_from(test_hostile.SOURCES)))
         name = data.draw(st.sampled_from(["spec.yaml", "spec.yaml.j2"]))
-    event(judge(_write(workdir, name, text)))
+    event(judge(_write(workdir, name, _with_reading_features(data, text))))
 
 
 @pytest.mark.slow

@@ -163,9 +163,110 @@ def test_mermaid_parses_every_diagram(tmp_path, mermaid_dir):
     sources = [path, injection, CASES / "BL302" / "bad.yaml", CASES / "BL305" / "bad.yaml",
                *sorted((ROOT / "examples" / "workflow").glob("*.yaml"))]
     diagrams = [_graph(source) for source in sources]
+    diagrams.append(_graph_in(_project(tmp_path / "project"), "examples"))  # a project, references unresolved too
+    (tmp_path / "hostile").mkdir()
+    (tmp_path / "hostile" / "spec.yaml").write_text(HOSTILE_SPEC)
+    (tmp_path / "hostile" / "deploy.yaml").write_text(HOSTILE_DEPLOYMENT)
+    (tmp_path / "hostile" / "lost.yaml").write_text(HOSTILE_DEPLOYMENT.replace("spec.yaml", "gone.yaml"))
+    (tmp_path / "hostile" / ".blocklint.toml").write_text("")
+    diagrams.append(_graph_in(tmp_path / "hostile", "."))
     script = Path(mermaid_dir) / "parse-diagrams.cjs"
     script.write_text(PARSE, encoding="utf-8")
     done = subprocess.run(["node", str(script)], input=json.dumps(diagrams), text=True, capture_output=True,
                           cwd=mermaid_dir, timeout=120)
     assert done.returncode == 0, done.stderr
     assert re.match(rf"ok {len(diagrams)}\b", done.stdout)
+
+
+# --- the project -----------------------------------------------------------------------------------
+
+NODE = re.compile(r'^    (?P<id>[nmp]\d+)\["(?P<name>[^"<]*)<br/><small>(?P<detail>[^<]*)</small>"\](?P<style>:::\w+)?$')
+EDGE = re.compile(r'^    (?P<source>[nmp]\d+) -->\|"(?P<label>[^"]*)"\| (?P<target>[nmp]\d+)$')
+
+
+def _project_edges(text: str) -> set:
+    """(source name, label, target name) of each edge of a Mermaid project graph."""
+    names = {match["id"]: match["name"] for match in map(NODE.match, text.splitlines()) if match}
+    return {(names[match["source"]], match["label"], names[match["target"]])
+            for match in map(EDGE.match, text.splitlines()) if match}
+
+
+def _project(tmp_path) -> Path:
+    tmp_path.mkdir(exist_ok=True)
+    shutil.copytree(ROOT / "examples", tmp_path / "examples")
+    (tmp_path / ".blocklint.toml").write_text("")
+    return tmp_path
+
+
+def _graph_in(cwd, *args) -> str:
+    old = os.getcwd()
+    os.chdir(cwd)
+    try:
+        result = CliRunner().invoke(cli, ["graph", *args])
+    finally:
+        os.chdir(old)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_a_folder_draws_the_project_app_specs_to_blocks_to_deployments_to_revisions(tmp_path):
+    text = _graph_in(_project(tmp_path), "examples")
+    assert text.startswith("flowchart LR\n")
+    assert _project_edges(text) == {
+        ("sdk", "config[].id", "workflow-block-mixed-steps"),  # app spec -> its blocks
+        ("sdk", "config[].id", "workflow-block-new"),
+        ("app-spec-release.yaml", "config[].id", "workflow-block-mixed-steps"),
+        ("sdk", "spec.id", "new-deployment"),  # spec -> deployment (the app deployment)
+        ("workflow-block-private", "spec.id", "new-deployment"),  # (the block deployment)
+        ("workflow-block-new", "spec.id", "lso-deployment"),
+        ("new-deployment", "blocklint: deployment", "app-deployment-revision.yaml"),  # deployment -> revision
+        ("new-deployment", "blocklint: deployment", "block-deployment-revision.yaml"),
+        ("sdk", "blocklint: spec", "app-spec-release.yaml"),  # spec -> its release
+        ("service-block-private", "blocklint: spec", "web-app-release.yaml"),
+        ("workflow-block-mixed-steps", "blocklint: spec", "mixed-steps-release.yaml"),
+        ("workflow-block-private", "blocklint: spec", "workflow-release.yaml"),
+    }
+    assert "workflow-block-shared<br/><small>block spec · examples/workflow/workflow-shared.yaml</small>" in text
+
+
+def test_several_files_draw_what_they_refer_to_in_dot(tmp_path):
+    project = _project(tmp_path)
+    text = _graph_in(project, "--format", "dot", "examples/deployments/block-deployment-revision.yaml",
+                     "examples/app/app-spec.yaml")
+    assert text.startswith("digraph project {\n") and text.endswith("}\n")
+    labels = dict(re.findall(r'^    (n\d+) \[label="([^"]*)"', text, re.M))
+    edges = {(labels[a].split("\\n")[0], label, labels[b].split("\\n")[0])
+             for a, b, label in re.findall(r'^    (n\d+) -> (n\d+) \[label="([^"]*)"\];$', text, re.M)}
+    assert edges == {("new-deployment", "blocklint: deployment", "block-deployment-revision.yaml"),
+                     ("workflow-block-private", "spec.id", "new-deployment"),
+                     ("sdk", "config[].id", "workflow-block-mixed-steps"),
+                     ("sdk", "config[].id", "workflow-block-new")}
+    if shutil.which("dot"):
+        subprocess.run(["dot", "-Tsvg"], input=text, text=True, check=True, capture_output=True)
+
+
+HOSTILE_SPEC = CONDITIONS.replace("name: orders", "name: \"x\\\"]%%{init: {'theme': 'dark'}}%%<b>\"")
+HOSTILE_DEPLOYMENT = """body:
+  metadata: {name: "d\\"ep -> evil", title: D}
+  spec: {id: spec.yaml}
+"""
+
+
+def test_names_are_escaped_and_unresolved_references_drawn_apart(tmp_path):
+    (tmp_path / ".blocklint.toml").write_text("")
+    (tmp_path / "spec.yaml").write_text(HOSTILE_SPEC)
+    (tmp_path / "deploy.yaml").write_text(HOSTILE_DEPLOYMENT)
+    (tmp_path / "lost.yaml").write_text(HOSTILE_DEPLOYMENT.replace("spec.yaml", "gone/spec.yaml")
+                                        .replace("d\\\"ep", "lost"))
+    (tmp_path / "far.yaml").write_text(HOSTILE_DEPLOYMENT.replace("spec.yaml", "0bddb4c6-40c5-45c3-b477-fceb2c051609")
+                                       .replace("d\\\"ep", "far"))
+    text = _graph_in(tmp_path, ".")
+    assert "%%" not in text and "'" not in text and "<b>" not in text
+    assert '#34;]#37;#37;{init: {#39;theme#39;: #39;dark#39;}}#37;#37;#60;b#62;' in text
+    assert '    m0["gone/spec.yaml<br/><small>not found</small>"]:::missing' in text.splitlines()
+    assert '    p0["0bddb4c6-40c5-45c3-b477-fceb2c051609<br/><small>platform id</small>"]:::platform' in text.splitlines()
+    assert any(line.startswith("    linkStyle ") for line in text.splitlines())
+    dot = _graph_in(tmp_path, ".", "--format", "dot")
+    assert '[label="d\\"ep -> evil\\nblock deployment\\ndeploy.yaml"]' in dot
+    if shutil.which("dot"):
+        subprocess.run(["dot", "-Tsvg"], input=dot, text=True, check=True, capture_output=True)

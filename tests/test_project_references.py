@@ -25,11 +25,15 @@ EXAMPLES = ROOT / "examples"
 FINDING = re.compile(r"^(?P<path>[^\s:][^:]*):(?P<line>\d+):(?P<column>\d+): (?P<rule>[A-Z]+\d+) "
                      r"(?P<severity>error|warning|info) ")
 
-# name -> (file with the mistake, old text, new text, the findings that file must get)
+# name -> (file with the mistake, old text, new text, the findings that file must get); several
+# changes to the file are given as tuples of old and new texts
 PROJECTS = {
     "misspelt-deployment-parameter": (
         "examples/deployments/block-deployment.yaml", "agg_type: AVG", "agg_typo: AVG",
         {(14, 7, "BL406", "error")}),
+    "misspelt-parameter-spec-by-name": (
+        "examples/deployments/block-deployment.yaml", ("agg_type: AVG", "id: ../workflow/workflow-private.yaml"),
+        ("agg_typo: AVG", "id: workflow-block-private"), {(14, 7, "BL406", "error")}),
     "misspelt-revision-parameter": (
         "examples/deployments/block-deployment-revision.yaml", "agg_type: AVG", "agg_typo: AVG",
         {(6, 7, "BL406", "error")}),
@@ -39,6 +43,12 @@ PROJECTS = {
     "spec-path-to-no-file": (
         "examples/deployments/block-deployment.yaml", "id: ../workflow/workflow-private.yaml",
         "id: ../workflow/workflow-privat.yaml", {(23, 9, "BL414", "warning")}),
+    "app-spec-block-path-to-no-file": (
+        "examples/app/app-spec.yaml", "id: ../workflow/mixed-steps.yaml", "id: ../workflow/mixed-step.yaml",
+        {(18, 11, "BL414", "warning")}),
+    "release-header-to-no-spec": (
+        "examples/workflow/workflow-release.yaml", "spec=workflow-private.yaml", "spec=workflow-privat.yaml",
+        {(2, 19, "BL414", "warning")}),
 }
 
 
@@ -50,8 +60,10 @@ def make_project(where: Path, name: str) -> Path:
     (project / "pyproject.toml").write_text("[project]\nname = 'p'\nversion = '0'\n\n[tool.blocklint]\n")
     target = project / relative
     text = target.read_text(encoding="utf-8")
-    assert old in text
-    target.write_text(text.replace(old, new, 1), encoding="utf-8")
+    for old_text, new_text in zip(*((old, new) if isinstance(old, tuple) else ((old,), (new,)))):
+        assert old_text in text
+        text = text.replace(old_text, new_text, 1)
+    target.write_text(text, encoding="utf-8")
     return project
 
 
@@ -170,3 +182,30 @@ def test_a_broken_nested_configuration_is_a_finding_and_every_other_file_is_stil
     assert found == {"examples/deployments/block-deployment.yaml": {(14, 7, "BL406", "error")}}, output
     assert code == 1, output
     assert output.splitlines()[-1].endswith("in 23 files"), output  # 22 documents and the configuration
+
+
+@pytest.mark.parametrize("order", ["spec-first", "deployment-first"])
+def test_a_file_is_parsed_once_per_run_whether_checked_or_referred_to_first(tmp_path, monkeypatch, order):
+    from collections import Counter
+
+    from blocklint import runner
+    from blocklint.load import loader
+    from blocklint.plan import Overrides, Planner
+
+    project = make_project(tmp_path, "misspelt-deployment-parameter")
+    monkeypatch.chdir(project)
+    parsed: Counter = Counter()
+    real_load_text = loader.load_text
+
+    def counting(text, display, *args, **kwargs):
+        parsed[os.path.realpath(display)] += 1
+        return real_load_text(text, display, *args, **kwargs)
+
+    monkeypatch.setattr(loader, "load_text", counting)
+    files = ["examples/workflow/workflow-private.yaml", "examples/deployments/block-deployment.yaml"]
+    planner = Planner(Overrides(registry=False))
+    targets = runner.iter_targets(files if order == "spec-first" else files[::-1], planner.default)
+    results = {result.path: result for result in runner.check_all(targets, planner.for_path, jobs=1)}
+    assert [f.rule for f in results[files[1]].findings] == ["BL406"]  # the spec was followed
+    assert not results[files[0]].findings
+    assert parsed == Counter({os.path.realpath(path): 1 for path in files})

@@ -17,7 +17,8 @@ from blocklint.load import json_syntax
 from blocklint.load.document import FILE_START, Document, LoadSettings, Problem, Span, UndefinedUse
 from blocklint.load.read import FileTooLarge, UnreadableFile, read_bounded, read_bounded_stream
 from blocklint.load.tree import TreeBuilder
-from blocklint.project_root import project_root
+from blocklint.project_root import folder_root
+from blocklint.shared import once_per_run
 from blocklint.words import split_lines
 
 TEMPLATE_SUFFIX = ".j2"
@@ -25,6 +26,7 @@ DIRECTIVE_KEY = "x-blocklint"
 _JINJA_MARKERS = ("{{", "{%", "{#")
 _CLI_BODY_LINE = re.compile(r"""^(?:body|"body"|'body')\s*:""", re.M)
 _JSON_CLI_BODY = re.compile(r"""^\s*\{\s*"body"\s*:""")
+_ANY_BODY_KEY = re.compile(r"""(?:body|"body"|'body')\s*:""")
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _MESSAGE_CHARS = 300
 
@@ -52,16 +54,24 @@ def load_path(path: str | os.PathLike, settings: LoadSettings | None = None, *, 
 def _link_leaving(path, root: str | None) -> str | None:
     """The target of `path` when the path lies in the project but links out of it: a checkout
     must not make blocklint read (and quote) a file elsewhere on the machine."""
-    if not root:  # no configuration: the file's own project (git work tree, else its folder)
-        root = project_root(path)
-    if root is None:
+    named = os.path.abspath(path)
+    project = _real_project(os.path.dirname(named), root)
+    if project is None:
         return None
-    project = os.path.realpath(root)
-    named, target = os.path.abspath(path), os.path.realpath(path)
+    target = os.path.realpath(path)
     inside = os.path.commonpath([project, named]) == project
     if inside and os.path.commonpath([project, target]) != project:
         return target
     return None
+
+
+@once_per_run
+def _real_project(folder: str, root: str | None) -> str | None:
+    """The real path of the project of the files in `folder`: `root` (the configuration's
+    folder) when given, else the files' own project (`blocklint.project_root.folder_root`)."""
+    if not root:
+        root = folder_root(Path(folder))
+    return None if root is None else os.path.realpath(root)
 
 
 def load_stream(stream, display: str = "<stdin>", settings: LoadSettings | None = None) -> Document:
@@ -101,11 +111,16 @@ def load_text(text: str, display: str, settings: LoadSettings | None = None, *, 
     doc = Document(path=display, source=text)
     try:
         claim = kinds.claim_of(str(file_path or display), text, settings.claims, settings.kind)
-        doc.claimed = claim is not None
-        if claim is not None and claim.kind is None:
-            doc.problems.append(Problem("BL006", Span(claim.line, claim.column, claim.line,
-                                                      claim.column + len(claim.written)), claim.unknown))
-        _load(doc, text, display, settings, file_path, claim.kind if claim is not None else None)
+        render = settings.template and _is_cli_template(text, display)
+        # `body` elsewhere than at a line's start (flow style, after a tag): rendered as the CLI
+        # renders every file, kept only if the rendering is a CLI file; else a bare SDK body.
+        maybe = settings.template and not render and _may_be_cli_template(text)
+        _claim(doc, claim)
+        _load(doc, text, display, settings, file_path, claim.kind if claim is not None else None, render or maybe)
+        if maybe and not doc.cli:
+            doc = Document(path=display, source=text)
+            _claim(doc, claim)
+            _load(doc, text, display, settings, file_path, claim.kind if claim is not None else None, False)
     except (Exception, RecursionError, MemoryError) as error:  # noqa: BLE001 - one file's failure is its finding
         doc.data, doc.kind, doc.cli, doc.spans, doc.key_spans, doc._ids = None, None, False, {}, {}, {}
         doc.problems.append(Problem("BL001", FILE_START, _short(
@@ -114,10 +129,18 @@ def load_text(text: str, display: str, settings: LoadSettings | None = None, *, 
     return doc
 
 
-def _load(doc: Document, text: str, display: str, settings: LoadSettings, file_path, claimed: str | None) -> None:
+def _claim(doc: Document, claim) -> None:
+    doc.claimed = claim is not None
+    if claim is not None and claim.kind is None:
+        doc.problems.append(Problem("BL006", Span(claim.line, claim.column, claim.line,
+                                                  claim.column + len(claim.written)), claim.unknown))
+
+
+def _load(doc: Document, text: str, display: str, settings: LoadSettings, file_path, claimed: str | None,
+          render: bool) -> None:
     parsed_text = text
     uses: list = []
-    if settings.template and _is_cli_template(text, display):
+    if render:
         from blocklint.load import template
         from blocklint.load.source_map import SourceMap
 
@@ -218,6 +241,10 @@ def _is_cli_template(text: str, display: str) -> bool:
     if not any(marker in text for marker in _JINJA_MARKERS):
         return False
     return _is_cli_file_text(text)
+
+
+def _may_be_cli_template(text: str) -> bool:
+    return any(marker in text for marker in _JINJA_MARKERS) and bool(_ANY_BODY_KEY.search(text))
 
 
 def _is_cli_file_text(text: str) -> bool:

@@ -10,6 +10,7 @@ from lsprotocol import types as lsp
 
 from blocklint.fix import Fix, LineIndex
 from blocklint import schemahelp
+from blocklint.lsp import references
 from blocklint.lsp.context import cursor_context
 from blocklint.lsp.session import Analysis
 from blocklint.words import split_lines
@@ -278,6 +279,9 @@ def completion(analysis: Analysis, position: lsp.Position, positions: Positions)
     if PARAM_PREFIX in line_text.rsplit(" ", 1)[-1] or line_text.rstrip().endswith(PARAM_PREFIX):
         return [_item(name, lsp.CompletionItemKind.Variable, "build parameter") for name in defined.build_params]
     if context.in_key:
+        parameters = references.parameter_names(analysis, context, position.line)  # a deployment's, from its spec
+        if parameters is not None:
+            return parameters
         keys = schemahelp.keys_at(analysis.kind, analysis.cli, context.path)
         return [_item(key, lsp.CompletionItemKind.Property, description, insert=f"{key}: ")
                 for key, description in keys.items() if key not in context.present]
@@ -369,8 +373,8 @@ def definition(analysis: Analysis, uri: str, position: lsp.Position, positions: 
             target = defined.run_params.get(word)
         else:
             target = None
-    if target is None:
-        return None
+    if target is None:  # a reference to another document: a spec, a parameter's definition, a block
+        return references.definition(analysis, positions.lines, position.line, end, word)
     return lsp.Location(uri=uri, range=positions.span_range(target[0]))
 
 

@@ -12,6 +12,7 @@ import click
 
 DEBOUNCE_SECONDS = 0.15  # typing pauses shorter than this do not re-lint
 CONFIG_GLOBS = ("**/.blocklint.toml", "**/pyproject.toml")
+DOCUMENT_GLOBS = ("**/*.{yaml,yml,json,j2}",)  # a spec changed on disk re-lints what refers to it
 
 
 def build_server():
@@ -91,7 +92,7 @@ def build_server():
         watch = ls.client_capabilities.workspace and ls.client_capabilities.workspace.did_change_watched_files
         if watch and watch.dynamic_registration:
             options = lsp.DidChangeWatchedFilesRegistrationOptions(
-                watchers=[lsp.FileSystemWatcher(glob_pattern=glob) for glob in CONFIG_GLOBS])
+                watchers=[lsp.FileSystemWatcher(glob_pattern=glob) for glob in CONFIG_GLOBS + DOCUMENT_GLOBS])
             try:  # without it, a changed configuration is still noticed by its modification time
                 await ls.client_register_capability_async(lsp.RegistrationParams(registrations=[lsp.Registration(
                     id="blocklint-config", method=lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES, register_options=options)]))
@@ -104,18 +105,26 @@ def build_server():
 
     @server.feature(lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES)
     def config_changed(ls, params):
-        lazy.session.forget_plans()
-        lazy.session.analyses.clear()
-        for uri in list(ls.workspace.text_documents):
+        changed = lazy.session.files_changed([to_fs_path(change.uri) or change.uri for change in params.changes])
+        for uri in list(ls.workspace.text_documents) if changed is None else changed:
             publish(uri)
+
+    def dependents(uri: str, **how) -> list:
+        """The open documents that read `uri`'s document through a reference (see Session.changed)."""
+        return lazy.session.changed(to_fs_path(uri) or uri, **how)
 
     @server.feature(lsp.TEXT_DOCUMENT_DID_OPEN)
     def did_open(ls, params):
         publish(params.text_document.uri)
+        for uri in dependents(params.text_document.uri, text=params.text_document.text):
+            schedule(uri)
 
     @server.feature(lsp.TEXT_DOCUMENT_DID_CHANGE)
     async def did_change(ls, params):
         schedule(params.text_document.uri)
+        text = server.workspace.get_text_document(params.text_document.uri).source
+        for uri in dependents(params.text_document.uri, text=text):
+            schedule(uri)
 
     @server.feature(lsp.TEXT_DOCUMENT_DID_SAVE)
     def did_save(ls, params):
@@ -123,6 +132,8 @@ def build_server():
         if uri in pending:
             pending.pop(uri).cancel()
         publish(uri)
+        for other in dependents(uri):
+            publish(other)
 
     @server.feature(lsp.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls, params):
@@ -131,6 +142,8 @@ def build_server():
             pending.pop(uri).cancel()
         lazy.session.analyses.pop(uri, None)
         ls.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+        for other in dependents(uri, closed=True):  # the file on disk is what it refers to again
+            publish(other)
 
     @server.feature(lsp.TEXT_DOCUMENT_CODE_ACTION, lsp.CodeActionOptions(
         code_action_kinds=[lsp.CodeActionKind.QuickFix, lsp.CodeActionKind.SourceFixAll]))

@@ -39,6 +39,7 @@ class Analysis:
     error: str | None = None  # a configuration that could not be planned
     kind: str | None = None
     cli: bool = False
+    reads: set = field(default_factory=set)  # real paths of the documents its references read
 
     def __post_init__(self):
         self.index = LineIndex(self.text)
@@ -55,12 +56,15 @@ class Session:
         self.root = Path(root) if root else Path.cwd()
         self._planner = None
         self._stamps: dict = {}  # directory -> the configuration files' state when planned
+        self._rooted: dict = {}  # id(plan) -> (plan, the plan with its artifact root)
         self.analyses: dict = {}  # uri -> Analysis
+        self.open_texts: dict = {}  # real path -> text of a document open in the editor
 
     def forget_plans(self) -> None:
         """Drop every plan (a configuration file changed): the next analysis plans again."""
         self._planner = None
         self._stamps.clear()
+        self._rooted.clear()
 
     def plan_for(self, path: str):
         """The plan of the configuration closest to `path`, re-planned when a configuration file
@@ -74,7 +78,24 @@ class Session:
         if self._planner is None:
             self._planner = Planner(self.overrides, start=self.root)
         self._stamps[directory] = stamp
-        return self._planner.for_path(path)
+        return self._with_artifact_root(self._planner.for_path(path))
+
+    def _with_artifact_root(self, plan):
+        """`plan`, its artifact paths relative to its configuration's folder: where `check` and
+        the peak CLI run for that project, whichever folder of the workspace the editor opened
+        (a workspace may hold several projects). `--artifact-root` given wins."""
+        from dataclasses import replace
+
+        if plan.settings.artifact_root is not None or plan.config.path is None:
+            if plan.project is not None:
+                plan.project.open_texts = self.open_texts
+            return plan
+        if plan.project is not None:  # references read the editor's texts, not the files under them
+            plan.project.open_texts = self.open_texts
+        if id(plan) not in self._rooted:
+            root = str(Path(plan.config.path).parent)
+            self._rooted[id(plan)] = (plan, replace(plan, settings=replace(plan.settings, artifact_root=root)))
+        return self._rooted[id(plan)][1]
 
     def analyze(self, uri: str, path: str, text: str) -> Analysis:
         """Lint one document's current text as `check` would (the collector paused, as `check`
@@ -98,8 +119,10 @@ class Session:
             return analysis
         file_path = Path(path) if os.path.isfile(path) else None
         doc = load_text(text, path, plan.load, file_path=file_path)
-        result = check_document(doc, plan, explicit=False)
-        analysis = Analysis(path, text, doc, plan, result.findings, kind=doc.kind, cli=doc.cli)
+        reads: set = set()
+        with plan.project.recording() if plan.project is not None else _nothing() as reads:
+            result = check_document(doc, plan, explicit=False)
+        analysis = Analysis(path, text, doc, plan, result.findings, kind=doc.kind, cli=doc.cli, reads=set(reads))
         analysis.fixes = [fix_for(finding, doc, analysis.index) if finding.rule in FIXERS else None
                           for finding in analysis.findings]
         if doc.data is not None and doc.kind is not None:
@@ -109,6 +132,39 @@ class Session:
             analysis.kind, analysis.cli = previous.kind, previous.cli
         self.analyses[uri] = analysis
         return analysis
+
+    def files_changed(self, paths) -> list | None:
+        """Files changed on disk (the editor's file watcher): None when one is a configuration
+        file (every plan is dropped, every open document is linted again), else the uris of the
+        open documents that read one of them."""
+        if any(os.path.basename(path) in FILE_NAMES for path in paths):
+            self.forget_plans()
+            self.analyses.clear()
+            return None
+        return list(dict.fromkeys(uri for path in paths for uri in self.changed(path)))
+
+    def changed(self, path: str, text: str | None = None, *, closed: bool = False) -> list:
+        """A document changed: edited in the editor (`text`), saved, changed on disk, or closed.
+        Every project forgets it, and the other open analyses that read it (or looked for a name
+        found nowhere) are dropped, their uris returned to be linted again."""
+        from blocklint.project import ANY_FILE
+
+        real = os.path.realpath(path)
+        if text is not None and text == self.open_texts.get(real, _on_disk(real)):
+            self.open_texts[real] = text
+            return []  # opened as it is on disk, or an edit that changed nothing
+        if text is not None:
+            self.open_texts[real] = text
+        elif closed:
+            self.open_texts.pop(real, None)
+        for project in {id(a.plan.project): a.plan.project for a in self.analyses.values()
+                        if a.plan is not None and a.plan.project is not None}.values():
+            project.forget(real)
+        stale = [uri for uri, analysis in self.analyses.items()
+                 if os.path.realpath(analysis.path) != real and (real in analysis.reads or ANY_FILE in analysis.reads)]
+        for uri in stale:  # their text is unchanged, their findings may not be: analysed again when asked
+            del self.analyses[uri]
+        return stale
 
     def definitions_around(self, analysis: Analysis, line: int) -> Analysis:
         """The analysis to complete from while a line is being typed: when the text does not
@@ -128,6 +184,25 @@ class Session:
         analysis.definitions = definitions(doc, analysis.plan)
         analysis.kind, analysis.cli = doc.kind, doc.cli
         return analysis
+
+
+def _on_disk(real: str) -> str | None:
+    """The text of a file, to tell whether a document opened in the editor differs from it."""
+    from blocklint.load import MAX_FILE_BYTES
+
+    try:
+        if os.path.getsize(real) > MAX_FILE_BYTES:
+            return None
+        with open(real, encoding="utf-8", newline="") as file:
+            return file.read()
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def _nothing():
+    import contextlib
+
+    return contextlib.nullcontext(set())
 
 
 def _config_stamp(directory: str) -> tuple:
