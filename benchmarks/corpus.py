@@ -182,6 +182,22 @@ def corpus(root: Path, count: int, *, seed: int = 7) -> list[Path]:
     return paths
 
 
+def add_fixable_findings(paths: list[Path], *, share: int = 5) -> int:
+    """Give one file in `share` a finding `blocklint check --fix` fixes (a warning, so the run
+    still passes): a workflow's cron written as the `@daily` alias (BL205). Files may be hard
+    links to a corpus: each one changed is written anew, never through the link. Returns how
+    many files were changed."""
+    workflows = [path for path in paths if "kind: workflow" in path.read_text()]
+    wanted = len(paths) // share
+    changed = workflows[::max(1, len(workflows) // wanted)][:wanted] if wanted else []
+    for path in changed:
+        text = path.read_text()
+        start = text.index('- cron: "') + len('- cron: "')
+        path.unlink()
+        path.write_text(text[:start] + "@daily" + text[text.index('"', start):])
+    return len(changed)
+
+
 def big_workflow(root: Path, steps: int = 10_000, *, seed: int = 11) -> Path:
     """One workflow of `steps` standard steps, each with one or two parents among the previous six."""
     root.mkdir(parents=True, exist_ok=True)

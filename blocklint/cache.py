@@ -23,7 +23,8 @@ local registry file (size and mtime) for documents that may look their spec up t
 that looked for a name in the whole project and found none is not cached (any new file could
 hold it). Templates see only the environment variables the command line
 allows, whose values are in the plan's fingerprint; a run that allows any is not cached at all,
-so no environment value is ever written to disk.
+so no environment value is ever written to disk. Nor is a token the file holds: a result whose
+file name or findings quote text the secret detector would mask in a report is not cached.
 
 Entries hold findings as plain JSON (never pickle: a cache directory committed to a hostile
 repository must not run code), are written atomically (a temporary file, then `os.replace`), and
@@ -52,6 +53,7 @@ CACHEDIR_TAG = ("Signature: 8a477f597d28d172789f06886806bc55\n"
                 "# For information about cache directory tags see https://bford.info/cachedir/\n")
 MAX_ARTIFACT_ENTRIES = 2_000  # above this, a spec's artifact directory is not fingerprinted
 MAX_READS = 200  # above this many files read besides itself, a file's result is not cached
+MAX_RULES_DIR_FILES = 1_000  # above this many .py files in the rules folders, nothing is cached
 _FORMAT = 1  # bump when the entry layout changes
 _COUNTER = itertools.count()  # temporary file names, unique within a process
 
@@ -111,6 +113,23 @@ def _module_files(ruleset) -> set[str]:
     return files
 
 
+def _rules_dir_digests(plan) -> dict:
+    """The digest of every `.py` file below each `--rules-dir`: a rule module imports helper
+    modules of its folder (`import helpers`) that define no rule, and an edit to one changes
+    findings too. Code imported from elsewhere (installed packages) is the environment's."""
+    digests = {}
+    for directory in (*plan.config.rules_dir, *plan.overrides.rules_dir):
+        for base, subdirs, files in os.walk(directory):
+            subdirs[:] = sorted(d for d in subdirs if d != "__pycache__" and not d.startswith("."))
+            for name in sorted(files):
+                if name.endswith(".py"):
+                    if len(digests) == MAX_RULES_DIR_FILES:
+                        raise _Uncacheable("too many Python files in the rules folders to fingerprint")
+                    full = os.path.abspath(os.path.join(base, name))
+                    digests[full] = _file_digest(full)
+    return digests
+
+
 def _package_stamp() -> list:
     """Size and mtime of blocklint's own source files: an edited checkout is a new version."""
     stamps = []
@@ -163,6 +182,7 @@ def plan_fingerprint(plan) -> str:
         "specs": [[document.kind, document.path, _canonical(document.data)] for document in specs],
         "spec_files": {str(path): _file_digest(path) for path in getattr(plan.overrides, "spec_files", ())},
         "code": code,
+        "rules_dirs": _rules_dir_digests(plan),
         "package": _package_stamp(),
     }
     return _digest(_canonical(described))
@@ -277,7 +297,11 @@ class ResultCache:
             store = self._stores.get(root)
             if store is None:
                 store = self._stores[root] = EntryStore(Path(root) / CACHE_DIR)
-            known = self._plans[id(plan)] = (plan, plan_fingerprint(plan), store)
+            try:
+                fingerprint = plan_fingerprint(plan)
+            except _Uncacheable:
+                fingerprint = None  # the plan's files are not cached at all
+            known = self._plans[id(plan)] = (plan, fingerprint, store)
         return known
 
     def prepare(self, plan):
@@ -306,6 +330,8 @@ class ResultCache:
         if secret is None or plan.secrets:  # environment values must never reach the disk
             return None
         _, fingerprint, store = self._for_plan(plan)
+        if fingerprint is None:
+            return None
         key = _digest(secret, __version__, fingerprint, os.getcwd(), target.path, bool(target.explicit), raw)
         entry = store.read(key)
         found = Lookup(raw, key, store)
@@ -331,6 +357,11 @@ class ResultCache:
             pass
 
     def _store(self, found: Lookup, plan, doc, path: str, kind, findings, skipped: bool, referenced=()):
+        if _quotes_a_credential(path, findings):
+            return  # an entry is a file on disk: a token the file holds must not be copied there
+        clock_rules = {found.id for found in plan.rules if found.clock}
+        if any(finding.rule in clock_rules for finding in findings):
+            return  # it depends on the time (BL200's next runs): replayed later, it would be wrong
         try:
             deps = self._dependencies(doc, plan, referenced)
         except _Uncacheable:
@@ -403,7 +434,7 @@ class ResultCache:
 
 
 _FIELD_TYPES = {"file": str, "line": int, "column": int, "end_line": int, "end_column": int, "rule": str,
-                "name": str, "severity": str, "message": str, "path": list, "evidence": str}  # others: any JSON value
+                "name": str, "severity": str, "message": str, "path": list, "evidence": str, "fix": str}  # others: any JSON value
 
 
 def _finding(item) -> Finding:
@@ -419,6 +450,16 @@ def _finding(item) -> Finding:
 
 
 _PATH = Finding._fields.index("path")
+
+
+def _quotes_a_credential(path: str, findings) -> bool:
+    """Whether the file name or a finding (its message, or a key on its path) holds text the
+    secret detector would mask in a report. Reports mask it when they print; an entry would
+    keep it whole, so such a result is not cached (it is checked again next time)."""
+    from blocklint.secrets import DETECTOR_ONLY
+
+    texts = [path, *(text for finding in findings for text in (finding.message, *map(str, finding.path)))]
+    return any(DETECTOR_ONLY.spans(text) for text in texts)
 
 
 def _plain(finding: Finding) -> list:

@@ -21,6 +21,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "clean": "blocklint.cache:clean",
     "lsp": "blocklint.lsp.server:lsp",
     "graph": "blocklint.graph:graph",
+    "render": "blocklint.render:render",
 }
 
 
@@ -240,7 +241,7 @@ class _Fixer:
         if self.mark and result.findings:
             from blocklint.fixing import fixable_findings
 
-            fixable = fixable_findings(result, plan, unsafe=self.unsafe)
+            fixable = fixable_findings(result, unsafe=self.unsafe)
             for reporter, _ in reporters:
                 if hasattr(reporter, "fixable"):
                     reporter.fixable |= fixable

@@ -15,14 +15,19 @@ command line alone (`--template-env`), never for a file in the checkout.
 
 from __future__ import annotations
 
-import fnmatch
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from blocklint.findings import SEVERITIES
+from blocklint.globs import Globs
 from blocklint.words import did_you_mean, relative_path
 
 FILE_NAMES = (".blocklint.toml", "pyproject.toml")
+# A configuration is written by hand: these bound one that is not (a 3.6 MB file of 100,000 globs
+# cost ~30 s a file), and each is far past any real project's.
+MAX_CONFIG_BYTES = 1 << 20
+MAX_GLOBS = 1_000  # per table: `exclude`, `per-file-ignores`, `kinds`
 
 
 class ConfigError(Exception):
@@ -52,12 +57,16 @@ class Config:
 
     def ignored_for(self, file: str) -> list[str]:
         """Rule codes that `per-file-ignores` turns off for a file."""
-        relative = relative_path(file, self.root)
-        codes: list[str] = []
-        for pattern, ignored in self.per_file_ignores.items():
-            if fnmatch.fnmatch(relative, pattern) or fnmatch.fnmatch(Path(file).name, pattern):
-                codes += ignored
-        return codes
+        relative, name = relative_path(file, self.root), Path(file).name
+        return [code for globs, codes in self._per_file_globs if globs.matches(relative, name) for code in codes]
+
+    @cached_property
+    def _per_file_globs(self) -> list[tuple[Globs, tuple]]:
+        """`per-file-ignores` compiled once: the globs that turn off the same codes, together."""
+        by_codes: dict[tuple, list] = {}
+        for pattern, codes in self.per_file_ignores.items():
+            by_codes.setdefault(tuple(codes), []).append(pattern)
+        return [(Globs(patterns), codes) for codes, patterns in by_codes.items()]
 
 
 def find_config(start: Path | None = None) -> Path | None:
@@ -72,13 +81,16 @@ def find_config(start: Path | None = None) -> Path | None:
     return None
 
 
-def _read(path: Path, *, errors: str = "strict") -> str:
+def _read(path: Path, *, errors: str = "strict", limit: int | None = None) -> str:
     """A configuration file's text: a regular file, read no further than the size limit (a
     `pyproject.toml` that is a FIFO or a device is a usage error, never a hang)."""
-    from blocklint.load import UnreadableFile, read_bounded
+    from blocklint.load import MAX_FILE_BYTES, FileTooLarge, UnreadableFile, read_bounded
 
     try:
-        return read_bounded(path, what="configuration file").decode("utf-8", errors)
+        return read_bounded(path, limit or MAX_FILE_BYTES, what="configuration file").decode("utf-8", errors)
+    except FileTooLarge as error:
+        raise ConfigError(f"{path}: {error}; a configuration is written by hand, and blocklint reads one of at "
+                          f"most {MAX_CONFIG_BYTES >> 20} MiB") from error
     except UnreadableFile as error:
         raise ConfigError(f"{path}: {error}") from error
 
@@ -89,7 +101,7 @@ def load_config(path: Path | None) -> Config:
     import tomllib
 
     try:
-        document = tomllib.loads(_read(path))
+        document = tomllib.loads(_read(path, limit=MAX_CONFIG_BYTES))
     except RecursionError:
         raise ConfigError(f"{path}: nested too deeply to be a configuration file") from None
     except (OSError, UnicodeDecodeError) as error:
@@ -117,6 +129,9 @@ def _parse(table: dict, path: Path, where: str) -> Config:
                               f"(known keys: {', '.join(_KEYS)})")
         expected = _KEYS[key]
         attribute = key.replace("-", "_")
+        if expected in ("globs", "per-file", "kinds") and isinstance(value, (list, dict)) and len(value) > MAX_GLOBS:
+            raise ConfigError(f"{path}: '{key}' holds {len(value):,} globs; blocklint reads at most {MAX_GLOBS:,} "
+                              "(a configuration is written by hand: match a folder, or a name with a wildcard)")
         if expected == "codes":
             setattr(config, attribute, _codes(value, key, path))
         elif expected == "paths":

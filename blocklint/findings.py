@@ -24,6 +24,10 @@ class Finding(NamedTuple):
     message: str
     path: tuple = ()
     evidence: str = ""  # the name of the `Evidence` it rests on ("" for a rule that declares none)
+    # The fix `check --fix` has for it, decided while the document is loaded: "safe", "unsafe"
+    # (only with --unsafe-fixes) or "" (none). Kept with the finding (and in the cache), so the
+    # `[*]` marker never needs the file read again.
+    fix: str = ""
 
     def sort_key(self):
         return (self.file, self.line, self.column, self.rule, self.message)

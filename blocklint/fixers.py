@@ -46,6 +46,18 @@ def fix_for(finding, doc, index: LineIndex | None = None) -> Fix | None:
         return None  # a node not shaped as the fixer expects: no fix rather than a crash
 
 
+def mark_fixes(findings, doc) -> list:
+    """The findings, each with `fix` set to the kind of fix its fixer has for it in `doc`."""
+    if not any(finding.rule in FIXERS for finding in findings):
+        return findings
+    index = LineIndex(doc.source)
+    marked = []
+    for finding in findings:
+        fix = fix_for(finding, doc, index) if finding.rule in FIXERS else None
+        marked.append(finding if fix is None else finding._replace(fix="safe" if fix.safe else "unsafe"))
+    return marked
+
+
 def _templated_lines(finding, index: LineIndex) -> bool:
     """Whether a finding's lines hold a template tag (or an include mapped onto its tag)."""
     start = index.starts[min(max(finding.line - 1, 0), len(index.starts) - 1)]

@@ -3,15 +3,16 @@
 After `check` has linted the files, each file with a finding that has a fixer is read again,
 its fixes applied (safe ones, and unsafe ones when asked), linted again and fixed again until
 nothing changes (a fix skipped for overlapping another is picked up on the next round), then
-written atomically or shown as a unified diff. A file is never written when the result loads
+written in place (`write_in_place`) or shown as a unified diff. A file is never written when the result loads
 worse than the original did.
 """
 
 from __future__ import annotations
 
 import codecs
+import errno
 import os
-import tempfile
+import stat
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -28,17 +29,26 @@ class FixedFile:
     fixed: str
     applied: int  # fixes applied, over every round
     findings: list  # the findings left after fixing
+    secrets: frozenset = frozenset()  # values never to print (the plan's --template-env values)
 
     @property
     def changed(self) -> bool:
         return self.fixed != self.original
 
     def diff(self) -> str:
+        """The unified diff, each line masked and escaped as reports quote source lines: a token
+        in the file is never printed, nor can a line of it forge a CI command or repaint the
+        terminal."""
         import difflib
 
-        return "".join(difflib.unified_diff(self.original.splitlines(keepends=True),
-                                            self.fixed.splitlines(keepends=True),
-                                            fromfile=f"a/{self.path}", tofile=f"b/{self.path}"))
+        from blocklint.report import present_message
+        from blocklint.report.escape import guard_line
+        from blocklint.secrets import DETECTOR_ONLY, Masker
+
+        masker = Masker(self.secrets) if self.secrets else DETECTOR_ONLY
+        lines = difflib.unified_diff(self.original.splitlines(), self.fixed.splitlines(),
+                                     fromfile=f"a/{self.path}", tofile=f"b/{self.path}", lineterm="")
+        return "".join(guard_line(present_message(line, masker)) + "\n" for line in lines)
 
 
 @dataclass
@@ -88,7 +98,7 @@ def fix_document(doc, plan, *, unsafe: bool = False, findings=None) -> FixedFile
         applied += len(done)
         doc = fixed_doc
         findings = check_document(doc, plan).findings
-    return FixedFile(doc.path, original, doc.source, applied, findings)
+    return FixedFile(doc.path, original, doc.source, applied, findings, plan.secrets)
 
 
 def read_source(path: str) -> tuple[str, bool]:
@@ -99,22 +109,28 @@ def read_source(path: str) -> tuple[str, bool]:
     return raw.decode("utf-8-sig"), raw.startswith(codecs.BOM_UTF8)
 
 
-def write_atomically(path: str, text: str, *, bom: bool = False) -> None:
-    """Replace a file's content in one step (a temporary file beside it, then `os.replace`),
-    keeping its permission bits; a crash leaves the old file or the new one, never half of one."""
-    target = Path(os.path.realpath(path))  # through a link, to the file it names (the link stays)
-    mode = target.stat().st_mode & 0o7777
+def write_in_place(path: str, text: str, *, bom: bool = False) -> None:
+    """Write a file's new content into the file itself, through a link to the file it names.
+
+    Opened for writing and truncated, never replaced by another file: its owner, group, mode,
+    ACLs and hard links stay as they were (a replacement belongs to whoever runs the fix, and
+    the other names of a hard link would keep the old text). The price: a crash while writing
+    can leave the file half written; the bytes are flushed to disk before returning. Only a
+    regular file is written (a FIFO or a device put in its place since it was read is refused)."""
     data = (codecs.BOM_UTF8 if bom else b"") + text.encode("utf-8")
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    flags = os.O_WRONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
+    descriptor = os.open(path, flags)
     try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        os.chmod(temporary, mode)
-        os.replace(temporary, target)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file")
+        os.set_blocking(descriptor, True)
+        view = memoryview(data)
+        while view:
+            view = view[os.write(descriptor, view):]
+        os.ftruncate(descriptor, len(data))
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
 
 
 def fix_result(result, plan, *, unsafe: bool = False, write: bool = True, summary: FixSummary | None = None):
@@ -139,7 +155,7 @@ def fix_result(result, plan, *, unsafe: bool = False, write: bool = True, summar
         return result
     if write:
         try:
-            write_atomically(result.path, fixed.fixed, bom=bom)
+            write_in_place(result.path, fixed.fixed, bom=bom)
         except OSError as error:
             summary.errors.append((result.path, f"cannot write the fixed file: {error.strerror or error}"))
             return result
@@ -148,23 +164,10 @@ def fix_result(result, plan, *, unsafe: bool = False, write: bool = True, summar
     return replace(result, findings=fixed.findings)
 
 
-def fixable_findings(result, plan, *, unsafe: bool = False) -> set:
+def fixable_findings(result, *, unsafe: bool = False) -> set:
     """The findings of one check result that `--fix` (with `unsafe`: `--unsafe-fixes`) would
-    fix, for the text reporter's `[*]` marker."""
-    from blocklint.load import load_text
-
-    if result.path == "-" or not could_fix(result):
+    fix, for the text reporter's `[*]` marker: decided when the file was checked (`Finding.fix`),
+    so nothing is read again. Standard input is never fixed."""
+    if result.path == "-":
         return set()
-    try:
-        text, _ = read_source(result.path)
-    except (OSError, UnicodeDecodeError):
-        return set()
-    doc = load_text(text, result.path, plan.load, file_path=Path(result.path))
-    index = LineIndex(doc.source)
-    fixable = set()
-    for finding in result.findings:
-        if finding.rule in FIXERS:
-            fix = fix_for(finding, doc, index)
-            if fix is not None and (fix.safe or unsafe):
-                fixable.add(finding)
-    return fixable
+    return {finding for finding in result.findings if finding.fix == "safe" or (unsafe and finding.fix == "unsafe")}

@@ -17,8 +17,10 @@ import fnmatch
 import os
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Callable
 
+from blocklint.globs import Globs
 from blocklint.words import did_you_mean, relative_path
 
 CLI_KEYS = frozenset({"body", "artifact", "featured", "scope", "tenants", "parameters",
@@ -302,14 +304,17 @@ class Claims:
     root: str | None = None
     globs: tuple = ()  # (glob, kind name)
 
+    @cached_property
+    def _compiled(self) -> Globs:
+        return Globs(glob for glob, _ in self.globs)
+
     def kind_for(self, path: str) -> tuple | None:
         """(glob, kind) of the first glob matching `path`, or None."""
         if not self.globs or not path:
             return None
         relative = relative_path(os.path.abspath(path), self.root) if self.root else path
-        name = os.path.basename(path)
-        return next(((glob, kind) for glob, kind in self.globs
-                     if fnmatch.fnmatch(relative, glob) or fnmatch.fnmatch(name, glob)), None)
+        first = self._compiled.first(relative, os.path.basename(path))
+        return None if first is None else self.globs[first]
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from pathlib import Path
 from blocklint.config import Config, ConfigError, find_config, load_config
 from blocklint.engine import Engine, RuleError, RuleSet, Settings
 from blocklint.engine.select import names_every_rule
+from blocklint.globs import Globs
 from blocklint.words import did_you_mean
 
 
@@ -74,7 +75,7 @@ class Plan:
     rules: RuleSet  # the selected ones
     load: object  # LoadSettings
     settings: Settings
-    exclude: tuple = ()
+    exclude: tuple = ()  # a `Globs`, compiled once: the configuration's and the command line's
     strict: bool = False
     skip_unknown: bool = False
     respect_gitignore: bool = True
@@ -97,6 +98,8 @@ class Plan:
 
     def skip_for(self, path: str) -> list[str]:
         """Rule codes that `per-file-ignores` turns off for a file."""
+        if not self.config.per_file_ignores:
+            return []  # the usual case, answered without working out the file's relative path
         return self.config.ignored_for(path)
 
     def known_findings(self, findings) -> list:
@@ -179,7 +182,7 @@ def build_plan(overrides: Overrides = Overrides(), *, config_path: Path | None =
     baseline_path = overrides.baseline or config.baseline
     respect = overrides.respect_gitignore if overrides.respect_gitignore is not None else config.respect_gitignore
     return Plan(config=config, overrides=overrides, available=available, rules=rules, load=load,
-                settings=settings, exclude=(*config.exclude, *overrides.exclude),
+                settings=settings, exclude=Globs((*config.exclude, *overrides.exclude)),
                 strict=bool(overrides.strict or config.strict), skip_unknown=overrides.skip_unknown,
                 respect_gitignore=respect,
                 baseline=_read_baseline(baseline_path) if baseline_path and overrides.use_baseline else None,
@@ -267,9 +270,11 @@ def read_params_file(path) -> dict:
 
 def _project(config: Config, start: Path | None, load):
     """The run's project: the documents references are followed to (`blocklint.project`)."""
-    from blocklint.project import Project, project_root
+    from blocklint.project import Project
+    from blocklint.project_root import folder_root
 
-    return Project(project_root(config.path, start), load)
+    root = folder_root(start, config.path)
+    return Project(root, load) if root is not None else None
 
 
 def _related_specs(overrides: Overrides, load, project=None):

@@ -4,8 +4,8 @@ Documents point at each other (a deployment at its spec, a revision at its deplo
 spec at its blocks, a release at its spec), by a path relative to the file or by a spec's or
 deployment's name. A `Project` answers those references for every front door from one index:
 
-- the root is the configuration's folder, else the git work tree's top, else the folder checked
-  (`project_root`); nothing outside it is read;
+- the root is the configuration's folder, else the git work tree's top, else the working directory
+  (`blocklint.project_root`); nothing outside it is read;
 - a path is loaded directly, once per run, whatever the number of files that name it;
 - a name is found without parsing the whole tree: the index holds, per file, the values its
   first bytes give to `name` keys, and only the files that give the name wanted are loaded in
@@ -38,20 +38,6 @@ MAX_INDEXED_FILES = 100_000
 MAX_ADOPTED = 64
 UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 ANY_FILE = "*"  # recorded for a name looked for and not found: what was read is the whole project  # a walk of the project stops here (a name beyond it is not found)
-
-
-def project_root(config_path: Path | None, start: Path | None = None) -> Path:
-    """The root of the project: the configuration's folder, else the top of the git work tree
-    holding `start` (default: the working directory), else `start` itself."""
-    if config_path is not None:
-        return Path(os.path.abspath(config_path)).parent
-    here = Path(os.path.abspath(start or os.getcwd()))
-    if here.is_file():
-        here = here.parent
-    for folder in (here, *here.parents):
-        if (folder / ".git").exists():
-            return folder
-    return here
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from blocklint import kinds
+from blocklint.engine.shared import run_store
 from blocklint.findings import ERROR, Finding
+from blocklint.globs import Globs
 from blocklint.load import FILE_START, Document, Problem, load_bytes, load_path, load_stream
 from blocklint.words import SPEC_SUFFIXES
 
@@ -80,11 +82,10 @@ def _targets(paths, plan):
 
 
 def is_excluded(path: Path, exclude) -> bool:
-    """Whether `path` matches an `exclude` glob: the whole path, its name, or a folder on its way."""
-    import fnmatch
-
-    return any(fnmatch.fnmatch(str(path), pattern) or fnmatch.fnmatch(path.name, pattern)
-               or any(fnmatch.fnmatch(part, pattern) for part in path.parts[:-1]) for pattern in exclude)
+    """Whether `path` matches an `exclude` glob (`Globs`, compiled once per run, or patterns): the
+    whole path, its name, or a folder on its way."""
+    globs = exclude if isinstance(exclude, Globs) else Globs(exclude)
+    return globs.matches(str(path), path.name, *path.parts[:-1])
 
 
 def _walk(root: Path, exclude, ignored):
@@ -169,7 +170,8 @@ def load_target(target: Target, load_settings, *, stdin=None,
         doc = paused_collection(load_bytes, raw, str(Path(target.path)), load_settings, file_path=Path(target.path))
     else:  # the loader turns any failure to read into a finding (BL005, BL012)
         doc = paused_collection(load_path, target.path, load_settings)
-    if doc.kind is None and doc.other is None and not doc.problems and target.explicit:
+    # A file read (warnings aside, such as BL014) yet of no kind is BL006 too: the CLI would send it.
+    if doc.kind is None and doc.other is None and target.explicit and (not doc.problems or doc.data is not None):
         doc.problems.append(Problem("BL006", FILE_START, (
             "not a Press document blocklint recognises (a block or app spec, a release, a deployment, a "
             f"revision, metadata or parameters); if it is one, {kinds.CLAIM_HINT}")))
@@ -211,6 +213,10 @@ def _engine_result(doc: Document, plan, explicit: bool) -> FileResult:
     if is_skipped(doc, explicit):
         return FileResult(doc.path, doc.other, skipped=True)  # the kind of a skipped file: its command
     findings: list[Finding] = plan.engine.check(doc, skip=plan.skip_for(doc.path))
+    if findings:  # what --fix could fix, decided here where the document is loaded
+        from blocklint.fixers import mark_fixes
+
+        findings = mark_fixes(findings, doc)
     return FileResult(doc.path, doc.kind, findings)
 
 
@@ -339,15 +345,18 @@ def check_all(targets, plan_for, *, jobs=None, cache=None, **stdin):
     stream = itertools.chain(head, targets)
     # with a cache, whether workers can fork is asked only once there are misses for them
     workers = _worker_count(jobs, len(head), check_fork=cache is None)
+    shared: dict = {}  # what the files of this run share (`blocklint.engine.shared`)
     if workers <= 1 or stdin:
         for target in stream:
-            yield check_target(target, plan_for(target.path), cache=cache, **stdin)
+            with run_store(shared):
+                result = check_target(target, plan_for(target.path), cache=cache, **stdin)
+            yield result
         return
     parallel_from = 1 if jobs is not None else PARALLEL_FROM if cache is not None else 0
-    yield from _check_windows(stream, plan_for, cache, workers, parallel_from)
+    yield from _check_windows(stream, plan_for, cache, workers, parallel_from, shared)
 
 
-def _check_windows(stream, plan_for, cache, workers: int, parallel_from: int):
+def _check_windows(stream, plan_for, cache, workers: int, parallel_from: int, shared: dict):
     """A window of targets at a time: planned here (a file's plan depends on its folder only),
     looked up in the cache when there is one, and the files to check sent to worker processes
     when there are more than `parallel_from` of them (none are started when every file is
@@ -368,12 +377,12 @@ def _check_windows(stream, plan_for, cache, workers: int, parallel_from: int):
                 entries.append((target, plan, found.hit if found is not None else None))
             misses = [target for target, _, hit in entries if hit is None]
             if len(misses) > parallel_from and executor is None and _worker_count(workers, 2) > 1:
-                executor = _start_workers(entries, plan_for, cache, workers)
+                executor = _start_workers(entries, plan_for, cache, workers, shared)
             if len(misses) > parallel_from and executor is not None:
                 chunk = max(1, min(32, len(misses) // (workers * 8)))
                 checked = executor.map(_check_in_worker, misses, chunksize=chunk)
             else:
-                checked = (check_target(target, plan, cache=cache) for target, plan, hit in entries if hit is None)
+                checked = (_check_sharing(shared, target, plan, cache) for target, plan, hit in entries if hit is None)
             for target, plan, hit in entries:
                 if hit is None:
                     yield next(checked)
@@ -393,7 +402,13 @@ def _check_windows(stream, plan_for, cache, workers: int, parallel_from: int):
         _WORKER_STATE = None
 
 
-def _start_workers(entries, plan_for, cache, workers: int):
+def _check_sharing(shared: dict, target: Target, plan, cache) -> FileResult:
+    """`check_target`, answering what the run's files share from `shared`."""
+    with run_store(shared):
+        return check_target(target, plan, cache=cache)
+
+
+def _start_workers(entries, plan_for, cache, workers: int, shared: dict):
     """Worker processes, forked once the first window's plans are made (later folders' plans
     are made in the workers, each once)."""
     import multiprocessing
@@ -403,7 +418,7 @@ def _start_workers(entries, plan_for, cache, workers: int):
         for _, plan, _ in entries:
             cache.prepare(plan)
     global _WORKER_STATE
-    _WORKER_STATE = (plan_for, cache)
+    _WORKER_STATE = (plan_for, cache, shared)  # each worker fills its own copy of `shared`
     return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
 
 
@@ -411,8 +426,8 @@ _WORKER_STATE = None
 
 
 def _check_in_worker(target: Target) -> FileResult:
-    plan_for, cache = _WORKER_STATE
-    return check_target(target, plan_for(target.path), cache=cache)
+    plan_for, cache, shared = _WORKER_STATE
+    return _check_sharing(shared, target, plan_for(target.path), cache)
 
 
 def _worker_count(jobs, files: int, *, check_fork: bool = True) -> int:

@@ -98,8 +98,10 @@ class RelatedSpecs:
 
         specs = cls(lookup=lookup, project=project)
         for path in paths:
+            # one parse per file and run: a spec in the project is the project's document
+            doc = project.load(path) if project is not None and project.inside(path) else None
             try:
-                doc = load_path(os.fspath(path), load_settings)
+                doc = doc or load_path(os.fspath(path), load_settings)
             except OSError:
                 continue
             specs.loads += 1

@@ -23,7 +23,10 @@ def test_quick_benchmark_run_prints_every_section():
     assert "cold / warm (CPU)" in done.stdout and "in-process CPU per file" in done.stdout
     for section in SECTIONS:
         assert section in done.stdout, f"{section!r} missing from:\n{done.stdout}"
-    targets = done.stdout.split("## targets", 1)[1].strip().splitlines()
+    assert "rules run on every file" in done.stdout and "with the collector paused" in done.stdout
+    heading, targets = done.stdout.split("## targets", 1)[1].split("\n", 1)
+    assert "rules; load average" in heading
+    targets = targets.strip().splitlines()
     assert len(targets) == 7 and all(line.split()[0] in ("PASS", "MISS", "n/a") for line in targets), targets
 
 

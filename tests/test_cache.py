@@ -438,6 +438,21 @@ def test_nothing_is_cached_while_templates_may_read_the_environment(project, mon
     assert not list((project / CACHE_DIR).glob("*/*.json"))
 
 
+def test_a_finding_quoting_a_token_is_never_written_to_the_cache(project):
+    """Reports mask a token a finding quotes (an unknown parent pasted from a password manager);
+    the entry would hold it whole, so that file's result is not cached, and is still right."""
+    token = "gh" + "p_" + "aB3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1xY3zA5"
+    (project / "leaky.yaml").write_text(WORKFLOW.replace("    command: python main.py",
+                                                         f"    command: python main.py\n        parents: [{token}]"))
+    for _ in range(2):
+        cache = ResultCache()
+        results, _ = lint([project / "leaky.yaml", project / "spec.yaml"], cache=cache)
+        assert any(token in f.message for f in results[0].findings if f.rule == "BL301")
+    assert (cache.hits, cache.misses) == (1, 1)
+    entries = list((project / CACHE_DIR).glob("*/*.json"))
+    assert len(entries) == 1 and not [e for e in entries if token in e.read_text()]
+
+
 def test_a_link_out_of_the_project_is_refused_with_or_without_the_cache(project):
     outside = project.parent / "outside.yaml"
     outside.write_text(WORKFLOW)

@@ -143,10 +143,34 @@ def test_fix_result_reports_what_is_left_after_fixing(project):
 def test_fixable_findings_are_only_what_fix_would_fix(project):
     planner = Planner(Overrides(isolated=True), start=project)
     results = _check(sorted(project.iterdir()), planner)
-    safe = {f for result in results for f in fixable_findings(result, planner.for_path(result.path))}
-    unsafe = {f for result in results for f in fixable_findings(result, planner.for_path(result.path), unsafe=True)}
+    safe = {f for result in results for f in fixable_findings(result)}
+    unsafe = {f for result in results for f in fixable_findings(result, unsafe=True)}
     assert {f.rule for f in safe} == {"BL101"}
     assert {f.rule for f in unsafe} == {"BL101", "BL301"}
+
+
+def test_the_fixable_marker_is_decided_while_checking_and_needs_no_second_read(project):
+    planner = Planner(Overrides(isolated=True), start=project)
+    results = _check(sorted(project.iterdir()), planner)
+    assert {(f.rule, f.fix) for result in results for f in result.findings} == {("BL101", "safe"), ("BL301", "unsafe")}
+    for path in project.iterdir():
+        path.write_text("body: {}\n")  # what the marker says was decided on the text that was checked
+    assert {f.rule for result in results for f in fixable_findings(result)} == {"BL101"}
+
+
+def test_a_warm_run_marks_fixable_findings_from_the_cache_without_reading_any_file(project, run, monkeypatch):
+    monkeypatch.delenv("BLOCKLINT_NO_CACHE", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(project.parent / "machine-cache"))
+    cold = run("check", "--isolated", ".", cwd=project)
+    assert cold[0] == 1 and cold[1].count("[*]") == 1, cold[1]
+
+    def no_reading(*args, **kwargs):
+        raise AssertionError("a warm run read a file again")
+
+    monkeypatch.setattr("blocklint.fixing.read_source", no_reading)
+    monkeypatch.setattr("blocklint.load.load_text", no_reading)
+    monkeypatch.setattr("blocklint.runner.load_target", no_reading)
+    assert run("check", "--isolated", ".", cwd=project) == cold
 
 
 def test_a_file_with_a_byte_order_mark_keeps_it(tmp_path):

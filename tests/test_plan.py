@@ -164,6 +164,17 @@ def test_fix_diff_and_the_fixable_marker_through_check(run, tmp_path):
     assert code == 0 and spec.read_text() == SPEC
 
 
+def test_the_diff_masks_tokens_and_escapes_control_characters(run, tmp_path):
+    """`--diff` quotes the file: a token on a changed line is masked as in every report, and a bidi
+    control in the file (YAML allows it, where it forbids ESC) is shown, not sent to the terminal."""
+    token = "gh" + "p_" + "aB3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1xY3zA5"
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(TYPO.replace("command: y,", f"command: 'y {token} \u202e',"))
+    code, output = run("check", "--diff", spec)
+    assert code == 1 and "+      b: {command: 'y **** \\u202e', imageDetails: {id: 1}, parents: [a]}" in output
+    assert token not in output and "\u202e" not in output
+
+
 def test_check_answers_unchanged_files_from_its_cache_and_clean_removes_it(run, tmp_path, monkeypatch):
     monkeypatch.delenv("BLOCKLINT_NO_CACHE")
     (tmp_path / "spec.yaml").write_text(TYPO)

@@ -78,3 +78,16 @@ def test_includes_inside_the_project_still_work(run, tmp_path):
     (tmp_path / "repo" / "specs" / "spec.yaml.j2").write_text(INCLUDING.format("../shared.txt"))
     code, output = run("check", "--format", "concise", "--select", "BL007", "specs/spec.yaml.j2", cwd=tmp_path / "repo")
     assert "BL007" not in output, output
+
+
+def test_without_git_or_configuration_the_working_directory_holds_the_project(run, tmp_path):
+    """An unpacked archive of a project has no `.git`: checked from its top, its includes reach
+    its other folders; checked from inside one folder, they stay in it."""
+    (tmp_path / "fragments").mkdir()
+    (tmp_path / "fragments" / "text.yaml").write_text("an included description\n")
+    (tmp_path / "specs").mkdir()
+    (tmp_path / "specs" / "spec.yaml.j2").write_text(INCLUDING.format("../fragments/text.yaml"))
+    code, output = run("check", "--format", "concise", "--select", "BL007", "specs", cwd=tmp_path)
+    assert "BL007" not in output, output
+    code, output = run("check", "--format", "concise", "--select", "BL007", ".", cwd=tmp_path / "specs")
+    assert "BL007" in output and "outside" in output

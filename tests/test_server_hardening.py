@@ -171,6 +171,21 @@ def test_a_zip_bomb_is_refused_without_inflating_it(connection, zip_bomb, declar
     assert not list(scratch.glob("blocklint-*"))
 
 
+def test_a_zip_of_many_small_entries_is_refused_before_anything_is_unpacked(connection, scratch):
+    """49,000 entries of a few bytes (a 6 MB zip) cost a minute of CPU unpacked and checked; the
+    entry count, read from the zip's directory, refuses it first."""
+    from blocklint.registry.validate import MAX_ENTRIES
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
+        for number in range(MAX_ENTRIES + 1):
+            archive.writestr(f"d{number % 50}/f{number}.py", "")
+    status, answer, _ = post_spec(connection, "many-entries", buffer.getvalue())
+    refused(status, answer, 400, f"{MAX_ENTRIES + 1} entries (at most {MAX_ENTRIES})")
+    assert MAX_ENTRIES <= 10_000 and connection.alive()
+    assert not list(scratch.glob("blocklint-*"))
+
+
 def test_a_good_artifact_is_still_accepted_and_its_scratch_removed(connection, artifact, scratch):
     status, answer, _ = post_spec(connection, "good-artifact", artifact)
     assert status == 200, answer
@@ -291,6 +306,47 @@ def test_nan_in_a_parameter_patch_is_refused_and_the_deployment_still_reads(conn
         status, answer, _ = connection.request("GET", read)
         assert status == 200, (read, answer)
     assert connection.alive()
+
+
+BAD_NAMES = {
+    "path": ("../../../etc/passwd", "is a path"),
+    "nul": ("a\x00b", "U+0000"),
+    "header-injection": ("name\r\nX: y", "U+000D"),
+    "bidi-override": ("invoice\u202eslx.exe", "U+202E"),
+    "zero-width": ("pay\u200broll", "U+200B"),
+    "too-long": ("n" * 100_000, "at most 255"),
+    "padded": (" padded ", "white space"),
+}
+
+
+@pytest.mark.parametrize("case", BAD_NAMES)
+def test_a_name_press_would_not_store_is_refused_for_specs_and_deployments(connection, artifact, case):
+    name, says = BAD_NAMES[case]
+    status, answer, _ = post_spec(connection, name, artifact)
+    refused(status, answer, 400, says)
+    assert name not in spec_names(connection)
+    spec_id, deployment_id = deployed(connection, artifact, f"named-{case}")
+    deployment = example("deployments/block-deployment.yaml")["body"]
+    deployment["spec"]["id"] = spec_id
+    deployment["metadata"]["name"] = name
+    status, answer, _ = connection.json("POST", "/v1/blocks/deployments/", deployment)
+    refused(status, answer, 400, says)
+    status, answer, _ = connection.json("PATCH", f"/v1/blocks/deployments/{deployment_id}", {"name": name})
+    refused(status, answer, 400, says)
+    status, answer, _ = connection.json("PATCH", f"/v1/blocks/specs/{spec_id}", {"metadata": {"name": name}})
+    refused(status, answer, 400, says)
+    assert connection.alive()
+
+
+def test_a_name_is_stored_in_nfc_so_equal_looking_names_are_one_spec(connection, artifact):
+    decomposed, composed = "cafe\u0301-nfd", "caf\u00e9-nfd"
+    status, answer, _ = post_spec(connection, decomposed, artifact)
+    assert status == 200, answer
+    status, answer, _ = connection.request("GET", f"/v1/blocks/specs/{answer['id']}")
+    assert answer["metadata"]["name"] == composed
+    status, answer, _ = post_spec(connection, composed, artifact)
+    refused(status, answer, 409, "already exists")
+    assert spec_names(connection).count(composed) == 1 and decomposed not in spec_names(connection)
 
 
 @pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", None,

@@ -16,6 +16,12 @@ from blocklint.findings import ERROR, SEVERITIES, Evidence
 RULE_ID = re.compile(r"^[A-Z]{2,}[0-9]{3}$")
 RULE_NAME = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 INTERNAL_ERROR = ("BL000", "internal-error")
+RESOURCE_LIMIT = ("BL005", "resource-limit")
+# Findings reported per rule and per file (docs/limits.md): past them, one BL005 finding says so.
+# A flood of findings is one mistake repeated (a generated file, a wrong indentation); listing
+# 200,000 of them cost 18 s and 595 MB and helps nobody.
+MAX_FINDINGS_PER_RULE = 1_000
+MAX_FINDINGS_PER_FILE = 5_000
 
 
 class RuleError(Exception):
@@ -49,6 +55,7 @@ class Rule:
     follows: tuple = ()  # (rule id, keys): see `rule`
     evidence: Evidence | None = None  # what its findings rest on, unless a finding names its own
     also: tuple = ()  # the other evidence a finding of it may name
+    clock: bool = False  # its findings depend on the current time: see `rule`
 
     @property
     def doc(self) -> str:
@@ -62,7 +69,7 @@ class Rule:
 
 
 def rule(rule_id: str, name: str, severity: str | None = None, *, evidence: Evidence | None = None, also=(),
-         follows=None):
+         follows=None, clock: bool = False):
     """Declare a rule. The function's docstring is its documentation.
 
     `evidence` (`blocklint.findings.DOCUMENTED`, `INFERRED`, ...) is what the rule's findings rest
@@ -78,6 +85,10 @@ def rule(rule_id: str, name: str, severity: str | None = None, *, evidence: Evid
     is the root mistake, and this rule's finding only follows from it. `follows={"BL101":
     ("parents",)}` folds BL304's "not a parent" into the BL101 of a misspelt `parents`. For a
     finding on a node that another key refers to by name, the keys are `Named(...)` (see it).
+
+    `clock=True`: the rule's findings depend on the current time (BL200's next runs of a cron),
+    so a result holding one is never kept in the result cache, whose key cannot hold the clock.
+    Such a rule reports on every document whose answer the clock changes.
     """
     if not RULE_ID.match(rule_id):
         raise RuleError(f"rule id {rule_id!r} must look like BL123")
@@ -90,6 +101,7 @@ def rule(rule_id: str, name: str, severity: str | None = None, *, evidence: Evid
     def decorate(func):
         func.__blocklint_rule__ = (rule_id, name, severity)
         func.__blocklint_evidence__ = (evidence, tuple(also))
+        func.__blocklint_clock__ = clock
         func.__blocklint_follows__ = tuple((root, keys if isinstance(keys, Named) else tuple(keys))
                                            for root, keys in (follows or {}).items())
         return func

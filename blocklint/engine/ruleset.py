@@ -102,4 +102,5 @@ class RuleSetBuilder:
                                 f"{did_you_mean(arg, known)}")
         evidence, also = getattr(func, "__blocklint_evidence__", (None, ()))
         return Rule(rule_id, name, severity, func, args, fanout, origin,
-                    tuple(getattr(func, "__blocklint_follows__", ())), evidence, also)
+                    tuple(getattr(func, "__blocklint_follows__", ())), evidence, also,
+                    getattr(func, "__blocklint_clock__", False))

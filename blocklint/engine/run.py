@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from blocklint.engine.api import INTERNAL_ERROR, Rule, RuleError
+from blocklint.engine.api import (
+    INTERNAL_ERROR, MAX_FINDINGS_PER_FILE, MAX_FINDINGS_PER_RULE, RESOURCE_LIMIT, Rule, RuleError)
 from blocklint.engine.fold import fold
 from blocklint.engine.locate import locate, make_finding
 from blocklint.engine.ruleset import RuleSet
 from blocklint.engine.select import matches
-from blocklint.engine.suppress import apply_suppressions
+from blocklint.engine.suppress import apply_suppressions, suppression_test
 from blocklint.findings import ERROR, INFO, UNCHECKED, Finding
 from blocklint.load import Document
 
@@ -43,13 +44,15 @@ class Resolver:
         self.cache: dict = {}
 
     def get(self, name: str, rule: Rule | None = None):
+        if name == "options":  # the asking rule's own: never kept for the next rule
+            return self.settings.options.get(rule.id, {}) if rule else {}
+        cache = self.cache
+        if name in cache:
+            return cache[name]
         if name == "settings":
             return self.settings
-        if name == "options":
-            return self.settings.options.get(rule.id, {}) if rule else {}
-        if name not in self.cache:
-            self.cache[name] = self._fixtures[name](self) if name in self._fixtures else None
-        return self.cache[name]
+        value = cache[name] = self._fixtures[name](self) if name in self._fixtures else None
+        return value
 
     def fan_out(self, name: str):
         return self._fanouts[name][0](self)
@@ -109,24 +112,39 @@ class Engine:
         if skip:
             skipped = set(skip)
             calls = [call for call in calls if not matches(call.id, skipped)]
+        # every rule appends its findings to one list: no generator per rule or per node
         findings: list[Finding] = []
         late = []
+        run = self._run
+        suppressed = suppression_test(doc)
+        cut_short = set()  # rules stopped at their cap: of their directives, none is unused
         for call in calls:
             if call.late:
                 late.append(call)
-            else:
-                findings.extend(self._run(call, doc, resolver))
+            elif run(call, doc, resolver, findings, suppressed):
+                cut_short.add(call.id)
         findings = fold(findings, self._follows, getattr(doc, "undefined", ()), doc.data)
-        findings, unused = apply_suppressions(doc, findings, {call.id for call in calls})
+        findings, unused = apply_suppressions(doc, findings, {call.id for call in calls} - cut_short)
         if late:
             resolver.cache["unused_suppressions"] = unused
-            late_findings = [f for call in late for f in self._run(call, doc, resolver)]
+            late_findings: list[Finding] = []
+            for call in late:
+                run(call, doc, resolver, late_findings, suppressed)
             findings += apply_suppressions(doc, late_findings, set())[0]
-        return sorted(set(findings), key=Finding.sort_key)
+        findings = sorted(set(findings), key=Finding.sort_key)
+        if len(findings) > MAX_FINDINGS_PER_FILE:
+            findings[MAX_FINDINGS_PER_FILE:] = [_limit_finding(findings[MAX_FINDINGS_PER_FILE], (
+                f"more than {MAX_FINDINGS_PER_FILE:,} findings in this file: the first {MAX_FINDINGS_PER_FILE:,} are "
+                "reported, the rest from here on are not (fix those and run again)"))]
+        return findings
 
-    def _run(self, call: _Call, doc: Document, resolver: Resolver):
+    def _run(self, call: _Call, doc: Document, resolver: Resolver, out: list, suppressed) -> bool:
+        """Append one rule's findings on `doc` to `out`, up to MAX_FINDINGS_PER_RULE of them that
+        are not `suppressed`, then one BL005 for the rest; True when the rule was cut short there
+        (it is asked for no more: the work stops at the cap too)."""
         current = call.rule
         values = {}
+        quota = _Quota(suppressed)
         try:
             for arg in call.args:
                 value = resolver.get(arg, current)
@@ -136,19 +154,22 @@ class Engine:
             if call.fanout is None:
                 first = values[current.args[0]] if current.args else None
                 anchor = doc.path_of(first) if isinstance(first, (dict, list)) else None
-                yield from self._call(call, doc, values, anchor or ())
-                return
+                return self._call(call, doc, values, anchor or (), out, quota)
             fanout, wanted = call.fanout, call.extras
             for anchor, node, node_extras in resolver.fan_out(fanout):
                 call_values = dict(values)
                 call_values[fanout] = node
                 for name in wanted:
                     call_values[name] = node_extras[name]
-                yield from self._call(call, doc, call_values, anchor)
+                if self._call(call, doc, call_values, anchor, out, quota):
+                    return True
         except Exception as error:  # a fixture that crashed on this document: one finding, the run goes on
-            yield self._crash(current, doc, (), error, "while preparing its fixtures")
+            out.append(self._crash(current, doc, (), error, "while preparing its fixtures"))
+        return False
 
-    def _call(self, call: _Call, doc: Document, values: dict, anchor: tuple):
+    def _call(self, call: _Call, doc: Document, values: dict, anchor: tuple, out: list, quota: _Quota) -> bool:
+        """Append the findings of one call of a rule (on one node, for a per-node rule) to `out`;
+        True when the rule's quota ran out."""
         current = call.rule
         try:
             for location, message, *named in current.func(**values) or ():
@@ -160,13 +181,47 @@ class Engine:
                 severity = named[0].severity if named and not call.configured else call.severity
                 if severity == INFO and not self.settings.verbose:
                     continue
-                yield make_finding(doc, span, call.id, current.name, severity, message, path,
-                                   evidence.name if evidence is not None else "")
+                finding = make_finding(doc, span, call.id, current.name, severity, message, path,
+                                       evidence.name if evidence is not None else "")
+                if quota.spent(finding):
+                    out.append(_limit_finding(finding, (
+                        f"more than {MAX_FINDINGS_PER_RULE:,} findings of {call.id} ({current.name}) in this file: "
+                        f"{MAX_FINDINGS_PER_RULE:,} are reported, the rest are not (fix those and run again)")))
+                    return True
+                out.append(finding)
         except Exception as error:  # a broken rule must not stop the run
-            yield self._crash(current, doc, anchor, error, "on this node")
+            out.append(self._crash(current, doc, anchor, error, "on this node"))
+        return False
 
     @staticmethod
     def _crash(current: Rule, doc: Document, anchor: tuple, error: Exception, where: str) -> Finding:
         return make_finding(doc, doc.span_of(anchor), *INTERNAL_ERROR, ERROR, (
             f"rule {current.id} ({current.name}) crashed {where}: {type(error).__name__}: {error}; "
             "please report it"), anchor, UNCHECKED.name)
+
+
+class _Quota:
+    """The findings one rule may still report on one document. Suppressed findings do not count
+    (20,000 of them are no flood): they are kept for apply_suppressions, which marks their
+    directives used."""
+
+    __slots__ = ("left", "suppressed")
+
+    def __init__(self, suppressed):
+        self.left = MAX_FINDINGS_PER_RULE
+        self.suppressed = suppressed
+
+    def spent(self, finding: Finding) -> bool:
+        """Whether `finding` is one past the quota (else it is counted)."""
+        if self.suppressed(finding):
+            return False
+        if not self.left:
+            return True
+        self.left -= 1
+        return False
+
+
+def _limit_finding(left_out: Finding, message: str) -> Finding:
+    """The finding that stands for those left out, at the first of them, with its severity."""
+    rule_id, name = RESOURCE_LIMIT
+    return left_out._replace(rule=rule_id, name=name, message=message, path=(), evidence=UNCHECKED.name)

@@ -100,14 +100,10 @@ def apply_suppressions(doc: Document, findings: list[Finding], ran: set):
     directives = suppressions(doc)
     if not directives:
         return findings, []
-    file_wide = [d for d in directives if not d.covers]
-    by_line: dict[int, list] = {}
-    for directive in directives:
-        for line in directive.covers:
-            by_line.setdefault(line, []).append(directive)
+    file_wide, by_line = _index(directives)
     kept = []
     for finding in findings:
-        hits = [d for d in (*file_wide, *by_line.get(finding.line, ())) if _matches(finding.rule, d.codes)]
+        hits = _hits(finding, file_wide, by_line)
         for directive in hits:
             directive.used |= {code for code in directive.codes if _matches(finding.rule, {code})}
         if not hits:
@@ -120,3 +116,26 @@ def apply_suppressions(doc: Document, findings: list[Finding], ran: set):
                 line = max(directive.line - 1, 0)
                 unused.append((Span(line, directive.column, line, directive.column + 1), code))
     return kept, unused
+
+
+def suppression_test(doc: Document):
+    """Whether a finding will be suppressed, marking no directive used: the finding caps count
+    only the findings that will be shown (20,000 suppressed findings are no flood)."""
+    directives = suppressions(doc)
+    if not directives:
+        return lambda finding: False
+    file_wide, by_line = _index(directives)
+    return lambda finding: bool(_hits(finding, file_wide, by_line))
+
+
+def _index(directives: list[Directive]) -> tuple[list, dict]:
+    """The file-wide directives, and the others by the lines they cover."""
+    by_line: dict[int, list] = {}
+    for directive in directives:
+        for line in directive.covers:
+            by_line.setdefault(line, []).append(directive)
+    return [d for d in directives if not d.covers], by_line
+
+
+def _hits(finding: Finding, file_wide: list, by_line: dict) -> list[Directive]:
+    return [d for d in (*file_wide, *by_line.get(finding.line, ())) if _matches(finding.rule, d.codes)]

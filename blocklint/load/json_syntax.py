@@ -7,7 +7,9 @@ so a key or an item), single quotes, or a number such as `1e5`, a string to YAML
 
 It also rewrites the one construct libyaml refuses and JSON writers produce: an escaped surrogate
 pair (`"\\ud83d\\ude80"`, as `json.dumps` writes an emoji), which becomes the single escape
-`\\U0001f680` (the request carries the same text).
+`\\U0001f680` (the request carries the same text). The rewrite is right only inside a
+double-quoted string; where the pair stood in a plain or single-quoted scalar (backslashes are
+text there), the rewritten escape shows in a value, and the file is read again as written.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from blocklint.load.scalars import json_plain, yaml_plain
 from blocklint.words import split_lines
 
 _SURROGATE_PAIR = re.compile(r"(?<!\\)((?:\\\\)*)\\u(d[89ab][0-9a-f]{2})\\u(d[c-f][0-9a-f]{2})", re.IGNORECASE)
+_REWRITTEN = re.compile(r"\\U000[0-9a-f]{5}")
 _AS_YAML = "the peak CLI reads `.json` files as YAML"
 _NUMBER_START = frozenset("-0123456789.")
 
@@ -111,3 +114,20 @@ def without_surrogate_escapes(text: str) -> tuple[str, list | None]:
         position = match.end()
     pieces.append(text[position:])
     return "".join(pieces), shifts
+
+
+def rewrite_shows(root) -> bool:
+    """Whether a rewritten escape (`\\U000xxxxx`) is text in a key or value of `root`: a pair
+    rewritten outside a double-quoted string, where YAML reads backslashes as they are."""
+    pending = [root]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, str):
+            if _REWRITTEN.search(value):
+                return True
+        elif isinstance(value, dict):
+            pending.extend(value)
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)
+    return False

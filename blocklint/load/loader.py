@@ -25,6 +25,7 @@ DIRECTIVE_KEY = "x-blocklint"
 _JINJA_MARKERS = ("{{", "{%", "{#")
 _CLI_BODY_LINE = re.compile(r"""^(?:body|"body"|'body')\s*:""", re.M)
 _JSON_CLI_BODY = re.compile(r"""^\s*\{\s*"body"\s*:""")
+_ANY_BODY_KEY = re.compile(r"""(?:body|"body"|'body')\s*:""")
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _MESSAGE_CHARS = 300
 
@@ -101,11 +102,16 @@ def load_text(text: str, display: str, settings: LoadSettings | None = None, *, 
     doc = Document(path=display, source=text)
     try:
         claim = kinds.claim_of(str(file_path or display), text, settings.claims, settings.kind)
-        doc.claimed = claim is not None
-        if claim is not None and claim.kind is None:
-            doc.problems.append(Problem("BL006", Span(claim.line, claim.column, claim.line,
-                                                      claim.column + len(claim.written)), claim.unknown))
-        _load(doc, text, display, settings, file_path, claim.kind if claim is not None else None)
+        render = settings.template and _is_cli_template(text, display)
+        # `body` elsewhere than at a line's start (flow style, after a tag): rendered as the CLI
+        # renders every file, kept only if the rendering is a CLI file; else a bare SDK body.
+        maybe = settings.template and not render and _may_be_cli_template(text)
+        _claim(doc, claim)
+        _load(doc, text, display, settings, file_path, claim.kind if claim is not None else None, render or maybe)
+        if maybe and not doc.cli:
+            doc = Document(path=display, source=text)
+            _claim(doc, claim)
+            _load(doc, text, display, settings, file_path, claim.kind if claim is not None else None, False)
     except (Exception, RecursionError, MemoryError) as error:  # noqa: BLE001 - one file's failure is its finding
         doc.data, doc.kind, doc.cli, doc.spans, doc.key_spans, doc._ids = None, None, False, {}, {}, {}
         doc.problems.append(Problem("BL001", FILE_START, _short(
@@ -114,10 +120,18 @@ def load_text(text: str, display: str, settings: LoadSettings | None = None, *, 
     return doc
 
 
-def _load(doc: Document, text: str, display: str, settings: LoadSettings, file_path, claimed: str | None) -> None:
+def _claim(doc: Document, claim) -> None:
+    doc.claimed = claim is not None
+    if claim is not None and claim.kind is None:
+        doc.problems.append(Problem("BL006", Span(claim.line, claim.column, claim.line,
+                                                  claim.column + len(claim.written)), claim.unknown))
+
+
+def _load(doc: Document, text: str, display: str, settings: LoadSettings, file_path, claimed: str | None,
+          render: bool) -> None:
     parsed_text = text
     uses: list = []
-    if settings.template and _is_cli_template(text, display):
+    if render:
         from blocklint.load import template
         from blocklint.load.source_map import SourceMap
 
@@ -129,12 +143,15 @@ def _load(doc: Document, text: str, display: str, settings: LoadSettings, file_p
             doc.problems.append(Problem("BL007", _line_span(text, result.error_line), result.error))
             return
         parsed_text = result.text
-        doc.rendered = parsed_text != text
+        as_rendered = _without_final_line_break(text)  # the source, in the form rendering gives it
+        doc.rendered = parsed_text != as_rendered
         if doc.rendered:
-            doc.source_map = SourceMap(parsed_text, text)
+            doc.source_map = SourceMap(parsed_text, as_rendered)
         undefined, uses = result.undefined, result.uses
     else:
         undefined = []
+        if settings.template and _is_cli_file_text(text):
+            parsed_text = _without_final_line_break(text)
     # The peak CLI reads `.json` files with its YAML loader too; where strict JSON would read
     # them otherwise, json_syntax says how (BL014).
     is_json = display.endswith((".json", ".json.j2"))
@@ -142,6 +159,9 @@ def _load(doc: Document, text: str, display: str, settings: LoadSettings, file_p
     if is_json:
         build_text, shifts = json_syntax.without_surrogate_escapes(parsed_text)
         builder.build(build_text, original=parsed_text if shifts else None, shifts=shifts)
+        if shifts and not builder.failed and json_syntax.rewrite_shows(builder.root):
+            builder = TreeBuilder()
+            builder.build(parsed_text)
         if not builder.failed and not any(problem.rule == "BL001" for problem in builder.problems):
             builder.problems.extend(json_syntax.differences(parsed_text, builder.spans, builder.key_spans))
     else:
@@ -211,7 +231,24 @@ def _is_cli_template(text: str, display: str) -> bool:
         return True
     if not any(marker in text for marker in _JINJA_MARKERS):
         return False
+    return _is_cli_file_text(text)
+
+
+def _may_be_cli_template(text: str) -> bool:
+    return any(marker in text for marker in _JINJA_MARKERS) and bool(_ANY_BODY_KEY.search(text))
+
+
+def _is_cli_file_text(text: str) -> bool:
     return bool(_CLI_BODY_LINE.search(text) or _JSON_CLI_BODY.match(text))
+
+
+def _without_final_line_break(text: str) -> str:
+    """The text as the CLI's Jinja renders a file without tags: less one final line break (jinja2's
+    `keep_trailing_newline=False`), which a block scalar at the end of the file would keep."""
+    for line_break in ("\r\n", "\n", "\r"):
+        if text.endswith(line_break):
+            return text[: -len(line_break)]
+    return text
 
 
 def _undefined_uses(doc: Document, rendered: str, uses: list):

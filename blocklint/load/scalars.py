@@ -51,6 +51,9 @@ _TIMESTAMP = re.compile(
 _TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
 # Only these first characters can start a non-string plain scalar (PyYAML's own shortcut).
 _MAYBE_TYPED = set("-+0123456789.yYnNtTfFoO~")
+# For the loader's inline fast path: a plain scalar is its own text unless it starts with one of
+# TYPED_STARTS or is one of PLAIN_STRING_SKIP (the branches of `yaml_plain` before `return text`).
+TYPED_STARTS = frozenset(_MAYBE_TYPED)
 MERGE_KEY = object()
 MERGE_TAG = "tag:yaml.org,2002:merge"
 
@@ -126,6 +129,8 @@ def yaml_plain(text: str):
         return construct(_TIMESTAMP_TAG, text)
     return text
 
+
+PLAIN_STRING_SKIP = frozenset(_NULL | {"<<", "="})
 
 _JSON_LITERALS = {"true": True, "false": False, "null": None}
 

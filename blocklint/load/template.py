@@ -14,6 +14,9 @@ Unlike the CLI, on purpose (a spec file is untrusted input):
 - an undefined variable still renders as an empty string (so the result is what the CLI would
   send) but each use is recorded, with its place in the rendered text, so that it can be reported;
 - every error, whatever raised it, comes back as a message and the template line it happened on.
+
+As the CLI, the rendered text has no final line break (jinja2's `keep_trailing_newline=False`):
+a block scalar at the end of the file ends without one.
 """
 
 from __future__ import annotations
@@ -116,8 +119,6 @@ def render(source: str, file_path: Path | None, params: dict, *, env: dict | Non
     except (Exception, RecursionError, MemoryError) as error:  # noqa: BLE001 - any error is the file's finding
         return Rendered(error=_short(f"template error: {type(error).__name__}: {error}"),
                         error_line=_root_line(error, source))
-    if source.endswith("\n") and not text.endswith("\n"):
-        text += "\n"
     uses: list = []
     if marker_of:
         name_of = {marker: name for name, marker in marker_of.items()}

@@ -28,7 +28,8 @@ from typing import Any
 
 from blocklint.load.document import FILE_START, Problem, Span
 from blocklint.load.scalars import (
-    MAPPING_TAGS, MERGE_KEY, MERGE_TAG, SAFE_TAGS, SCALAR_TAGS, SEQUENCE_TAGS, Unloadable, tagged, yaml_plain,
+    MAPPING_TAGS, MERGE_KEY, MERGE_TAG, PLAIN_STRING_SKIP, SAFE_TAGS, SCALAR_TAGS, SEQUENCE_TAGS, TYPED_STARTS,
+    Unloadable, tagged, yaml_plain,
 )
 from blocklint.words import split_lines
 
@@ -44,6 +45,9 @@ _YAML_ONLY_BREAKS = ("\x85", "\u2028", "\u2029")
 MAX_CLI_PARSER_CHARS = 1024 * 1024
 # Scalar types that JSON carries as they are; any other goes through `_unusual`.
 _JSON_SCALARS = frozenset({str, int, bool, type(None)})
+# A Span made without the Python-level `Span(...)` call (one frame less for each of the
+# hundreds of nodes of a file): the same NamedTuple, built as `tuple.__new__` builds it.
+_new_tuple = tuple.__new__
 _BROKEN_SUBSTITUTION = re.compile(r"\{\s+\{\s*([^{}]*?)\s*\}\s*\}|\{\s*\{\s*([^{}]*?)\s*\}\s+\}")
 
 
@@ -91,7 +95,7 @@ class TreeBuilder:
     def _span(self, event) -> Span:
         start, end = event.start_mark, event.end_mark
         if self.line_starts is None:
-            return Span(start.line, start.column, end.line, end.column)
+            return _new_tuple(Span, (start.line, start.column, end.line, end.column))
         return Span(*self._position(start.index), *self._position(end.index))
 
     def _remap(self, problem: Problem, error) -> Problem:
@@ -168,6 +172,7 @@ class TreeBuilder:
         scalar_event, alias_event = events.ScalarEvent, events.AliasEvent
         get_event, plain, spans, key_spans = parser.get_event, self.plain, self.spans, self.key_spans
         exact_lines = self.line_starts is None
+        typed_starts, plain_skip = TYPED_STARTS, PLAIN_STRING_SKIP
         # frames: [container, path, pending_key, key_span, merges, anchor, first_node, start, first_chars, tag]
         stack: list[list] = []
         anchors: dict[str, tuple[Any, int, int]] = {}
@@ -181,14 +186,15 @@ class TreeBuilder:
                 nodes += 1
                 if exact_lines:
                     start, end = event.start_mark, event.end_mark
-                    span = Span(start.line, start.column, end.line, end.column)
+                    span = _new_tuple(Span, (start.line, start.column, end.line, end.column))
                 else:
                     span = self._span(event)
                 text = event.value
                 chars += len(text)
                 implicit, style = event.implicit, event.style
                 if implicit and implicit[0] and not style:
-                    value = plain(text)
+                    # most plain scalars are words (`type`, `standard`): text, as `yaml_plain` says
+                    value = text if text and text[0] not in typed_starts and text not in plain_skip else plain(text)
                 elif event.tag and event.tag != "!" and not (implicit and implicit[0]):
                     value = self._tagged(event.tag, text, span)
                 else:
@@ -265,7 +271,7 @@ class TreeBuilder:
                     self._as_pairs(container, tag, start)
                 if path is not None:
                     end = self._span(event)
-                    self.spans[path] = Span(start.line, start.column, end.end_line, end.end_column)
+                    self.spans[path] = _new_tuple(Span, (start.line, start.column, end.end_line, end.end_column))
                 if anchor:
                     anchors[anchor] = (container, nodes - first_node + 1, chars - first_chars)
             elif kind is events.DocumentStartEvent:

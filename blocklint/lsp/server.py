@@ -22,8 +22,9 @@ def build_server():
     from pygls.uris import to_fs_path
 
     from blocklint import __version__
+    from blocklint.lsp.transport import GuardedProtocol
 
-    server = LanguageServer("blocklint", __version__)
+    server = LanguageServer("blocklint", __version__, protocol_cls=GuardedProtocol)
     pending: dict = {}
 
     class Lazy:
@@ -49,8 +50,18 @@ def build_server():
         value = server.workspace.position_encoding
         return str(getattr(value, "value", value) or "utf-16")
 
+    def open_document(uri: str):
+        """The text the editor holds for `uri`, or None when it has not opened it. Never
+        `get_text_document` for a document not open: pygls would read it from disk, whatever it
+        is (`file:///dev/zero`) and wherever it lies."""
+        from urllib.parse import unquote
+
+        return server.workspace.text_documents.get(unquote(uri))  # pygls keys them unquoted
+
     def analysis_of(uri: str):
-        document = server.workspace.get_text_document(uri)
+        document = open_document(uri)
+        if document is None:
+            return None, None
         current = lazy.session.analyses.get(uri)
         if current is not None and current.text == document.source:
             return current, lazy.features.Positions(document.source, encoding())
@@ -59,9 +70,9 @@ def build_server():
 
     def publish(uri: str) -> None:
         pending.pop(uri, None)
-        if uri not in {doc.uri for doc in server.workspace.text_documents.values()}:
+        document = open_document(uri)
+        if document is None:
             return
-        document = server.workspace.get_text_document(uri)
         analysis, positions = analysis_of(uri)
         server.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(
             uri=uri, version=document.version, diagnostics=lazy.features.diagnostics(analysis, positions)))
@@ -138,7 +149,7 @@ def build_server():
         code_action_kinds=[lsp.CodeActionKind.QuickFix, lsp.CodeActionKind.SourceFixAll]))
     def code_action(ls, params: lsp.CodeActionParams):
         analysis, positions = analysis_of(params.text_document.uri)
-        if analysis.doc is None:
+        if analysis is None or analysis.doc is None:
             return []
         return lazy.features.code_actions(analysis, params.text_document.uri, params.range, params.context.diagnostics,
                                      positions, only=params.context.only)
@@ -146,7 +157,9 @@ def build_server():
     @server.feature(lsp.TEXT_DOCUMENT_COMPLETION, lsp.CompletionOptions(trigger_characters=[":", " ", "[", ",", "-"]))
     def completion(ls, params: lsp.CompletionParams):
         uri = params.text_document.uri
-        source = server.workspace.get_text_document(uri).source
+        if open_document(uri) is None:
+            return None
+        source = open_document(uri).source
         # Completion comes while typing, before the debounced lint: the names defined come from
         # the last analysis, the cursor's place from the text as it is now.
         analysis = lazy.session.analyses.get(uri)
@@ -159,17 +172,19 @@ def build_server():
     @server.feature(lsp.TEXT_DOCUMENT_HOVER)
     def hover(ls, params: lsp.HoverParams):
         analysis, positions = analysis_of(params.text_document.uri)
-        return lazy.features.hover(analysis, params.position, positions)
+        return None if analysis is None else lazy.features.hover(analysis, params.position, positions)
 
     @server.feature(lsp.TEXT_DOCUMENT_DEFINITION)
     def definition(ls, params: lsp.DefinitionParams):
         analysis, positions = analysis_of(params.text_document.uri)
+        if analysis is None:
+            return None
         return lazy.features.definition(analysis, params.text_document.uri, params.position, positions)
 
     @server.feature(lsp.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
     def document_symbol(ls, params: lsp.DocumentSymbolParams):
         analysis, positions = analysis_of(params.text_document.uri)
-        return lazy.features.symbols(analysis, positions)
+        return None if analysis is None else lazy.features.symbols(analysis, positions)
 
     return server
 
@@ -183,4 +198,8 @@ def lsp():
         from blocklint.commandline import fail
 
         fail(f"`blocklint lsp` needs pygls ({error.name or error}): pip install 'peak-blocklint[lsp]'")
-    server.start_io()
+    import sys
+
+    from blocklint.lsp.transport import BoundedStdin
+
+    server.start_io(stdin=BoundedStdin(sys.stdin.buffer))

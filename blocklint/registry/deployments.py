@@ -16,6 +16,7 @@ from blocklint.registry.db import dumps, loads, new_id, now
 from blocklint.registry.errors import Conflict, Invalid, NotFound
 from blocklint.registry.hidden import hidden_names, masked_values
 from blocklint.registry.listing import as_list, paginate, sorted_items
+from blocklint.registry.names import lookup_name, stored_name
 from blocklint.registry.specs import CREATED_BY, as_object
 
 SETTLED = ("deployed", "failed", "warning")
@@ -143,9 +144,7 @@ class Deployments:
                                   resolver=self._pinned_resolver(spec_id, release["version"]))
         validate.refuse(findings, "deployment")
         metadata = dict(body.get("metadata") or {})
-        name = metadata.get("name")
-        if not isinstance(name, str) or not name:
-            raise Invalid("metadata.name is required")
+        name = metadata["name"] = stored_name(metadata.get("name"))
         metadata["status"] = "deployed"
         params = body.get("parameters") or {}
         app_params = body.get("appParameters") or {}
@@ -218,7 +217,7 @@ class Deployments:
             metadata = item["metadata"]
             if statuses and row["status"] not in statuses:
                 continue
-            if name and not row["name"].startswith(name):
+            if name and not row["name"].startswith(lookup_name(name)):
                 continue
             if title and not str(metadata.get("title") or "").startswith(title):
                 continue
@@ -235,7 +234,7 @@ class Deployments:
 
     def find_deployment(self, family: str, name: str) -> dict | None:
         row = self._db().execute("SELECT * FROM deployments WHERE family = ? AND name = ? AND parent_id IS NULL",
-                                 (family, name)).fetchone()
+                                 (family, lookup_name(name))).fetchone()
         return self._deployment_dict(row) if row else None
 
     def describe_deployment(self, family: str, deployment_id: str) -> dict:
@@ -247,6 +246,8 @@ class Deployments:
         with self._write() as db:
             row = self._deployment_row(deployment_id, family)
             metadata = {**loads(row["metadata"]), **body}
+            if "name" in body:
+                metadata["name"] = stored_name(body["name"], "name")
             name = metadata.get("name") or row["name"]
             if name != row["name"] and row["parent_id"] is None and db.execute(
                     "SELECT 1 FROM deployments WHERE family = ? AND name = ? AND parent_id IS NULL AND id != ?",
@@ -372,7 +373,7 @@ class Deployments:
                 continue
             if status and row["status"] not in set(as_list(status)):
                 continue
-            if name and not row["name"].startswith(name):
+            if name and not row["name"].startswith(lookup_name(name)):
                 continue
             if title and not str(item["metadata"].get("title") or "").startswith(title):
                 continue

@@ -15,6 +15,7 @@ from blocklint.registry.digest import artifact_digest
 from blocklint.registry.errors import Conflict, Invalid, NotFound, TooLarge
 from blocklint.registry.hidden import masked_definitions
 from blocklint.registry.listing import as_list, paginate, sorted_items, truthy
+from blocklint.registry.names import lookup_name, stored_name
 from blocklint.registry.values import check_value
 from blocklint.semver import is_semver, semver_key
 
@@ -116,7 +117,8 @@ class Specs:
         db = self._db()
         spec = db.execute("SELECT * FROM specs WHERE id = ?", (reference,)).fetchone()
         if spec is None:
-            spec = db.execute("SELECT * FROM specs WHERE name = ? ORDER BY family DESC", (reference,)).fetchone()
+            spec = db.execute("SELECT * FROM specs WHERE name = ? ORDER BY family DESC",
+                              (lookup_name(reference),)).fetchone()
         if spec is None:
             return None
         try:
@@ -221,7 +223,7 @@ class Specs:
             return {"success": True, "message": "The spec is valid"}
         metadata = dict(body["metadata"])
         metadata.setdefault("status", "available")
-        name = metadata["name"]
+        name = metadata["name"] = stored_name(metadata["name"])
         spec_id, moment = new_id(), now()
         with self._write() as db:
             if db.execute("SELECT 1 FROM specs WHERE family = ? AND name = ?", (family, name)).fetchone():
@@ -261,7 +263,7 @@ class Specs:
                 continue
             if featured is not None and bool(row["featured"]) != featured:
                 continue
-            if name and not row["name"].startswith(name):
+            if name and not row["name"].startswith(lookup_name(name)):
                 continue
             if title and not str(metadata.get("title") or "").startswith(title):
                 continue
@@ -279,7 +281,8 @@ class Specs:
         return paginate(items, "specs", ("specsCount", "specCount"), page_size, page_number)
 
     def find_spec(self, family: str, name: str) -> dict | None:
-        row = self._db().execute("SELECT * FROM specs WHERE family = ? AND name = ?", (family, name)).fetchone()
+        row = self._db().execute("SELECT * FROM specs WHERE family = ? AND name = ?",
+                                 (family, lookup_name(name))).fetchone()
         return self._spec_dict(row) if row else None
 
     def describe_spec(self, family: str, spec_id: str) -> dict:
@@ -292,6 +295,8 @@ class Specs:
             row = self._spec_row(spec_id, family)
             metadata = loads(row["metadata"])
             updated = {**metadata, **(body.get("metadata") or {})}
+            if "name" in (body.get("metadata") or {}):
+                updated["name"] = stored_name(updated["name"])
             featured = row["featured"] if body.get("featured") is None else int(bool(truthy(body["featured"])))
             scope = body.get("scope") or row["scope"]
             tenants = row["tenants"] if body.get("tenants") is None else json.dumps(body["tenants"])

@@ -21,20 +21,27 @@ def names_of(definitions) -> set:
     return {d["name"] for d in definitions if isinstance(d.get("name"), str)}
 
 
-def fits(param_type: str, value) -> bool:
-    """Whether a value has the shape a parameter type promises."""
-    def number(item):
-        return isinstance(item, (int, float)) and not isinstance(item, bool)
+def _number(item) -> bool:
+    return isinstance(item, (int, float)) and not isinstance(item, bool)
 
-    return {
-        "boolean": lambda: isinstance(value, bool),
-        "string": lambda: isinstance(value, str),
-        "number": lambda: number(value),
-        "string_array": lambda: isinstance(value, list) and all(isinstance(item, str) for item in value),
-        "number_array": lambda: isinstance(value, list) and all(number(item) for item in value),
-        "object": lambda: isinstance(value, dict),
-        "object_array": lambda: isinstance(value, list) and all(isinstance(item, dict) for item in value),
-    }.get(param_type, lambda: True)()
+
+def fits(param_type: str, value) -> bool:
+    """Whether a value has the shape a parameter type promises (any value fits an unknown type)."""
+    if param_type == "string":
+        return isinstance(value, str)
+    if param_type == "number":
+        return _number(value)
+    if param_type == "boolean":
+        return isinstance(value, bool)
+    if param_type == "object":
+        return isinstance(value, dict)
+    if param_type in _ITEM_TESTS:
+        return isinstance(value, list) and all(_ITEM_TESTS[param_type](item) for item in value)
+    return True
+
+
+_ITEM_TESTS = {"string_array": lambda item: isinstance(item, str), "number_array": _number,
+               "object_array": lambda item: isinstance(item, dict)}
 
 
 def same_value(a, b) -> bool:

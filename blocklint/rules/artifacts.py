@@ -14,6 +14,7 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 
 from blocklint import CERTAIN_HARM, DOCUMENTED, INFERRED, SDK_FAILS, fixture, image_definitions, is_param_ref, rule
+from blocklint.engine.shared import once_per_run
 
 ARTIFACT_KINDS = ("block-spec", "block-spec-release")
 
@@ -33,17 +34,9 @@ class Artifact:
     @cached_property
     def problem(self) -> str | None:
         """Why `root` is no usable directory ("does not exist", ...), None when it is one."""
-        from blocklint.artifact import path_problem
-
         if self.root is None:
             return "is not a string"
-        problem = path_problem(self.root)
-        if problem is None and self.project is not None:
-            project = os.path.realpath(self.project)
-            if os.path.commonpath([project, os.path.realpath(self.root)]) != project:
-                # a checkout must not make blocklint walk, read and describe the rest of the machine
-                return f"lies outside the project ({project}); point it at a directory inside it"
-        return problem
+        return _root_problem(str(self.root), self.project)
 
     @property
     def is_dir(self) -> bool:
@@ -53,14 +46,38 @@ class Artifact:
         """The artifact's files after the ignore rules; None when they cannot be listed
         (`listing_error` says why)."""
         if self._files is None and self.listing_error is None:
-            from blocklint import artifact
-
-            try:
-                self._files = _listed_files(str(self.root), tuple(self.ignore_files or ()),
-                                            _directory_stamp(self.root, self.ignore_files))
-            except (artifact.ArtifactError, OSError) as error:
-                self.listing_error = error
+            self._files, self.listing_error = _listing(str(self.root), tuple(self.ignore_files or ()))
         return self._files
+
+    @cached_property
+    def fingerprint(self) -> tuple:
+        """What the compressed size and the links depend on: each listed file's name, size and
+        modification time (empty when the files cannot be listed)."""
+        return _file_stamps(str(self.root), tuple(self.ignore_files or ()))
+
+
+@once_per_run
+def _root_problem(root: str, project: str | None) -> str | None:
+    from blocklint.artifact import path_problem
+
+    problem = path_problem(root)
+    if problem is None and project is not None:
+        project = os.path.realpath(project)
+        if os.path.commonpath([project, os.path.realpath(root)]) != project:
+            # a checkout must not make blocklint walk, read and describe the rest of the machine
+            return f"lies outside the project ({project}); point it at a directory inside it"
+    return problem
+
+
+@once_per_run
+def _listing(root: str, ignore_files: tuple) -> tuple[list[str] | None, Exception | None]:
+    """(the artifact's files, None), or (None, why they cannot be listed)."""
+    from blocklint import artifact
+
+    try:
+        return _listed_files(root, ignore_files, _directory_stamp(Path(root), list(ignore_files))), None
+    except (artifact.ArtifactError, OSError) as error:
+        return None, error
 
 
 def _directory_stamp(root: Path, ignore_files) -> tuple:
@@ -190,18 +207,23 @@ def ignore_file_not_at_artifact_root(artifact):
     """
     if not artifact.is_dir or artifact.ignore_files is None:
         return
-    from blocklint.artifact import IgnoreFileError, check_ignore_file
-
     entries = artifact.node.get("ignore_files")
     for index, entry in enumerate(entries):
-        if not isinstance(entry, str):
-            continue
-        try:
-            check_ignore_file(artifact.root, entry)
-        except IgnoreFileError as error:
-            yield (entries, index), str(error)
-        except OSError as error:
-            yield (entries, index), f"ignore file {entry!r} cannot be read: {error.strerror or error}"
+        if isinstance(entry, str) and (problem := _ignore_file_problem(str(artifact.root), entry)):
+            yield (entries, index), problem
+
+
+@once_per_run
+def _ignore_file_problem(root: str, entry: str) -> str | None:
+    from blocklint.artifact import IgnoreFileError, check_ignore_file
+
+    try:
+        check_ignore_file(root, entry)
+    except IgnoreFileError as error:
+        return str(error)
+    except OSError as error:
+        return f"ignore file {entry!r} cannot be read: {error.strerror or error}"
+    return None
 
 
 def _in_artifact(artifact_: Artifact, relative: str, files: list[str], field_name: str, owner: str):
@@ -298,18 +320,20 @@ def artifact_too_large(artifact):
         if isinstance(artifact.listing_error, TooManyFiles):
             yield (artifact.node, "path"), str(artifact.listing_error)
         return
-    message = _zip_verdict(str(artifact.root), tuple(artifact.ignore_files or ()), _fingerprint(artifact.root, files),
+    message = _zip_verdict(str(artifact.root), tuple(artifact.ignore_files or ()), artifact.fingerprint,
                            artifact.project)
     if message:
         yield (artifact.node, "path"), message
 
 
-def _fingerprint(root: Path, files) -> tuple:
-    """What the compressed size depends on: each file's name, size and modification time."""
+@once_per_run
+def _file_stamps(root: str, ignore_files: tuple) -> tuple:
+    """Each listed file's name, size and modification time."""
+    files, _ = _listing(root, ignore_files)
     stamps = []
-    for name in files:
+    for name in files or ():
         try:
-            stat = (root / name).stat()
+            stat = os.stat(os.path.join(root, name))
         except OSError:
             continue
         stamps.append((name, stat.st_size, stat.st_mtime_ns))
@@ -439,8 +463,8 @@ def symlink_leaves_artifact(artifact):
     files = artifact.files() if artifact.is_dir else None
     if not files:
         return
-    out_of_project = dict(_links_leaving(str(artifact.root), _fingerprint(artifact.root, files), artifact.project))
-    for link, target in _links_leaving(str(artifact.root), _fingerprint(artifact.root, files), None):
+    out_of_project = dict(_links_leaving(str(artifact.root), artifact.fingerprint, artifact.project))
+    for link, target in _links_leaving(str(artifact.root), artifact.fingerprint, None):
         if link not in out_of_project:  # BL808's error
             yield (artifact.node, "path"), (f"{link!r} in the artifact is a symbolic link to {target!r}, outside it; "
                                             "peak-sdk uploads the target's content: copy what is needed into the "
@@ -466,14 +490,14 @@ def symlink_leaves_project(artifact):
     copy what the image needs into the artifact, or add `keys` to the ignore file.
 
     ## Source
-    Certain harm (an error, though the platform accepts the upload, so `blocklint serve` does not
-    refuse it): SDK code, `peak/compression.py` lists files with `match_tree_files(path,
-    follow_links=True)` and zips what the links point to, files from outside the project.
+    SDK code: `peak/compression.py` lists files with `match_tree_files(path,
+    follow_links=True)` and zips what the links point to. Certain harm. Error: stricter than the
+    platform, which would upload the files, because what leaves is files from outside the project.
     """
     files = artifact.files() if artifact.is_dir and artifact.project is not None else None
     if not files:
         return
-    for link, target in _links_leaving(str(artifact.root), _fingerprint(artifact.root, files), artifact.project):
+    for link, target in _links_leaving(str(artifact.root), artifact.fingerprint, artifact.project):
         yield (artifact.node, "path"), (f"{link!r} in the artifact is a symbolic link to {target!r}, outside the "
                                         "project; blocklint does not read it and submit refuses it: copy what the "
                                         "image needs into the artifact, or ignore the link")

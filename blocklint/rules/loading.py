@@ -127,7 +127,9 @@ def resource_limit(problems):
     """The file is past a limit blocklint sets to stay fast on hostile input.
 
     Limits: 10 MiB per file, 100 levels of nesting, 1,000,000 nodes after expanding YAML
-    aliases. No real Press document comes near them.
+    aliases. No real Press document comes near them. Findings are capped too: past 1,000 of one
+    rule or 5,000 in one file, one BL005 finding, with the severity of the first left out, stands
+    for the rest (a flood is one mistake repeated; fix the first and run again).
 
     ## Why is this bad?
     A file this large or deep is generated or malicious (a "billion laughs" alias bomb

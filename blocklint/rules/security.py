@@ -12,11 +12,15 @@ from blocklint.secrets import CANDIDATE, find_credentials, looks_secret
 ALLOWLIST_PRAGMA = re.compile(r"pragma:\s*allowlist[ -]secret", re.I)
 
 
-def _walk(node):
-    """(container, key-or-index, is_key, name, text) for every string value and key, iteratively.
+def _candidates(node) -> list:
+    """(container, key-or-index, is_key, name, text) for every string value and key that may
+    hold a credential (16 characters or more, of a shape `CANDIDATE` finds), iteratively.
 
-    A mapping or list reached twice (a YAML alias repeats the anchored object) is walked once:
-    an alias bomb costs what its distinct nodes cost."""
+    One list, not a generator: a spec holds hundreds of strings and few are candidates. A
+    mapping or list reached twice (a YAML alias repeats the anchored object) is walked once: an
+    alias bomb costs what its distinct nodes cost."""
+    found = []
+    search = CANDIDATE.search
     stack = [(node, None)]
     seen: set = set()
     while stack:
@@ -26,18 +30,21 @@ def _walk(node):
         seen.add(id(current))
         if isinstance(current, dict):
             for key, value in current.items():
-                if isinstance(key, str):
-                    yield current, key, True, None, key
+                if isinstance(key, str) and len(key) >= 16 and search(key):
+                    found.append((current, key, True, None, key))
                 if isinstance(value, str):
-                    yield current, key, False, key, value
+                    if len(value) >= 16 and search(value):
+                        found.append((current, key, False, key, value))
                 elif isinstance(value, (dict, list)):
                     stack.append((value, key))
         elif isinstance(current, list):
             for index, value in enumerate(current):
                 if isinstance(value, str):
-                    yield current, index, False, name, value
+                    if len(value) >= 16 and search(value):
+                        found.append((current, index, False, name, value))
                 elif isinstance(value, (dict, list)):
                     stack.append((value, name))
+    return found
 
 
 def _allowlisted(doc, path) -> bool:
@@ -86,8 +93,8 @@ def literal_credential(data, doc):
     """
     scanned: dict = {}  # (text, secret_key) -> descriptions: each distinct scalar is scanned once
     reported: set = set()  # ids of strings already reported: an alias repeats the anchored object
-    for container, key, is_key, name, text in _walk(data):
-        if len(text) < 16 or not CANDIDATE.search(text) or is_param_ref(text):
+    for container, key, is_key, name, text in _candidates(data):
+        if is_param_ref(text):
             continue
         secret_key = looks_secret(name)
         if (text, secret_key) not in scanned:

@@ -129,13 +129,14 @@ def next_runs(expression: str, count: int = 3, start: datetime.datetime | None =
     return [schedule.get_next(datetime.datetime) for _ in range(count)]
 
 
-@rule("BL200", "trigger-schedule", evidence=REPORT)
+@rule("BL200", "trigger-schedule", evidence=REPORT, clock=True)
 def trigger_schedule(trigger):
     """Shows when each trigger starts the workflow: the next three runs (UTC) of a cron, with `--verbose`.
 
     Informational only: shown by `--verbose` text output, never counted, never fails a run.
-    A valid cron gets its next three run times from the current UTC time; a webhook trigger
-    says that it starts the workflow when called. An invalid cron is BL201's business.
+    A valid cron gets its next three run times from the current UTC time (so a result that
+    shows them is never kept in `.blocklint_cache`: it would replay runs already past); a webhook
+    trigger says that it starts the workflow when called. An invalid cron is BL201's business.
 
     ## Why is this bad?
     It is not: a cron is easy to misread (day-of-week numbering, UTC versus local time), and

@@ -26,18 +26,25 @@ MIB = 2**20
               help="Largest JSON request body, in MiB (413 above).")
 @click.option("--max-upload-mib", default=16, show_default=True, type=click.IntRange(1, 1024),
               help="Largest multipart request body (a block spec with its artifact zip), in MiB (413 above).")
+@click.option("--read-timeout", default=10, show_default=True, type=click.IntRange(1, 3600), metavar="SECONDS",
+              help="A request's headers must arrive within this many seconds of its first byte, and its body "
+                   "may pause no longer between two reads; a connection past it is closed.")
+@click.option("--max-connections", default=100, show_default=True, type=click.IntRange(1, 100_000),
+              help="Connections served at once; a request on one more is answered 503.")
 @click.option("--registry", "registry_file", type=click.Path(dir_okay=False),
               help="The SQLite registry (default: $BLOCKLINT_REGISTRY, else .blocklint/registry.sqlite3 "
                    "in the project root).")
 @click.option("--log-level", default="info", show_default=True,
               type=click.Choice(["critical", "error", "warning", "info", "debug"]))
-def serve(host, port, token, allowed_hosts, allowed_origins, max_json_mib, max_upload_mib, registry_file, log_level):
+def serve(host, port, token, allowed_hosts, allowed_origins, max_json_mib, max_upload_mib, read_timeout,
+          max_connections, registry_file, log_level):
     """Serve the registry with the Press API that peak-sdk calls (blocks, apps, deployments,
     parameters), at /v1/... and /press/v1/..."""
     try:
         import uvicorn
 
         from blocklint.server.app import create_app
+        from blocklint.server.connections import timed_protocol
         from blocklint.server.guard import Policy, host_name, is_loopback
         from blocklint.server.scratch import remove_stale
     except ImportError:
@@ -65,4 +72,7 @@ def serve(host, port, token, allowed_hosts, allowed_origins, max_json_mib, max_u
                     max_json_bytes=max_json_mib * MIB, max_upload_bytes=max_upload_mib * MIB)
     auth = "token required" if token else "no token required"
     click.echo(f"blocklint serve: registry {path} at http://{host}:{port} ({auth})", err=True)
-    uvicorn.run(create_app(registry, policy=policy), host=host, port=port, log_level=log_level)
+    # uvicorn counts this connection too when it compares: one more lets `max_connections` be served.
+    uvicorn.run(create_app(registry, policy=policy), host=host, port=port, log_level=log_level,
+                http=timed_protocol(read_timeout, max(max_json_mib, max_upload_mib) * MIB),
+                timeout_keep_alive=read_timeout, limit_concurrency=max_connections + 1)

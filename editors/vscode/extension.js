@@ -1,10 +1,38 @@
-// Starts `blocklint lsp` for YAML and JSON files; everything else is the server's job.
+// Starts `blocklint lsp` for the YAML and JSON files of a workspace that holds Press documents
+// (a blocklint configuration, or a file that may be one: see detect.js); in any other workspace
+// it starts nothing until such a file is opened. Everything else is the server's job.
 const vscode = require("vscode");
 const { LanguageClient } = require("vscode-languageclient/node");
+const { mayBePress } = require("./detect");
+
+const DOCUMENTS = "**/*.{yaml,yml,json}";
+const SKIPPED = "**/{node_modules,.git,.venv,venv,.tox,dist,build}/**";
+const MOST_FILES_LOOKED_AT = 5000;
 
 let client;
 
-function activate(context) {
+async function workspaceHoldsPressDocuments() {
+  if ((await vscode.workspace.findFiles("**/.blocklint.toml", SKIPPED, 1)).length) {
+    return true;
+  }
+  for (const uri of await vscode.workspace.findFiles("**/pyproject.toml", SKIPPED, 50)) {
+    if (Buffer.from(await vscode.workspace.fs.readFile(uri)).toString("utf8").includes("[tool.blocklint")) {
+      return true;
+    }
+  }
+  for (const uri of await vscode.workspace.findFiles(DOCUMENTS, SKIPPED, MOST_FILES_LOOKED_AT)) {
+    const text = Buffer.from(await vscode.workspace.fs.readFile(uri)).toString("utf8");
+    if (mayBePress(text, uri.path)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+function start(context) {
+  if (client) {
+    return client;
+  }
   const settings = vscode.workspace.getConfiguration("blocklint");
   const server = { command: settings.get("path", "blocklint"), args: settings.get("args", ["lsp"]) };
   client = new LanguageClient("blocklint", "blocklint", server, {
@@ -14,7 +42,23 @@ function activate(context) {
     ],
   });
   context.subscriptions.push(client);
-  return client.start();
+  client.start();
+  return client;
+}
+
+async function activate(context) {
+  if (await workspaceHoldsPressDocuments()) {
+    start(context);
+    return;
+  }
+  const opened = (document) => {
+    if (!client && ["yaml", "json"].includes(document.languageId) && mayBePress(document.getText(), document.fileName)) {
+      start(context);
+    }
+  };
+  context.subscriptions.push(vscode.workspace.onDidOpenTextDocument(opened),
+    vscode.workspace.onDidSaveTextDocument(opened));
+  vscode.workspace.textDocuments.forEach(opened);
 }
 
 function deactivate() {
