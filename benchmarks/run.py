@@ -202,7 +202,7 @@ def make_checker():
     """A function that checks one file in-process: load + all rules, as `blocklint check` does
     (its calls are one run: what the files share is worked out once, as `runner.check_all` does)."""
     from blocklint import runner
-    from blocklint.engine.shared import run_store
+    from blocklint.shared import run_store
     from blocklint.plan import Overrides, build_plan
 
     plan = build_plan(Overrides(isolated=True, registry=False))

@@ -28,34 +28,28 @@ file name or findings quote text the secret detector would mask in a report is n
 
 Entries hold findings as plain JSON (never pickle: a cache directory committed to a hostile
 repository must not run code), are written atomically (a temporary file, then `os.replace`), and
-anything unreadable, partial or from another version is a miss. `blocklint clean` removes the
-directory.
+anything unreadable, partial or from another version is a miss. `blocklint clean`
+(`blocklint/clean.py`) removes the directory.
 """
 
 from __future__ import annotations
 
 import hashlib
-import itertools
 import json
 import os
 import stat
 import sys
 from pathlib import Path
 
-import click
-
 from blocklint import __version__
+from blocklint.cache_store import EntryStore, finding_from_json, finding_to_json
 from blocklint.findings import Finding
 
 CACHE_DIR = ".blocklint_cache"
-CACHEDIR_TAG = ("Signature: 8a477f597d28d172789f06886806bc55\n"
-                "# This file is a cache directory tag created by blocklint.\n"
-                "# For information about cache directory tags see https://bford.info/cachedir/\n")
 MAX_ARTIFACT_ENTRIES = 2_000  # above this, a spec's artifact directory is not fingerprinted
 MAX_READS = 200  # above this many files read besides itself, a file's result is not cached
 MAX_RULES_DIR_FILES = 1_000  # above this many .py files in the rules folders, nothing is cached
 _FORMAT = 1  # bump when the entry layout changes
-_COUNTER = itertools.count()  # temporary file names, unique within a process
 
 
 # --- fingerprints --------------------------------------------------------------------------
@@ -335,9 +329,9 @@ class ResultCache:
         key = _digest(secret, __version__, fingerprint, os.getcwd(), target.path, bool(target.explicit), raw)
         entry = store.read(key)
         found = Lookup(raw, key, store)
-        if entry is not None and self._current(entry.get("deps")):
+        if entry is not None and entry.get("version") == __version__ and self._current(entry.get("deps")):
             try:
-                findings = [_finding(item) for item in entry["findings"]]
+                findings = [finding_from_json(item) for item in entry["findings"]]
                 found.hit = (entry["path"], entry["kind"], findings, bool(entry["skipped"]))
             except (KeyError, TypeError, ValueError):
                 found.hit = None
@@ -367,10 +361,10 @@ class ResultCache:
         except _Uncacheable:
             return
         entry = {"version": __version__, "path": path, "kind": kind, "skipped": skipped,
-                 "findings": [_plain(finding) for finding in findings], "deps": deps}
+                 "findings": [finding_to_json(finding) for finding in findings], "deps": deps}
         try:
             text = json.dumps(entry, ensure_ascii=True, allow_nan=True)
-            if [_finding(item) for item in json.loads(text)["findings"]] != list(findings):
+            if [finding_from_json(item) for item in json.loads(text)["findings"]] != list(findings):
                 return  # a value JSON cannot carry exactly: do not risk a different answer
         except (TypeError, ValueError):
             return
@@ -433,146 +427,16 @@ class ResultCache:
         return True
 
 
-_FIELD_TYPES = {"file": str, "line": int, "column": int, "end_line": int, "end_column": int, "rule": str,
-                "name": str, "severity": str, "message": str, "path": list, "evidence": str, "fix": str}  # others: any JSON value
-
-
-def _finding(item) -> Finding:
-    """A Finding from an entry's list of its fields; ValueError if it is not one."""
-    if not isinstance(item, list) or len(item) != len(Finding._fields):
-        raise ValueError("not a finding")
-    for value, name in zip(item, Finding._fields):
-        if name in _FIELD_TYPES and type(value) is not _FIELD_TYPES[name]:
-            raise ValueError(f"finding field {name} of the wrong type")
-    values = list(item)
-    values[_PATH] = tuple(_path_part(part) for part in values[_PATH])
-    return Finding(*values)
-
-
-_PATH = Finding._fields.index("path")
-
-
 def _quotes_a_credential(path: str, findings) -> bool:
-    """Whether the file name or a finding (its message, or a key on its path) holds text the
-    secret detector would mask in a report. Reports mask it when they print; an entry would
-    keep it whole, so such a result is not cached (it is checked again next time)."""
+    """Whether the file name or a finding (its message, a key on its path, its suggestion or
+    the text its fix replaces or writes) holds text the secret detector would mask in a report.
+    Reports mask it when they print; an entry would keep it whole, so such a result is not
+    cached (it is checked again next time)."""
     from blocklint.secrets import DETECTOR_ONLY
 
-    texts = [path, *(text for finding in findings for text in (finding.message, *map(str, finding.path)))]
+    texts = [path]
+    for finding in findings:
+        texts += [finding.message, finding.suggestion, *map(str, finding.path)]
+        if finding.fix is not None:
+            texts += [text for edit in finding.fix.edits for text in (edit.replacement, edit.original or "")]
     return any(DETECTOR_ONLY.spans(text) for text in texts)
-
-
-def _plain(finding: Finding) -> list:
-    """A finding as JSON can carry it. A path part that is a `Key` (the finding points at a
-    mapping's key, not its value: fixes rename keys) is kept as `{"key": name}`."""
-    from blocklint.engine.api import Key
-
-    values = list(finding)
-    values[_PATH] = [{"key": str(part)} if isinstance(part, Key) else part for part in finding.path]
-    return values
-
-
-def _path_part(part):
-    if isinstance(part, dict) and set(part) == {"key"} and isinstance(part["key"], str):
-        from blocklint.engine.api import Key
-
-        return Key(part["key"])
-    if isinstance(part, (str, int)) and not isinstance(part, bool):
-        return part
-    raise ValueError("not a path part")
-
-
-class EntryStore:
-    """One `.blocklint_cache` directory: one JSON file per entry, sharded by key prefix."""
-
-    def __init__(self, directory: Path):
-        self.directory = directory
-        self._prefix = os.fspath(directory) + os.sep
-        self._ready = False
-        self._shards: set[str] = set()
-
-    def _path(self, key: str) -> str:
-        return f"{self._prefix}{key[:2]}{os.sep}{key[2:]}.json"
-
-    def read(self, key: str) -> dict | None:
-        try:
-            with open(self._path(key), "rb") as handle:
-                entry = json.loads(handle.read())
-        except (OSError, ValueError):
-            return None  # missing, partial or corrupt: a miss
-        if not isinstance(entry, dict) or entry.get("version") != __version__:
-            return None
-        return entry
-
-    def write(self, key: str, text: str):
-        """Write an entry atomically: a temporary file of this process, then `os.replace`."""
-        target = self._path(key)
-        shard = os.path.dirname(target)
-        temporary = f"{shard}{os.sep}.tmp-{os.getpid()}-{next(_COUNTER)}.json"
-        try:
-            if not self._ready:
-                self._prepare()
-            if shard not in self._shards:
-                os.makedirs(shard, exist_ok=True)
-                if os.path.islink(shard):
-                    raise OSError(f"{shard} is a link")
-                self._shards.add(shard)
-            handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            try:
-                with os.fdopen(handle, "w", encoding="ascii") as stream:
-                    stream.write(text)
-                os.replace(temporary, target)
-            except BaseException:
-                _remove(temporary)
-                raise
-        except OSError:
-            pass  # a read-only checkout, a full disk, a leftover name: run without the cache
-
-    def _prepare(self):
-        import tempfile
-
-        if self.directory.is_symlink() or (self.directory.exists() and not self.directory.is_dir()):
-            # a checkout's `.blocklint_cache` link would make blocklint write wherever it points
-            raise OSError(f"{self.directory} is not a directory of its own")
-        self.directory.mkdir(exist_ok=True)
-        for name, text in ((".gitignore", "# Created by blocklint automatically.\n*\n"),
-                           ("CACHEDIR.TAG", CACHEDIR_TAG)):
-            marker = self.directory / name
-            if not marker.exists():
-                handle, temporary = tempfile.mkstemp(dir=self.directory, prefix=".tmp-")
-                with os.fdopen(handle, "w", encoding="ascii") as stream:
-                    stream.write(text)
-                os.replace(temporary, marker)
-        self._ready = True
-
-
-def _remove(path):
-    try:
-        os.unlink(path)
-    except OSError:
-        pass
-
-
-# --- `blocklint clean` ---------------------------------------------------------------------
-
-
-def cache_root(start: Path | None = None) -> Path:
-    """Where `blocklint check` run here keeps its cache: the directory of the closest
-    configuration file, else the working directory."""
-    from blocklint.config import find_config
-
-    found = find_config(start)
-    return Path(found).parent if found else Path.cwd()
-
-
-@click.command()
-def clean():
-    """Remove the result cache (.blocklint_cache) of the project here."""
-    import shutil
-
-    directory = cache_root() / CACHE_DIR
-    if not directory.is_dir() or directory.is_symlink():
-        click.echo(f"blocklint: no cache at {directory}", err=True)
-        return
-    shutil.rmtree(directory)
-    click.echo(f"blocklint: removed {directory}", err=True)

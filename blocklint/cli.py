@@ -9,8 +9,9 @@ import sys
 import click
 
 from blocklint import __version__
-from blocklint.commandline import EXIT_FAILURE, EXIT_FINDINGS, EXIT_OK, fail as _fail, parse_params, template_options
+from blocklint.commandline import EXIT_FAILURE, EXIT_FINDINGS, EXIT_OK, fail as _fail, overrides_of, template_options
 from blocklint.kinds import KINDS
+from blocklint.report import REPORTERS  # check imports it anyway: --format's choices are its names
 
 
 
@@ -18,7 +19,7 @@ from blocklint.kinds import KINDS
 LAZY_COMMANDS: dict[str, str] = {
     "submit": "blocklint.submit:submit",
     "serve": "blocklint.server.cli:serve",
-    "clean": "blocklint.cache:clean",
+    "clean": "blocklint.clean:clean",
     "lsp": "blocklint.lsp.server:lsp",
     "graph": "blocklint.graph:graph",
     "render": "blocklint.render:render",
@@ -85,7 +86,7 @@ def _paired_sinks(args) -> list[list]:
 @cli.command(cls=_PairedOutputs)
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--format", "formats", multiple=True, default=(),
-              type=click.Choice(["text", "concise", "json", "json-lines", "sarif", "junit", "github", "gitlab"]),
+              type=click.Choice(list(REPORTERS)),
               help="Output format (text by default). Repeatable, each with its own --output.")
 @click.option("-o", "--output", "outputs", multiple=True, type=click.Path(dir_okay=False),
               help="Write the --format given before it to FILE instead of stdout.")
@@ -135,17 +136,10 @@ def check(ctx, paths, formats, outputs, kind, params_file, params, no_template, 
           show_settings, jobs, verbose, quiet, color, progress, statistics, no_cache, fix, unsafe_fixes, show_diff):
     """Check Press documents: files, directories (recursively) or - for stdin."""
     from blocklint import runner
-    from blocklint.plan import Overrides, Planner, PlanError, split_codes
+    from blocklint.plan import Planner, PlanError
+    from blocklint.session import Fixer, Session
 
-    overrides = Overrides(
-        select=tuple(split_codes(select)), extend_select=tuple(split_codes(extend_select)),
-        ignore=tuple(split_codes(ignore)), keyword_expr=keyword_expr, exclude=exclude, rules_dir=rules_dir,
-        params_file=params_file, params=parse_params(params), template=not no_template,
-        template_env=template_env, kind=kind, strict=strict, baseline=baseline,
-        use_baseline=not write_baseline, spec_files=spec_files, artifact_root=artifact_root,
-        previous_version=previous_version, verbose=verbose, skip_unknown=skip_unknown,
-        respect_gitignore=respect_gitignore, config_file=config_file, isolated=isolated,
-        trust_rules_dir=trust_rules_dir)
+    overrides = overrides_of(ctx.params)
     try:
         from blocklint.registry import with_spec_lookup
 
@@ -167,10 +161,8 @@ def check(ctx, paths, formats, outputs, kind, params_file, params, no_template, 
     if bar:
         targets = list(targets)
     reporters = [] if write_baseline or show_diff else _reporters(sinks, plan, quiet=quiet, color=color)
-    for reporter, _ in reporters:
-        reporter.start()
-    fixer = _Fixer(fix or show_diff, unsafe_fixes, show_diff, any(hasattr(r, "fixable") for r, _ in reporters))
-    failed, counted, recorded = False, [], []
+    fixer = Fixer(fix or show_diff, unsafe_fixes, show_diff, any(hasattr(r, "fixable") for r, _ in reporters))
+    session = Session(planner, reporters, fixer, keep_shown=bool(statistics or write_baseline), verbose=verbose)
     cache = None
     if not (no_cache or fix or show_diff):  # fixing reads every file again anyway
         from blocklint.cache import ResultCache
@@ -180,18 +172,7 @@ def check(ctx, paths, formats, outputs, kind, params_file, params, no_template, 
     try:
         with _progress(len(targets) if bar else 0, bar) as tick:
             for result in checked:
-                file_plan = planner.for_path(result.path)  # strictness is the file's configuration's
-                result = fixer.result(result, file_plan, reporters)
-                shown = [f for f in result.findings if f.severity != "info"]
-                failed = failed or any(f.severity == "error" for f in shown) or bool(file_plan.strict and shown)
-                if statistics:
-                    counted.extend(shown)
-                if write_baseline:
-                    recorded.extend(shown)
-                if shown or verbose:
-                    tick.clear()
-                for reporter, _ in reporters:
-                    reporter.file(result)
+                result = session.add(result, before_output=tick.clear)
                 tick()
                 if exitfirst and result.failed:
                     break
@@ -204,69 +185,18 @@ def check(ctx, paths, formats, outputs, kind, params_file, params, no_template, 
 
         from blocklint.baseline import write_baseline as write
 
-        count = write(Path(write_baseline), recorded, plan.root)
+        count = write(Path(write_baseline), session.shown, plan.root)
         click.echo(f"blocklint: wrote {count} finding(s) to {write_baseline}", err=True)
         sys.exit(EXIT_OK)
     if fixer.summary is not None and fixer.finish(reporters):
         sys.exit(EXIT_FINDINGS)
-    for reporter, stream in reporters:
-        reporter.finish()
-        if stream is not sys.stdout:
-            stream.close()
+    session.finish()
     if statistics:
         from blocklint.report.statistics import write_statistics
 
-        write_statistics(counted, sys.stdout if not any(target in (None, "-") and name != "text"
-                                                        for name, target in sinks) else sys.stderr)
-    sys.exit(EXIT_FINDINGS if failed and not exit_zero else EXIT_OK)
-
-
-class _Fixer:
-    """`--fix`, `--unsafe-fixes`, `--diff` and the `[*]` marker, as results come in."""
-
-    def __init__(self, enabled: bool, unsafe: bool, diff_only: bool, mark: bool):
-        self.unsafe, self.diff_only, self.mark = unsafe, diff_only, mark
-        self.summary = None
-        if enabled:
-            from blocklint.fixing import FixSummary
-
-            self.summary = FixSummary()
-
-    def result(self, result, plan, reporters):
-        """The result with its file fixed (`--fix`), or with its fixable findings marked."""
-        if self.summary is not None:
-            from blocklint.fixing import fix_result
-
-            return fix_result(result, plan, unsafe=self.unsafe, write=not self.diff_only, summary=self.summary)
-        if self.mark and result.findings:
-            from blocklint.fixing import fixable_findings
-
-            fixable = fixable_findings(result, unsafe=self.unsafe)
-            for reporter, _ in reporters:
-                if hasattr(reporter, "fixable"):
-                    reporter.fixable |= fixable
-        return result
-
-    def finish(self, reporters) -> bool:
-        """Say what was fixed; True when `--diff` has printed a diff (exit 1, as ruff does).
-
-        The fix count goes on stdout just before the findings' summary line when a readable format
-        prints there (it is part of that summary); on stderr when stdout holds a machine format."""
-        from blocklint.report import present_message
-        from blocklint.report.escape import display_path
-
-        for path, message in self.summary.errors:
-            click.echo(f"blocklint: {display_path(str(path))}: {present_message(str(message))}", err=True)
-        if self.diff_only:
-            click.echo(self.summary.diff(), nl=False)
-            return bool(self.summary.files)
-        line = f"blocklint: fixed {self.summary.fixed} finding(s) in {len(self.summary.files)} file(s)"
-        readable = [reporter for reporter, stream in reporters if stream is sys.stdout and hasattr(reporter, "notes")]
-        if readable:
-            readable[0].notes.append(line)
-        else:
-            click.echo(line, err=True)
-        return False
+        write_statistics(session.shown, sys.stdout if not any(target in (None, "-") and name != "text"
+                                                              for name, target in sinks) else sys.stderr)
+    sys.exit(session.exit_code(exit_zero=exit_zero))
 
 
 def _shows_progress(wanted, sinks) -> bool:

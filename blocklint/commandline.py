@@ -22,6 +22,41 @@ def parse_params(pairs) -> tuple:
     return tuple(params)
 
 
+def _codes(values) -> tuple:
+    from blocklint.plan import split_codes
+
+    return tuple(split_codes(values))
+
+
+# The options that reach the plan under another name or in another form: (field, conversion).
+CONVERTED = {
+    "select": ("select", _codes),
+    "extend_select": ("extend_select", _codes),
+    "ignore": ("ignore", _codes),
+    "params": ("params", parse_params),
+    "no_template": ("template", lambda off: not off),
+    "template_env": ("template_env", tuple),
+    "write_baseline": ("use_baseline", lambda writing: not writing),
+}
+
+
+def overrides_of(options: dict):
+    """The `Overrides` a command's options ask for (`ctx.params`): written once for every command.
+    An option named as an `Overrides` field sets it; those in `CONVERTED` are converted on the
+    way; any other option is the command's own business."""
+    import dataclasses
+
+    from blocklint.plan import Overrides
+
+    fields = {field.name for field in dataclasses.fields(Overrides)}
+    values = {}
+    for name, value in options.items():
+        field, convert = CONVERTED.get(name, (name, None))
+        if field in fields:
+            values[field] = convert(value) if convert else value
+    return Overrides(**values)
+
+
 def template_options(func):
     """The options of every command that reads peak CLI files and configuration."""
     for decorator in reversed([

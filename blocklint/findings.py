@@ -10,6 +10,37 @@ INFO = "info"
 SEVERITIES = (ERROR, WARNING, INFO)
 
 
+class Edit(NamedTuple):
+    """Replace `source[start:end]` (character offsets of the original text) by `replacement`.
+    `original`: the text it replaces, when known; the edit is not applied to a text that has
+    something else there (the file changed since it was checked)."""
+
+    start: int
+    end: int
+    replacement: str
+    original: str | None = None
+
+    def touches(self, other: Edit) -> bool:
+        """Two edits conflict when their ranges overlap, or both insert at one point."""
+        if self.start == self.end == other.start == other.end:
+            return True
+        return self.start < other.end and other.start < self.end
+
+
+class Fix(NamedTuple):
+    """The edits that repair one finding. `title` says what it does (`Replace 'parent' with
+    'parents'`). Safe when it cannot change what the document means to the platform; unsafe
+    (applied only with `--unsafe-fixes`) when it picks one meaning among several."""
+
+    edits: tuple
+    safe: bool
+    title: str
+
+    @property
+    def start(self) -> int:
+        return min(edit.start for edit in self.edits)
+
+
 class Finding(NamedTuple):
     """One problem in one file. Lines and columns are 1-based."""
 
@@ -24,10 +55,13 @@ class Finding(NamedTuple):
     message: str
     path: tuple = ()
     evidence: str = ""  # the name of the `Evidence` it rests on ("" for a rule that declares none)
-    # The fix `check --fix` has for it, decided while the document is loaded: "safe", "unsafe"
-    # (only with --unsafe-fixes) or "" (none). Kept with the finding (and in the cache), so the
-    # `[*]` marker never needs the file read again.
-    fix: str = ""
+    # The name the rule proposes instead of the one it reports (its one close candidate), as
+    # data: a fixer turns it into an edit, and nothing reads it back out of the message.
+    suggestion: str = ""
+    # The edits that repair it (`Fix`), made where the document is loaded (the worker) and kept
+    # in the cache with it: `--fix` applies them and the `[*]` marker shows them without reading
+    # the file again. None when there is no sure fix.
+    fix: Fix | None = None
 
     def sort_key(self):
         return (self.file, self.line, self.column, self.rule, self.message)

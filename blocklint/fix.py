@@ -16,39 +16,11 @@ from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import dataclass
 
+from blocklint.findings import Edit, Fix  # plain data, carried by findings
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _TEMPLATE_TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.S)
-
-
-@dataclass(frozen=True, order=True)
-class Edit:
-    """Replace `source[start:end]` (character offsets of the original text) by `replacement`."""
-
-    start: int
-    end: int
-    replacement: str
-
-    def touches(self, other: Edit) -> bool:
-        """Two edits conflict when their ranges overlap, or both insert at one point."""
-        if self.start == self.end == other.start == other.end:
-            return True
-        return self.start < other.end and other.start < self.end
-
-
-@dataclass(frozen=True)
-class Fix:
-    """The edits that repair one finding. `title` says what it does (`Rename to 'parents'`)."""
-
-    edits: tuple
-    safe: bool
-    title: str
-
-    @property
-    def start(self) -> int:
-        return min(edit.start for edit in self.edits)
 
 
 class LineIndex:
@@ -104,13 +76,16 @@ def apply_edits(source: str, edits) -> str:
 
 def select_fixes(source: str, fixes) -> list[Fix]:
     """The fixes that can be applied together: in source order, skipping a fix that overlaps one
-    already taken, edits inside a template tag, or edits outside the text."""
+    already taken, edits inside a template tag, edits outside the text or over text other than
+    the one they were made for."""
     regions = template_regions(source)
     taken: list[Fix] = []
     edits: list[Edit] = []
     for fix in sorted((fix for fix in fixes if fix and fix.edits), key=lambda fix: (fix.start, fix.title)):
         if any(edit.start < 0 or edit.end > len(source) or edit.start > edit.end for edit in fix.edits):
             continue
+        if any(edit.original is not None and source[edit.start:edit.end] != edit.original for edit in fix.edits):
+            continue  # made for another text: the file changed since it was checked
         if any(in_template(edit, regions) for edit in fix.edits):
             continue
         if any(edit.touches(other) for edit in fix.edits for other in edits):

@@ -1,8 +1,12 @@
 """Fixes for findings, one small function per rule id: `@fixer("BL101") def f(finding, doc)`.
 
-A fixer reads the finding (its message, its node `path`, its span) and the loaded `Document`,
-and returns a `Fix` or None when it cannot be sure of one. Fixes live here, beside the rules
-rather than inside them, so a rule stays a pure check and its fix can be tested on its own.
+A fixer reads the finding's data (its node `path`, its span, the name its rule proposes in
+`suggestion`; never its message, so rewording a message cannot lose a fix) and the loaded
+`Document`, and returns a `Fix` or None when it cannot be sure of one. `with_fixes` runs them
+where the document is loaded (the worker), and the fix travels with the finding as data
+(`Finding.fix`): `--fix` applies it, the `[*]` marker and the cache keep it. Fixes live here,
+beside the rules rather than inside them, so a rule stays a pure check and its fix can be
+tested on its own.
 
 Every edit is checked against the text it replaces (`_replace` compares the original bytes with
 what the finding names), so a finding whose position was mapped back from a rendered template,
@@ -17,7 +21,6 @@ from typing import Callable
 from blocklint.fix import Edit, Fix, LineIndex
 
 FIXERS: dict[str, Callable] = {}
-_SUGGESTION = re.compile(r"did you mean '([^'\n]*)'\?")
 _PLAIN = re.compile(r"^[A-Za-z0-9_./][A-Za-z0-9_.:/@ -]*$")
 
 
@@ -46,16 +49,20 @@ def fix_for(finding, doc, index: LineIndex | None = None) -> Fix | None:
         return None  # a node not shaped as the fixer expects: no fix rather than a crash
 
 
-def mark_fixes(findings, doc) -> list:
-    """The findings, each with `fix` set to the kind of fix its fixer has for it in `doc`."""
+def with_fixes(findings, doc) -> list:
+    """The findings, each carrying the fix its fixer has for it in `doc` (`Finding.fix`), its
+    edits stamped with the text they replace."""
     if not any(finding.rule in FIXERS for finding in findings):
         return findings
     index = LineIndex(doc.source)
-    marked = []
+    fixed = []
     for finding in findings:
         fix = fix_for(finding, doc, index) if finding.rule in FIXERS else None
-        marked.append(finding if fix is None else finding._replace(fix="safe" if fix.safe else "unsafe"))
-    return marked
+        if fix is not None:
+            edits = tuple(edit._replace(original=doc.source[edit.start:edit.end]) for edit in fix.edits)
+            finding = finding._replace(fix=fix._replace(edits=edits))
+        fixed.append(finding)
+    return fixed
 
 
 def _templated_lines(finding, index: LineIndex) -> bool:
@@ -66,12 +73,6 @@ def _templated_lines(finding, index: LineIndex) -> bool:
 
 
 # --- helpers -------------------------------------------------------------------------------------
-
-def suggestion(message: str) -> str | None:
-    """The single close candidate a message proposes (`; did you mean 'x'?`)."""
-    found = _SUGGESTION.findall(message)
-    return found[0] if len(found) == 1 else None
-
 
 def node_at(data, path):
     """The value at a node path of the document's data."""
@@ -139,8 +140,8 @@ def _points_at_key(finding) -> bool:
 
 
 def _to_suggestion(finding, doc, index, *, safe: bool) -> Fix | None:
-    """Replace the name the finding points at (a key or a value) by the message's suggestion."""
-    new = suggestion(finding.message)
+    """Replace the name the finding points at (a key or a value) by its rule's suggestion."""
+    new = finding.suggestion
     if not new:
         return None
     if _points_at_key(finding):
@@ -168,7 +169,7 @@ def unknown_name(finding, doc, index):
     """A name that resolves to nothing (a parent, a condition's step, an `@param:` reference, a
     `dependsOn`, an `imageRef`) with one close candidate: use it.
     Unsafe: the closest name is a guess about which step, image or parameter was meant."""
-    new = suggestion(finding.message)
+    new = finding.suggestion
     if not new or _points_at_key(finding):
         return _to_suggestion(finding, doc, index, safe=False) if new else None
     old = node_at(doc.data, finding.path)
@@ -193,7 +194,7 @@ def enum_value(finding, doc, index):
     if len(same_case) == 1:
         new, safe = same_case[0], True
     else:
-        new = suggestion(finding.message)
+        new = finding.suggestion
         safe = finding.path[-1] == "type" and "parameters" in finding.path
     if not new:
         return None
@@ -287,13 +288,11 @@ def null_key(finding, doc, index):
     match = re.fullmatch(r"\s*(?:-\s+)?(?:\"[^\"]*\"|'[^']*'|[^\s:#'\"][^:#]*?)\s*:\s*(?:null|Null|NULL|~)?\s*", text)
     if not match or text.lstrip().startswith("-"):
         return None
-    key = _NAMED_KEY.findall(finding.message)
-    if not key or key[0] not in text:
+    start, end = _span(finding, index)
+    key = index.text[start:end].strip("'\"")  # the finding's span is the null key
+    if not key or finding.end_line != finding.line:
         return None
-    return Fix((Edit(index.starts[line], index.next_line_start(line), ""),), True, f"Remove the null '{key[0]}' line")
-
-
-_NAMED_KEY = re.compile(r"^'([^'\n]+)' is null")
+    return Fix((Edit(index.starts[line], index.next_line_start(line), ""),), True, f"Remove the null '{key}' line")
 
 
 @fixer("BL306")

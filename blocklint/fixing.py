@@ -1,7 +1,8 @@
 """`check --fix`, `--unsafe-fixes` and `--diff`: fixing the files a check reported on.
 
-After `check` has linted the files, each file with a finding that has a fixer is read again,
-its fixes applied (safe ones, and unsafe ones when asked), linted again and fixed again until
+After `check` has linted the files, each file with a finding that carries a fix (`Finding.fix`,
+made when it was checked) is read again, its fixes applied (safe ones, and unsafe ones when
+asked; an edit whose text is no longer there is skipped), linted again and fixed again until
 nothing changes (a fix skipped for overlapping another is picked up on the next round), then
 written in place (`write_in_place`) or shown as a unified diff. A file is never written when the result loads
 worse than the original did.
@@ -16,8 +17,7 @@ import stat
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from blocklint.fix import LineIndex, apply_and_load
-from blocklint.fixers import FIXERS, fix_for
+from blocklint.fix import apply_and_load
 
 MAX_ROUNDS = 10  # as ruff: fixes that uncover fixes converge in a round or two; never loop forever
 
@@ -69,14 +69,13 @@ class FixSummary:
 
 
 def could_fix(result) -> bool:
-    """Whether a check result has a finding of a rule some fixer handles (cheap: no reading)."""
-    return not result.skipped and any(finding.rule in FIXERS for finding in result.findings)
+    """Whether a check result has a finding that carries a fix (no reading)."""
+    return not result.skipped and any(finding.fix is not None for finding in result.findings)
 
 
-def fixes_of(findings, doc, *, unsafe: bool) -> list:
-    index = LineIndex(doc.source)
-    fixes = (fix_for(finding, doc, index) for finding in findings)
-    return [fix for fix in fixes if fix is not None and (fix.safe or unsafe)]
+def fixes_of(findings, *, unsafe: bool) -> list:
+    """The fixes the findings carry: the safe ones, and with `unsafe` the unsafe ones too."""
+    return [finding.fix for finding in findings if finding.fix is not None and (finding.fix.safe or unsafe)]
 
 
 def fix_document(doc, plan, *, unsafe: bool = False, findings=None) -> FixedFile:
@@ -89,7 +88,7 @@ def fix_document(doc, plan, *, unsafe: bool = False, findings=None) -> FixedFile
     if findings is None:
         findings = check_document(doc, plan).findings
     for _ in range(MAX_ROUNDS):
-        fixes = fixes_of(findings, doc, unsafe=unsafe)
+        fixes = fixes_of(findings, unsafe=unsafe)
         if not fixes:
             break
         text, done, fixed_doc = apply_and_load(doc.source, fixes, path=doc.path, load=plan.load, before=doc)
@@ -148,8 +147,8 @@ def fix_result(result, plan, *, unsafe: bool = False, write: bool = True, summar
         summary.errors.append((result.path, f"cannot read it again to fix it: {error}"))
         return result
     doc = load_text(text, result.path, plan.load, file_path=Path(result.path))
-    # The check's findings are this text's (an edit since then is caught by each fix comparing
-    # the text it replaces), so the first round need not lint again.
+    # The check's findings are this text's (an edit since then is caught by each edit's
+    # `original`, the text it replaces), so the first round need not lint again.
     fixed = fix_document(doc, plan, unsafe=unsafe, findings=result.findings)
     if not fixed.changed:
         return result
@@ -170,4 +169,4 @@ def fixable_findings(result, *, unsafe: bool = False) -> set:
     so nothing is read again. Standard input is never fixed."""
     if result.path == "-":
         return set()
-    return {finding for finding in result.findings if finding.fix == "safe" or (unsafe and finding.fix == "unsafe")}
+    return {finding for finding in result.findings if finding.fix is not None and (finding.fix.safe or unsafe)}

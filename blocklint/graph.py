@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import click
 
-from blocklint.commandline import fail, parse_params, template_options
+from blocklint.commandline import fail, overrides_of, template_options
 from blocklint.project_graph import KIND_LABELS
 from blocklint.report.escape import escape_text
 
@@ -234,14 +234,12 @@ def graph(paths, output_format, params_file, params, no_template, template_env, 
     cycles and unknown parents. Given a folder, several files, or one file that is no block
     spec, draw the project: app specs -> blocks -> deployments -> revisions, an edge for each
     reference between them."""
-    from blocklint.plan import Overrides, PlanError, Planner
+    from blocklint.plan import PlanError, Planner
     from blocklint.registry import with_spec_lookup
     from blocklint.secrets import Masker
 
     try:
-        overrides = Overrides(params_file=params_file, params=parse_params(params), template=not no_template,
-                              template_env=tuple(template_env), config_file=config_file, isolated=isolated,
-                              trust_rules_dir=trust_rules_dir)
+        overrides = overrides_of(click.get_current_context().params)
         plan = Planner(with_spec_lookup(overrides)).for_path(paths[0])
     except PlanError as error:
         fail(str(error))

@@ -136,8 +136,10 @@ class BlocklintItem(pytest.Item):
         self.add_marker("blocklint")
 
     def runtest(self):
-        findings = [f for f in self.result.findings if f.severity != "info"]
-        if any(f.severity == "error" for f in findings) or (self.strict and findings):
+        from blocklint.session import failing
+
+        findings = failing(self.result.findings, self.strict)  # the verdict `check` gives the file
+        if findings:
             raise BlocklintError(findings)
 
     def repr_failure(self, excinfo, style=None):

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from blocklint import kinds
-from blocklint.engine.shared import run_store
+from blocklint.shared import run_store
 from blocklint.findings import ERROR, Finding
 from blocklint.globs import Globs
 from blocklint.load import FILE_START, Document, Problem, load_bytes, load_path, load_stream
@@ -213,10 +213,10 @@ def _engine_result(doc: Document, plan, explicit: bool) -> FileResult:
     if is_skipped(doc, explicit):
         return FileResult(doc.path, doc.other, skipped=True)  # the kind of a skipped file: its command
     findings: list[Finding] = plan.engine.check(doc, skip=plan.skip_for(doc.path))
-    if findings:  # what --fix could fix, decided here where the document is loaded
-        from blocklint.fixers import mark_fixes
+    if findings:  # the fixes travel with the findings, made here where the document is loaded
+        from blocklint.fixers import with_fixes
 
-        findings = mark_fixes(findings, doc)
+        findings = with_fixes(findings, doc)
     return FileResult(doc.path, doc.kind, findings)
 
 
@@ -345,7 +345,7 @@ def check_all(targets, plan_for, *, jobs=None, cache=None, **stdin):
     stream = itertools.chain(head, targets)
     # with a cache, whether workers can fork is asked only once there are misses for them
     workers = _worker_count(jobs, len(head), check_fork=cache is None)
-    shared: dict = {}  # what the files of this run share (`blocklint.engine.shared`)
+    shared: dict = {}  # what the files of this run share (`blocklint.shared`)
     if workers <= 1 or stdin:
         for target in stream:
             with run_store(shared):

@@ -16,7 +16,7 @@ from itertools import islice
 
 from blocklint.engine import Key
 from blocklint.engine.api import MAX_FINDINGS_PER_FILE, MAX_FINDINGS_PER_RULE
-from blocklint.words import did_you_mean
+from blocklint.words import closest, did_you_mean
 
 # The README's top-level `"x-blocklint": {"disable": [...]}` (the loader removes it before linting).
 DIRECTIVE_PROPERTY = "x-blocklint"
@@ -89,6 +89,7 @@ class Issue:
     rule: str
     path: tuple
     message: str
+    suggestion: str = ""  # the one close allowed key or value the message proposes
 
 
 def validate(data, kind: str, *, cli: bool) -> list[Issue]:
@@ -158,7 +159,7 @@ def _explain(error) -> list[Issue]:  # noqa: C901 - one branch per JSON Schema k
         extras = [key for key in error.instance if key not in error.schema.get("properties", {})]
         listed = f" (allowed: {', '.join(allowed)})" if 0 < len(allowed) <= 12 else ""
         return [Issue("BL101", path + (Key(key),),
-                      f"unknown key '{key}' in {name}{did_you_mean(key, allowed) or listed}")
+                      f"unknown key '{key}' in {name}{did_you_mean(key, allowed) or listed}", closest(key, allowed))
                 for key in extras[:MAX_FINDINGS_PER_RULE + 1]]  # past it, the rest is not reported
     if validator == "required":
         missing = [key for key in error.validator_value if key not in error.instance]
@@ -174,10 +175,11 @@ def _explain(error) -> list[Issue]:  # noqa: C901 - one branch per JSON Schema k
                                      f"not {_json_type(error.instance)}")]
     if validator in ("enum", "const"):
         allowed = error.validator_value if validator == "enum" else [error.validator_value]
-        hint = did_you_mean(error.instance, [a for a in allowed if isinstance(a, str)]) \
+        close = closest(error.instance, [a for a in allowed if isinstance(a, str)]) \
             if isinstance(error.instance, str) else ""
+        hint = f"; did you mean '{close}'?" if close else ""
         shown = ", ".join(_quote(value) for value in allowed)
-        return [Issue("BL104", path, f"{name} is {_quote(error.instance)}; expected {shown}{hint}")]
+        return [Issue("BL104", path, f"{name} is {_quote(error.instance)}; expected {shown}{hint}", close)]
     if validator in ("anyOf", "oneOf") and error.context:
         return _explain_alternatives(error, path, name)
     return [Issue("BL105", path, f"{name}: {error.message}")]

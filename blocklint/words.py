@@ -18,12 +18,18 @@ def split_lines(text: str) -> list[str]:
     return _LINE_BREAK.split(text)
 
 
-def did_you_mean(word: str, candidates) -> str:
-    """`; did you mean 'x'?` for the closest candidate, or an empty string."""
+def closest(word: str, candidates) -> str:
+    """The candidate closest to `word` (the one `did_you_mean` proposes), or an empty string."""
     import difflib
 
     close = difflib.get_close_matches(str(word), [str(c) for c in candidates], n=1, cutoff=0.6)
-    return f"; did you mean '{close[0]}'?" if close else ""
+    return close[0] if close else ""
+
+
+def did_you_mean(word: str, candidates) -> str:
+    """`; did you mean 'x'?` for the closest candidate, or an empty string."""
+    close = closest(word, candidates)
+    return f"; did you mean '{close}'?" if close else ""
 
 
 def relative_path(path: str | os.PathLike, root: str | os.PathLike | None = None) -> str:

@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from blocklint import cache as cache_module
+from blocklint.clean import clean
 from blocklint import runner
 from blocklint.cache import CACHE_DIR, ResultCache
 from blocklint.plan import Overrides, Planner
@@ -389,9 +390,9 @@ def test_blocklint_clean_removes_the_cache(project):
 
     lint([project / "spec.yaml"], cache=ResultCache())
     assert (project / CACHE_DIR).is_dir()
-    done = CliRunner().invoke(cache_module.clean, [])
+    done = CliRunner().invoke(clean, [])
     assert done.exit_code == 0 and not (project / CACHE_DIR).exists()
-    done = CliRunner().invoke(cache_module.clean, [])
+    done = CliRunner().invoke(clean, [])
     assert done.exit_code == 0 and "no cache" in done.output
 
 

@@ -271,7 +271,7 @@ def _with_reading_features(data, text: str) -> str:
 def test_hostile_documents_are_read_as_the_cli_reads_them(workdir, data):
     if data.draw(st.integers(0, 3)) == 0:
         text = test_hostile.splice(data, data.draw(st.sampled_from(test_hostile.JSON_SOURCES)))
-        name = "spec.json"
+        name = data.draw(st.sampled_from(["spec.json", "spec.json.j2"]))
     else:
         text = test_hostile.splice(data, data.draw(st.sampled_from(test_hostile.SOURCES)))
         name = data.draw(st.sampled_from(["spec.yaml", "spec.yaml.j2"]))

@@ -7,7 +7,7 @@ import textwrap
 import pytest
 
 from blocklint.collect import collect_rules, ruleset_of
-from blocklint.engine import Engine, Key, RuleError, rule
+from blocklint.engine import Engine, Key, RuleError, fanout, rule
 from blocklint.load import load_text
 
 SPEC = textwrap.dedent("""\
@@ -73,6 +73,52 @@ def test_a_crashing_rule_becomes_one_internal_error_and_the_run_goes_on():
     # a block mapping starts at its first key: config at line 7, its steps at line 8
     assert [(f.rule, f.line) for f in found] == [("BL000", 7), ("XX002", 8)]
     assert "XX001 (boom) crashed" in found[0].message and "kaput" in found[0].message
+
+
+def test_a_per_node_fixture_is_worked_out_once_for_all_the_rules_over_it():
+    made, seen = [], []
+
+    @fanout("probe_name")
+    def probe_node(r):
+        made.append(r.doc.path)
+        yield ("body",), r.doc.data["body"], {"probe_name": "body"}
+
+    @rule("XX001", "one")
+    def one(probe_node, probe_name):
+        seen.append(("XX001", probe_name))
+        return []
+
+    @rule("XX002", "two")
+    def two(probe_node):
+        seen.append(("XX002", sorted(probe_node)[0]))
+        return []
+
+    assert _findings(probe_node, one, two) == []
+    assert made == ["s.yaml"] and seen == [("XX001", "body"), ("XX002", "config")]
+
+
+def test_a_per_node_fixture_that_fails_midway_fails_each_rule_after_its_first_nodes():
+    seen = []
+
+    @fanout()
+    def flaky_node(r):
+        yield ("body",), r.doc.data["body"], {}
+        raise ValueError("no second node")
+
+    @rule("XX001", "one")
+    def one(flaky_node):
+        seen.append("XX001")
+        return []
+
+    @rule("XX002", "two")
+    def two(flaky_node):
+        seen.append("XX002")
+        return []
+
+    found = _findings(flaky_node, one, two)
+    assert seen == ["XX001", "XX002"]
+    assert [f.rule for f in found] == ["BL000", "BL000"]
+    assert all("no second node" in f.message for f in found)
 
 
 def test_an_argument_with_a_default_is_not_injected():

@@ -149,13 +149,40 @@ def test_fixable_findings_are_only_what_fix_would_fix(project):
     assert {f.rule for f in unsafe} == {"BL101", "BL301"}
 
 
-def test_the_fixable_marker_is_decided_while_checking_and_needs_no_second_read(project):
+def test_fixes_travel_with_the_findings_as_plain_data(project):
+    import pickle
+
     planner = Planner(Overrides(isolated=True), start=project)
     results = _check(sorted(project.iterdir()), planner)
-    assert {(f.rule, f.fix) for result in results for f in result.findings} == {("BL101", "safe"), ("BL301", "unsafe")}
+    fixes = {(f.rule, f.suggestion, f.fix.safe, f.fix.edits[0].original, f.fix.edits[0].replacement)
+             for result in results for f in result.findings}
+    assert fixes == {("BL101", "parents", True, "parent", "parents"), ("BL301", "load", False, "laod", "load")}
+    assert pickle.loads(pickle.dumps(results)) == results  # as they come back from a worker
     for path in project.iterdir():
         path.write_text("body: {}\n")  # what the marker says was decided on the text that was checked
     assert {f.rule for result in results for f in fixable_findings(result)} == {"BL101"}
+
+
+def test_rewording_a_message_keeps_its_fix(project):
+    """The fix is made from the rule's data (its suggestion, the node's span), not its message."""
+    planner = Planner(Overrides(isolated=True), start=project)
+    path = project / "BL301-unsafe-typo.yaml"
+    plan = planner.for_path(str(path))
+    doc = load_text(path.read_text(encoding="utf-8"), str(path), plan.load)
+    [finding] = check_document(doc, plan).findings
+    from blocklint.fixers import fix_for
+
+    assert fix_for(finding._replace(message="reworded"), doc) == fix_for(finding, doc) is not None
+
+
+def test_a_fix_is_not_applied_to_a_file_changed_since_it_was_checked(project):
+    planner = Planner(Overrides(isolated=True), start=project)
+    path = project / "BL101-parent.yaml"
+    [result] = _check([path], planner)
+    changed = path.read_text(encoding="utf-8").replace("parent:", "parnt:")
+    path.write_text(changed, encoding="utf-8")
+    summary = _fix([result], planner)
+    assert summary.fixed == 0 and path.read_text(encoding="utf-8") == changed
 
 
 def test_a_warm_run_marks_fixable_findings_from_the_cache_without_reading_any_file(project, run, monkeypatch):
@@ -246,7 +273,7 @@ def test_safe_fixes_never_break_loading_nor_touch_other_lines(example):
     path, text = example
     plan = PLANNER.for_path(str(path))
     doc = load_text(text, path.name, plan.load)
-    fixes = fixes_of(check_document(doc, plan).findings, doc, unsafe=False)
+    fixes = fixes_of(check_document(doc, plan).findings, unsafe=False)
     fixed, applied, _ = apply_and_load(text, fixes, path=path.name, load=plan.load)
     before_problems = {p.rule for p in doc.problems}
     after = load_text(fixed, path.name, plan.load)

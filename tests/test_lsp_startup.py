@@ -45,3 +45,10 @@ def test_an_opened_document_is_linted_with_them(tmp_path):
             "uri": spec.as_uri(), "languageId": "yaml", "version": 1, "text": spec.read_text()}}})
     assert [name for name in LINTING if name in modules] == list(LINTING)
     assert any(message.get("method") == "textDocument/publishDiagnostics" for message in sent), sent
+
+
+def test_the_transport_limits_messages_by_the_loaders_file_limit():
+    from blocklint.load import MAX_FILE_BYTES
+    from blocklint.lsp import transport
+
+    assert transport.MAX_FILE_BYTES == MAX_FILE_BYTES

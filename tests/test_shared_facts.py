@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from blocklint import artifact, runner
-from blocklint.engine.shared import MAX_FACTS, once_per_run, run_store
+from blocklint.shared import MAX_FACTS, once_per_run, run_store
 from blocklint.load import load_text
 from blocklint.plan import Overrides, build_plan
 
@@ -90,3 +90,16 @@ def test_outside_a_run_an_edit_to_the_folder_is_seen_at_once(tmp_path, monkeypat
     assert rules_found() == ["BL801"]
     shutil.copytree(CASE.parent / "app", tmp_path / "aap")
     assert rules_found() == []
+
+
+def test_a_run_finds_the_project_of_a_folder_once(tmp_path, monkeypatch):
+    from blocklint.load import loader
+
+    monkeypatch.chdir(tmp_path)
+    names = _specs(tmp_path, 3)
+    asked = []
+    real = loader.folder_root
+    monkeypatch.setattr(loader, "folder_root", lambda folder: asked.append(folder) or real(folder))
+    plan = build_plan(Overrides(isolated=True, registry=False))
+    list(runner.check_all([runner.Target(name, True) for name in names], lambda path: plan))
+    assert asked == [tmp_path]

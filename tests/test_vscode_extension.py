@@ -51,7 +51,10 @@ const matches = (glob, name) => glob.includes("{yaml,yml,json}") ? /\.(ya?ml|jso
 const vscode = { workspace: {
   findFiles: async (glob, skipped, most) =>
     Object.keys(workspace).filter((name) => matches(glob, name)).slice(0, most).map((name) => ({ path: name })),
-  fs: { readFile: async (uri) => Buffer.from(workspace[uri.path]) },
+  fs: { readFile: async (uri) => {
+    if (workspace[uri.path] === null) throw new Error("EACCES");
+    return Buffer.from(workspace[uri.path]);
+  } },
   getConfiguration: () => ({ get: (key, fallback) => fallback }),
   onDidOpenTextDocument: (listener) => { onOpen.push(listener); return { dispose() {} }; },
   onDidSaveTextDocument: () => ({ dispose() {} }),
@@ -126,7 +129,7 @@ def test_detect_never_misses_a_document_blocklint_checks_and_passes_other_yaml_b
 @needs_node
 def test_the_server_starts_in_a_workspace_with_a_press_document():
     spec = (ROOT / "examples" / "workflow" / "workflow-private.yaml").read_text(encoding="utf-8")
-    started = activate({**NOT_PRESS, "specs/nightly.yaml": spec})
+    started = activate({**NOT_PRESS, "unreadable.yaml": None, "specs/nightly.yaml": spec})
     assert started["atActivation"] == 1 and started["server"] == {"command": "blocklint", "args": ["lsp"]}
 
 

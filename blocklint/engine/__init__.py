@@ -3,7 +3,8 @@
 A rule is a plain function decorated with `@rule(id, name, severity)`. Its argument names
 pick fixtures (see `blocklint/fixtures.py`); an argument with a default is not injected. A rule
 that asks for a per-node fixture (`step`, `image`, ...) runs once per node. A rule yields
-`(location, message)` pairs; the engine turns each location into file:line:col (`locate.py`).
+`(location, message)` pairs (with, optionally, the `Evidence` it rests on and the `Suggestion`
+it proposes); the engine turns each location into file:line:col (`locate.py`).
 
 The rooms: `api` (the decorators and `Key`), `ruleset` (a run's rules and fixtures, checked for
 clashes), `select` (`--select`/`--ignore`/`-k`), `suppress` (in-file suppressions), `locate`

@@ -32,6 +32,12 @@ class Key(str):
     """A mapping key as the last element of a location: point at the key, not its value."""
 
 
+class Suggestion(str):
+    """The name a finding proposes instead of the one it reports, as data: `yield where, message,
+    Suggestion(closest(name, known))`. Its fixer turns it into an edit, so rewording the message
+    never loses the fix; an empty one proposes nothing."""
+
+
 class Named(tuple):
     """A `follows` entry for a finding on a *named* node (an image, a step): the root finding lies
     on one of these keys anywhere in the document (a finding on its value, or an unknown key

@@ -40,9 +40,10 @@ _PLAIN = (str, int, float, bool, type(None), Key)
 
 
 def make_finding(doc: Document, span: Span, rule_id: str, name: str, severity: str, message: str,
-                 path, evidence: str = "") -> Finding:
+                 path, evidence: str = "", suggestion: str = "") -> Finding:
     """A finding of plain data only: findings travel back from worker processes pickled, and a
     rule's own `str` subclass (a message that carries its rule, a plugin's class) may not unpickle."""
     return Finding(doc.path, span.line + 1, span.column + 1, span.end_line + 1, span.end_column + 1,
                    rule_id, name, severity, str.__str__(message) if isinstance(message, str) else str(message),
-                   tuple(part if type(part) in _PLAIN else str(part) for part in path), str(evidence))
+                   tuple(part if type(part) in _PLAIN else str(part) for part in path), str(evidence),
+                   str.__str__(suggestion))

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from blocklint.engine.api import (
-    INTERNAL_ERROR, MAX_FINDINGS_PER_FILE, MAX_FINDINGS_PER_RULE, RESOURCE_LIMIT, Rule, RuleError)
+    INTERNAL_ERROR, MAX_FINDINGS_PER_FILE, MAX_FINDINGS_PER_RULE, RESOURCE_LIMIT, Rule, RuleError, Suggestion)
 from blocklint.engine.fold import fold
 from blocklint.engine.locate import locate, make_finding
 from blocklint.engine.ruleset import RuleSet
@@ -42,6 +42,7 @@ class Resolver:
         self._fixtures = ruleset.fixtures
         self._fanouts = ruleset.fanouts
         self.cache: dict = {}
+        self._fanned: dict = {}  # fan-out name -> its nodes
 
     def get(self, name: str, rule: Rule | None = None):
         if name == "options":  # the asking rule's own: never kept for the next rule
@@ -55,7 +56,16 @@ class Resolver:
         return value
 
     def fan_out(self, name: str):
-        return self._fanouts[name][0](self)
+        """The (anchor, node, extras) of a per-node fixture: worked out once per document for all
+        the rules that fan out over it. One that fails is replayed as it is, for each rule to
+        see the nodes before the failure and then the failure."""
+        found = self._fanned.get(name)
+        if found is None:
+            try:
+                found = self._fanned[name] = list(self._fanouts[name][0](self))
+            except Exception:  # noqa: BLE001 - each rule reports it, as the generator raises it
+                return self._fanouts[name][0](self)
+        return found
 
     def extras(self, name: str | None) -> tuple:
         return self._fanouts[name][1] if name else ()
@@ -172,8 +182,10 @@ class Engine:
         True when the rule's quota ran out."""
         current = call.rule
         try:
-            for location, message, *named in current.func(**values) or ():
+            for location, message, *extras in current.func(**values) or ():
                 span, path = locate(doc, location, anchor)
+                suggested = [extra for extra in extras if isinstance(extra, Suggestion)]
+                named = [extra for extra in extras if not isinstance(extra, Suggestion)]
                 if named and named[0] not in current.also:
                     raise RuleError(f"a finding names evidence {getattr(named[0], 'name', named[0])!r} "
                                     "that the rule does not declare in `also`")
@@ -182,7 +194,8 @@ class Engine:
                 if severity == INFO and not self.settings.verbose:
                     continue
                 finding = make_finding(doc, span, call.id, current.name, severity, message, path,
-                                       evidence.name if evidence is not None else "")
+                                       evidence.name if evidence is not None else "",
+                                       suggested[0] if suggested else "")
                 if quota.spent(finding):
                     out.append(_limit_finding(finding, (
                         f"more than {MAX_FINDINGS_PER_RULE:,} findings of {call.id} ({current.name}) in this file: "

@@ -17,7 +17,8 @@ from blocklint.load import json_syntax
 from blocklint.load.document import FILE_START, Document, LoadSettings, Problem, Span, UndefinedUse
 from blocklint.load.read import FileTooLarge, UnreadableFile, read_bounded, read_bounded_stream
 from blocklint.load.tree import TreeBuilder
-from blocklint.project_root import project_root
+from blocklint.project_root import folder_root
+from blocklint.shared import once_per_run
 from blocklint.words import split_lines
 
 TEMPLATE_SUFFIX = ".j2"
@@ -53,16 +54,24 @@ def load_path(path: str | os.PathLike, settings: LoadSettings | None = None, *, 
 def _link_leaving(path, root: str | None) -> str | None:
     """The target of `path` when the path lies in the project but links out of it: a checkout
     must not make blocklint read (and quote) a file elsewhere on the machine."""
-    if not root:  # no configuration: the file's own project (git work tree, else its folder)
-        root = project_root(path)
-    if root is None:
+    named = os.path.abspath(path)
+    project = _real_project(os.path.dirname(named), root)
+    if project is None:
         return None
-    project = os.path.realpath(root)
-    named, target = os.path.abspath(path), os.path.realpath(path)
+    target = os.path.realpath(path)
     inside = os.path.commonpath([project, named]) == project
     if inside and os.path.commonpath([project, target]) != project:
         return target
     return None
+
+
+@once_per_run
+def _real_project(folder: str, root: str | None) -> str | None:
+    """The real path of the project of the files in `folder`: `root` (the configuration's
+    folder) when given, else the files' own project (`blocklint.project_root.folder_root`)."""
+    if not root:
+        root = folder_root(Path(folder))
+    return None if root is None else os.path.realpath(root)
 
 
 def load_stream(stream, display: str = "<stdin>", settings: LoadSettings | None = None) -> Document:

@@ -17,8 +17,9 @@ import json
 from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams, JsonRpcInvalidRequest
 from pygls.protocol import LanguageServerProtocol
 
-from blocklint.load import MAX_FILE_BYTES
-
+# blocklint.load's file size limit, written out: importing the loader package here would import
+# it before the server answers `initialize` (tests/test_lsp_startup.py holds the two equal).
+MAX_FILE_BYTES = 10 * 1024 * 1024
 # A document within the file size limit fits even if every character is sent as a `\uXXXX` escape.
 MAX_MESSAGE_BYTES = 6 * MAX_FILE_BYTES + 64 * 1024
 MAX_HEADER_BYTES = 4096  # one header line; a longer one is read in pieces, none of them a header

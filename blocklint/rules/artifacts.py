@@ -14,7 +14,7 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 
 from blocklint import CERTAIN_HARM, DOCUMENTED, INFERRED, SDK_FAILS, fixture, image_definitions, is_param_ref, rule
-from blocklint.engine.shared import once_per_run
+from blocklint.shared import once_per_run
 
 ARTIFACT_KINDS = ("block-spec", "block-spec-release")
 

@@ -6,7 +6,7 @@ import functools
 import operator
 from collections import deque
 
-from blocklint import DOCUMENTED, INFERRED, Key, did_you_mean, fixture, is_param_ref, rule
+from blocklint import DOCUMENTED, INFERRED, Key, Suggestion, closest, did_you_mean, fixture, is_param_ref, rule
 
 NON_STANDARD = ("http", "sql", "export")
 
@@ -104,7 +104,8 @@ def unknown_parent(step, step_name, steps):
     for index, parent in enumerate(parent_names(step) or ()):
         if isinstance(parent, str) and parent not in steps and not is_param_ref(parent):
             others = [name for name in steps if name != step_name]
-            yield ("parents", index), f"parent '{parent}' names no step{did_you_mean(parent, others)}"
+            yield (("parents", index), f"parent '{parent}' names no step{did_you_mean(parent, others)}",
+                   Suggestion(closest(parent, others)))
 
 
 @rule("BL302", "step-cycle", evidence=DOCUMENTED)
@@ -234,10 +235,11 @@ def parent_status_not_a_parent(step, step_name):
         named = item.get("parents")
         for position, name in enumerate(named if isinstance(named, list) else ()):
             if isinstance(name, str) and name not in declared and not is_param_ref(name):
-                hint = did_you_mean(name, declared)
+                close = closest(name, declared)
                 where = ("executionParameters", "parentStatus", index, "parents", position)
-                if hint:
-                    yield where, f"'{name}' is not a parent of step '{step_name}'{hint}"
+                if close:
+                    yield where, f"'{name}' is not a parent of step '{step_name}'; did you mean '{close}'?", \
+                        Suggestion(close)
                     continue
                 listed = f" (its parents: {', '.join(declared)})" if declared else ""
                 yield where, (f"'{name}' is not a parent of step '{step_name}'{listed}; "
@@ -397,7 +399,9 @@ def conditional_on_non_ancestor(step, step_name, steps, conditional_ancestors):
         if name == step_name:
             yield where, f"step '{step_name}' cannot branch on its own output; name one of its ancestors"
         elif name not in steps:
-            yield where, f"stepName '{name}' names no step{did_you_mean(name, [s for s in steps if s != step_name])}"
+            others = [s for s in steps if s != step_name]
+            yield (where, f"stepName '{name}' names no step{did_you_mean(name, others)}",
+                   Suggestion(closest(name, others)))
         else:
             yield where, (f"'{name}' does not run before step '{step_name}'; "
                           f"make it a parent (or an ancestor) of '{step_name}'")

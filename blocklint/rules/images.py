@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from blocklint import DOCUMENTED, INFERRED, Key, Named, did_you_mean, fanout, is_param_ref, rule
+from blocklint import (DOCUMENTED, INFERRED, Key, Named, Suggestion, closest, did_you_mean, fanout, is_param_ref,
+                       rule)
 
 IMAGE_SOURCES = ("image", "imageRef", "imageDetails")
 NON_STANDARD = ("http", "sql", "export")
@@ -108,7 +109,7 @@ def unknown_image_ref(step, step_name, workflow):
     if ref not in names:
         where = did_you_mean(ref, names) or (f" (images: {', '.join(map(str, names))})" if names
                                              else "; config.images defines no image")
-        yield ("imageRef",), f"imageRef '{ref}' names no image in config.images{where}"
+        yield ("imageRef",), f"imageRef '{ref}' names no image in config.images{where}", Suggestion(closest(ref, names))
 
 
 @rule("BL504", "unused-image", evidence=INFERRED, follows={"BL503": Named("imageRef"), "BL101": Named("imageRef")})

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from blocklint import DOCUMENTED, INFERRED, Key, did_you_mean, rule
+from blocklint import DOCUMENTED, INFERRED, Key, Suggestion, closest, did_you_mean, rule
 from blocklint.rules._params import (PARAM_TYPES, TYPE_WORDS, Inferred, definitions, fits, names_of, option_values,
                                      outside_options, shown, split_findings)
 
@@ -297,7 +297,8 @@ def condition_on_unknown_parameter(param, param_group, build_params, run_params)
             yield (condition, "dependsOn"), f"parameter '{name}' cannot depend on itself"
         elif name not in same and name not in other:
             yield (condition, "dependsOn"), (f"dependsOn '{name}' names no parameter of the spec"
-                                             f"{did_you_mean(name, [*same, *other])}")
+                                             f"{did_you_mean(name, [*same, *other])}"), \
+                Suggestion(closest(name, [*same, *other]))
 
 
 @rule("BL413", "condition-on-other-group-parameter", evidence=INFERRED)

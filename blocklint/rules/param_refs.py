@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from blocklint import DOCUMENTED, INFERRED, PARAM_PREFIX, did_you_mean, fixture, is_param_ref, rule
+from blocklint import (DOCUMENTED, INFERRED, PARAM_PREFIX, Suggestion, closest, did_you_mean, fixture, is_param_ref,
+                       rule)
 from blocklint.paramschema import field_type_of
 from blocklint.rules._params import PARAM_TYPES, TYPE_WORDS, definitions, names_of
 
@@ -77,7 +78,8 @@ def unresolved_param_ref(config, param_refs, build_params, doc):
             yield (container, key), "'@param:' names no parameter; write '@param:NAME'"
         else:
             hint = did_you_mean(name, build_params) or ("" if build_params else "; parameters.build declares none")
-            yield (container, key), f"'@param:{name}' names no build parameter{hint}"
+            yield (container, key), f"'@param:{name}' names no build parameter{hint}", \
+                Suggestion(closest(name, build_params))
 
 
 def _where(path) -> str:

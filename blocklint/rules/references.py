@@ -77,9 +77,9 @@ def unresolved_reference(doc, body, settings):
 
 
 def _headers(source: str):
-    if "blocklint:" not in (source or ""):  # most files: no line to look at
-        return
-    for number, text in enumerate((source or "").splitlines()):
+    if "blocklint:" not in (source or ""):
+        return  # no header can match: most files, answered without splitting their lines
+    for number, text in enumerate(source.splitlines()):
         if text.lstrip().startswith("#"):
             match = HEADER.search(text)
             if match:

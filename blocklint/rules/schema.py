@@ -1,6 +1,6 @@
 """BL1xx: the document against the JSON Schema of its kind (`blocklint schema KIND`)."""
 
-from blocklint import AS_WRITTEN, DOCUMENTED, INFERRED, rule
+from blocklint import AS_WRITTEN, DOCUMENTED, INFERRED, Suggestion, rule
 
 # Values the reference does not list, known only from the SDK's list filters: a warning.
 VALUES_FROM_A_FILTER = {("metadata", "status"): "`Block.list_specs` filters on"}
@@ -8,6 +8,12 @@ VALUES_FROM_A_FILTER = {("metadata", "status"): "`Block.list_specs` filters on"}
 
 def _issues(schema_issues, rule_id):
     return [(issue.path, issue.message) for issue in schema_issues if issue.rule == rule_id]
+
+
+def _suggesting(schema_issues, rule_id):
+    """A rule's schema issues with the name each proposes: `(path, message, Suggestion)`."""
+    return [(issue.path, issue.message, Suggestion(issue.suggestion))
+            for issue in schema_issues if issue.rule == rule_id]
 
 
 @rule("BL101", "unknown-key", evidence=DOCUMENTED, also=(AS_WRITTEN,))
@@ -43,12 +49,13 @@ def unknown_key(schema_issues, doc):
     `peak/cli/helpers.py::remove_unknown_args` drops a key that is not a parameter of the SDK
     method without a word, and the command goes on.
     """
-    for path, message in _issues(schema_issues, "BL101"):
+    for path, message, suggestion in _suggesting(schema_issues, "BL101"):
         if doc.cli and len(path) == 1:
             dropped = "The peak CLI drops unknown top-level keys without a word and sends the rest"
-            yield path, f"{message} {dropped}" if message.endswith("?") else f"{message}. {dropped}", AS_WRITTEN
+            yield (path, f"{message} {dropped}" if message.endswith("?") else f"{message}. {dropped}", AS_WRITTEN,
+                   suggestion)
         else:
-            yield path, message
+            yield path, message, suggestion
 
 
 @rule("BL102", "missing-required-key", evidence=DOCUMENTED)
@@ -128,12 +135,12 @@ def invalid_value(schema_issues):
     tenants"). Inference (a warning): spec metadata `status`, which the reference gives only as
     "Status of the block spec."; its values come from the status filter of `Block.list_specs`.
     """
-    for path, message in _issues(schema_issues, "BL104"):
+    for path, message, suggestion in _suggesting(schema_issues, "BL104"):
         from_filter = VALUES_FROM_A_FILTER.get(tuple(path[-2:]))
         if from_filter:
-            yield path, f"{message} (the values {from_filter}; the reference lists none)", INFERRED
+            yield path, f"{message} (the values {from_filter}; the reference lists none)", INFERRED, suggestion
         else:
-            yield path, message
+            yield path, message, suggestion
 
 
 @rule("BL105", "schema-violation", evidence=DOCUMENTED)

@@ -11,7 +11,7 @@ import sys
 
 import click
 
-from blocklint.commandline import EXIT_FINDINGS, fail, parse_params, template_options
+from blocklint.commandline import EXIT_FINDINGS, fail, overrides_of, template_options
 
 
 @click.command()
@@ -37,15 +37,13 @@ def submit(paths, target, stage, dry_run, params_file, params, no_template, temp
     """Lint PATHS, then send what passed to Press: specs, releases, deployments, revisions,
     metadata and parameter patches, in dependency order."""
     from blocklint import runner
-    from blocklint.plan import Overrides, Planner, PlanError
+    from blocklint.plan import Planner, PlanError
     from blocklint.submit.items import submission_order
     from blocklint.submit.lint import lint
     from blocklint.submit.output import Output
     from blocklint.submit.targets import token_values
 
-    overrides = Overrides(params_file=params_file, params=parse_params(params), template=not no_template,
-                          template_env=template_env, config_file=config_file, isolated=isolated,
-                          trust_rules_dir=trust_rules_dir, artifact_root=artifact_root)
+    overrides = overrides_of(click.get_current_context().params)
     try:
         from blocklint.registry import with_spec_lookup
 

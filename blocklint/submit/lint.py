@@ -20,14 +20,10 @@ class Linted:
     secrets: frozenset = frozenset()  # values the plans say never to print
 
 
-def fails(result, plan) -> bool:
-    """The file fails its plan: an error, or with `strict` any finding shown."""
-    return result.failed or bool(plan.strict and any(finding.severity != "info" for finding in result.findings))
-
-
 def lint(paths, planner) -> Linted:
     """Raises PlanError, runner.UnreadablePath, or click.UsageError for stdin."""
     from blocklint import runner
+    from blocklint.session import failing
     from blocklint.specs import as_spec_document
 
     loaded = []
@@ -47,7 +43,7 @@ def lint(paths, planner) -> Linted:
         secrets |= plan.secrets
         result = runner.check_document(doc, plan)
         linted.results.append(result)
-        linted.failed = linted.failed or fails(result, plan)
+        linted.failed = linted.failed or bool(failing(result.findings, plan.strict))  # check's verdict
         if doc.kind is not None:
             linted.items.append(Item.of(doc))
     linted.secrets = frozenset(secrets)

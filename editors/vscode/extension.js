@@ -11,18 +11,25 @@ const MOST_FILES_LOOKED_AT = 5000;
 
 let client;
 
+async function textOf(uri) {
+  try {
+    return Buffer.from(await vscode.workspace.fs.readFile(uri)).toString("utf8");
+  } catch (error) {
+    return "";  // unreadable (gone since it was listed, no permission): not a document to start for
+  }
+}
+
 async function workspaceHoldsPressDocuments() {
   if ((await vscode.workspace.findFiles("**/.blocklint.toml", SKIPPED, 1)).length) {
     return true;
   }
   for (const uri of await vscode.workspace.findFiles("**/pyproject.toml", SKIPPED, 50)) {
-    if (Buffer.from(await vscode.workspace.fs.readFile(uri)).toString("utf8").includes("[tool.blocklint")) {
+    if ((await textOf(uri)).includes("[tool.blocklint")) {
       return true;
     }
   }
   for (const uri of await vscode.workspace.findFiles(DOCUMENTS, SKIPPED, MOST_FILES_LOOKED_AT)) {
-    const text = Buffer.from(await vscode.workspace.fs.readFile(uri)).toString("utf8");
-    if (mayBePress(text, uri.path)) {
+    if (mayBePress(await textOf(uri), uri.path)) {
       return true;
     }
   }
@@ -52,7 +59,8 @@ async function activate(context) {
     return;
   }
   const opened = (document) => {
-    if (!client && ["yaml", "json"].includes(document.languageId) && mayBePress(document.getText(), document.fileName)) {
+    const candidate = ["yaml", "json"].includes(document.languageId);
+    if (!client && candidate && mayBePress(document.getText(), document.fileName)) {
       start(context);
     }
   };

@@ -1,0 +1,145 @@
+"""One `.blocklint_cache` directory on disk (`blocklint/cache.py` decides what goes in it): entries
+as plain JSON files, written atomically, and findings in and out of JSON, checked field by field
+on the way in (an entry is never trusted: a checkout may carry a crafted one)."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+from pathlib import Path
+
+from blocklint.findings import Edit, Finding, Fix
+
+CACHEDIR_TAG = ("Signature: 8a477f597d28d172789f06886806bc55\n"
+                "# This file is a cache directory tag created by blocklint.\n"
+                "# For information about cache directory tags see https://bford.info/cachedir/\n")
+_COUNTER = itertools.count()  # temporary file names, unique within a process
+
+
+_FIELD_TYPES = {"file": str, "line": int, "column": int, "end_line": int, "end_column": int, "rule": str,
+                "name": str, "severity": str, "message": str, "path": list, "evidence": str, "suggestion": str}
+# others: any JSON value; `fix` is checked by `_fix`
+
+
+def finding_from_json(item) -> Finding:
+    """A Finding from an entry's list of its fields; ValueError if it is not one."""
+    if not isinstance(item, list) or len(item) != len(Finding._fields):
+        raise ValueError("not a finding")
+    for value, name in zip(item, Finding._fields):
+        if name in _FIELD_TYPES and type(value) is not _FIELD_TYPES[name]:
+            raise ValueError(f"finding field {name} of the wrong type")
+    values = list(item)
+    values[_PATH] = tuple(_path_part(part) for part in values[_PATH])
+    values[_FIX] = _fix(values[_FIX])
+    return Finding(*values)
+
+
+_PATH = Finding._fields.index("path")
+_FIX = Finding._fields.index("fix")
+
+
+def _fix(value) -> Fix | None:
+    """A finding's `Fix` from JSON (`[[[start, end, replacement, original], ...], safe, title]`,
+    or null); ValueError if it is not one."""
+    if value is None:
+        return None
+    if not (isinstance(value, list) and len(value) == 3 and isinstance(value[0], list) and value[0]
+            and type(value[1]) is bool and type(value[2]) is str):
+        raise ValueError("not a fix")
+    edits = []
+    for edit in value[0]:
+        if not (isinstance(edit, list) and len(edit) == 4 and type(edit[0]) is int and type(edit[1]) is int
+                and type(edit[2]) is str and (edit[3] is None or type(edit[3]) is str)):
+            raise ValueError("not an edit")
+        edits.append(Edit(*edit))
+    return Fix(tuple(edits), value[1], value[2])
+
+
+def finding_to_json(finding: Finding) -> list:
+    """A finding as JSON can carry it. A path part that is a `Key` (the finding points at a
+    mapping's key, not its value: fixes rename keys) is kept as `{"key": name}`."""
+    from blocklint.engine.api import Key
+
+    values = list(finding)
+    values[_PATH] = [{"key": str(part)} if isinstance(part, Key) else part for part in finding.path]
+    return values
+
+
+def _path_part(part):
+    if isinstance(part, dict) and set(part) == {"key"} and isinstance(part["key"], str):
+        from blocklint.engine.api import Key
+
+        return Key(part["key"])
+    if isinstance(part, (str, int)) and not isinstance(part, bool):
+        return part
+    raise ValueError("not a path part")
+
+
+class EntryStore:
+    """One `.blocklint_cache` directory: one JSON file per entry, sharded by key prefix."""
+
+    def __init__(self, directory: Path):
+        self.directory = directory
+        self._prefix = os.fspath(directory) + os.sep
+        self._ready = False
+        self._shards: set[str] = set()
+
+    def _path(self, key: str) -> str:
+        return f"{self._prefix}{key[:2]}{os.sep}{key[2:]}.json"
+
+    def read(self, key: str) -> dict | None:
+        try:
+            with open(self._path(key), "rb") as handle:
+                entry = json.loads(handle.read())
+        except (OSError, ValueError):
+            return None  # missing, partial or corrupt: a miss
+        return entry if isinstance(entry, dict) else None  # its version: the caller's to check
+
+    def write(self, key: str, text: str):
+        """Write an entry atomically: a temporary file of this process, then `os.replace`."""
+        target = self._path(key)
+        shard = os.path.dirname(target)
+        temporary = f"{shard}{os.sep}.tmp-{os.getpid()}-{next(_COUNTER)}.json"
+        try:
+            if not self._ready:
+                self._prepare()
+            if shard not in self._shards:
+                os.makedirs(shard, exist_ok=True)
+                if os.path.islink(shard):
+                    raise OSError(f"{shard} is a link")
+                self._shards.add(shard)
+            handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            try:
+                with os.fdopen(handle, "w", encoding="ascii") as stream:
+                    stream.write(text)
+                os.replace(temporary, target)
+            except BaseException:
+                _remove(temporary)
+                raise
+        except OSError:
+            pass  # a read-only checkout, a full disk, a leftover name: run without the cache
+
+    def _prepare(self):
+        import tempfile
+
+        if self.directory.is_symlink() or (self.directory.exists() and not self.directory.is_dir()):
+            # a checkout's `.blocklint_cache` link would make blocklint write wherever it points
+            raise OSError(f"{self.directory} is not a directory of its own")
+        self.directory.mkdir(exist_ok=True)
+        for name, text in ((".gitignore", "# Created by blocklint automatically.\n*\n"),
+                           ("CACHEDIR.TAG", CACHEDIR_TAG)):
+            marker = self.directory / name
+            if not marker.exists():
+                handle, temporary = tempfile.mkstemp(dir=self.directory, prefix=".tmp-")
+                with os.fdopen(handle, "w", encoding="ascii") as stream:
+                    stream.write(text)
+                os.replace(temporary, marker)
+        self._ready = True
+
+
+def _remove(path):
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
