@@ -214,8 +214,8 @@ def project_to_dot(graph, shown=str) -> str:
         lines.append(f"    {ids[key]} [label={label}{extra}];")
     for source, target, label in graph.edges:
         missing = "not found" in (graph.nodes[source].kind, graph.nodes[target].kind)
-        lines.append(f"    {ids[source]} -> {ids[target]} [label={_dot_text(label)}"
-                     f"{f', color={chr(34)}{CYCLE_COLOR}{chr(34)}, penwidth=2' if missing else ''}];")
+        red = f', color="{CYCLE_COLOR}", penwidth=2' if missing else ""
+        lines.append(f"    {ids[source]} -> {ids[target]} [label={_dot_text(label)}{red}];")
     lines.append("}")
     return "\n".join(lines) + "\n"
 

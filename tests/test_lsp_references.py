@@ -6,6 +6,7 @@ deployment's diagnostics follow its spec as it changes in another tab, on save a
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 import sys
 from pathlib import Path
@@ -49,8 +50,10 @@ def _uri(client: LanguageClient, relative: str) -> str:
 
 
 async def _diagnostics(client: LanguageClient, uri: str) -> list:
+    """The next diagnostics published for `uri`. A server that never publishes them fails the
+    test instead of hanging it (a limit far beyond any answer: only a missing one reaches it)."""
     while uri not in client.diagnostics:
-        await client.wait_for_notification(lsp.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+        await asyncio.wait_for(client.wait_for_notification(lsp.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS), 120)
     return list(client.diagnostics.pop(uri))
 
 
@@ -150,3 +153,20 @@ async def test_a_deployment_follows_its_spec_edited_in_another_tab_saved_and_cha
     assert await _diagnostics(client, deployment) == []
     await _close(client, spec)
     await _close(client, deployment)
+
+
+async def test_a_templated_spec_follows_its_params_file_changed_on_disk(client: LanguageClient):
+    folder = client.workspace_dir / "templated"
+    folder.mkdir()
+    (folder / ".blocklint.toml").write_text('params-file = "params.yaml"\n')
+    (folder / "params.yaml").write_text('version: "1.0.0"\n')
+    spec = (client.workspace_dir / "examples" / "workflow" / "workflow-shared.yaml").read_text(encoding="utf-8")
+    assert 'version: "1.0.0"' in spec
+    (folder / "spec.yaml.j2").write_text(spec.replace('version: "1.0.0"', 'version: "{{ version }}"', 1))
+    uri, diagnostics = await _open(client, "templated/spec.yaml.j2")
+    assert "BL606" not in [d.code for d in diagnostics]
+    (folder / "params.yaml").write_text("version: one\n")
+    client.workspace_did_change_watched_files(lsp.DidChangeWatchedFilesParams(changes=[
+        lsp.FileEvent(uri=_uri(client, "templated/params.yaml"), type=lsp.FileChangeType.Changed)]))
+    assert "BL606" in [d.code for d in await _diagnostics(client, uri)]
+    await _close(client, uri)

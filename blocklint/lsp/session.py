@@ -135,9 +135,11 @@ class Session:
 
     def files_changed(self, paths) -> list | None:
         """Files changed on disk (the editor's file watcher): None when one is a configuration
-        file (every plan is dropped, every open document is linted again), else the uris of the
-        open documents that read one of them."""
-        if any(os.path.basename(path) in FILE_NAMES for path in paths):
+        file or a plan's params file (every plan is dropped, every open document is linted
+        again), else the uris of the open documents that read one of them."""
+        params_files = {os.path.realpath(name) for analysis in self.analyses.values() if analysis.plan is not None
+                        for name in (analysis.plan.overrides.params_file, analysis.plan.config.params_file) if name}
+        if any(os.path.basename(path) in FILE_NAMES or os.path.realpath(path) in params_files for path in paths):
             self.forget_plans()
             self.analyses.clear()
             return None
