@@ -16,7 +16,7 @@ from blocklint.shared import run_store
 from blocklint.findings import ERROR, Finding
 from blocklint.globs import Globs
 from blocklint.load import FILE_START, Document, Problem, load_bytes, load_path, load_stream
-from blocklint.words import SPEC_SUFFIXES
+from blocklint.words import SPEC_SUFFIXES, split_lines
 
 SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", ".venv", "venv", ".tox", ".nox", "node_modules",
                           "__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".blocklint",
@@ -302,7 +302,7 @@ def configuration_result(path: str, message: str, plan) -> FileResult:
         source = read_bounded(path, what="configuration file").decode("utf-8", "replace")
     except (UnreadableFile, OSError):
         source = ""
-    lines = source.splitlines()
+    lines = split_lines(source)
     message = message.removeprefix(f"{path}: ")
     line = 0
     at_line = _AT_LINE.search(message)

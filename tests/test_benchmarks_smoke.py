@@ -64,4 +64,4 @@ def test_the_references_benchmark_runs_every_line():
     done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "references.py"), "--quick"],
                           capture_output=True, text=True, timeout=600, check=False)
     assert "## following references" in done.stdout and "## one staged deployment" in done.stdout, done.stderr
-    assert len([line for line in done.stdout.splitlines() if line.rstrip().endswith(("PASS", "MISS"))]) == 6
+    assert len([line for line in done.stdout.splitlines() if line.rstrip().endswith(("PASS", "MISS"))]) == 5  # two overhead lines, three staged lines

@@ -8,6 +8,7 @@ from blocklint import INFERRED, WARNING, rule
 from blocklint.load import Span
 from blocklint.project import UUID, looks_like_path
 from blocklint.specs import HEADER
+from blocklint.words import split_lines
 
 _SPEC_KINDS = ("block-spec", "block-spec-release", "app-spec", "app-spec-release")
 _BLOCK_SPEC_KINDS = ("block-spec", "block-spec-release")
@@ -79,7 +80,7 @@ def unresolved_reference(doc, body, settings):
 def _headers(source: str):
     if "blocklint:" not in (source or ""):
         return  # no header can match: most files, answered without splitting their lines
-    for number, text in enumerate(source.splitlines()):
+    for number, text in enumerate(split_lines(source)):  # as editors count lines: not at \x85 or \f
         if text.lstrip().startswith("#"):
             match = HEADER.search(text)
             if match:
