@@ -23,8 +23,9 @@ DEFAULT_RELATIVE = Path(".blocklint") / "registry.sqlite3"
 ROOT_MARKERS = (".git", "pyproject.toml")
 
 
-def project_root(start: str | os.PathLike | None = None) -> Path:
-    """The nearest directory at or above `start` with a `.git` or `pyproject.toml`, else `start`."""
+def _registry_home(start: str | os.PathLike | None = None) -> Path:
+    """The nearest directory at or above `start` with a `.git` or `pyproject.toml`, else `start`:
+    where the local registry's state lives (not `blocklint.project_root`, which bounds reads)."""
     here = Path(start or os.getcwd()).resolve()
     for candidate in (here, *here.parents):
         if any((candidate / marker).exists() for marker in ROOT_MARKERS):
@@ -36,7 +37,7 @@ def registry_path(start: str | os.PathLike | None = None) -> Path:
     configured = os.environ.get(ENV_VAR)
     if configured:
         return Path(configured).expanduser()
-    return project_root(start) / DEFAULT_RELATIVE
+    return _registry_home(start) / DEFAULT_RELATIVE
 
 
 def open_registry(path: str | os.PathLike | None = None):
