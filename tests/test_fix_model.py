@@ -106,7 +106,7 @@ def _fix(results, planner, *, unsafe: bool = False, write: bool = True) -> FixSu
     return summary
 
 
-def test_fix_writes_safe_fixes_atomically_keeping_permissions(project):
+def test_fix_writes_safe_fixes_in_place_keeping_permissions_and_leaves_no_temp_file(project):
     planner = Planner(Overrides(isolated=True), start=project)
     safe_file, unsafe_file = project / "BL101-parent.yaml", project / "BL301-unsafe-typo.yaml"
     safe_file.chmod(0o640)
