@@ -198,7 +198,8 @@ def code_actions(analysis: Analysis, uri: str, requested: lsp.Range, context_dia
                 and shown(analysis, analysis.findings[number].message) == diagnostic.message:
             by_index[number] = diagnostic
     all_diagnostics = diagnostics(analysis, positions) if analysis.findings else []
-    for number, (finding, fix) in enumerate(zip(analysis.findings, analysis.fixes)):
+    for number, finding in enumerate(analysis.findings):
+        fix = finding.fix
         diagnostic = by_index.get(number)
         if diagnostic is None:
             current = all_diagnostics[number]
@@ -213,7 +214,7 @@ def code_actions(analysis: Analysis, uri: str, requested: lsp.Range, context_dia
             action = _disable_action(analysis, uri, finding, diagnostic, positions)
             if action is not None:
                 actions.append(action)
-    if any(fix is not None and fix.safe for fix in analysis.fixes) and (
+    if any(finding.fix is not None and finding.fix.safe for finding in analysis.findings) and (
             allowed(lsp.CodeActionKind.SourceFixAll) or allowed(lsp.CodeActionKind.QuickFix)):
         action = fix_all_action(analysis, uri, positions)
         if action is not None:
