@@ -107,7 +107,7 @@ class Session:
     def _analyze(self, uri: str, path: str, text: str) -> Analysis:
         from blocklint.load import load_text
         from blocklint.plan import PlanError
-        from blocklint.runner import check_document
+        from blocklint.runner import check_document, recording
 
         previous = self.analyses.get(uri)
         try:
@@ -118,8 +118,7 @@ class Session:
             return analysis
         file_path = Path(path) if os.path.isfile(path) else None
         doc = load_text(text, path, plan.load, file_path=file_path)
-        reads: set = set()
-        with plan.project.recording() if plan.project is not None else _nothing() as reads:
+        with recording(plan) as reads:
             result = check_document(doc, plan, explicit=False)
         analysis = Analysis(path, text, doc, plan, result.findings, kind=doc.kind, cli=doc.cli, reads=set(reads))
         if doc.data is not None and doc.kind is not None:
@@ -196,12 +195,6 @@ def _on_disk(real: str) -> str | None:
             return file.read()
     except (OSError, UnicodeDecodeError):
         return None
-
-
-def _nothing():
-    import contextlib
-
-    return contextlib.nullcontext(set())
 
 
 def _config_stamp(directory: str) -> tuple:
