@@ -10,6 +10,13 @@ from blocklint.server.routes.common import Registry, call, route
 router = APIRouter()
 
 
+async def _fields(family: str, request: Request) -> tuple[dict, bytes | None]:
+    """A spec or release body's fields and artifact: multipart for blocks, JSON for apps."""
+    if family == "blocks":
+        return await spec_fields(request)
+    return await json_body(request), None
+
+
 @route(router, "/v1/{family}/specs/", ["GET"])
 async def list_specs(family: str, request: Request, registry: Registry):
     args = page_args(request, "status", "featured", "name", "title", "sort", "scope")
@@ -19,10 +26,7 @@ async def list_specs(family: str, request: Request, registry: Registry):
 @route(router, "/v1/{family}/specs/", ["POST"])
 async def create_spec(family: str, request: Request, registry: Registry):
     family = family_of(family)
-    if family == "blocks":
-        fields, artifact = await spec_fields(request)
-    else:
-        fields, artifact = await json_body(request), None
+    fields, artifact = await _fields(family, request)
     spec = decoded(fields.get("spec"), "spec")
     return await call(registry.create_spec, family, spec,
                       featured=decoded(fields.get("featured"), "featured"),
@@ -51,12 +55,11 @@ async def delete_spec(family: str, spec_id: str, registry: Registry):
 @route(router, "/v1/{family}/specs/{spec_id}/releases", ["POST"])
 async def create_release(family: str, spec_id: str, request: Request, registry: Registry):
     family = family_of(family)
+    fields, artifact = await _fields(family, request)
     if family == "blocks":
-        fields, artifact = await spec_fields(request)
         body = decoded(fields.get("spec"), "spec")
         auto_run = decoded(fields.get("autoRunOnDeploy"), "autoRunOnDeploy")
     else:
-        fields, artifact = await json_body(request), None
         body = {key: value for key, value in fields.items() if key != "parameters"}
         auto_run = None
     return await call(registry.create_release, family, spec_id, body,
