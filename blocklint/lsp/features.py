@@ -246,12 +246,11 @@ def _disable_action(analysis: Analysis, uri: str, finding, diagnostic, positions
 
 
 def fix_all_action(analysis: Analysis, uri: str, positions: Positions):
-    """Every safe fix, repeated until none applies (as `check --fix`), as one edit."""
+    """Every safe fix, repeated until none applies, as one edit: as `check --fix` fixes a file it
+    has checked, from the document and findings the diagnostics came from."""
     from blocklint.fixing import fix_document
-    from blocklint.load import load_text
 
-    doc = load_text(analysis.text, analysis.path, analysis.plan.load)
-    fixed = fix_document(doc, analysis.plan, unsafe=False)
+    fixed = fix_document(analysis.doc, analysis.plan, unsafe=False, findings=analysis.findings)
     if not fixed.changed:
         return None
     end = positions.position(len(positions.lines) - 1, len(positions.lines[-1]))
