@@ -8,8 +8,7 @@ the evidence a rule's findings rest on (`DOCUMENTED`, `INFERRED`, ...; `blocklin
 
 plus the helpers rules commonly need: `did_you_mean` and `closest` (with `Suggestion`, the name
 a finding proposes, as data its fixer reads, and `Related`, the other places it is about),
-`is_param_ref`, `PARAM_PREFIX` and
-`image_definitions`. The names are loaded on first use, so `import blocklint` stays free.
+`is_param_ref`, `PARAM_PREFIX` and `image_definitions`. The names are loaded on first use, so `import blocklint` stays free.
 """
 
 __version__ = "0.1.0"
@@ -17,7 +16,8 @@ __version__ = "0.1.0"
 # name -> module that defines it
 _API = {
     "rule": "blocklint.engine.api", "fixture": "blocklint.engine.api", "fanout": "blocklint.engine.api",
-    "Key": "blocklint.engine.api", "Named": "blocklint.engine.api", "Suggestion": "blocklint.engine.api", "Related": "blocklint.engine.api", "RuleError": "blocklint.engine.api",
+    "Key": "blocklint.engine.api", "Named": "blocklint.engine.api", "Suggestion": "blocklint.engine.api", "RuleError": "blocklint.engine.api",
+    "Related": "blocklint.engine.api",
     "ERROR": "blocklint.findings", "WARNING": "blocklint.findings", "INFO": "blocklint.findings",
     "Finding": "blocklint.findings",
     **dict.fromkeys(("DOCUMENTED", "SDK_FAILS", "CERTAIN_HARM", "UNCHECKED", "AS_WRITTEN", "INFERRED",
