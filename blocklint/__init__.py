@@ -8,7 +8,8 @@ the evidence a rule's findings rest on (`DOCUMENTED`, `INFERRED`, ...; `blocklin
 
 plus the helpers rules commonly need: `did_you_mean` and `closest` (with `Suggestion`, the name
 a finding proposes, as data its fixer reads, and `Related`, the other places it is about),
-`is_param_ref`, `PARAM_PREFIX` and `image_definitions`. The names are loaded on first use, so `import blocklint` stays free.
+`is_param_ref`, `PARAM_PREFIX` and `image_definitions`. The names are loaded on first use, so
+`import blocklint` stays free.
 """
 
 __version__ = "0.1.0"
