@@ -7,8 +7,9 @@ The rule author's API is one import::
 the evidence a rule's findings rest on (`DOCUMENTED`, `INFERRED`, ...; `blocklint.findings`),
 
 plus the helpers rules commonly need: `did_you_mean` and `closest` (with `Suggestion`, the name
-a finding proposes, as data its fixer reads), `is_param_ref`, `PARAM_PREFIX` and
-`image_definitions`. The names are loaded on first use, so `import blocklint` stays free.
+a finding proposes, as data its fixer reads, and `Related`, the other places it is about),
+`is_param_ref`, `PARAM_PREFIX` and `image_definitions`. The names are loaded on first use, so
+`import blocklint` stays free.
 """
 
 __version__ = "0.1.0"
@@ -17,6 +18,7 @@ __version__ = "0.1.0"
 _API = {
     "rule": "blocklint.engine.api", "fixture": "blocklint.engine.api", "fanout": "blocklint.engine.api",
     "Key": "blocklint.engine.api", "Named": "blocklint.engine.api", "Suggestion": "blocklint.engine.api", "RuleError": "blocklint.engine.api",
+    "Related": "blocklint.engine.api",
     "ERROR": "blocklint.findings", "WARNING": "blocklint.findings", "INFO": "blocklint.findings",
     "Finding": "blocklint.findings",
     **dict.fromkeys(("DOCUMENTED", "SDK_FAILS", "CERTAIN_HARM", "UNCHECKED", "AS_WRITTEN", "INFERRED",

@@ -18,7 +18,8 @@ _COUNTER = itertools.count()  # temporary file names, unique within a process
 
 
 _FIELD_TYPES = {"file": str, "line": int, "column": int, "end_line": int, "end_column": int, "rule": str,
-                "name": str, "severity": str, "message": str, "path": list, "evidence": str, "suggestion": str}
+                "name": str, "severity": str, "message": str, "path": list, "evidence": str, "suggestion": str,
+                "related": list}
 # others: any JSON value; `fix` is checked by `_fix`
 
 
@@ -30,13 +31,17 @@ def finding_from_json(item) -> Finding:
         if name in _FIELD_TYPES and type(value) is not _FIELD_TYPES[name]:
             raise ValueError(f"finding field {name} of the wrong type")
     values = list(item)
-    values[_PATH] = tuple(_path_part(part) for part in values[_PATH])
+    values[_PATH] = _path(values[_PATH])
     values[_FIX] = _fix(values[_FIX])
+    if not all(isinstance(place, list) for place in values[_RELATED]):
+        raise ValueError("not a list of paths")
+    values[_RELATED] = tuple(_path(place) for place in values[_RELATED])
     return Finding(*values)
 
 
 _PATH = Finding._fields.index("path")
 _FIX = Finding._fields.index("fix")
+_RELATED = Finding._fields.index("related")
 
 
 def _fix(value) -> Fix | None:
@@ -61,9 +66,17 @@ def finding_to_json(finding: Finding) -> list:
     mapping's key, not its value: fixes rename keys) is kept as `{"key": name}`."""
     from blocklint.engine.api import Key
 
+    def path(parts) -> list:
+        return [{"key": str(part)} if isinstance(part, Key) else part for part in parts]
+
     values = list(finding)
-    values[_PATH] = [{"key": str(part)} if isinstance(part, Key) else part for part in finding.path]
+    values[_PATH] = path(finding.path)
+    values[_RELATED] = [path(place) for place in finding.related]
     return values
+
+
+def _path(parts) -> tuple:
+    return tuple(_path_part(part) for part in parts)
 
 
 def _path_part(part):

@@ -62,6 +62,9 @@ class Finding(NamedTuple):
     # in the cache with it: `--fix` applies them and the `[*]` marker shows them without reading
     # the file again. None when there is no sure fix.
     fix: Fix | None = None
+    # The other places in the document it is about (`Related`), as node paths: an editor shows
+    # them beside it (the steps of a cycle, where a repeated parent was first listed).
+    related: tuple = ()
 
     def sort_key(self):
         return (self.file, self.line, self.column, self.rule, self.message)

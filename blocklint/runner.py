@@ -247,7 +247,7 @@ def _check_target(target: Target, plan, cache, stdin) -> FileResult:
         path, kind, findings, skipped = found.hit
         return _with_baseline(FileResult(path, kind, findings, skipped), plan)
     doc = load_shared(target, plan, raw=found.raw)
-    with _recording(plan) as referenced:
+    with recording(plan) as referenced:
         result = _engine_result(doc, plan, target.explicit)
     cache.store(found, plan, doc, result.path, result.kind, result.findings, result.skipped, referenced=referenced)
     return _with_baseline(result, plan)
@@ -268,8 +268,9 @@ def load_shared(target: Target, plan, **how) -> Document:
     return doc
 
 
-def _recording(plan):
-    """What a check reads through references, when the plan has a project to follow them in."""
+def recording(plan):
+    """What a check reads through references, when the plan has a project to follow them in (the
+    cache's dependencies of an entry; the documents an editor's analysis must be redone for)."""
     import contextlib
 
     return plan.project.recording() if plan.project is not None else contextlib.nullcontext(())

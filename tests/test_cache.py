@@ -488,3 +488,19 @@ def test_a_spec_name_found_nowhere_is_not_cached_so_the_spec_added_later_is_foun
     warm = ResultCache()
     results, _ = lint([project / "deploy.yaml"], cache=warm, select=("BL406", "BL414"))
     assert warm.hits == 0 and not findings_of(results)
+
+
+def test_a_findings_related_places_survive_the_cache():
+    from blocklint.cache_store import finding_from_json, finding_to_json
+    from blocklint.engine.api import Key
+    from blocklint.findings import Finding
+
+    finding = Finding("spec.yaml", 3, 5, 3, 9, "BL309", "duplicate-parent", "warning", "listed twice",
+                      ("body", "config", "steps", "report", "parents", 1), "inferred",
+                      related=(("body", "config", "steps", "report", "parents", 0), ("body", Key("steps"))))
+    back = finding_from_json(json.loads(json.dumps(finding_to_json(finding))))
+    assert back == finding and isinstance(back.related[1][1], Key)
+    crafted = finding_to_json(finding)
+    crafted[-1] = ["body"]  # a place that is no path
+    with pytest.raises(ValueError):
+        finding_from_json(crafted)

@@ -145,3 +145,29 @@ def test_without_pygls_the_command_says_what_to_install():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 2
     assert "pip install 'peak-blocklint[lsp]'" in done.stderr and "Traceback" not in done.stderr
+
+
+RELATED_CASES = {  # rule: (the change to SPEC, the related notes it shows)
+    "BL301": (("parents: [load]", "parents: [lod]"), ["step 'load' is defined here"]),
+    "BL302": (("      load:\n", "      load:\n        parents: [report]\n"),
+              ["step 'load' is on the cycle", "step 'report' is on the cycle"]),
+    "BL309": (("parents: [load]", "parents: [load, load]"), ["'load' is first listed here"]),
+    "BL503": (("imageRef: base", "imageRef: bsae"), ["image 'base' is defined here"]),
+    "BL401": (('"@param:cmd"', '"@param:cdm"'), ["build parameter 'cmd' is defined here"]),
+}
+
+
+@pytest.mark.parametrize("rule", sorted(RELATED_CASES))
+def test_related_places_come_from_the_findings_data_not_their_message(tmp_path, rule):
+    (old, new), expected = RELATED_CASES[rule]
+    text = SPEC.replace(old, new)
+    _, analysis, positions = _analyze(tmp_path, text)
+
+    def related_notes():
+        [diagnostic] = [d for d in features.diagnostics(analysis, positions) if d.code == rule]
+        return [(info.message, info.location.range) for info in diagnostic.related_information or ()]
+
+    notes = related_notes()
+    assert [message for message, _ in notes] == expected
+    analysis.findings = [finding._replace(message="reworded: names nothing") for finding in analysis.findings]
+    assert related_notes() == notes

@@ -38,6 +38,16 @@ class Suggestion(str):
     never loses the fix; an empty one proposes nothing."""
 
 
+class Related(tuple):
+    """The other places a finding is about, as data: `yield where, message, Related((steps, "a"),
+    (steps, "b"))`, each a location as the finding's own is. An editor shows them beside the
+    finding (the steps of a cycle, where a repeated entry was first listed), so rewording the
+    message never loses them."""
+
+    def __new__(cls, *locations):
+        return super().__new__(cls, locations)
+
+
 class Named(tuple):
     """A `follows` entry for a finding on a *named* node (an image, a step): the root finding lies
     on one of these keys anywhere in the document (a finding on its value, or an unknown key

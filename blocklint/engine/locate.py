@@ -40,10 +40,19 @@ _PLAIN = (str, int, float, bool, type(None), Key)
 
 
 def make_finding(doc: Document, span: Span, rule_id: str, name: str, severity: str, message: str,
-                 path, evidence: str = "", suggestion: str = "") -> Finding:
+                 path, evidence: str = "", suggestion: str = "", related: tuple = ()) -> Finding:
     """A finding of plain data only: findings travel back from worker processes pickled, and a
     rule's own `str` subclass (a message that carries its rule, a plugin's class) may not unpickle."""
     return Finding(doc.path, span.line + 1, span.column + 1, span.end_line + 1, span.end_column + 1,
                    rule_id, name, severity, str.__str__(message) if isinstance(message, str) else str(message),
-                   tuple(part if type(part) in _PLAIN else str(part) for part in path), str(evidence),
-                   str.__str__(suggestion))
+                   _plain_path(path), str(evidence), str.__str__(suggestion), None,
+                   tuple(_plain_path(place) for place in related))
+
+
+def _plain_path(path) -> tuple:
+    return tuple(part if type(part) in _PLAIN else str(part) for part in path)
+
+
+def related_paths(doc: Document, locations, anchor: tuple) -> tuple:
+    """The node paths of a finding's `Related` locations."""
+    return tuple(locate(doc, location, anchor)[1] for location in locations)

@@ -7,9 +7,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from blocklint.engine.api import (
-    INTERNAL_ERROR, MAX_FINDINGS_PER_FILE, MAX_FINDINGS_PER_RULE, RESOURCE_LIMIT, Rule, RuleError, Suggestion)
+    INTERNAL_ERROR, MAX_FINDINGS_PER_FILE, MAX_FINDINGS_PER_RULE, RESOURCE_LIMIT, Related, Rule, RuleError, Suggestion)
 from blocklint.engine.fold import fold
-from blocklint.engine.locate import locate, make_finding
+from blocklint.engine.locate import locate, make_finding, related_paths
 from blocklint.engine.ruleset import RuleSet
 from blocklint.engine.select import matches
 from blocklint.engine.suppress import apply_suppressions, suppression_test, suppressions
@@ -186,7 +186,8 @@ class Engine:
             for location, message, *extras in current.func(**values) or ():
                 span, path = locate(doc, location, anchor)
                 suggested = [extra for extra in extras if isinstance(extra, Suggestion)]
-                named = [extra for extra in extras if not isinstance(extra, Suggestion)]
+                related = [extra for extra in extras if isinstance(extra, Related)]
+                named = [extra for extra in extras if not isinstance(extra, (Suggestion, Related))]
                 if named and named[0] not in current.also:
                     raise RuleError(f"a finding names evidence {getattr(named[0], 'name', named[0])!r} "
                                     "that the rule does not declare in `also`")
@@ -196,7 +197,8 @@ class Engine:
                     continue
                 finding = make_finding(doc, span, call.id, current.name, severity, message, path,
                                        evidence.name if evidence is not None else "",
-                                       suggested[0] if suggested else "")
+                                       suggested[0] if suggested else "",
+                                       related_paths(doc, related[0], anchor) if related else ())
                 if quota.spent(finding):
                     out.append(_limit_finding(finding, (
                         f"more than {MAX_FINDINGS_PER_RULE:,} findings of {call.id} ({current.name}) in this file: "

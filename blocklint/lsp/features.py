@@ -19,8 +19,6 @@ SOURCE = "blocklint"
 SEVERITY = {"error": lsp.DiagnosticSeverity.Error, "warning": lsp.DiagnosticSeverity.Warning,
             "info": lsp.DiagnosticSeverity.Information}
 PARAM_PREFIX = "@param:"
-_NAMED = re.compile(r"'([^'\n]+)'")
-_SUGGESTED = re.compile(r"did you mean '([^'\n]*)'\?")
 _STEP_NAME_KEYS = ("parents", "stepName")
 # Everything CommonMark lets a backslash escape: with these escaped, a quoted value is plain text
 # in a hover (no image that loads from a remote host, no link, no HTML, no emphasis).
@@ -141,32 +139,30 @@ def related(analysis: Analysis, finding, positions: Positions) -> list:
         places.append(lsp.DiagnosticRelatedInformation(
             location=lsp.Location(uri=uri, range=positions.span_range(span)), message=shown(analysis, message)))
 
-    suggested = _SUGGESTED.findall(finding.message)
-    if suggested and finding.rule in ("BL301", "BL304", "BL305"):
-        if suggested[0] in defined.steps:
-            add(defined.steps[suggested[0]][0], f"step '{suggested[0]}' is defined here")
-    elif suggested and finding.rule == "BL503" and suggested[0] in defined.images:
-        add(defined.images[suggested[0]][0], f"image '{suggested[0]}' is defined here")
-    elif suggested and finding.rule == "BL401" and suggested[0] in defined.build_params:
-        add(defined.build_params[suggested[0]][0], f"build parameter '{suggested[0]}' is defined here")
+    suggested = finding.suggestion  # data the rule attached: never read back out of the message
+    if finding.rule in ("BL301", "BL304", "BL305") and suggested in defined.steps:
+        add(defined.steps[suggested][0], f"step '{suggested}' is defined here")
+    elif finding.rule == "BL503" and suggested in defined.images:
+        add(defined.images[suggested][0], f"image '{suggested}' is defined here")
+    elif finding.rule == "BL401" and suggested in defined.build_params:
+        add(defined.build_params[suggested][0], f"build parameter '{suggested}' is defined here")
     elif finding.rule == "BL302":
-        cycle = finding.message.split(": ", 1)[1].split(";")[0].split(" → ") if ": " in finding.message else []
-        for name in dict.fromkeys(cycle):
-            if name in defined.steps:
-                add(defined.steps[name][0], f"step '{name}' is on the cycle")
-    elif finding.rule == "BL303" and "listed twice" in finding.message:
-        name = _NAMED.findall(finding.message)[0]
-        parents_path, position = finding.path[:-1], finding.path[-1]
-        data = analysis.doc.data if analysis.doc is not None else None
-        try:
-            from blocklint.fixers import node_at
-
-            first = node_at(data, parents_path).index(name)
-        except (LookupError, TypeError, ValueError):
-            first = None
-        if first is not None and first != position:
-            add(analysis.doc.span_of(tuple(parents_path) + (first,)), f"'{name}' is first listed here")
+        for place in finding.related:
+            if place and place[-1] in defined.steps:
+                add(defined.steps[place[-1]][0], f"step '{place[-1]}' is on the cycle")
+    elif finding.rule == "BL309" and analysis.doc is not None:
+        for place in finding.related:
+            add(analysis.doc.span_of(place), f"'{_value_at(analysis.doc.data, finding.path)}' is first listed here")
     return places
+
+
+def _value_at(data, path):
+    from blocklint.fixers import node_at
+
+    try:
+        return node_at(data, path)
+    except (LookupError, TypeError):
+        return ""
 
 
 # --- code actions --------------------------------------------------------------------------------
@@ -202,7 +198,8 @@ def code_actions(analysis: Analysis, uri: str, requested: lsp.Range, context_dia
                 and shown(analysis, analysis.findings[number].message) == diagnostic.message:
             by_index[number] = diagnostic
     all_diagnostics = diagnostics(analysis, positions) if analysis.findings else []
-    for number, (finding, fix) in enumerate(zip(analysis.findings, analysis.fixes)):
+    for number, finding in enumerate(analysis.findings):
+        fix = finding.fix
         diagnostic = by_index.get(number)
         if diagnostic is None:
             current = all_diagnostics[number]
@@ -217,7 +214,7 @@ def code_actions(analysis: Analysis, uri: str, requested: lsp.Range, context_dia
             action = _disable_action(analysis, uri, finding, diagnostic, positions)
             if action is not None:
                 actions.append(action)
-    if any(fix is not None and fix.safe for fix in analysis.fixes) and (
+    if any(finding.fix is not None and finding.fix.safe for finding in analysis.findings) and (
             allowed(lsp.CodeActionKind.SourceFixAll) or allowed(lsp.CodeActionKind.QuickFix)):
         action = fix_all_action(analysis, uri, positions)
         if action is not None:
@@ -249,12 +246,11 @@ def _disable_action(analysis: Analysis, uri: str, finding, diagnostic, positions
 
 
 def fix_all_action(analysis: Analysis, uri: str, positions: Positions):
-    """Every safe fix, repeated until none applies (as `check --fix`), as one edit."""
+    """Every safe fix, repeated until none applies, as one edit: as `check --fix` fixes a file it
+    has checked, from the document and findings the diagnostics came from."""
     from blocklint.fixing import fix_document
-    from blocklint.load import load_text
 
-    doc = load_text(analysis.text, analysis.path, analysis.plan.load)
-    fixed = fix_document(doc, analysis.plan, unsafe=False)
+    fixed = fix_document(analysis.doc, analysis.plan, unsafe=False, findings=analysis.findings)
     if not fixed.changed:
         return None
     end = positions.position(len(positions.lines) - 1, len(positions.lines[-1]))

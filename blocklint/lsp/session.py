@@ -1,6 +1,7 @@
 """The server's state: a `Planner` (refreshed when a configuration file changes) and the last
-analysis of each open document: its findings as `check` reports them, their fixes, and where
-the document defines its steps, images and parameters.
+analysis of each open document: its findings as `check` reports them (each with its fix,
+`Finding.fix`, made on check's road as `--fix` applies it), and where the document defines its
+steps, images and parameters.
 
 Nothing here knows LSP; `features` turns analyses into protocol values, so the benchmark and
 the tests can drive an analysis in-process.
@@ -34,7 +35,6 @@ class Analysis:
     doc: object  # Document
     plan: object = None
     findings: list = field(default_factory=list)
-    fixes: list = field(default_factory=list)  # the fix (or None) of each finding, in order
     definitions: Definitions = field(default_factory=Definitions)
     error: str | None = None  # a configuration that could not be planned
     kind: str | None = None
@@ -105,10 +105,9 @@ class Session:
         return paused_collection(self._analyze, uri, path, text)
 
     def _analyze(self, uri: str, path: str, text: str) -> Analysis:
-        from blocklint.fixers import FIXERS, fix_for
         from blocklint.load import load_text
         from blocklint.plan import PlanError
-        from blocklint.runner import check_document
+        from blocklint.runner import check_document, recording
 
         previous = self.analyses.get(uri)
         try:
@@ -119,12 +118,9 @@ class Session:
             return analysis
         file_path = Path(path) if os.path.isfile(path) else None
         doc = load_text(text, path, plan.load, file_path=file_path)
-        reads: set = set()
-        with plan.project.recording() if plan.project is not None else _nothing() as reads:
+        with recording(plan) as reads:
             result = check_document(doc, plan, explicit=False)
         analysis = Analysis(path, text, doc, plan, result.findings, kind=doc.kind, cli=doc.cli, reads=set(reads))
-        analysis.fixes = [fix_for(finding, doc, analysis.index) if finding.rule in FIXERS else None
-                          for finding in analysis.findings]
         if doc.data is not None and doc.kind is not None:
             analysis.definitions = definitions(doc, plan)
         elif previous is not None:  # a document mid-edit that does not parse: keep what was known
@@ -199,12 +195,6 @@ def _on_disk(real: str) -> str | None:
             return file.read()
     except (OSError, UnicodeDecodeError):
         return None
-
-
-def _nothing():
-    import contextlib
-
-    return contextlib.nullcontext(set())
 
 
 def _config_stamp(directory: str) -> tuple:

@@ -6,7 +6,7 @@ import functools
 import operator
 from collections import deque
 
-from blocklint import DOCUMENTED, INFERRED, Key, Suggestion, closest, did_you_mean, fixture, is_param_ref, rule
+from blocklint import DOCUMENTED, INFERRED, Key, Related, Suggestion, closest, did_you_mean, fixture, is_param_ref, rule
 
 NON_STANDARD = ("http", "sql", "export")
 
@@ -139,7 +139,7 @@ def step_cycle(steps, step_cycles):
         path = " → ".join(cycle)
         yield (parents, parents.index(closing)), (
             f"steps form a cycle: {path}; remove '{closing}' from the parents of '{start}' "
-            "or another link of the loop")
+            "or another link of the loop"), Related(*((steps, name) for name in dict.fromkeys(cycle)))
 
 
 @rule("BL303", "self-parent", evidence=DOCUMENTED)
@@ -187,13 +187,14 @@ def duplicate_parent(step, step_name):
     Inference: the reference does not say what a repeated parent does; a set of dependencies
     with a repeat means the same set. Warning.
     """
-    seen: set = set()
+    first: dict = {}
     for index, parent in enumerate(parent_names(step) or ()):
         if not isinstance(parent, str) or parent == step_name:
             continue
-        if parent in seen:
-            yield ("parents", index), f"parent '{parent}' is listed twice; remove this one"
-        seen.add(parent)
+        if parent in first:
+            yield ("parents", index), f"parent '{parent}' is listed twice; remove this one", \
+                Related(("parents", first[parent]))
+        first.setdefault(parent, index)
 
 
 def _execution_items(step, key):
