@@ -8,8 +8,6 @@ import asyncio
 import os
 from pathlib import Path
 
-import click
-
 DEBOUNCE_SECONDS = 0.15  # typing pauses shorter than this do not re-lint
 CONFIG_GLOBS = ("**/.blocklint.toml", "**/pyproject.toml")
 DOCUMENT_GLOBS = ("**/*.{yaml,yml,json,j2}",)  # a spec changed on disk re-lints what refers to it
@@ -189,9 +187,8 @@ def build_server():
     return server
 
 
-@click.command()
-def lsp():
-    """Run the language server over stdio (for editors: diagnostics, fixes, completion)."""
+def serve_stdio():
+    """Run the language server over stdio; `blocklint.entry` calls it without the command line."""
     try:
         server = build_server()
     except ImportError as error:  # the editor extra is not installed
