@@ -1,3 +1,3 @@
-from blocklint.cli import main
+from blocklint.entry import main
 
 main()

@@ -106,9 +106,8 @@ def path_problem(path) -> str | None:
         return f"cannot be used ({reason})"
     if resolved == Path(resolved.anchor):
         return "is the filesystem root; point it at the directory that holds the block's Dockerfile and code"
-    if any(resolved == Path(tree) or Path(tree) in resolved.parents for tree in SYSTEM_TREES):
-        return f"is inside {next(tree for tree in SYSTEM_TREES if resolved.is_relative_to(tree))}, a kernel or device tree"
-    return None
+    inside = next((tree for tree in SYSTEM_TREES if resolved.is_relative_to(tree)), None)
+    return None if inside is None else f"is inside {inside}, a kernel or device tree"
 
 
 def check_directory(root: str | os.PathLike) -> Path:

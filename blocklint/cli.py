@@ -20,7 +20,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "submit": "blocklint.submit:submit",
     "serve": "blocklint.server.cli:serve",
     "clean": "blocklint.clean:clean",
-    "lsp": "blocklint.lsp.server:lsp",
+    "lsp": "blocklint.lsp.command:lsp",
     "graph": "blocklint.graph:graph",
     "render": "blocklint.render:render",
 }

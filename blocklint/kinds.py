@@ -12,12 +12,11 @@ Press document (a CI workflow, a compose file) must not be mistaken for one.
 
 from __future__ import annotations
 
-import difflib
 import fnmatch
 import os
 import re
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cache, cached_property
 from typing import Callable
 
 from blocklint.globs import Globs
@@ -268,6 +267,8 @@ CLAIM_HINT = ("claim its kind with a `# blocklint: kind=NAME` header, a glob in 
 def _close_to(value, words) -> str | None:
     if not isinstance(value, str):
         return None
+    import difflib  # only for a kind that is none of the known ones
+
     close = difflib.get_close_matches(value.lower(), words, n=1, cutoff=0.6)
     return close[0] if close else None
 
@@ -384,12 +385,15 @@ def kind_of(path: str, text: str, data, claims: Claims | None = None, forced: st
 
 # A `body:` key at the top of a `peak` CLI file (YAML, or JSON's `{"body": ...}`), or the `kind:`
 # of a spec: a file that does not parse but shows one of these is meant for Press.
-_PRESS_TEXT = re.compile(r"""^(?:body|"body"|'body')\s*:|^\s*\{\s*"body"\s*:|"""
-                         r"""^\s*["']?kind["']?\s*:\s*["']?(?:workflow|service|app)\b|"""
-                         r""""kind"\s*:\s*"(?:workflow|service|app)"|^\s*["']?(?:blocksConfig|appParameters)["']?\s*:""",
-                         re.M)
+@cache
+def _press_text():
+    """Compiled on first use: only a file that does not parse is asked."""
+    return re.compile(r"""^(?:body|"body"|'body')\s*:|^\s*\{\s*"body"\s*:|"""
+                      r"""^\s*["']?kind["']?\s*:\s*["']?(?:workflow|service|app)\b|"""
+                      r""""kind"\s*:\s*"(?:workflow|service|app)"|^\s*["']?(?:blocksConfig|appParameters)["']?\s*:""",
+                      re.M)
 
 
 def looks_like_press(text: str, path: str = "") -> bool:
     """Whether a file's text (which may not parse) seems meant for Press."""
-    return path.endswith(".j2") or bool(_PRESS_TEXT.search(text or ""))
+    return path.endswith(".j2") or bool(_press_text().search(text or ""))

@@ -9,9 +9,9 @@ explains the documents that fail.
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 from itertools import islice
 
 from blocklint.engine import Key
@@ -26,9 +26,16 @@ PARAM_REF_DEFS = {"#/$defs/integer-or-param": "integer", "#/$defs/number-or-para
                   "#/$defs/boolean-or-param": "boolean"}
 
 
+# Read beside this module (blocklint is installed as files, never zipped): importlib.resources
+# would import tempfile, shutil and zipfile on every start (~5 ms), which only a spec with an
+# artifact needs (BL804 zips it).
+PRESS_SCHEMA_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "schemas", "press.json")
+
+
 @lru_cache(maxsize=1)
 def press_schema() -> dict:
-    return json.loads(resources.files("blocklint").joinpath("schemas/press.json").read_text("utf-8"))
+    with open(PRESS_SCHEMA_PATH, encoding="utf-8") as handle:
+        return json.load(handle)
 
 
 def schema_for(kind: str, *, cli: bool = True) -> dict:

@@ -385,6 +385,31 @@ def test_cached_and_uncached_output_are_identical(tmp_path, monkeypatch, jobs):
         assert warm_cache.hits == stored >= len(uncached) - 5  # a few may not be cacheable
 
 
+def test_the_default_text_output_is_the_same_cold_warm_and_uncached_with_fixable_findings(tmp_path, monkeypatch):
+    """`blocklint check .` as users run it (the text format, with source lines and `[*]` marking
+    what `--fix` fixes) over the benchmark corpus with a fifth of its files given a fixable finding:
+    a run without the cache, a cold one (writing every entry) and a warm one print the same."""
+    monkeypatch.delenv("BLOCKLINT_NO_CACHE")
+    paths = corpus.corpus(tmp_path, 40)
+    assert corpus.add_fixable_findings(paths, share=5) == 8
+
+    def check(*options):
+        done = subprocess.run([sys.executable, "-m", "blocklint", "check", *options, "--isolated", "."],
+                              cwd=tmp_path, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stdout + done.stderr
+        return done.stdout + done.stderr
+
+    uncached = check("--no-cache")
+    assert not (tmp_path / CACHE_DIR).exists()
+    cold = check()
+    entries = {path: path.stat().st_mtime_ns for path in (tmp_path / CACHE_DIR).glob("*/*.json")}
+    assert len(entries) == 40
+    warm = check()
+    assert {path: path.stat().st_mtime_ns for path in (tmp_path / CACHE_DIR).glob("*/*.json")} == entries
+    assert "[*]" in uncached and "(8 fixable with --fix)" in uncached
+    assert cold == uncached and warm == uncached
+
+
 def test_blocklint_clean_removes_the_cache(project):
     from click.testing import CliRunner
 

@@ -136,12 +136,13 @@ def test_a_changed_configuration_is_picked_up(tmp_path):
     assert "BL301" not in [f.rule for f in session.analyze("u", str(path), text).findings]
 
 
-def test_without_pygls_the_command_says_what_to_install():
+@pytest.mark.parametrize("front_door", ["blocklint.entry", "blocklint.cli"])
+def test_without_pygls_the_command_says_what_to_install(front_door):
     import subprocess
     import sys
 
     code = ("import sys; sys.modules['pygls'] = sys.modules['lsprotocol'] = None; "
-            "sys.argv = ['blocklint', 'lsp']; from blocklint.cli import main; main()")
+            f"sys.argv = ['blocklint', 'lsp']; from {front_door} import main; main()")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 2
     assert "pip install 'peak-blocklint[lsp]'" in done.stderr and "Traceback" not in done.stderr

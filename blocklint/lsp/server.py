@@ -4,7 +4,6 @@ diagnostics are published on open, on save and (debounced) on change (`editor`).
 
 from __future__ import annotations
 
-import click
 
 
 def build_server():
@@ -23,9 +22,8 @@ def build_server():
     return server
 
 
-@click.command()
-def lsp():
-    """Run the language server over stdio (for editors: diagnostics, fixes, completion)."""
+def serve_stdio():
+    """Run the language server over stdio; `blocklint.entry` calls it without the command line."""
     try:
         server = build_server()
     except ImportError as error:  # the editor extra is not installed

@@ -1,0 +1,40 @@
+"""What `blocklint check` of one clean file imports: a pre-commit hook starts it thousands of
+times a day, so a module only some files need is imported by those files alone. Read from
+`sys.modules` in a new process after the command ran (no timing)."""
+
+import subprocess
+import sys
+import textwrap
+
+# Each needed by some files only: networkx explains a cycle of steps, croniter a cron that crosses
+# midnight, jinja2 renders `.j2` templates, python-jsonschema explains schema errors (jsonschema-rs
+# answers valid documents), PyYAML is the fallback parser, httpx is `submit`'s, importlib.metadata
+# looks for rule plugins only when a distribution declares some, multiprocessing checks many
+# files, pygls serves editors; importlib.resources is not needed to read the packaged schema.
+NOT_FOR_ONE_CLEAN_FILE = ("networkx", "croniter", "jinja2", "jsonschema", "yaml", "httpx", "importlib.metadata",
+                          "importlib.resources", "multiprocessing", "pygls", "lsprotocol", "click.shell_completion")
+
+SPEC = textwrap.dedent("""\
+    body:
+      version: 1
+      kind: workflow
+      metadata: {name: orders, summary: Loads orders.}
+      release: {version: "1.0.0"}
+      config:
+        steps:
+          extract: {type: standard, command: python extract.py, imageDetails: {id: 1}}
+          load: {type: standard, command: python load.py, imageDetails: {id: 1}, parents: [extract]}
+    """)
+
+
+def test_a_check_of_one_clean_spec_imports_only_what_it_needs(tmp_path):
+    (tmp_path / "spec.yaml").write_text(SPEC, encoding="utf-8")
+    code = ("import sys\nsys.argv = ['blocklint', 'check', '--no-cache', '--isolated', 'spec.yaml']\n"
+            "from blocklint.entry import main\ntry:\n    main()\nfinally:\n"
+            "    print(' '.join(sorted(sys.modules)), file=sys.stderr)\n")
+    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "0 errors, 0 warnings in 1 file" in done.stdout
+    imported = set(done.stderr.split())
+    assert "blocklint.rules.dag" in imported and "jsonschema_rs" in imported  # the check did run
+    assert [name for name in NOT_FOR_ONE_CLEAN_FILE if name in imported] == []
