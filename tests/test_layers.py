@@ -19,7 +19,9 @@ def lint_imports(cwd, env=None) -> tuple[int, str]:
 
 
 CONTRACTS = ("Layers point one way", "The engine knows no rule", "The loader knows no rule or report",
-             "Rules never import the CLI, the server or submit", "Services never import each other",
+             "Rules never import the CLI, the server or submit",
+             "Front doors never import each other (the console script only hands over to the command line)",
+             "Services never import each other",
              "No import cycles between sibling modules")
 
 
@@ -37,9 +39,9 @@ def test_import_contracts_are_kept():
 
 
 def test_the_layers_are_few():
-    """A design, not a sort of today's imports: the console script, front doors, services, the
-    run, rules, engine, loader, model, leaves."""
-    assert len(_contracts()[0]["layers"]) <= 9
+    """A design, not a sort of today's imports: front doors (the console script among them),
+    services, the run, rules, engine, loader, model, leaves."""
+    assert len(_contracts()[0]["layers"]) <= 8
 
 
 # One arrow against each contract, each in a file of its own.
@@ -50,6 +52,7 @@ BROKEN = {
     "load/scalars.py": ("from blocklint import report", "blocklint.load.scalars -> blocklint.report"),
     "fixtures.py": ("from blocklint import submit", "blocklint.fixtures -> blocklint.submit"),
     "graph.py": ("from blocklint import lsp", "blocklint.graph -> blocklint.lsp"),
+    "pytest_plugin.py": ("from blocklint import cli", "blocklint.pytest_plugin -> blocklint.cli"),
 }
 
 
