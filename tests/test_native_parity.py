@@ -44,6 +44,11 @@ def native_builder():
         pytest.skip(f"no native tree builder to compare: {native.description}")
 
 
+def test_the_version_names_the_native_loader(run):
+    code, output = run("--version")
+    assert code == 0 and "(loader: native)" in output
+
+
 @pytest.fixture(scope="module")
 def plan():
     return build_plan(Overrides(isolated=True, registry=False))
@@ -127,9 +132,12 @@ def workdir(tmp_path_factory):
     return directory
 
 
+@pytest.mark.slow  # a property test: 3 x BLOCKLINT_FUZZ_EXAMPLES files, each loaded and checked twice
 @PARITY
 @given(data=st.data())
 def test_hostile_files_read_the_same(plan, workdir, data):
+    """The generator of tests/test_hostile.py: what the native builder declines (most spliced
+    features) falls back; what it takes must read the same."""
     if data.draw(st.integers(0, 3)) == 0:
         text = test_hostile.splice(data, data.draw(st.sampled_from(test_hostile.JSON_SOURCES)))
         name = data.draw(st.sampled_from(["spec.json", "spec.json.j2"]))
