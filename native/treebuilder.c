@@ -1,19 +1,21 @@
 /* blocklint.load._native: libyaml events -> the loader's data, spans, key spans and id -> path
  * table, for the common case only.
  *
- * build(text: str, plain, span_type, max_depth, max_nodes, max_chars)
+ * build(text: str, plain, typed_words, span_type, max_depth, max_nodes, max_chars)
  *     -> (root, spans, key_spans, ids), or None: "not mine".
  *
  * It reproduces blocklint/load/tree.py's TreeBuilder exactly on documents made of mappings with
  * string keys, sequences and untagged scalars of every style.  Plain scalars that may be typed
- * are typed by calling `plain` (the loader's own `yaml_plain`).  Anything else gives None and the
- * Python loader reads the text, as it reads every text when this module is missing: a syntax
- * error, an anchor, an alias, a tag, a key that is not a string (a number, a mapping, a list), a
- * duplicate key, a typed scalar that is not a string, integer, boolean, null or finite float
- * (a merge key, a date, NaN, `=`), a second document, nesting deeper than `max_depth`, more than
- * `max_nodes` nodes or `max_chars` bytes of scalars, or any Python error along the way.
+ * are typed by calling `plain` (the loader's own `yaml_plain`); one starting with a letter may be
+ * typed only when it is in the set `typed_words` (`true`, `null`, ...: scalars.TYPED_WORDS).
+ * Anything else gives None and the Python loader reads the text, as it reads every text when
+ * this module is missing: a syntax error, an anchor, an alias, a tag, a key that is not a string
+ * (a number, a mapping, a list), a duplicate key, a typed scalar that is not a string, integer,
+ * boolean, null or finite float (a merge key, a date, NaN, `=`), a second document, nesting
+ * deeper than `max_depth`, more than `max_nodes` nodes or `max_chars` bytes of scalars, or any
+ * Python error along the way.
  *
- * The libyaml in ../native/libyaml is the one ruamel.yaml.clib compiles (the Python loader's
+ * The libyaml in libyaml/ beside this file is the one ruamel.yaml.clib compiles (the Python loader's
  * parser), so events and their marks are the same.  Nothing recurses; the frame stack is
  * bounded by `max_depth`.
  */
@@ -23,8 +25,10 @@
 #include <string.h>
 #include "yaml.h"
 
-/* What yaml_plain may type: first characters of YAML 1.1 non-strings, `<<` and `=`. */
+/* What yaml_plain may type: first characters of YAML 1.1 non-strings, `<<` and `=`; of these,
+ * the letters start only words (typed_words). */
 static const char MAY_BE_TYPED[] = "-+0123456789.yYnNtTfFoO~<=";
+static const char WORD_STARTS[] = "yYnNtTfFoO";
 
 typedef struct {
     PyObject *container; /* dict or list (owned) */
@@ -35,7 +39,7 @@ typedef struct {
 } Frame;
 
 typedef struct {
-    PyObject *plain, *span_type, *empty_path;
+    PyObject *plain, *typed_words, *span_type, *empty_path;
     PyObject *root, *spans, *key_spans, *ids;
     Frame *stack;
     Py_ssize_t depth, max_depth;
@@ -144,6 +148,11 @@ static PyObject *scalar_value(Builder *b, yaml_event_t *event, Outcome *outcome)
     if (event->data.scalar.style != YAML_PLAIN_SCALAR_STYLE || !event->data.scalar.plain_implicit)
         return value;
     if (length > 0 && !strchr(MAY_BE_TYPED, text[0])) return value;
+    if (length > 0 && strchr(WORD_STARTS, text[0])) {
+        int word = PySet_Contains(b->typed_words, value);
+        if (word < 0) { Py_DECREF(value); return NULL; }
+        if (!word) return value;
+    }
     PyObject *typed = PyObject_CallOneArg(b->plain, value);
     Py_DECREF(value);
     if (!typed) return NULL;
@@ -253,9 +262,10 @@ static Outcome read_events(Builder *b, yaml_parser_t *parser, size_t max_nodes, 
 
 static PyObject *build(PyObject *module, PyObject *args)
 {
-    PyObject *text, *plain, *span_type;
+    PyObject *text, *plain, *typed_words, *span_type;
     Py_ssize_t max_depth, max_nodes, max_chars;
-    if (!PyArg_ParseTuple(args, "UOOnnn:build", &text, &plain, &span_type, &max_depth, &max_nodes, &max_chars))
+    if (!PyArg_ParseTuple(args, "UOO!Onnn:build", &text, &plain, &PyFrozenSet_Type, &typed_words, &span_type,
+                          &max_depth, &max_nodes, &max_chars))
         return NULL;
     if (!PyType_Check(span_type) || !PyType_IsSubtype((PyTypeObject *)span_type, &PyTuple_Type)) {
         PyErr_SetString(PyExc_TypeError, "span_type must be a tuple subclass");
@@ -269,7 +279,7 @@ static PyObject *build(PyObject *module, PyObject *args)
     const char *utf8 = PyUnicode_AsUTF8AndSize(text, &length);
     if (!utf8) { PyErr_Clear(); Py_RETURN_NONE; } /* lone surrogates: the loader's case */
 
-    Builder b = {plain, span_type, PyTuple_New(0), NULL, PyDict_New(), PyDict_New(), PyDict_New(), NULL, 0, max_depth};
+    Builder b = {plain, typed_words, span_type, PyTuple_New(0), NULL, PyDict_New(), PyDict_New(), PyDict_New(), NULL, 0, max_depth};
     b.stack = PyMem_Calloc((size_t)max_depth, sizeof(Frame));
     Outcome outcome = FAILED;
     yaml_parser_t parser;
@@ -305,7 +315,8 @@ static PyObject *build(PyObject *module, PyObject *args)
 
 static PyMethodDef methods[] = {
     {"build", build, METH_VARARGS,
-     "build(text, plain, span_type, max_depth, max_nodes, max_chars) -> (root, spans, key_spans, ids) or None"},
+     "build(text, plain, typed_words, span_type, max_depth, max_nodes, max_chars) -> (root, spans, key_spans, ids) "
+     "or None"},
     {NULL, NULL, 0, NULL},
 };
 

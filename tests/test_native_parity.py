@@ -110,6 +110,18 @@ def test_the_native_builder_reads_the_common_case_and_declines_the_rest():
         assert built_natively(declined) is None, declined
 
 
+@settings(max_examples=int(os.environ.get("BLOCKLINT_FUZZ_EXAMPLES", "100")), deadline=None, database=None,
+          derandomize=bool(os.environ.get("CI")))
+@given(word=st.sampled_from("yYnNtTfFoO").flatmap(lambda first: st.text(max_size=8).map(lambda rest: first + rest)))
+def test_a_plain_word_is_typed_only_when_it_is_a_typed_word(word):
+    """What the native builder assumes to skip yaml_plain for words like `name` and `type`."""
+    from blocklint.load.scalars import TYPED_WORDS, yaml_plain
+
+    assert word in TYPED_WORDS or yaml_plain(word) == word
+    for typed in TYPED_WORDS:
+        assert yaml_plain(typed) != typed
+
+
 def test_the_benchmark_corpus_reads_the_same(plan, tmp_path):
     for path in corpus.corpus(tmp_path, CORPUS_FILES):
         assert built_natively(path.read_text(encoding="utf-8")) is not None, path

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 
+from blocklint.load.scalars import TYPED_WORDS
+
 PURE_PYTHON_VARIABLE = "BLOCKLINT_PURE_PYTHON"
 
 
@@ -36,4 +38,4 @@ def build(text: str, plain, span_type, limits: tuple[int, int, int]):
     nesting depth, node count and characters of scalars."""
     if any(char in text for char in _PYTHON_LOADERS_CASES):
         return None
-    return builder.build(text, plain, span_type, *limits)
+    return builder.build(text, plain, TYPED_WORDS, span_type, *limits)
