@@ -160,3 +160,32 @@ def test_hostile_files_read_the_same(plan, workdir, data):
     path.write_bytes(text.encode("utf-8", "surrogatepass"))
     with contextlib.chdir(workdir):
         assert_same_reading(path, plan)
+
+
+YAML_PIECES = [*"ab01.-+:?[]{},'\"|>&*!#%@ \n\r\t~<=\\", "true", "null", "1.5", "- ", ": ", "  ", "\u2028", "é", "𝄞",
+               "---", "...", "<<", "!!str", "0x1F", "2024-01-01", ".nan"]
+
+
+def tree(text: str) -> str:
+    """What the tree step builds (or raises) for one text, as text."""
+    from blocklint.load.tree import TreeBuilder
+
+    builder = TreeBuilder()
+    try:
+        builder.build(text)
+    except Exception as error:  # noqa: BLE001 - the loader turns it into a finding; both paths must agree
+        return f"raised {type(error).__name__}: {error}"
+    paths = sorted(map(repr, builder.ids.values()))
+    return repr((builder.root, builder.spans, builder.key_spans, builder.problems, builder.failed, paths))
+
+
+@pytest.mark.slow  # a property test: 10 x BLOCKLINT_FUZZ_EXAMPLES texts, each built twice (no rules)
+@settings(PARITY, max_examples=10 * int(os.environ.get("BLOCKLINT_FUZZ_EXAMPLES", "100")))
+@given(text=st.lists(st.sampled_from(YAML_PIECES), max_size=60).map("".join))
+def test_random_yaml_texts_build_the_same(text):
+    """Texts of YAML's punctuation, words and odd characters, most of them broken: whatever the
+    native builder takes or declines, the tree step's output is the pure-Python one."""
+    with pure_python():
+        expected = tree(text)
+    assert tree(text) == expected
+
