@@ -39,8 +39,19 @@ class LazyGroup(click.Group):
         return super().get_command(ctx, name)
 
 
+def _show_version(ctx, _param, value):
+    """`--version`, with the tree builder the loader runs: native, or pure Python and why."""
+    if not value or ctx.resilient_parsing:
+        return
+    from blocklint.load import native
+
+    click.echo(f"blocklint, version {__version__} (loader: {native.description})")
+    ctx.exit()
+
+
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="blocklint")
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_show_version,
+              help="Show the version and the loader (native or pure Python), then exit.")
 def cli():
     """Lint and validate Peak Press block specs, deployments and app specs."""
 

@@ -1,6 +1,9 @@
 """The `blocklint` command: output shapes, exit codes, options."""
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import jsonschema
@@ -109,7 +112,13 @@ def test_rules_lists_and_explain_documents(run):
 
 def test_version(run):
     code, output = run("--version")
-    assert code == 0 and "blocklint" in output
+    assert code == 0 and "blocklint" in output and "(loader: " in output
+
+
+def test_the_pure_python_loader_is_forced_by_the_environment():
+    forced = subprocess.run([sys.executable, "-m", "blocklint", "--version"], capture_output=True, text=True,
+                            env={**os.environ, "BLOCKLINT_PURE_PYTHON": "1"}, check=True).stdout
+    assert forced.startswith("blocklint, version") and "(loader: pure Python (BLOCKLINT_PURE_PYTHON is set))" in forced
 
 
 def test_schema_write_puts_every_kind_in_a_directory(run, tmp_path):

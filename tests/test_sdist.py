@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 import tarfile
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -93,3 +94,20 @@ def test_the_tests_on_the_bundled_examples_pass_in_the_unpacked_sdist(unpacked):
                           cwd=unpacked, capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert " passed" in done.stdout and "skipped" not in done.stdout.splitlines()[-1], done.stdout[-500:]
+
+
+def test_the_sdist_carries_and_builds_the_native_tree_builder(unpacked, tmp_path):
+    """setup.py, the builder's C source and the LibYAML sources with their licence travel in the
+    sdist, and a wheel built from it holds the extension (where a C compiler exists)."""
+    libyaml = ("api.c", "reader.c", "scanner.c", "parser.c", "yaml.h", "yaml_private.h", "config.h", "LICENSE")
+    for name in ("setup.py", "native/treebuilder.c", *(f"native/libyaml/{name}" for name in libyaml)):
+        assert (unpacked / name).is_file(), name
+    if shutil.which("cc") is None:
+        pytest.skip("no C compiler: the wheel would hold the pure-Python loader only")
+    built = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--wheel-dir", str(tmp_path),
+                            str(unpacked)], capture_output=True, text=True, timeout=900)
+    assert built.returncode == 0, built.stdout[-3000:] + built.stderr[-3000:]
+    [wheel] = tmp_path.glob("*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    assert [name for name in names if name.startswith("blocklint/load/_native.")], names
+    assert not [name for name in names if name.startswith("native/")]  # sources stay in the sdist

@@ -131,6 +131,9 @@ def yaml_plain(text: str):
 
 
 PLAIN_STRING_SKIP = frozenset(_NULL | {"<<", "="})
+# For the native tree builder: a plain scalar starting with a letter is typed only when it is one
+# of these words (the number and timestamp patterns start with a digit, a sign or a dot).
+TYPED_WORDS = frozenset(_BOOL) | frozenset(_NULL)
 
 _JSON_LITERALS = {"true": True, "false": False, "null": None}
 

@@ -26,6 +26,7 @@ import datetime
 import re
 from typing import Any
 
+from blocklint.load import native
 from blocklint.load.document import FILE_START, Problem, Span
 from blocklint.load.scalars import (
     MAPPING_TAGS, MERGE_KEY, MERGE_TAG, PLAIN_STRING_SKIP, SAFE_TAGS, SCALAR_TAGS, SEQUENCE_TAGS, TYPED_STARTS,
@@ -110,6 +111,11 @@ class TreeBuilder:
     def build(self, text: str, *, original: str | None = None, shifts=None) -> None:
         """Build from `text`; when it is a rewrite of `original` (same lines, some characters
         fewer), `shifts` maps its indexes back so that positions are the original's."""
+        built = native.build(text, self.plain, Span, (MAX_DEPTH, MAX_NODES, MAX_EXPANDED_CHARS)) if (
+            original is None and not shifts and native.builder is not None) else None
+        if built is not None:
+            self.root, self.spans, self.key_spans, self.ids = built
+            return
         self._start(text, original, shifts)
         fits = len(text) <= MAX_CLI_PARSER_CHARS
         if fits and ("\t" in text or "\ufeff" in text[1:]):

@@ -1,0 +1,41 @@
+"""Which tree builder the loader runs: the native one (`blocklint.load._native`, built from
+native/treebuilder.c when blocklint is installed on a machine with a C compiler) or the pure-Python
+one (blocklint/load/tree.py), which reads every file the native one declines and every file when
+it is missing. Both give the same data, spans and findings (tests/test_native_parity.py).
+
+`BLOCKLINT_PURE_PYTHON=1` in the environment forces the pure-Python path."""
+
+from __future__ import annotations
+
+import os
+
+from blocklint.load.scalars import TYPED_WORDS
+
+PURE_PYTHON_VARIABLE = "BLOCKLINT_PURE_PYTHON"
+
+
+def _load():
+    """The native module (or None) and a few words saying which path runs."""
+    if os.environ.get(PURE_PYTHON_VARIABLE, "") not in ("", "0"):
+        return None, f"pure Python ({PURE_PYTHON_VARIABLE} is set)"
+    try:
+        from blocklint.load import _native
+    except ImportError:
+        return None, "pure Python (the native tree builder is not built)"
+    return _native, "native"
+
+
+builder, description = _load()
+
+# Tabs and an inner byte-order mark send the Python loader to PyYAML's parser; NEL and the
+# Unicode line separators make it recount libyaml's lines. Texts holding one are never offered.
+_PYTHON_LOADERS_CASES = ("\t", "\ufeff", "\x85", "\u2028", "\u2029")
+
+
+def build(text: str, plain, span_type, limits: tuple[int, int, int]):
+    """(root, spans, key_spans, ids) as the Python TreeBuilder makes them, or None when the
+    native builder declines the text (then the Python one reads it). `limits`: the loader's
+    nesting depth, node count and characters of scalars."""
+    if any(char in text for char in _PYTHON_LOADERS_CASES):
+        return None
+    return builder.build(text, plain, TYPED_WORDS, span_type, *limits)

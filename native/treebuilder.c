@@ -1,0 +1,328 @@
+/* blocklint.load._native: libyaml events -> the loader's data, spans, key spans and id -> path
+ * table, for the common case only.
+ *
+ * build(text: str, plain, typed_words, span_type, max_depth, max_nodes, max_chars)
+ *     -> (root, spans, key_spans, ids), or None: "not mine".
+ *
+ * It reproduces blocklint/load/tree.py's TreeBuilder exactly on documents made of mappings with
+ * string keys, sequences and untagged scalars of every style.  Plain scalars that may be typed
+ * are typed by calling `plain` (the loader's own `yaml_plain`); one starting with a letter may be
+ * typed only when it is in the set `typed_words` (`true`, `null`, ...: scalars.TYPED_WORDS).
+ * Anything else gives None and the Python loader reads the text, as it reads every text when
+ * this module is missing: a syntax error, an anchor, an alias, a tag, a key that is not a string
+ * (a number, a mapping, a list), a duplicate key, a typed scalar that is not a string, integer,
+ * boolean, null or finite float (a merge key, a date, NaN, `=`), a second document, nesting
+ * deeper than `max_depth`, more than `max_nodes` nodes or `max_chars` bytes of scalars, or any
+ * Python error along the way.
+ *
+ * The libyaml in libyaml/ beside this file is the one ruamel.yaml.clib compiles (the Python loader's
+ * parser), so events and their marks are the same.  Nothing recurses; the frame stack is
+ * bounded by `max_depth`.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <math.h>
+#include <string.h>
+#include "yaml.h"
+
+/* What yaml_plain may type: first characters of YAML 1.1 non-strings, `<<` and `=`; of these,
+ * the letters start only words (typed_words). */
+static const char MAY_BE_TYPED[] = "-+0123456789.yYnNtTfFoO~<=";
+static const char WORD_STARTS[] = "yYnNtTfFoO";
+
+typedef struct {
+    PyObject *container; /* dict or list (owned) */
+    PyObject *path;      /* tuple (owned) */
+    PyObject *key;       /* pending mapping key, a str (owned) or NULL */
+    PyObject *key_span;  /* its span (owned) or NULL */
+    size_t line, column; /* start mark of the container */
+} Frame;
+
+typedef struct {
+    PyObject *plain, *typed_words, *span_type, *empty_path;
+    PyObject *root, *spans, *key_spans, *ids;
+    Frame *stack;
+    Py_ssize_t depth, max_depth;
+} Builder;
+
+typedef enum { OK = 0, NOT_MINE = 1, FAILED = 2 } Outcome;
+
+static PyObject *new_span(Builder *b, size_t line, size_t column, size_t end_line, size_t end_column)
+{
+    PyTypeObject *type = (PyTypeObject *)b->span_type;
+    PyObject *span = type->tp_alloc(type, 4);
+    if (!span) return NULL;
+    size_t values[4] = {line, column, end_line, end_column};
+    for (int i = 0; i < 4; i++) {
+        PyObject *number = PyLong_FromSize_t(values[i]);
+        if (!number) { Py_DECREF(span); return NULL; }
+        PyTuple_SET_ITEM(span, i, number);
+    }
+    return span;
+}
+
+static PyObject *extend_path(PyObject *path, PyObject *item)
+{
+    Py_ssize_t size = PyTuple_GET_SIZE(path);
+    PyObject *longer = PyTuple_New(size + 1);
+    if (!longer) return NULL;
+    for (Py_ssize_t i = 0; i < size; i++) {
+        PyObject *part = PyTuple_GET_ITEM(path, i);
+        Py_INCREF(part);
+        PyTuple_SET_ITEM(longer, i, part);
+    }
+    Py_INCREF(item);
+    PyTuple_SET_ITEM(longer, size, item);
+    return longer;
+}
+
+static int remember_container(Builder *b, PyObject *container, PyObject *path)
+{
+    PyObject *id = PyLong_FromVoidPtr(container);
+    if (!id) return -1;
+    int failed = PyDict_SetItem(b->ids, id, path);
+    Py_DECREF(id);
+    return failed;
+}
+
+/* Place `value` (a scalar or a new container) under the top frame, or as the root, as
+ * TreeBuilder does.  On OK, *path_out is the value's path (new reference), or NULL when the value
+ * became the pending key of a mapping. */
+static Outcome attach(Builder *b, PyObject *value, PyObject *span, int is_container, PyObject **path_out)
+{
+    PyObject *path;
+    *path_out = NULL;
+    if (b->depth == 0) {
+        Py_INCREF(value);
+        Py_XSETREF(b->root, value);
+        path = b->empty_path;
+        Py_INCREF(path);
+    } else {
+        Frame *frame = &b->stack[b->depth - 1];
+        if (PyList_CheckExact(frame->container)) {
+            PyObject *index = PyLong_FromSsize_t(PyList_GET_SIZE(frame->container));
+            if (!index) return FAILED;
+            path = extend_path(frame->path, index);
+            Py_DECREF(index);
+            if (!path) return FAILED;
+            if (PyList_Append(frame->container, value) < 0) { Py_DECREF(path); return FAILED; }
+        } else if (frame->key == NULL) {
+            if (is_container || !PyUnicode_CheckExact(value)) return NOT_MINE; /* complex or typed key */
+            Py_INCREF(value);
+            frame->key = value;
+            Py_INCREF(span);
+            frame->key_span = span;
+            return OK;
+        } else {
+            int present = PyDict_Contains(frame->container, frame->key);
+            if (present < 0) return FAILED;
+            if (present) return NOT_MINE; /* a duplicate key: the loader reports it */
+            path = extend_path(frame->path, frame->key);
+            if (!path) return FAILED;
+            if (PyDict_SetItem(frame->container, frame->key, value) < 0
+                || PyDict_SetItem(b->key_spans, path, frame->key_span) < 0) {
+                Py_DECREF(path);
+                return FAILED;
+            }
+            Py_CLEAR(frame->key);
+            Py_CLEAR(frame->key_span);
+        }
+    }
+    if (PyDict_SetItem(b->spans, path, span) < 0
+        || (is_container && remember_container(b, value, path) < 0)) {
+        Py_DECREF(path);
+        return FAILED;
+    }
+    *path_out = path;
+    return OK;
+}
+
+/* The value of an untagged scalar, as TreeBuilder types it; NULL with *outcome set otherwise. */
+static PyObject *scalar_value(Builder *b, yaml_event_t *event, Outcome *outcome)
+{
+    const char *text = (const char *)event->data.scalar.value;
+    size_t length = event->data.scalar.length;
+    PyObject *value = PyUnicode_DecodeUTF8(text, (Py_ssize_t)length, "strict");
+    *outcome = FAILED;
+    if (!value) return NULL;
+    if (event->data.scalar.style != YAML_PLAIN_SCALAR_STYLE || !event->data.scalar.plain_implicit)
+        return value;
+    if (length > 0 && !strchr(MAY_BE_TYPED, text[0])) return value;
+    if (length > 0 && strchr(WORD_STARTS, text[0])) {
+        int word = PySet_Contains(b->typed_words, value);
+        if (word < 0) { Py_DECREF(value); return NULL; }
+        if (!word) return value;
+    }
+    PyObject *typed = PyObject_CallOneArg(b->plain, value);
+    Py_DECREF(value);
+    if (!typed) return NULL;
+    if (PyUnicode_CheckExact(typed) || PyLong_CheckExact(typed) || PyBool_Check(typed) || typed == Py_None
+        || (PyFloat_CheckExact(typed) && isfinite(PyFloat_AS_DOUBLE(typed))))
+        return typed;
+    Py_DECREF(typed); /* a merge key, a date, NaN, what the CLI cannot load: the loader's findings */
+    *outcome = NOT_MINE;
+    return NULL;
+}
+
+static Outcome on_scalar(Builder *b, yaml_event_t *event)
+{
+    if (event->data.scalar.anchor || event->data.scalar.tag) return NOT_MINE;
+    Outcome outcome;
+    PyObject *value = scalar_value(b, event, &outcome);
+    if (!value) return outcome;
+    yaml_mark_t start = event->start_mark, end = event->end_mark;
+    PyObject *span = new_span(b, start.line, start.column, end.line, end.column), *path = NULL;
+    outcome = span ? attach(b, value, span, 0, &path) : FAILED;
+    Py_DECREF(value);
+    Py_XDECREF(span);
+    Py_XDECREF(path);
+    return outcome;
+}
+
+static Outcome on_start(Builder *b, yaml_event_t *event)
+{
+    int is_mapping = event->type == YAML_MAPPING_START_EVENT;
+    const void *anchor = is_mapping ? event->data.mapping_start.anchor : event->data.sequence_start.anchor;
+    const void *tag = is_mapping ? event->data.mapping_start.tag : event->data.sequence_start.tag;
+    if (anchor || tag || b->depth >= b->max_depth) return NOT_MINE;
+    yaml_mark_t start = event->start_mark, end = event->end_mark;
+    PyObject *container = is_mapping ? PyDict_New() : PyList_New(0);
+    if (!container) return FAILED;
+    PyObject *span = new_span(b, start.line, start.column, end.line, end.column), *path = NULL;
+    Outcome outcome = span ? attach(b, container, span, 1, &path) : FAILED;
+    Py_XDECREF(span);
+    if (outcome != OK) { Py_DECREF(container); return outcome; }
+    Frame *frame = &b->stack[b->depth++];
+    frame->container = container;
+    frame->path = path;
+    frame->key = frame->key_span = NULL;
+    frame->line = start.line;
+    frame->column = start.column;
+    return OK;
+}
+
+static void drop_frame(Frame *frame)
+{
+    Py_CLEAR(frame->container);
+    Py_CLEAR(frame->path);
+    Py_CLEAR(frame->key);
+    Py_CLEAR(frame->key_span);
+}
+
+static Outcome on_end(Builder *b, yaml_event_t *event)
+{
+    if (b->depth == 0) return NOT_MINE; /* libyaml never does this; the loader would say what */
+    Frame *frame = &b->stack[--b->depth];
+    PyObject *span = new_span(b, frame->line, frame->column, event->end_mark.line, event->end_mark.column);
+    Outcome outcome = span && PyDict_SetItem(b->spans, frame->path, span) == 0 ? OK : FAILED;
+    Py_XDECREF(span);
+    drop_frame(frame);
+    return outcome;
+}
+
+/* Read every event; OK when the whole stream was the common case. */
+static Outcome read_events(Builder *b, yaml_parser_t *parser, size_t max_nodes, size_t max_chars)
+{
+    size_t nodes = 0, chars = 0;
+    int documents = 0;
+    for (;;) {
+        yaml_event_t event;
+        if (!yaml_parser_parse(parser, &event)) return NOT_MINE; /* the loader words the error */
+        Outcome outcome = OK;
+        int done = 0;
+        switch (event.type) {
+        case YAML_SCALAR_EVENT:
+            chars += event.data.scalar.length; /* bytes: never fewer than the loader's characters */
+            outcome = ++nodes > max_nodes || chars > max_chars ? NOT_MINE : on_scalar(b, &event);
+            break;
+        case YAML_MAPPING_START_EVENT:
+        case YAML_SEQUENCE_START_EVENT:
+            outcome = ++nodes > max_nodes ? NOT_MINE : on_start(b, &event);
+            break;
+        case YAML_MAPPING_END_EVENT:
+        case YAML_SEQUENCE_END_EVENT:
+            outcome = on_end(b, &event);
+            break;
+        case YAML_DOCUMENT_START_EVENT:
+            outcome = ++documents > 1 ? NOT_MINE : OK; /* a second document is the loader's BL009 */
+            break;
+        case YAML_STREAM_END_EVENT:
+            done = 1;
+            break;
+        case YAML_STREAM_START_EVENT:
+        case YAML_DOCUMENT_END_EVENT:
+            break;
+        default: /* an alias, or an event this builder does not know */
+            outcome = NOT_MINE;
+        }
+        yaml_event_delete(&event);
+        if (outcome != OK || done) return outcome;
+    }
+}
+
+static PyObject *build(PyObject *module, PyObject *args)
+{
+    PyObject *text, *plain, *typed_words, *span_type;
+    Py_ssize_t max_depth, max_nodes, max_chars;
+    if (!PyArg_ParseTuple(args, "UOO!Onnn:build", &text, &plain, &PyFrozenSet_Type, &typed_words, &span_type,
+                          &max_depth, &max_nodes, &max_chars))
+        return NULL;
+    if (!PyType_Check(span_type) || !PyType_IsSubtype((PyTypeObject *)span_type, &PyTuple_Type)) {
+        PyErr_SetString(PyExc_TypeError, "span_type must be a tuple subclass");
+        return NULL;
+    }
+    if (max_depth < 1 || max_nodes < 0 || max_chars < 0) {
+        PyErr_SetString(PyExc_ValueError, "limits must be positive");
+        return NULL;
+    }
+    Py_ssize_t length;
+    const char *utf8 = PyUnicode_AsUTF8AndSize(text, &length);
+    if (!utf8) { PyErr_Clear(); Py_RETURN_NONE; } /* lone surrogates: the loader's case */
+
+    Builder b = {plain, typed_words, span_type, PyTuple_New(0), NULL, PyDict_New(), PyDict_New(), PyDict_New(), NULL, 0, max_depth};
+    b.stack = PyMem_Calloc((size_t)max_depth, sizeof(Frame));
+    Outcome outcome = FAILED;
+    yaml_parser_t parser;
+    if (b.empty_path && b.spans && b.key_spans && b.ids && b.stack) {
+        if (!yaml_parser_initialize(&parser)) {
+            PyErr_NoMemory();
+        } else {
+            yaml_parser_set_input_string(&parser, (const unsigned char *)utf8, (size_t)length);
+            outcome = read_events(&b, &parser, (size_t)max_nodes, (size_t)max_chars);
+            yaml_parser_delete(&parser);
+        }
+    } else if (!PyErr_Occurred()) {
+        PyErr_NoMemory();
+    }
+    PyObject *result = NULL;
+    if (outcome == OK && b.depth == 0) {
+        result = PyTuple_Pack(4, b.root ? b.root : Py_None, b.spans, b.key_spans, b.ids);
+    } else if (outcome == FAILED && PyErr_ExceptionMatches(PyExc_KeyboardInterrupt)) {
+        result = NULL; /* the user's interrupt is not a file's problem */
+    } else {
+        PyErr_Clear(); /* anything else: the loader reads it and says what it finds */
+        result = Py_NewRef(Py_None);
+    }
+    while (b.depth > 0) drop_frame(&b.stack[--b.depth]);
+    PyMem_Free(b.stack);
+    Py_XDECREF(b.root);
+    Py_XDECREF(b.spans);
+    Py_XDECREF(b.key_spans);
+    Py_XDECREF(b.ids);
+    Py_XDECREF(b.empty_path);
+    return result;
+}
+
+static PyMethodDef methods[] = {
+    {"build", build, METH_VARARGS,
+     "build(text, plain, typed_words, span_type, max_depth, max_nodes, max_chars) -> (root, spans, key_spans, ids) "
+     "or None"},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "blocklint.load._native",
+    "libyaml events to the loader's data and spans, for the common case (see native/treebuilder.c)", -1, methods,
+};
+
+PyMODINIT_FUNC PyInit__native(void) { return PyModule_Create(&module); }

@@ -1,0 +1,191 @@
+"""The native tree builder (`blocklint.load._native`) gives what the pure-Python loader gives: the
+same data, spans, key spans, id -> path table, load problems and findings of every rule, on the
+benchmark corpus, the bundled examples, every file of the golden cases and test data, and the
+hostile generator's files (tests/test_hostile.py), as YAML, JSON and templates.
+
+Without the extension (no compiler where blocklint was installed) these tests skip, unless
+`BLOCKLINT_REQUIRE_NATIVE` is set, as CI sets it (.ci/run): there a build that silently fell back
+to the pure-Python loader fails them."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import test_hostile
+from blocklint.load import native
+from blocklint.plan import Overrides, build_plan
+from blocklint.runner import Target, check_document, load_target
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "benchmarks"))
+import corpus  # noqa: E402 - benchmarks/corpus.py, the benchmark's generator
+
+CORPUS_FILES = 60
+FILES = sorted(path for folder in ("examples", "tests/cases", "tests/data")
+               for path in (ROOT / folder).rglob("*") if path.is_file())
+PARITY = settings(max_examples=3 * int(os.environ.get("BLOCKLINT_FUZZ_EXAMPLES", "100")), deadline=None,
+                  database=None, derandomize=bool(os.environ.get("CI")),
+                  suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+NATIVE = native.builder
+
+
+@pytest.fixture(scope="module", autouse=True)
+def native_builder():
+    if NATIVE is None:
+        if os.environ.get("BLOCKLINT_REQUIRE_NATIVE"):
+            pytest.fail(f"the native tree builder is required here and missing: {native.description}")
+        pytest.skip(f"no native tree builder to compare: {native.description}")
+
+
+def test_the_version_names_the_native_loader(run):
+    code, output = run("--version")
+    assert code == 0 and "(loader: native)" in output
+
+
+@pytest.fixture(scope="module")
+def plan():
+    return build_plan(Overrides(isolated=True, registry=False))
+
+
+@contextlib.contextmanager
+def pure_python():
+    native.builder = None
+    try:
+        yield
+    finally:
+        native.builder = NATIVE
+
+
+def reading(path: Path, plan) -> str:
+    """Everything the loader and the rules make of one file, ids as the paths of their nodes; as
+    text, which also compares the order of every table and NaN (never equal to itself) as written."""
+    doc = load_target(Target(str(path), True), plan.load)
+    loaded = (doc.data, doc.spans, doc.key_spans, doc.problems, doc.kind, doc.cli, doc.disabled, doc.undefined,
+              _id_paths(doc))
+    return repr((loaded, check_document(doc, plan).findings))
+
+
+def _id_paths(doc) -> list:
+    """The id -> path table as paths, each checked to name the node of that id."""
+    for identity, path in doc._ids.items():
+        node = doc.data
+        for part in path:
+            node = node[part]
+        assert id(node) == identity, path
+    return sorted(map(repr, doc._ids.values()))
+
+
+def assert_same_reading(path: Path, plan) -> None:
+    with pure_python():
+        expected = reading(path, plan)
+    assert reading(path, plan) == expected, path
+
+
+def built_natively(text: str):
+    from blocklint.load.document import Span
+    from blocklint.load.scalars import yaml_plain
+    from blocklint.load.tree import MAX_DEPTH, MAX_EXPANDED_CHARS, MAX_NODES
+
+    return native.build(text, yaml_plain, Span, (MAX_DEPTH, MAX_NODES, MAX_EXPANDED_CHARS))
+
+
+def test_the_native_builder_reads_the_common_case_and_declines_the_rest():
+    """It reads the bundled examples itself (a fallback on every file would make parity empty)."""
+    from blocklint.load.document import Span
+
+    text = (ROOT / "examples" / "workflow" / "workflow-private.yaml").read_text(encoding="utf-8")
+    built = built_natively(text)
+    assert built is not None and built[0]["body"]
+    assert all(type(span) is Span for span in built[1].values())
+    assert native.build(text, str, Span, (100, 10, 10**6)) is None  # over the node limit
+    for declined in ("a: &x 1\nb: *x\n", "a: !!str 1\n", "a: 1\na: 2\n", "[a]: 1\n", "1: a\n", "a: .nan\n",
+                     "<<: {a: 1}\n", "a: [\n", "a\n---\nb\n", "[" * 101 + "]" * 101, "a:\tb\n"):
+        assert built_natively(declined) is None, declined
+
+
+@settings(max_examples=int(os.environ.get("BLOCKLINT_FUZZ_EXAMPLES", "100")), deadline=None, database=None,
+          derandomize=bool(os.environ.get("CI")))
+@given(word=st.sampled_from("yYnNtTfFoO").flatmap(lambda first: st.text(max_size=8).map(lambda rest: first + rest)))
+def test_a_plain_word_is_typed_only_when_it_is_a_typed_word(word):
+    """What the native builder assumes to skip yaml_plain for words like `name` and `type`."""
+    from blocklint.load.scalars import TYPED_WORDS, yaml_plain
+
+    assert word in TYPED_WORDS or yaml_plain(word) == word
+    for typed in TYPED_WORDS:
+        assert yaml_plain(typed) != typed
+
+
+def test_the_benchmark_corpus_reads_the_same(plan, tmp_path):
+    for path in corpus.corpus(tmp_path, CORPUS_FILES):
+        assert built_natively(path.read_text(encoding="utf-8")) is not None, path
+        assert_same_reading(path, plan)
+
+
+@pytest.mark.parametrize("folder", ["examples", "tests/cases", "tests/data"])
+def test_every_example_case_and_data_file_reads_the_same(plan, folder, monkeypatch):
+    monkeypatch.chdir(ROOT)  # the golden cases' relative artifact paths
+    files = [path for path in FILES if path.is_relative_to(ROOT / folder)]
+    assert files
+    for path in files:
+        assert_same_reading(path, plan)
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory):
+    directory = tmp_path_factory.mktemp("parity")
+    (directory / "examples").symlink_to(ROOT / "examples")
+    return directory
+
+
+@pytest.mark.slow  # a property test: 3 x BLOCKLINT_FUZZ_EXAMPLES files, each loaded and checked twice
+@PARITY
+@given(data=st.data())
+def test_hostile_files_read_the_same(plan, workdir, data):
+    """The generator of tests/test_hostile.py: what the native builder declines (most spliced
+    features) falls back; what it takes must read the same."""
+    if data.draw(st.integers(0, 3)) == 0:
+        text = test_hostile.splice(data, data.draw(st.sampled_from(test_hostile.JSON_SOURCES)))
+        name = data.draw(st.sampled_from(["spec.json", "spec.json.j2"]))
+    else:
+        text = test_hostile.splice(data, data.draw(st.sampled_from(test_hostile.SOURCES)))
+        name = data.draw(st.sampled_from(["spec.yaml", "spec.yaml.j2"]))
+    path = workdir / name
+    path.write_bytes(text.encode("utf-8", "surrogatepass"))
+    with contextlib.chdir(workdir):
+        assert_same_reading(path, plan)
+
+
+YAML_PIECES = [*"ab01.-+:?[]{},'\"|>&*!#%@ \n\r\t~<=\\", "true", "null", "1.5", "- ", ": ", "  ", "\u2028", "é", "𝄞",
+               "---", "...", "<<", "!!str", "0x1F", "2024-01-01", ".nan"]
+
+
+def tree(text: str) -> str:
+    """What the tree step builds (or raises) for one text, as text."""
+    from blocklint.load.tree import TreeBuilder
+
+    builder = TreeBuilder()
+    try:
+        builder.build(text)
+    except Exception as error:  # noqa: BLE001 - the loader turns it into a finding; both paths must agree
+        return f"raised {type(error).__name__}: {error}"
+    paths = sorted(map(repr, builder.ids.values()))
+    return repr((builder.root, builder.spans, builder.key_spans, builder.problems, builder.failed, paths))
+
+
+@pytest.mark.slow  # a property test: 10 x BLOCKLINT_FUZZ_EXAMPLES texts, each built twice (no rules)
+@settings(PARITY, max_examples=10 * int(os.environ.get("BLOCKLINT_FUZZ_EXAMPLES", "100")))
+@given(text=st.lists(st.sampled_from(YAML_PIECES), max_size=60).map("".join))
+def test_random_yaml_texts_build_the_same(text):
+    """Texts of YAML's punctuation, words and odd characters, most of them broken: whatever the
+    native builder takes or declines, the tree step's output is the pure-Python one."""
+    with pure_python():
+        expected = tree(text)
+    assert tree(text) == expected
+
