@@ -6,6 +6,8 @@ An sdist holds regular files only, so the tracked symbolic links (golden cases o
 and BL807) stay out of it (MANIFEST.in): setuptools would copy their targets in their place,
 which changes what those cases test. Their cases run from a checkout."""
 
+import fcntl
+import os
 import shutil
 import subprocess
 import sys
@@ -47,8 +49,14 @@ def files_in_git() -> dict[str, str]:
 @pytest.fixture(scope="module")
 def unpacked(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("sdist")
-    built = subprocess.run([sys.executable, "-m", "build", "--sdist", "--outdir", str(out), str(ROOT)],
-                           capture_output=True, text=True, timeout=900)
+    # setuptools assembles the sdist in a folder of the checkout: one build at a time across the
+    # run's test workers (each has its own module fixture), under a lock in their shared temp folder.
+    shared = tmp_path_factory.getbasetemp()
+    shared = shared.parent if os.environ.get("PYTEST_XDIST_WORKER") else shared
+    with (shared / "sdist-build.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        built = subprocess.run([sys.executable, "-m", "build", "--sdist", "--outdir", str(out), str(ROOT)],
+                               capture_output=True, text=True, timeout=900)
     assert built.returncode == 0, built.stdout[-3000:] + built.stderr[-3000:]
     [archive] = out.glob("*.tar.gz")
     with tarfile.open(archive) as tar:
