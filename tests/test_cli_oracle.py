@@ -269,12 +269,7 @@ def _with_reading_features(data, text: str) -> str:
 @settings(ORACLE, max_examples=15 * SIZE)
 @given(data=st.data())
 def test_hostile_documents_are_read_as_the_cli_reads_them(workdir, data):
-    if data.draw(st.integers(0, 3)) == 0:
-        text = test_hostile.splice(data, data.draw(st.sampled_from(test_hostile.JSON_SOURCES)))
-        name = data.draw(st.sampled_from(["spec.json", "spec.json.j2"]))
-    else:
-        text = test_hostile.splice(data, data.draw(st.sampled_from(test_hostile.SOURCES)))
-        name = data.draw(st.sampled_from(["spec.yaml", "spec.yaml.j2"]))
+    text, name = test_hostile.spliced_document(data)
     event(judge(_write(workdir, name, _with_reading_features(data, text))))
 
 

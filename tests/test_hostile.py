@@ -116,6 +116,16 @@ def splice(data, text: str) -> str:
     return "\n".join(lines)
 
 
+def spliced_document(data) -> tuple[str, str]:
+    """(text, file name): a spliced example, a quarter of the time as JSON (`.json`, `.json.j2`),
+    else as YAML (`.yaml`, `.yaml.j2`); the documents the property tests that read files draw."""
+    if data.draw(st.integers(0, 3)) == 0:
+        text = splice(data, data.draw(st.sampled_from(JSON_SOURCES)))
+        return text, data.draw(st.sampled_from(["spec.json", "spec.json.j2"]))
+    text = splice(data, data.draw(st.sampled_from(SOURCES)))
+    return text, data.draw(st.sampled_from(["spec.yaml", "spec.yaml.j2"]))
+
+
 @pytest.fixture(scope="module")
 def workdir(tmp_path_factory):
     """A working directory where the examples' relative `artifact.path` resolves."""

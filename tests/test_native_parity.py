@@ -150,12 +150,7 @@ def workdir(tmp_path_factory):
 def test_hostile_files_read_the_same(plan, workdir, data):
     """The generator of tests/test_hostile.py: what the native builder declines (most spliced
     features) falls back; what it takes must read the same."""
-    if data.draw(st.integers(0, 3)) == 0:
-        text = test_hostile.splice(data, data.draw(st.sampled_from(test_hostile.JSON_SOURCES)))
-        name = data.draw(st.sampled_from(["spec.json", "spec.json.j2"]))
-    else:
-        text = test_hostile.splice(data, data.draw(st.sampled_from(test_hostile.SOURCES)))
-        name = data.draw(st.sampled_from(["spec.yaml", "spec.yaml.j2"]))
+    text, name = test_hostile.spliced_document(data)
     path = workdir / name
     path.write_bytes(text.encode("utf-8", "surrogatepass"))
     with contextlib.chdir(workdir):
