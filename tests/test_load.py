@@ -44,6 +44,33 @@ def test_merge_keys_merge_without_overriding():
     assert doc.data["step"] == {"x": 1, "y": 3}
 
 
+def _id_table_holds(doc) -> None:
+    """Every entry of the id table names the container at its path."""
+    for identity, path in doc._ids.items():
+        node = doc.data
+        for part in path:
+            node = node[part]
+        assert id(node) == identity, path
+
+
+def test_a_node_after_a_value_a_duplicate_key_replaced_keeps_its_own_place():
+    """The replaced value is freed; a later node may take its id, and must not be placed at the
+    replaced key (its findings would point there)."""
+    text = "".join(f"k{i}: {{x: {i}}}\nk{i}: {{y: {i}}}\nm{i}: {{z: {i}}}\n" for i in range(200))
+    doc = load_text(text + "l: [1, 2]\nl: [3]\n", "spec.yaml")
+    assert all(doc.path_of(value) == (key,) for key, value in doc.data.items())
+    assert doc.span_of(doc.path_of(doc.data["m7"])).line == 23
+    _id_table_holds(doc)
+
+
+def test_the_id_table_holds_after_merges_and_a_taken_out_directive():
+    doc = load_text('{"x-blocklint": {"disable": ["BL504"]}, "a": {"<<": {"q": [1]}, "b": [2]}, "c": {}}',
+                    "spec.json")
+    assert doc.disabled == ("BL504",) and doc.path_of(doc.data["c"]) == ("c",)
+    _id_table_holds(doc)
+    _id_table_holds(load_text("base: &b {q: [1]}\na: {<<: [*b, {r: {s: 1}}], t: [1]}\n", "spec.yaml"))
+
+
 def test_cli_files_are_rendered_with_params_and_the_allowed_environment_only(monkeypatch, tmp_path):
     monkeypatch.setenv("BLOCKLINT_TEST_TITLE", "From env")
     monkeypatch.setenv("BLOCKLINT_TEST_SECRET", "hunter2")

@@ -120,3 +120,18 @@ class LoadSettings:
         self.env: dict[str, str] = dict(env or {})
         self.include_root = include_root
         self.claims = claims
+
+
+def container_paths(root) -> dict:
+    """id -> path of every mapping and list reachable from `root`, each at the first path that
+    reaches it in the data's order (an alias's node at its anchor's place)."""
+    found: dict = {}
+    stack = [(root, ())] if isinstance(root, (dict, list)) else []
+    while stack:
+        node, path = stack.pop()
+        if id(node) in found:
+            continue
+        found[id(node)] = path
+        children = node.items() if isinstance(node, dict) else enumerate(node)
+        stack.extend(reversed([(value, path + (key,)) for key, value in children if isinstance(value, (dict, list))]))
+    return found

@@ -210,6 +210,8 @@ def _take_directives(doc: Document) -> None:
     if not isinstance(doc.data, dict) or DIRECTIVE_KEY not in doc.data:
         return
     directive = doc.data.pop(DIRECTIVE_KEY)
+    # Its containers leave the id table with it: once freed, another object could take an id.
+    doc._ids = {identity: path for identity, path in doc._ids.items() if path[:1] != (DIRECTIVE_KEY,)}
     codes = directive.get("disable") if isinstance(directive, dict) else None
     if isinstance(codes, str):
         codes = [codes]

@@ -27,11 +27,12 @@ import re
 from typing import Any
 
 from blocklint.load import native
-from blocklint.load.document import FILE_START, Problem, Span
+from blocklint.load.document import FILE_START, Problem, Span, container_paths
 from blocklint.load.scalars import (
     MAPPING_TAGS, MERGE_KEY, MERGE_TAG, PLAIN_STRING_SKIP, SAFE_TAGS, SCALAR_TAGS, SEQUENCE_TAGS, TYPED_STARTS,
     Unloadable, tagged, yaml_plain,
 )
+from blocklint.load.syntax import syntax_problem
 from blocklint.words import split_lines
 
 MAX_DEPTH = 100
@@ -78,6 +79,7 @@ class TreeBuilder:
         self.problems: list[Problem] = []
         self.failed = False
         self.discarded = False
+        self.replaced: list = []  # values a duplicate key or a merge took out of the data (see _read)
         self.line_starts: list[int] | None = None  # set when libyaml's line numbers need correcting
         self.shifts: list[tuple[int, int]] | None = None  # (index in parsed text, offset to add) when rewritten
         self._text = ""
@@ -168,6 +170,13 @@ class TreeBuilder:
         if self.discarded:
             self.spans = {path: span for path, span in self.spans.items() if not path or path[0] is not _DISCARDED}
             self.key_spans = {path: span for path, span in self.key_spans.items() if path[0] is not _DISCARDED}
+        if self.replaced:
+            # A value a duplicate key or a merge took out was held until now, so that no other node
+            # could take its id while building; once freed, a later object could, and be placed at
+            # its path: the table keeps only the containers left in the data.
+            live = container_paths(self.root)
+            self.ids = {identity: live[identity] for identity in self.ids if identity in live}
+            self.replaced.clear()
         return True
 
     def _consume(self, parser, events) -> None:  # noqa: C901 - one event loop reads best whole
@@ -370,6 +379,7 @@ class TreeBuilder:
 
     def _merge(self, container, path, merged_value, merge_span: Span, value_span: Span) -> None:
         """`<<: *base` or `<<: [*a, *b]`: keys the mapping does not set itself come from the merged ones."""
+        self.replaced.append(merged_value)
         merged_list = merged_value if isinstance(merged_value, list) else [merged_value]
         if not isinstance(container, dict) or not all(isinstance(item, dict) for item in merged_list):
             self.problems.append(Problem("BL001", value_span, (
@@ -434,6 +444,7 @@ class TreeBuilder:
                 key = str(key)
             path = parent_path + (key,)
             if key in parent:
+                self.replaced.append(parent[key])
                 first = self.key_spans.get(path, key_span)
                 self.problems.append(Problem("BL004", key_span, (
                     f"duplicate key '{key}' (first on line {first.line + 1}); YAML keeps only the last "
@@ -466,27 +477,3 @@ def _hashable(key) -> bool:
     except TypeError:
         return False
     return True
-
-
-def syntax_problem(error, text: str) -> Problem:
-    """A libyaml syntax error as a BL001 problem, named as a user would say it."""
-    mark = error.problem_mark or error.context_mark
-    line, column = (mark.line, mark.column) if mark else (0, 0)
-    lines = split_lines(text)
-    if lines and not lines[-1]:
-        lines.pop()  # the empty "line" after a final line break
-    if lines and (line >= len(lines) or (line == len(lines) - 1 and column >= len(lines[-1]))):
-        line, column = len(lines) - 1, len(lines[-1])
-        context = error.context_mark
-        opened = f" (the construct opened on line {context.line + 1})" if context and context.line < line else ""
-        return Problem("BL001", Span(line, column, line, column + 1),
-                       f"invalid YAML: unexpected end of file{opened}: an unclosed bracket, brace or quote?")
-    char = lines[line][column:column + 1] if line < len(lines) else ""
-    if char == "\t" or (line < len(lines) and lines[line][:column + 1].strip() == "" and "\t" in lines[line]):
-        tab = lines[line].find("\t") if line < len(lines) else 0
-        return Problem("BL001", Span(line, max(tab, 0), line, max(tab, 0) + 1),
-                       "tab character in indentation; YAML indents with spaces only")
-    problem = (error.problem or "invalid YAML").strip()
-    context = (error.context or "").strip()
-    message = f"invalid YAML: {problem}" + (f" ({context})" if context else "")
-    return Problem("BL001", Span(line, column, line, column + 1), message)
