@@ -30,7 +30,7 @@ import corpus  # noqa: E402 - benchmarks/corpus.py, the benchmark's generator
 CORPUS_FILES = 60
 FILES = sorted(path for folder in ("examples", "tests/cases", "tests/data")
                for path in (ROOT / folder).rglob("*") if path.is_file())
-PARITY = settings(max_examples=3 * int(os.environ.get("BLOCKLINT_FUZZ_EXAMPLES", "100")), deadline=None,
+PARITY = settings(max_examples=2 * int(os.environ.get("BLOCKLINT_FUZZ_EXAMPLES", "100")), deadline=None,
                   database=None, derandomize=bool(os.environ.get("CI")),
                   suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 NATIVE = native.builder
@@ -144,7 +144,7 @@ def workdir(tmp_path_factory):
     return directory
 
 
-@pytest.mark.slow  # a property test: 3 x BLOCKLINT_FUZZ_EXAMPLES files, each loaded and checked twice
+@pytest.mark.slow  # a property test: 2 x BLOCKLINT_FUZZ_EXAMPLES files, each loaded and checked twice
 @PARITY
 @given(data=st.data())
 def test_hostile_files_read_the_same(plan, workdir, data):
