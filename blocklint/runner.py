@@ -10,6 +10,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from blocklint import kinds
 from blocklint.shared import run_store
@@ -29,8 +30,7 @@ class UnreadablePath(Exception):
     """A path named on the command line that does not exist or cannot be read."""
 
 
-@dataclass(frozen=True, slots=True)
-class Target:
+class Target(NamedTuple):  # not a frozen dataclass: ~1 ms less at every start
     path: str
     explicit: bool  # named on the command line (not found by walking a directory)
 
