@@ -15,8 +15,7 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
-from dataclasses import dataclass
-from functools import cache, cached_property
+from functools import cache, lru_cache
 from typing import Callable, NamedTuple
 
 from blocklint.globs import Globs
@@ -295,25 +294,26 @@ HEADER_CLAIM = re.compile(r"#\s*blocklint:\s*kind\s*=\s*(\S{0,80})")  # longer i
 _HEADER_LINE = re.compile(r"\s*(?:#|\{#|\{%|%|---\s*$|$)")
 
 
-@dataclass(frozen=True)
-class Claims:
+class Claims(NamedTuple):  # not a frozen dataclass: ~0.4 ms less at every start
     """`[tool.blocklint.kinds]`: globs (relative to the configuration's folder, or matched against
     the file name) and the kind each claims, the first matching glob winning."""
 
     root: str | None = None
     globs: tuple = ()  # (glob, kind name)
 
-    @cached_property
-    def _compiled(self) -> Globs:
-        return Globs(glob for glob, _ in self.globs)
-
     def kind_for(self, path: str) -> tuple | None:
         """(glob, kind) of the first glob matching `path`, or None."""
         if not self.globs or not path:
             return None
         relative = relative_path(os.path.abspath(path), self.root) if self.root else path
-        first = self._compiled.first(relative, os.path.basename(path))
+        first = _compiled_globs(self.globs).first(relative, os.path.basename(path))
         return None if first is None else self.globs[first]
+
+
+@lru_cache(maxsize=64)
+def _compiled_globs(globs: tuple) -> Globs:
+    """The globs of a `Claims`, compiled once."""
+    return Globs(glob for glob, _ in globs)
 
 
 class Claim(NamedTuple):  # not a frozen dataclass: ~0.8 ms less at every start
