@@ -23,6 +23,7 @@ from blocklint.config import Config, ConfigError, find_config, load_config
 from blocklint.engine import Engine, RuleError, RuleSet, Settings
 from blocklint.engine.select import names_every_rule
 from blocklint.globs import Globs
+from blocklint.records import Record
 from blocklint.words import did_you_mean
 
 
@@ -67,8 +68,8 @@ class Overrides(NamedTuple):  # not a frozen dataclass: ~1.3 ms less at every st
     trust_rules_dir: bool | None = None
 
 
-@dataclass
-class Plan:
+@dataclass(repr=False, eq=False)
+class Plan(Record):
     config: Config
     overrides: Overrides
     available: RuleSet  # every rule collected

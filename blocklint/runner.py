@@ -17,6 +17,7 @@ from blocklint.shared import run_store
 from blocklint.findings import ERROR, Finding
 from blocklint.globs import Globs
 from blocklint.load import FILE_START, Document, Problem, load_bytes, load_path, load_stream
+from blocklint.records import Record
 from blocklint.words import SPEC_SUFFIXES, split_lines
 
 SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", ".venv", "venv", ".tox", ".nox", "node_modules",
@@ -35,8 +36,8 @@ class Target(NamedTuple):  # not a frozen dataclass: ~1 ms less at every start
     explicit: bool  # named on the command line (not found by walking a directory)
 
 
-@dataclass
-class FileResult:
+@dataclass(repr=False, eq=False)
+class FileResult(Record):
     path: str
     kind: str | None = None
     findings: list = field(default_factory=list)

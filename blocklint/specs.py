@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from blocklint import kinds
+from blocklint.records import Record
 from blocklint.words import SPEC_SUFFIXES
 
 BLOCK_SPEC_KINDS = ("block-spec", "block-spec-release")
@@ -39,8 +40,8 @@ def _kind_of(data) -> str:
     return kinds.detect(data) or ("app-spec" if isinstance(body, dict) and body.get("kind") == "app" else "block-spec")
 
 
-@dataclass
-class DeployedSpec:
+@dataclass(repr=False, eq=False)
+class DeployedSpec(Record):
     """The spec(s) a deployment document deploys: the block spec, or the app spec and its block
     specs by name."""
 

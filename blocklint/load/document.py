@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from blocklint.load.read import MAX_FILE_BYTES
+from blocklint.records import Record
 from blocklint.words import split_lines
 
 
@@ -43,8 +44,8 @@ class UndefinedUse(NamedTuple):  # not a frozen dataclass: ~0.8 ms less at every
     path: tuple | None
 
 
-@dataclass
-class Document:
+@dataclass(repr=False, eq=False)
+class Document(Record):
     """One Press document: its data, where each node is, and what kind it is."""
 
     path: str
