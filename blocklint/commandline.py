@@ -44,11 +44,9 @@ def overrides_of(options: dict):
     """The `Overrides` a command's options ask for (`ctx.params`): written once for every command.
     An option named as an `Overrides` field sets it; those in `CONVERTED` are converted on the
     way; any other option is the command's own business."""
-    import dataclasses
-
     from blocklint.plan import Overrides
 
-    fields = {field.name for field in dataclasses.fields(Overrides)}
+    fields = set(Overrides._fields)
     values = {}
     for name, value in options.items():
         field, convert = CONVERTED.get(name, (name, None))

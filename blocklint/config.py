@@ -21,6 +21,7 @@ from pathlib import Path
 
 from blocklint.findings import SEVERITIES
 from blocklint.globs import Globs
+from blocklint.records import Record
 from blocklint.words import did_you_mean, relative_path
 
 FILE_NAMES = (".blocklint.toml", "pyproject.toml")
@@ -34,8 +35,8 @@ class ConfigError(Exception):
     """A configuration file blocklint cannot use; the message says where and why."""
 
 
-@dataclass
-class Config:
+@dataclass(repr=False, eq=False)
+class Config(Record):
     path: Path | None = None
     select: list = field(default_factory=list)
     extend_select: list = field(default_factory=list)

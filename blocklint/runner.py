@@ -10,12 +10,14 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from blocklint import kinds
 from blocklint.shared import run_store
 from blocklint.findings import ERROR, Finding
 from blocklint.globs import Globs
 from blocklint.load import FILE_START, Document, Problem, load_bytes, load_path, load_stream
+from blocklint.records import Record
 from blocklint.words import SPEC_SUFFIXES, split_lines
 
 SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", ".venv", "venv", ".tox", ".nox", "node_modules",
@@ -29,14 +31,13 @@ class UnreadablePath(Exception):
     """A path named on the command line that does not exist or cannot be read."""
 
 
-@dataclass(frozen=True, slots=True)
-class Target:
+class Target(NamedTuple):  # not a frozen dataclass: ~1 ms less at every start
     path: str
     explicit: bool  # named on the command line (not found by walking a directory)
 
 
-@dataclass
-class FileResult:
+@dataclass(repr=False, eq=False)
+class FileResult(Record):
     path: str
     kind: str | None = None
     findings: list = field(default_factory=list)

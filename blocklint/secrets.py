@@ -20,47 +20,80 @@ import json
 import math
 import re
 from collections import Counter
+from functools import cache
 from typing import NamedTuple
 
-UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
-PLACEHOLDER_PASSWORD = re.compile(r"^(?:\{\{.*\}\}|\$\{.*\}|\$[A-Z_][A-Z0-9_]*|<[^>]*>|%[sd]|\*+|x+|\.\.\.|@param:.*)$", re.I)
+# Patterns are compiled on first use (`_compiled`): compiling them all cost ~5 ms at every start,
+# and most texts need few of them.
+UUID = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+PLACEHOLDER_PASSWORD = r"^(?:\{\{.*\}\}|\$\{.*\}|\$[A-Z_][A-Z0-9_]*|<[^>]*>|%[sd]|\*+|x+|\.\.\.|@param:.*)$"
 
-# (what it is, pattern, the group holding the public prefix shown in the message)
+
+class TokenShape(NamedTuple):
+    """A credential shape: what it is, its pattern (the group holding the public prefix shown in
+    the message first), and `needles`, texts one of which every match holds: a text with none
+    cannot match, and its pattern is neither compiled nor run (tests/test_secret_needles.py
+    holds every needle to its pattern). Letters would not do as needles of a case-blind pattern
+    (`ſ` matches `s` there), so those have signs."""
+
+    what: str
+    pattern: str
+    needles: tuple
+    flags: int = 0
+
+
 TOKEN_SHAPES = (
-    ("GitHub token", re.compile(r"(?<![A-Za-z0-9_])(gh[pousr]_)[A-Za-z0-9]{36,255}(?![A-Za-z0-9_])")),
-    ("GitHub fine-grained token", re.compile(r"(?<![A-Za-z0-9_])(github_pat_)[A-Za-z0-9_]{22,255}")),
-    ("AWS access key id", re.compile(r"(?<![A-Z0-9])((?:AKIA|ASIA|ABIA|ACCA))[A-Z0-9]{16}(?![A-Z0-9])")),
-    ("Slack token", re.compile(r"(?<![A-Za-z0-9])(xox[abposr]-)[A-Za-z0-9-]{10,}")),
-    ("Slack webhook URL", re.compile(r"(https://hooks\.slack\.com/services/)T[A-Za-z0-9]+/B[A-Za-z0-9]+/[A-Za-z0-9]+")),
-    ("JSON Web Token", re.compile(r"(?<![A-Za-z0-9_-])(eyJ)[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}")),
-    ("Stripe live key", re.compile(r"(?<![A-Za-z0-9])((?:sk|rk)_live_)[0-9A-Za-z]{20,}")),
-    ("Google API key", re.compile(r"(?<![A-Za-z0-9_-])(AIza)[0-9A-Za-z_-]{35}(?![A-Za-z0-9_-])")),
+    TokenShape("GitHub token", r"(?<![A-Za-z0-9_])(gh[pousr]_)[A-Za-z0-9]{36,255}(?![A-Za-z0-9_])", ("gh",)),
+    TokenShape("GitHub fine-grained token", r"(?<![A-Za-z0-9_])(github_pat_)[A-Za-z0-9_]{22,255}", ("github_pat_",)),
+    TokenShape("AWS access key id", r"(?<![A-Z0-9])((?:AKIA|ASIA|ABIA|ACCA))[A-Z0-9]{16}(?![A-Z0-9])",
+               ("AKIA", "ASIA", "ABIA", "ACCA")),
+    TokenShape("Slack token", r"(?<![A-Za-z0-9])(xox[abposr]-)[A-Za-z0-9-]{10,}", ("xox",)),
+    TokenShape("Slack webhook URL", r"(https://hooks\.slack\.com/services/)T[A-Za-z0-9]+/B[A-Za-z0-9]+/[A-Za-z0-9]+",
+               ("https://hooks.slack.com/services/",)),
+    TokenShape("JSON Web Token", r"(?<![A-Za-z0-9_-])(eyJ)[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}",
+               ("eyJ",)),
+    TokenShape("Stripe live key", r"(?<![A-Za-z0-9])((?:sk|rk)_live_)[0-9A-Za-z]{20,}", ("_live_",)),
+    TokenShape("Google API key", r"(?<![A-Za-z0-9_-])(AIza)[0-9A-Za-z_-]{35}(?![A-Za-z0-9_-])", ("AIza",)),
     # A shape with a `secret` group shows its first group (a public name) and hides the secret only.
-    ("Azure storage account key",
-     re.compile(r"(?<![A-Za-z0-9_])((?:AccountKey|SharedAccessKey)=)(?P<secret>[A-Za-z0-9+/]{40,}={0,2})")),
-    ("Azure SAS token signature", re.compile(r"(?<![A-Za-z0-9_])(sig=)(?P<secret>[A-Za-z0-9%+/]{30,}(?:%3[Dd]|=){0,2})")),
-    ("Google service account key id",
-     re.compile(r"(private_key_id)[\"']?\s{0,8}[:=]\s{0,8}[\"']?(?P<secret>[0-9a-f]{40})(?![0-9a-fA-F])")),
-    ("Databricks token", re.compile(r"(?<![A-Za-z0-9_])(dapi)[0-9a-f]{32}(?:-[0-9]+)?(?![A-Za-z0-9_])")),
-    ("OpenAI API key", re.compile(r"(?<![A-Za-z0-9_-])(sk-(?:proj|svcacct|admin)-)[A-Za-z0-9_-]{40,}")),
-    ("OpenAI API key", re.compile(r"(?<![A-Za-z0-9_-])(sk-)[A-Za-z0-9]{20}T3BlbkFJ[A-Za-z0-9]{20}(?![A-Za-z0-9])")),
-    ("Hugging Face token", re.compile(r"(?<![A-Za-z0-9_])(hf_|api_org_)[A-Za-z0-9]{34}(?![A-Za-z0-9_])")),
-    ("Snowflake OAuth token", re.compile(r"(?<![A-Za-z0-9_])(ver:[0-9]{1,4}-hint:)[0-9]{1,12}-[A-Za-z0-9+/=_-]{20,}")),
+    TokenShape("Azure storage account key",
+               r"(?<![A-Za-z0-9_])((?:AccountKey|SharedAccessKey)=)(?P<secret>[A-Za-z0-9+/]{40,}={0,2})",
+               ("AccountKey=", "SharedAccessKey=")),
+    TokenShape("Azure SAS token signature", r"(?<![A-Za-z0-9_])(sig=)(?P<secret>[A-Za-z0-9%+/]{30,}(?:%3[Dd]|=){0,2})",
+               ("sig=",)),
+    TokenShape("Google service account key id",
+               r"(private_key_id)[\"']?\s{0,8}[:=]\s{0,8}[\"']?(?P<secret>[0-9a-f]{40})(?![0-9a-fA-F])",
+               ("private_key_id",)),
+    TokenShape("Databricks token", r"(?<![A-Za-z0-9_])(dapi)[0-9a-f]{32}(?:-[0-9]+)?(?![A-Za-z0-9_])", ("dapi",)),
+    TokenShape("OpenAI API key", r"(?<![A-Za-z0-9_-])(sk-(?:proj|svcacct|admin)-)[A-Za-z0-9_-]{40,}", ("sk-",)),
+    TokenShape("OpenAI API key", r"(?<![A-Za-z0-9_-])(sk-)[A-Za-z0-9]{20}T3BlbkFJ[A-Za-z0-9]{20}(?![A-Za-z0-9])",
+               ("T3BlbkFJ",)),
+    TokenShape("Hugging Face token", r"(?<![A-Za-z0-9_])(hf_|api_org_)[A-Za-z0-9]{34}(?![A-Za-z0-9_])",
+               ("hf_", "api_org_")),
+    TokenShape("Snowflake OAuth token", r"(?<![A-Za-z0-9_])(ver:[0-9]{1,4}-hint:)[0-9]{1,12}-[A-Za-z0-9+/=_-]{20,}",
+               ("-hint:",)),
     # JDBC/ODBC/ADO connection strings (Snowflake, Databricks SQL, Azure SQL) name the password as
     # a parameter; `${VAR}`, `{{ }}` and other placeholders are skipped like URL passwords.
-    ("password in a connection string",
-     re.compile(r"(?<![A-Za-z0-9_])((?:password|pwd)=)(?P<secret>[^&;\s'\"]{4,})", re.I)),
+    TokenShape("password in a connection string", r"(?<![A-Za-z0-9_])((?:password|pwd)=)(?P<secret>[^&;\s'\"]{4,})",
+               ("=",), re.I),
 )
 # The whole block, to its END line (or the end of the text), so its body is not reported again.
-PRIVATE_KEY = re.compile(r"-----BEGIN ((?:[A-Z0-9]+ )*)PRIVATE KEY(?: BLOCK)?-----"
-                         r"(?:.*?-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----|.*\Z)", re.S)
-_PRIVATE_KEY_END = re.compile(r"-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----\Z")
-URL_PASSWORD = re.compile(r"\b([a-z][a-z0-9+.-]*://)([^/\s:@]+):([^/\s@]+)@([^/\s?#]+)", re.I)
-AWS_SECRET = re.compile(r"(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])")
-HIGH_ENTROPY = re.compile(r"[A-Za-z0-9+/=_-]{32,}")
-HEX = re.compile(r"^[0-9a-fA-F]+$")
+PRIVATE_KEY = (r"-----BEGIN ((?:[A-Z0-9]+ )*)PRIVATE KEY(?: BLOCK)?-----"
+               r"(?:.*?-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----|.*\Z)")
+PRIVATE_KEY_NEEDLE = "-----BEGIN"
+_PRIVATE_KEY_END = r"-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----\Z"
+URL_PASSWORD = r"\b([a-z][a-z0-9+.-]*://)([^/\s:@]+):([^/\s@]+)@([^/\s?#]+)"
+URL_PASSWORD_NEEDLE = "://"
+AWS_SECRET = r"(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])"
+HIGH_ENTROPY = r"[A-Za-z0-9+/=_-]{32,}"
+HEX = r"^[0-9a-fA-F]+$"
 # Every credential shape above needs one of these; most strings in a spec have none.
 CANDIDATE = re.compile(r"[A-Za-z0-9+/=_-]{16}|-----BEGIN|://[^\s/]*@")
+
+
+@cache
+def _compiled(pattern: str, flags: int = 0) -> re.Pattern:
+    return re.compile(pattern, flags)
+
 
 # Name parts that make a key look like it holds a secret; `key` alone does not (`key1`, `sort_key`).
 SECRET_WORDS = frozenset({"token", "tokens", "password", "passwords", "passwd", "pwd", "secret", "secrets",
@@ -123,38 +156,41 @@ def credentials(text: str, *, secret_key: bool = False) -> list[Credential]:
         start, end = span or match.span()
         found.append(Credential(description, start, end))
 
-    for what, pattern in TOKEN_SHAPES:
+    for what, source, needles, flags in TOKEN_SHAPES:
+        if not any(needle in text for needle in needles):
+            continue
+        pattern = _compiled(source, flags)
         article = "an" if what[0] in "AEIOU" else "a"
         hidden = "secret" if "secret" in pattern.groupindex else 0
         for match in pattern.finditer(text):
-            if hidden and PLACEHOLDER_PASSWORD.match(match.group(hidden)):
+            if hidden and _compiled(PLACEHOLDER_PASSWORD, re.I).match(match.group(hidden)):
                 continue
             add(match, f"{article} {what} ({mask(match.group(1), match.group(hidden))})", match.span(hidden))
-    for match in PRIVATE_KEY.finditer(text):
+    for match in _compiled(PRIVATE_KEY, re.S).finditer(text) if PRIVATE_KEY_NEEDLE in text else ():
         # The BEGIN line is public and says what the block is; the body (to the END line) is the key.
-        end_line = _PRIVATE_KEY_END.search(match.group(0))
+        end_line = _compiled(_PRIVATE_KEY_END).search(match.group(0))
         body_end = match.start() + end_line.start() if end_line else match.end()
         # Named without its dashes: the masker would read `-----BEGIN …` in the message as a block.
         add(match, f"a PEM private key block (BEGIN {match.group(1)}PRIVATE KEY)",
             (match.start() + match.group(0).index("-----", 5) + 5, body_end))
-    for match in URL_PASSWORD.finditer(text):
+    for match in _compiled(URL_PASSWORD, re.I).finditer(text) if URL_PASSWORD_NEEDLE in text else ():
         password = match.group(3)
-        if not PLACEHOLDER_PASSWORD.match(password):
+        if not _compiled(PLACEHOLDER_PASSWORD, re.I).match(password):
             add(match, f"a password in a URL ({match.group(1)}{match.group(2)}:…@{match.group(4)})", match.span(3))
 
     def free(match):
         start, end = match.span()
         return not any(start < other_end and other_start < end for other_start, other_end in taken)
 
-    for match in AWS_SECRET.finditer(text):
+    for match in _compiled(AWS_SECRET).finditer(text):
         candidate = match.group(0)
         if free(match) and _mixed(candidate) and entropy(candidate) >= 4.2:
             add(match, f"an AWS-style secret access key ({mask('', candidate)})")
-    for match in HIGH_ENTROPY.finditer(text):
+    for match in _compiled(HIGH_ENTROPY).finditer(text):
         candidate = match.group(0).strip("-_=")
-        if not free(match) or UUID.match(candidate) or len(candidate) < 32:
+        if not free(match) or _compiled(UUID, re.I).match(candidate) or len(candidate) < 32:
             continue
-        if HEX.match(candidate):
+        if _compiled(HEX).match(candidate):
             suspicious = secret_key and entropy(candidate) >= 3.0
         else:
             suspicious = _mixed(candidate) and entropy(candidate) >= 4.3
@@ -179,12 +215,12 @@ MASK = "****"
 # A message that shortens a long value (`'abcdefgh...'`) shows the start of a secret: that start is
 # hidden too, from this many characters on.
 MIN_TRUNCATED = 6
-_TRUNCATION = re.compile(r"\.\.\.|…")
+_TRUNCATION = r"\.\.\.|…"
 # BL701's own masked forms (`postgres://loader:…@host`) and masks already applied: nothing to hide.
-_ALREADY_MASKED = re.compile(r"[*…]*\Z")
+_ALREADY_MASKED = r"[*…]*\Z"
 # A name and its `:`/`=`, found only from the start of a run of name characters and without
 # backtracking, so the search is linear (from every position it was quadratic: 100 KB, 120 s).
-_NAME_BEFORE_VALUE = re.compile(r"""(?<![A-Za-z0-9_.-])[0-9_.-]*+([A-Za-z][A-Za-z0-9_.-]*+)["']?\s*+[:=]""")
+_NAME_BEFORE_VALUE = r"""(?<![A-Za-z0-9_.-])[0-9_.-]*+([A-Za-z][A-Za-z0-9_.-]*+)["']?\s*+[:=]"""
 
 
 def _forms(value: str) -> set[str]:
@@ -216,9 +252,9 @@ class Masker:
         if self._given and ("..." in text or "…" in text):
             found += self._truncated(text)
         if len(text) >= 16 and CANDIDATE.search(text):
-            secret_key = any(looks_secret(name) for name in _NAME_BEFORE_VALUE.findall(text))
+            secret_key = any(looks_secret(name) for name in _compiled(_NAME_BEFORE_VALUE).findall(text))
             found += [(c.start, c.end) for c in credentials(text, secret_key=secret_key)
-                      if not _ALREADY_MASKED.match(text, c.start, c.end)]
+                      if not _compiled(_ALREADY_MASKED).match(text, c.start, c.end)]
         merged: list[list[int]] = []
         for start, end in sorted(found):
             if merged and start <= merged[-1][1]:
@@ -230,7 +266,7 @@ class Masker:
     def _truncated(self, text: str) -> list[tuple[int, int]]:
         """Given secrets cut short by a message (`'abcdefgh...`): the shown start of each."""
         spans = []
-        for mark in _TRUNCATION.finditer(text):
+        for mark in _compiled(_TRUNCATION).finditer(text):
             end = mark.start()
             for form in self._forms:
                 shown = next((k for k in range(min(len(form) - 1, end), MIN_TRUNCATED - 1, -1)

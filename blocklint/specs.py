@@ -18,8 +18,10 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from blocklint import kinds
+from blocklint.records import Record
 from blocklint.words import SPEC_SUFFIXES
 
 BLOCK_SPEC_KINDS = ("block-spec", "block-spec-release")
@@ -38,8 +40,8 @@ def _kind_of(data) -> str:
     return kinds.detect(data) or ("app-spec" if isinstance(body, dict) and body.get("kind") == "app" else "block-spec")
 
 
-@dataclass
-class DeployedSpec:
+@dataclass(repr=False, eq=False)
+class DeployedSpec(Record):
     """The spec(s) a deployment document deploys: the block spec, or the app spec and its block
     specs by name."""
 
@@ -48,8 +50,7 @@ class DeployedSpec:
     blocks: dict = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class SpecDocument:
+class SpecDocument(NamedTuple):  # not a frozen dataclass: ~0.8 ms less at every start
     kind: str
     data: dict  # as a peak CLI file: {"body": ..., "parameters": ...}
     path: str | None = None  # resolved path of the file it came from, if any

@@ -206,3 +206,30 @@ def test_an_artifact_outside_the_project_is_refused_without_walking_it(run, tmp_
     assert [rule for rule, _ in findings] == ["BL801"] and "lies outside the project" in findings[0][1], findings
     assert "secret-name" not in json.dumps(findings)
     assert "BL801" not in {rule for rule, _ in _check(run, project, "inside")}  # inside: checked as usual
+
+
+def test_an_artifact_said_to_fit_unread_zips_under_the_limit(tmp_path):
+    """`_fits_unread` spares the zip only where the zip is under the limit: incompressible data,
+    many small files, deep directories and non-ASCII names, each zipped for real."""
+    tree = tmp_path / "tree"
+    (tree / "a" / "b" / "ç").mkdir(parents=True)
+    (tree / "random.bin").write_bytes(os.urandom(300_000))  # deflate makes it larger, not smaller
+    for index in range(200):
+        (tree / "a" / "b" / "ç" / f"é{index}.txt").write_bytes(os.urandom(index))
+    files = artifact.artifact_files(tree)
+    size = len(artifact.build_zip(tree, limit=None))
+    for limit in range(size // 2, 4 * size, size // 8):
+        if artifact._fits_unread(tree, files, limit):
+            assert size <= limit, limit
+    assert artifact._fits_unread(tree, files, 4 * size)  # and it does decide small artifacts
+
+
+def test_what_zipfile_refuses_is_never_decided_unread(tmp_path):
+    """A time stamp before 1980 makes zipfile raise: the check zips, and says what it said."""
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    (tree / "old.txt").write_text("from 1970\n")
+    os.utime(tree / "old.txt", (0, 0))
+    assert not artifact._fits_unread(tree, ["old.txt"], artifact.MAX_COMPRESSED_BYTES)
+    with pytest.raises(ValueError, match="1980"):
+        artifact.check_size(tree)

@@ -33,7 +33,7 @@ from hypothesis import strategies as st
 
 from blocklint.plan import Overrides, build_plan
 from blocklint.report import REPORTERS, reporter_class
-from blocklint.report.escape import starts_command
+from blocklint.report.escape import UNSAFE, UNSAFE_BUT_LINE_BREAKS, escape_text, starts_command
 from blocklint.runner import check_target, discover
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -306,3 +306,13 @@ def test_a_secret_cut_short_by_a_message_is_hidden_too():
     assert masker.mask(f"default '{secret[:36]}... is not an option") == "default '****... is not an option"
     assert masker.mask(f"value {secret[:10]}… and {secret}") == "value ****… and ****"
     assert masker.mask("an ordinary message... with dots") == "an ordinary message... with dots"
+
+
+def test_every_character_escaped_is_unprintable_so_printable_text_needs_no_pattern():
+    """`escape_text` returns text `str.isprintable` passes as it is: sound only while no character
+    the escapes cover is printable to Python's Unicode database."""
+    for pattern in (UNSAFE, UNSAFE_BUT_LINE_BREAKS):
+        compiled = re.compile(pattern)
+        covered = [chr(code) for code in range(0x110000) if compiled.match(chr(code))]
+        assert len(covered) > 100 and not [c for c in covered if c.isprintable()]
+    assert escape_text("spec-00844.yaml") == "spec-00844.yaml" and escape_text("a\u202eb") == "a\\u202eb"

@@ -27,14 +27,38 @@ SPEC = textwrap.dedent("""\
     """)
 
 
-def test_a_check_of_one_clean_spec_imports_only_what_it_needs(tmp_path):
-    (tmp_path / "spec.yaml").write_text(SPEC, encoding="utf-8")
-    code = ("import sys\nsys.argv = ['blocklint', 'check', '--no-cache', '--isolated', 'spec.yaml']\n"
-            "from blocklint.entry import main\ntry:\n    main()\nfinally:\n"
-            "    print(' '.join(sorted(sys.modules)), file=sys.stderr)\n")
-    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+# A small artifact's size is told from its files' stamps: nothing is zipped (BL804).
+NOT_FOR_A_SMALL_ARTIFACT = ("zipfile", "tempfile")
+
+
+def _imported_by_check(directory) -> set:
+    # Read at exit: a finished check leaves through os._exit, after the atexit functions.
+    code = ("import atexit, sys\nsys.argv = ['blocklint', 'check', '--no-cache', '--isolated', 'spec.yaml']\n"
+            "atexit.register(lambda: print(' '.join(sorted(sys.modules)), file=sys.stderr))\n"
+            "from blocklint.entry import main\nmain()\n")
+    done = subprocess.run([sys.executable, "-c", code], cwd=directory, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "0 errors, 0 warnings in 1 file" in done.stdout
     imported = set(done.stderr.split())
     assert "blocklint.rules.dag" in imported and "jsonschema_rs" in imported  # the check did run
+    return imported
+
+
+def test_a_check_of_one_clean_spec_imports_only_what_it_needs(tmp_path):
+    (tmp_path / "spec.yaml").write_text(SPEC, encoding="utf-8")
+    imported = _imported_by_check(tmp_path)
     assert [name for name in NOT_FOR_ONE_CLEAN_FILE if name in imported] == []
+
+
+def test_a_spec_with_a_small_artifact_zips_nothing(tmp_path):
+    artifact = tmp_path / "block"
+    (artifact / "sql").mkdir(parents=True)
+    (artifact / "Dockerfile").write_text("FROM python:3.11-slim\nCOPY . /app\n")
+    (artifact / "main.py").write_text("print('hello')\n")
+    (artifact / "sql" / "query.sql").write_text("select 1;\n")
+    (artifact / ".dockerignore").write_text("*.pyc\n")
+    (tmp_path / "spec.yaml").write_text(SPEC + "artifact: {path: block, ignore_files: [.dockerignore]}\n",
+                                        encoding="utf-8")
+    imported = _imported_by_check(tmp_path)
+    assert "blocklint.artifact" in imported and "pathspec" in imported  # the artifact was listed
+    assert [name for name in NOT_FOR_A_SMALL_ARTIFACT if name in imported] == []

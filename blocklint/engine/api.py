@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from blocklint.findings import ERROR, SEVERITIES, Evidence
+from blocklint.records import FrozenRecord
 
 RULE_ID = re.compile(r"^[A-Z]{2,}[0-9]{3}$")
 RULE_NAME = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -59,8 +60,8 @@ class Named(tuple):
         return super().__new__(cls, keys)
 
 
-@dataclass(frozen=True)
-class Rule:
+@dataclass(frozen=True, repr=False, eq=False)
+class Rule(FrozenRecord):
     id: str
     name: str
     severity: str

@@ -14,11 +14,12 @@ from blocklint.engine.ruleset import RuleSet
 from blocklint.engine.select import matches
 from blocklint.engine.suppress import apply_suppressions, suppression_test, suppressions
 from blocklint.findings import ERROR, INFO, UNCHECKED, Finding
+from blocklint.records import Record
 from blocklint.load import Document
 
 
-@dataclass
-class Settings:
+@dataclass(repr=False, eq=False)
+class Settings(Record):
     """What a run knows besides the document: severities, rule options, related documents."""
 
     severity: dict = field(default_factory=dict)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from blocklint.engine.select import UNSUPPRESSIBLE, matches, names_every_rule
 from blocklint.findings import Finding
 from blocklint.load import Document, Span
+from blocklint.records import Record
 
 DIRECTIVE = re.compile(r"#\s*blocklint:\s*(disable|disable-file)\s*=\s*([A-Za-z0-9_,\s]+)")
 
@@ -17,8 +18,8 @@ def _codes(text: str) -> set[str]:
     return {code.strip().upper() for code in text.split(",") if code.strip()}
 
 
-@dataclass
-class Directive:
+@dataclass(repr=False, eq=False)
+class Directive(Record):
     """One `# blocklint: disable=...` comment (or the JSON `x-blocklint` key)."""
 
     line: int  # 1-based line of the comment; 0 for file-wide directives

@@ -86,8 +86,6 @@ def spec_resolver(path: str | os.PathLike | None = None) -> SpecResolver | None:
 def with_spec_lookup(overrides):
     """A front door's plan overrides with the local registry's spec lookup, when the run may
     look specs up there (`Overrides.registry`); the registry need not exist yet."""
-    from dataclasses import replace
-
     if not overrides.registry or overrides.spec_lookup is not None:
         return overrides
-    return replace(overrides, spec_lookup=SpecResolver(registry_path()))
+    return overrides._replace(spec_lookup=SpecResolver(registry_path()))

@@ -23,12 +23,21 @@ data for GitHub's own `%0A` escaping.
 from __future__ import annotations
 
 import re
+from functools import cache
 
 # Lone surrogates too: a file name that is not valid UTF-8 decodes to them, and they cannot be written.
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069"
-                     "\ud800-\udfff\ufeff]")
-_UNSAFE_BUT_LINE_BREAKS = re.compile("[\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029"
-                                     "\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufeff]")
+# Every one of these is unprintable to `str.isprintable` (controls, format characters, separators,
+# surrogates; tests/test_output_safety.py holds it), so printable text, nearly all of it, is
+# returned as it is without compiling these (~1.5 ms at start-up).
+UNSAFE = ("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069"
+          "\ud800-\udfff\ufeff]")
+UNSAFE_BUT_LINE_BREAKS = ("[\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029"
+                          "\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufeff]")
+
+
+@cache
+def _pattern(keep_line_breaks: bool) -> re.Pattern:
+    return re.compile(UNSAFE_BUT_LINE_BREAKS if keep_line_breaks else UNSAFE)
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 # What CI runners read as a command when a line starts with it (after leading white space).
 COMMAND_PREFIXES = ("::", "##[", "##vso[")
@@ -48,7 +57,8 @@ def escape_text(text: str, *, keep_line_breaks: bool = False) -> str:
     `keep_line_breaks`: leave `\\n` and `\\r` for a format that escapes them its own way (the
     github format's `%0A`).
     """
-    return (_UNSAFE_BUT_LINE_BREAKS if keep_line_breaks else _UNSAFE).sub(_visible, str(text))
+    text = str(text)
+    return text if text.isprintable() else _pattern(keep_line_breaks).sub(_visible, text)
 
 
 def starts_command(line: str) -> bool:

