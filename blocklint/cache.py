@@ -280,6 +280,7 @@ class ResultCache:
     def __init__(self):
         self._plans: dict[int, tuple] = {}  # id(plan) -> (plan, fingerprint, store)
         self._stamps: dict = {}  # dependency -> state, computed once per run
+        self._real_folders: dict = {}  # folder -> its real path, once per run (a run checks folders of files)
         self._stores: dict[str, EntryStore] = {}
         self.hits = 0
         self.misses = 0
@@ -314,7 +315,7 @@ class ResultCache:
     def _lookup(self, target, plan) -> Lookup | None:
         from blocklint.load import UnreadableFile, read_bounded
 
-        if os.path.realpath(target.path) != os.path.abspath(target.path):
+        if self._behind_a_link(target.path):
             return None  # a link: the loader decides whether it may be read (not out of the project)
         try:  # regular files only, bounded: a FIFO or a device is the uncached path's to report
             raw = read_bounded(target.path, plan.load.max_bytes)
@@ -340,6 +341,14 @@ class ResultCache:
         else:
             self.hits += 1
         return found
+
+    def _behind_a_link(self, path: str) -> bool:
+        """Whether `path` or a folder on its way is a symbolic link (its real path is not itself)."""
+        folder, _ = os.path.split(os.path.abspath(path))
+        real = self._real_folders.get(folder)
+        if real is None:
+            real = self._real_folders[folder] = os.path.realpath(folder)
+        return real != folder or os.path.islink(path)
 
     def store(self, found: Lookup, plan, doc, path: str, kind, findings, skipped: bool, *, referenced=()):
         """Keep the result of a file just checked (findings before the baseline is applied);

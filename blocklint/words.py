@@ -14,8 +14,9 @@ _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 def split_lines(text: str) -> list[str]:
-    """Lines as editors count them: at \\n, \\r\\n and \\r only."""
-    return _LINE_BREAK.split(text)
+    """Lines as editors count them: at \\n, \\r\\n and \\r only (`str.splitlines` also breaks
+    at form feeds, NEL, U+2028...). Without a \\r, `str.split` does it ~10x faster than the regex."""
+    return text.split("\n") if "\r" not in text else _LINE_BREAK.split(text)
 
 
 def closest(word: str, candidates) -> str:
