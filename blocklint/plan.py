@@ -313,6 +313,7 @@ class Planner:
         self._rules: dict = {}
         self._plans: dict = {}
         self._configs: dict = {}  # directory -> closest configuration file
+        self._resolved: dict = {}  # configuration file -> its real path (the plan's key), once per run
         # configuration files below the run's own that could not be planned -> the PlanError;
         # their folders are checked with the run's own plan, and each is reported as a finding
         self.broken: dict[str, PlanError] = {}
@@ -332,7 +333,9 @@ class Planner:
         return self._configs[directory]
 
     def _plan(self, config_path) -> Plan:
-        key = str(config_path.resolve()) if config_path else None
+        if config_path not in self._resolved:
+            self._resolved[config_path] = str(config_path.resolve()) if config_path else None
+        key = self._resolved[config_path]
         if key not in self._plans:
             self._plans[key] = build_plan(self.overrides, config_path=config_path, rules_cache=self._rules) \
                 if config_path or self.overrides.isolated else \
