@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import test_hostile
+from test_load import id_table_paths
 from blocklint.load import native
 from blocklint.plan import Overrides, build_plan
 from blocklint.runner import Target, check_document, load_target
@@ -68,18 +69,8 @@ def reading(path: Path, plan) -> str:
     text, which also compares the order of every table and NaN (never equal to itself) as written."""
     doc = load_target(Target(str(path), True), plan.load)
     loaded = (doc.data, doc.spans, doc.key_spans, doc.problems, doc.kind, doc.cli, doc.disabled, doc.undefined,
-              _id_paths(doc))
+              id_table_paths(doc))
     return repr((loaded, check_document(doc, plan).findings))
-
-
-def _id_paths(doc) -> list:
-    """The id -> path table as paths, each checked to name the node of that id."""
-    for identity, path in doc._ids.items():
-        node = doc.data
-        for part in path:
-            node = node[part]
-        assert id(node) == identity, path
-    return sorted(map(repr, doc._ids.values()))
 
 
 def assert_same_reading(path: Path, plan) -> None:

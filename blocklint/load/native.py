@@ -27,9 +27,12 @@ def _load():
 
 builder, description = _load()
 
-# Tabs and an inner byte-order mark send the Python loader to PyYAML's parser; NEL and the
-# Unicode line separators make it recount libyaml's lines. Texts holding one are never offered.
-_PYTHON_LOADERS_CASES = ("\t", "\ufeff", "\x85", "\u2028", "\u2029")
+# Line breaks YAML counts and editors do not: where one occurs, the Python loader recounts
+# libyaml's lines (tree.TreeBuilder._start).
+YAML_ONLY_BREAKS = ("\x85", "\u2028", "\u2029")
+# Those, and tabs and an inner byte-order mark, which send the Python loader to PyYAML's parser:
+# texts holding one are never offered to the native builder.
+_PYTHON_LOADERS_CASES = ("\t", "\ufeff", *YAML_ONLY_BREAKS)
 
 
 def build(text: str, plain, span_type, limits: tuple[int, int, int]):

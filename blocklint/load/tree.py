@@ -41,8 +41,6 @@ MAX_NODES = 1_000_000
 # without aliases, so only alias amplification reaches it.
 MAX_EXPANDED_CHARS = 20 * 1024 * 1024
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
-# libyaml also breaks lines at NEL, LINE SEPARATOR and PARAGRAPH SEPARATOR; editors do not.
-_YAML_ONLY_BREAKS = ("\x85", "\u2028", "\u2029")
 # PyYAML's pure-Python parser (the CLI's) is used up to this size when libyaml's reading may differ.
 MAX_CLI_PARSER_CHARS = 1024 * 1024
 # Scalar types that JSON carries as they are; any other goes through `_unusual`.
@@ -134,7 +132,7 @@ class TreeBuilder:
     def _start(self, text: str, original: str | None, shifts) -> None:
         self._text = original if original is not None else text
         self.shifts = shifts
-        if shifts or any(char in text for char in _YAML_ONLY_BREAKS):
+        if shifts or any(char in text for char in native.YAML_ONLY_BREAKS):
             self.line_starts = [0] + [match.end() for match in _LINE_BREAK.finditer(self._text)]
 
     def _read(self, text: str, parser_name: str) -> bool:

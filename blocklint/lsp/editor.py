@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+from functools import cached_property
 
 DEBOUNCE_SECONDS = 0.15  # typing pauses shorter than this do not re-lint
 
@@ -22,13 +23,11 @@ class Editor:
 
         return features
 
-    @property
+    @cached_property
     def session(self):
-        if not hasattr(self, "_session"):
-            from blocklint.lsp.session import Session
+        from blocklint.lsp.session import Session
 
-            self._session = Session()
-        return self._session
+        return Session()
 
     def encoding(self) -> str:
         value = self.server.workspace.position_encoding
