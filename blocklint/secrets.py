@@ -20,7 +20,7 @@ import json
 import math
 import re
 from collections import Counter
-from functools import cache
+from functools import cache, lru_cache
 from typing import NamedTuple
 
 # Patterns are compiled on first use (`_compiled`): compiling them all cost ~5 ms at every start,
@@ -120,14 +120,24 @@ def _mixed(text: str) -> bool:
 
 def name_words(name: str) -> list[str]:
     """`npmToken`, `NPM_TOKEN`, `npm-token` -> ['npm', 'token']."""
-    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", name)
-    return [word.lower() for word in re.split(r"[^A-Za-z0-9]+", spaced) if word]
+    spaced = _compiled(r"([a-z0-9])([A-Z])").sub(r"\1 \2", name)
+    return [word.lower() for word in _compiled(r"[^A-Za-z0-9]+").split(spaced) if word]
+
+
+# The names of a run's files repeat (`NPM_TOKEN`, `PART` in every spec): each is judged once.
+# Longer ones are judged afresh, so the cache never keeps a hostile file's huge keys alive.
+MAX_CACHED_NAME = 80
 
 
 def looks_secret(name) -> bool:
     """Whether a key names a secret: token, password, secret, credential, api key, ..."""
     if not isinstance(name, str):
         return False
+    return _secret_name(name) if len(name) <= MAX_CACHED_NAME else _secret_name.__wrapped__(name)
+
+
+@lru_cache(maxsize=4096)
+def _secret_name(name: str) -> bool:
     words = name_words(name)
     if any(word in SECRET_WORDS for word in words):
         return True
