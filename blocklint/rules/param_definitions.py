@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from blocklint import DOCUMENTED, INFERRED, Key, Suggestion, closest, did_you_mean, rule
+from blocklint import DOCUMENTED, INFERRED, Key, Suggestion, closest, did_you_mean, fixture, rule
 from blocklint.rules._params import (PARAM_TYPES, TYPE_WORDS, Inferred, definitions, fits, names_of, option_values,
                                      outside_options, shown, split_findings)
 
@@ -40,8 +40,35 @@ def _check_definition(definition, label):
             yield from _check_definition(nested, f"property '{nested.get('name')}' of {label}")
 
 
+@fixture
+def definition_checks(r):
+    """What `_check_definition` found in each parameter definition of the document, filled in as
+    the rules ask (`_checked`): BL404, BL409, BL410 and BL412 each report their share of one
+    check, so each definition is checked once rather than once per rule."""
+    return {}
+
+
+def _checked(definition_checks: dict, definition: dict, group: str):
+    """The findings of one definition (of one group: an alias may list it in both), then the
+    error that stopped its check, if one did, raised again for every rule that shares it."""
+    key = (id(definition), group)
+    known = definition_checks.get(key)
+    if known is None:
+        findings: list = []
+        error = None
+        try:
+            findings.extend(_check_definition(definition, f"{group} parameter '{definition.get('name')}'"))
+        except Exception as raised:  # noqa: BLE001 - each sharing rule reports it as its own crash
+            error = raised
+        known = definition_checks[key] = (findings, error)
+    findings, error = known
+    yield from findings
+    if error is not None:
+        raise error
+
+
 @rule("BL404", "invalid-parameter-definition", evidence=INFERRED)
-def invalid_parameter_definition(param, param_group):
+def invalid_parameter_definition(param, param_group, definition_checks):
     """A parameter definition that contradicts its own `type`.
 
     Checked: `defaultValue` and every `options[].value` fit `type` (`number_array` holds
@@ -70,12 +97,11 @@ def invalid_parameter_definition(param, param_group):
     `peak/press/wrappers/deploy/utils/parameters_utils.py` hands the default to the block as
     its value. No source says the platform refuses another type.
     """
-    name = param.get("name")
-    yield from split_findings(_check_definition(param, f"{param_group} parameter '{name}'"))
+    yield from split_findings(_checked(definition_checks, param, param_group))
 
 
 @rule("BL409", "object-parameter-without-properties", evidence=INFERRED)
-def object_parameter_without_properties(param, param_group):
+def object_parameter_without_properties(param, param_group, definition_checks):
     """An `object` or `object_array` parameter that declares no `properties`.
 
     ## Why is this bad?
@@ -94,11 +120,11 @@ def object_parameter_without_properties(param, param_group):
     (`peak/press/wrappers/deploy/utils/parameters_utils.py`), so an `object` parameter without
     them still deploys, with no fields to fill in. Warning.
     """
-    yield from split_findings(_check_definition(param, f"{param_group} parameter '{param.get('name')}'"), "BL409")
+    yield from split_findings(_checked(definition_checks, param, param_group), "BL409")
 
 
 @rule("BL410", "default-not-an-option", evidence=INFERRED)
-def default_not_an_option(param, param_group):
+def default_not_an_option(param, param_group, definition_checks):
     """A parameter's `defaultValue` that is not one of its `options`.
 
     ## Why is this bad?
@@ -119,11 +145,11 @@ def default_not_an_option(param, param_group):
     the default must be one of them is what a choice list means, but no source says the
     platform refuses it. Warning.
     """
-    yield from split_findings(_check_definition(param, f"{param_group} parameter '{param.get('name')}'"), "BL410")
+    yield from split_findings(_checked(definition_checks, param, param_group), "BL410")
 
 
 @rule("BL412", "hide-value-on-non-string", evidence=INFERRED)
-def hide_value_on_non_string(param, param_group):
+def hide_value_on_non_string(param, param_group, definition_checks):
     """`hideValue: true` on a parameter whose `type` is not `string`.
 
     ## Why is this bad?
@@ -141,7 +167,7 @@ def hide_value_on_non_string(param, param_group):
     parameters of type \"string\""; that it is refused or ignored on other types is inference.
     Warning.
     """
-    yield from split_findings(_check_definition(param, f"{param_group} parameter '{param.get('name')}'"), "BL412")
+    yield from split_findings(_checked(definition_checks, param, param_group), "BL412")
 
 
 @rule("BL615", "conditions-without-condition-type", evidence=DOCUMENTED)
