@@ -25,6 +25,24 @@ def test_every_text_a_shape_matches_holds_one_of_its_needles(data):
         assert any(needle in text for needle in needles), (what, text)
 
 
+@settings(max_examples=EXAMPLES, deadline=None, database=None)
+@given(st.data())
+def test_every_text_a_credential_pattern_matches_may_hold_credentials(data):
+    """BL701 skips a file whose source `may_hold_credentials` clears: a cue or run it misses
+    would hide every secret of such a file."""
+    patterns = [(what, pattern, flags) for what, pattern, flags, _ in SHAPES] + [
+        ("AWS secret access key", secrets.AWS_SECRET, 0), ("high-entropy string", secrets.HIGH_ENTROPY, 0)]
+    for what, pattern, flags in patterns:
+        text = data.draw(st.from_regex(re.compile(pattern, flags)), label=what)
+        assert secrets.may_hold_credentials(text), (what, text)
+
+
+def test_ordinary_spec_text_holds_no_cue_of_a_credential():
+    assert not secrets.may_hold_credentials(
+        "body:\n  metadata:\n    name: nightly-load\n    descriptionContentType: text/markdown\n"
+        "    imageUrl: https://example.com/a.png\n  watchers:\n    - user: owner@example.com\n")
+
+
 def test_needles_of_case_blind_patterns_are_not_letters():
     """`ſ` matches `s` and the Kelvin sign `k` in a case-blind pattern: a needle with a letter
     could be missing from a text the pattern matches."""

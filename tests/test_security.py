@@ -104,6 +104,22 @@ def test_credential_is_reported_and_never_printed(run, tmp_path, text, secret):
         assert text.strip() not in output
 
 
+@pytest.mark.parametrize("spelling", ["line continuation", "template"])
+def test_a_credential_only_its_string_holds_whole_is_found(run, tmp_path, spelling):
+    """Written in two halves, joined by a double-quoted line continuation or by the template: the
+    source holds no cue of a credential (BL701 judges most files by their source alone), the
+    string does."""
+    token = "ghp" + "_" + _random(random.Random(3), ALNUM, 36)
+    half = len(token) // 2
+    if spelling == "template":
+        value = f'"{{{{ \'{token[:half]}\' ~ \'{token[half:]}\' }}}}"'
+    else:
+        value = f'"{token[:half]}\\\n              {token[half:]}"'
+    (tmp_path / "spec.yaml").write_text(SPEC.format(value=value))
+    code, output = run("check", "--no-cache", "--format", "json", "--select", "BL701", "spec.yaml", cwd=tmp_path)
+    assert [(f["rule"], f["line"]) for f in json.loads(output)["findings"]] == [("BL701", 19)], output
+
+
 def test_text_report_masks_the_secret_in_the_quoted_line(run, tmp_path):
     token = "ghp" + "_" + _random(random.Random(1), ALNUM, 36)
     (tmp_path / "spec.yaml").write_text(_spec_with(token))
