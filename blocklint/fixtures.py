@@ -45,7 +45,8 @@ from blocklint import kinds
 from blocklint.engine.api import fanout, fixture
 from blocklint.words import did_you_mean
 
-__all__ = ["PARAM_PREFIX", "did_you_mean", "fanout", "fixture", "image_definitions", "is_param_ref"]
+__all__ = ["PARAM_PREFIX", "did_you_mean", "fanout", "fixture", "image_definitions", "is_param_ref",
+           "strings_are_source_pieces"]
 
 WORKFLOW_KEYS = frozenset({"steps", "triggers", "watchers", "images"})
 SERVICE_KEYS = frozenset({"serviceType", "image", "imageDetails", "entrypoint", "healthCheckURL",
@@ -58,6 +59,15 @@ PARAM_PREFIX = "@param:"
 def is_param_ref(value) -> bool:
     """An `"@param:NAME"` build-parameter reference, filled in by the platform at deploy time."""
     return isinstance(value, str) and value.strip().startswith(PARAM_PREFIX)
+
+
+def strings_are_source_pieces(doc) -> bool:
+    """Whether every string of `doc` is pieces of its source joined by whitespace, as YAML folds
+    lines: so when it was not rendered from a template and holds no backslash (no escape or line
+    continuation spells out a character). A text without whitespace that a string holds is then
+    in the source: a file without `@param:` holds no reference. (A quote doubled in a
+    single-quoted scalar is one quote in its string: look for no text with a quote.)"""
+    return not doc.rendered and "\\" not in doc.source
 
 
 def _dict(value):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from blocklint import (DOCUMENTED, INFERRED, PARAM_PREFIX, Suggestion, closest, did_you_mean, fixture, is_param_ref,
                        rule)
+from blocklint.fixtures import strings_are_source_pieces
 from blocklint.paramschema import field_type_of
 from blocklint.rules._params import PARAM_TYPES, TYPE_WORDS, definitions, names_of
 
@@ -20,6 +21,8 @@ def param_refs(r):
     config = r.get("config")
     if config is None:
         return None
+    if strings_are_source_pieces(r.doc) and PARAM_PREFIX not in r.doc.source:
+        return []
     found = []
     stack = [(config, ())]
     while stack:
@@ -27,8 +30,9 @@ def param_refs(r):
         items = node.items() if isinstance(node, dict) else enumerate(node)
         children = []
         for key, value in items:
-            if is_param_ref(value):
-                found.append((node, key, value.strip()[len(PARAM_PREFIX):].strip(), path + (key,)))
+            if isinstance(value, str):
+                if PARAM_PREFIX in value and is_param_ref(value):
+                    found.append((node, key, value.strip()[len(PARAM_PREFIX):].strip(), path + (key,)))
             elif isinstance(value, (dict, list)):
                 children.append((value, path + (key,)))
         stack.extend(reversed(children))

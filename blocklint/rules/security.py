@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from blocklint import CERTAIN_HARM, INFERRED, Key, image_definitions, is_param_ref, rule
+from blocklint.fixtures import strings_are_source_pieces
 from blocklint.secrets import CANDIDATE, find_credentials, looks_secret, may_hold_credentials
 
 # The detect-secrets pragma: a line a team has already reviewed and allowlisted.
@@ -45,14 +46,6 @@ def _candidates(node) -> list:
                 elif isinstance(value, (dict, list)):
                     stack.append((value, name))
     return found
-
-
-def _strings_are_source_pieces(doc) -> bool:
-    """Whether every string of `doc` is pieces of its source joined by whitespace, as YAML folds
-    lines: so when it was not rendered from a template and holds no backslash (no escape or line
-    continuation spells out a character). A quote doubled in a single-quoted scalar is one quote
-    in its string; `may_hold_credentials` looks for no quote but where it takes any character."""
-    return not doc.rendered and "\\" not in doc.source
 
 
 def _allowlisted(doc, path) -> bool:
@@ -99,7 +92,7 @@ def literal_credential(data, doc):
     step's `auth` hold "the name of a secret", and steps take `secrets (list(str))` names; a
     literal token in the file is stored in the spec for anyone who can describe it.
     """
-    if _strings_are_source_pieces(doc) and not may_hold_credentials(doc.source):
+    if strings_are_source_pieces(doc) and not may_hold_credentials(doc.source):
         return  # one pass over the source instead of a walk of every string
     scanned: dict = {}  # (text, secret_key) -> descriptions: each distinct scalar is scanned once
     reported: set = set()  # ids of strings already reported: an alias repeats the anchored object
