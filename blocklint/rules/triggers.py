@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime
 import re
+from functools import lru_cache
 
 from blocklint import DOCUMENTED, INFERRED, REPORT, Key, is_param_ref, rule
 
@@ -86,8 +87,19 @@ def _field_values(text: str, field: int) -> set[int] | str:
     return selected
 
 
+# The crons of a run's specs repeat (`0 2 * * *`): BL201, BL204 and BL205 each ask about every
+# one, so each is worked out once per process. Longer texts are worked out afresh, so the cache
+# never keeps a hostile file's huge value alive.
+MAX_CACHED_CRON = 100
+
+
 def cron_problem(expression: str) -> str | None:
     """Why a cron expression is not a valid standard five-field cron, or None when it is."""
+    return _cron_problem(expression) if len(expression) <= MAX_CACHED_CRON else _cron_problem.__wrapped__(expression)
+
+
+@lru_cache(maxsize=1024)
+def _cron_problem(expression: str) -> str | None:
     text = expression.strip()
     if not text:
         return "cron is empty; write five fields, e.g. '0 0 * * *'"
@@ -322,6 +334,11 @@ def shortest_gap(expression: str) -> datetime.timedelta:
     Within a day the runs are hours × minutes, so their gaps are exact. A shorter gap across
     midnight exists only if two consecutive days are allowed: that rare case asks croniter.
     """
+    return _shortest_gap(expression) if len(expression) <= MAX_CACHED_CRON else _shortest_gap.__wrapped__(expression)
+
+
+@lru_cache(maxsize=1024)
+def _shortest_gap(expression: str) -> datetime.timedelta:
     parts = expression.split()
     minutes, hours = sorted(_field_values(parts[0], 0)), sorted(_field_values(parts[1], 1))
     times = [hour * 60 + minute for hour in hours for minute in minutes]
