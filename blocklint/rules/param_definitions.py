@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from blocklint import DOCUMENTED, INFERRED, Key, Suggestion, closest, did_you_mean, fixture, rule
 from blocklint.rules._params import (PARAM_TYPES, TYPE_WORDS, Inferred, definitions, fits, names_of, option_values,
-                                     outside_options, shown, split_findings)
+                                     outside_options, shown)
+
+
+ELEMENT_TYPES = {"string_array": "string", "number_array": "number"}
 
 
 def _check_definition(definition, label):
@@ -22,9 +25,9 @@ def _check_definition(definition, label):
                     f"defaultValue {shown(part)} of {label} is not one of its "
                     f"options ({', '.join(map(shown, option_values(definition)))})"))
     options = definition.get("options")
-    for index, option in enumerate(options if isinstance(options, list) else ()):
+    element_type = ELEMENT_TYPES.get(param_type, param_type)
+    for option in options if isinstance(options, list) else ():
         if isinstance(option, dict) and "value" in option:
-            element_type = {"string_array": "string", "number_array": "number"}.get(param_type, param_type)
             if not fits(element_type, option["value"]) and not fits(param_type, option["value"]):
                 yield (option, "value"), (f"option value {shown(option['value'])} of {label} should be "
                                           f"{TYPE_WORDS[element_type]} (its type is {param_type})")
@@ -43,14 +46,16 @@ def _check_definition(definition, label):
 @fixture
 def definition_checks(r):
     """What `_check_definition` found in each parameter definition of the document, filled in as
-    the rules ask (`_checked`): BL404, BL409, BL410 and BL412 each report their share of one
+    the rules ask (`_share`): BL404, BL409, BL410 and BL412 each report their share of one
     check, so each definition is checked once rather than once per rule."""
     return {}
 
 
-def _checked(definition_checks: dict, definition: dict, group: str):
-    """The findings of one definition (of one group: an alias may list it in both), then the
-    error that stopped its check, if one did, raised again for every rule that shares it."""
+def _share(definition_checks: dict, definition: dict, group: str, rule_id: str = ""):
+    """One rule's findings of a definition (`split_findings`: "" keeps the stated ones, a rule id
+    that rule's inferred ones), of one check for all four rules: keyed by group too, since an
+    alias may list a definition in both. An error that stopped the check is raised again, after
+    the findings before it, for every rule that shares it."""
     key = (id(definition), group)
     known = definition_checks.get(key)
     if known is None:
@@ -60,11 +65,18 @@ def _checked(definition_checks: dict, definition: dict, group: str):
             findings.extend(_check_definition(definition, f"{group} parameter '{definition.get('name')}'"))
         except Exception as raised:  # noqa: BLE001 - each sharing rule reports it as its own crash
             error = raised
-        known = definition_checks[key] = (findings, error)
-    findings, error = known
+        shares: dict = {}  # as `split_findings` tells them apart, in one pass
+        for finding in findings:
+            shares.setdefault(getattr(finding[1], "rule", ""), []).append(finding)
+        known = definition_checks[key] = (shares, error)
+    shares, error = known
+    share = shares.get(rule_id, ())
+    return share if error is None else _then_raise(share, error)
+
+
+def _then_raise(findings: list, error: Exception):
     yield from findings
-    if error is not None:
-        raise error
+    raise error
 
 
 @rule("BL404", "invalid-parameter-definition", evidence=INFERRED)
@@ -97,7 +109,7 @@ def invalid_parameter_definition(param, param_group, definition_checks):
     `peak/press/wrappers/deploy/utils/parameters_utils.py` hands the default to the block as
     its value. No source says the platform refuses another type.
     """
-    yield from split_findings(_checked(definition_checks, param, param_group))
+    return _share(definition_checks, param, param_group)
 
 
 @rule("BL409", "object-parameter-without-properties", evidence=INFERRED)
@@ -120,7 +132,7 @@ def object_parameter_without_properties(param, param_group, definition_checks):
     (`peak/press/wrappers/deploy/utils/parameters_utils.py`), so an `object` parameter without
     them still deploys, with no fields to fill in. Warning.
     """
-    yield from split_findings(_checked(definition_checks, param, param_group), "BL409")
+    return _share(definition_checks, param, param_group, "BL409")
 
 
 @rule("BL410", "default-not-an-option", evidence=INFERRED)
@@ -145,7 +157,7 @@ def default_not_an_option(param, param_group, definition_checks):
     the default must be one of them is what a choice list means, but no source says the
     platform refuses it. Warning.
     """
-    yield from split_findings(_checked(definition_checks, param, param_group), "BL410")
+    return _share(definition_checks, param, param_group, "BL410")
 
 
 @rule("BL412", "hide-value-on-non-string", evidence=INFERRED)
@@ -167,7 +179,7 @@ def hide_value_on_non_string(param, param_group, definition_checks):
     parameters of type \"string\""; that it is refused or ignored on other types is inference.
     Warning.
     """
-    yield from split_findings(_checked(definition_checks, param, param_group), "BL412")
+    return _share(definition_checks, param, param_group, "BL412")
 
 
 @rule("BL615", "conditions-without-condition-type", evidence=DOCUMENTED)
