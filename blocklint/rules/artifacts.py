@@ -81,6 +81,12 @@ def _listing(root: str, ignore_files: tuple) -> tuple[list[str] | None, Exceptio
         return None, error
 
 
+@once_per_run
+def _file_names(root: str, ignore_files: tuple) -> frozenset:
+    """The artifact's files as a set: BL803 looks up every spec's paths in it."""
+    return frozenset(_listing(root, ignore_files)[0] or ())
+
+
 def _directory_stamp(root: Path, ignore_files) -> tuple:
     """Changes when the artifact root or its ignore files change (entries added, rules edited)."""
     stamps = [root.stat().st_mtime_ns]
@@ -109,15 +115,23 @@ def artifact(r):
     if not isinstance(node, dict):
         return None
     path = node.get("path") if isinstance(node.get("path"), str) else None
-    root = None
-    if path is not None and path.strip():
-        from blocklint.artifact import resolve_path
-
-        root = resolve_path(path, r.settings.artifact_root)
+    root = _resolved(path, r.settings.artifact_root) if path is not None and path.strip() else None
     ignore_files = node.get("ignore_files")
     ignore_files = [entry for entry in ignore_files if isinstance(entry, str)] if isinstance(ignore_files, list) else None
-    project = r.settings.artifact_root or getattr(r.settings.load, "include_root", None) or os.getcwd()
+    project = r.settings.artifact_root or getattr(r.settings.load, "include_root", None) or _working_directory()
     return Artifact(node, path, root, ignore_files, os.fspath(project))
+
+
+@once_per_run
+def _resolved(path: str, artifact_root: str | None) -> Path:
+    from blocklint.artifact import resolve_path
+
+    return resolve_path(path, artifact_root)
+
+
+@once_per_run
+def _working_directory() -> str:
+    return os.getcwd()
 
 
 def _where(artifact_: Artifact, settings) -> str:
@@ -227,14 +241,15 @@ def _ignore_file_problem(root: str, entry: str) -> str | None:
     return None
 
 
-def _in_artifact(artifact_: Artifact, relative: str, files: list[str], field_name: str, owner: str):
+def _in_artifact(artifact_: Artifact, relative: str, files: frozenset, field_name: str, owner: str):
     """A message when `relative` (a path inside the artifact) is not among its files."""
     normal = posixpath.normpath(relative.replace("\\", "/"))
-    named = f"{field_name} {relative!r} of {owner}"
-    if normal.startswith("../") or normal == ".." or posixpath.isabs(normal):
-        return f"{named} is outside the artifact directory"
-    if normal in files:
+    outside = normal.startswith("../") or normal == ".." or posixpath.isabs(normal)
+    if not outside and normal in files:
         return None
+    named = f"{field_name} {relative!r} of {owner}"
+    if outside:
+        return f"{named} is outside the artifact directory"
     on_disk = artifact_.root / normal
     ignore = ", ".join(artifact_.ignore_files) if artifact_.ignore_files else ".dockerignore"
     if on_disk.is_file():
@@ -273,9 +288,9 @@ def file_missing_from_artifact(artifact, config):
     """
     if not artifact.is_dir:
         return
-    files = artifact.files()
-    if files is None:
+    if artifact.files() is None:
         return  # BL802 reports why the ignore files cannot be read
+    files = _file_names(str(artifact.root), tuple(artifact.ignore_files or ()))
     for label, image in image_definitions(config):
         dockerfile = image.get("dockerfile")
         context = image.get("context", ".")
