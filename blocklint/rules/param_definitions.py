@@ -14,19 +14,20 @@ def _check_definition(definition, label):
     param_type = definition.get("type")
     if param_type not in PARAM_TYPES:
         return
-    if "defaultValue" in definition and definition["defaultValue"] is not None:
-        default = definition["defaultValue"]
+    options = definition.get("options")
+    options = options if isinstance(options, list) else None  # without a list, no default is outside them
+    default = definition.get("defaultValue")
+    if default is not None:
         if not fits(param_type, default):
             yield (definition, "defaultValue"), (f"defaultValue of {label} should be {TYPE_WORDS[param_type]} "
                                                  f"(its type is {param_type})")
-        else:
+        elif options is not None:
             for part in outside_options(definition, default):
                 yield (definition, "defaultValue"), Inferred("BL410", (
                     f"defaultValue {shown(part)} of {label} is not one of its "
                     f"options ({', '.join(map(shown, option_values(definition)))})"))
-    options = definition.get("options")
     element_type = ELEMENT_TYPES.get(param_type, param_type)
-    for option in options if isinstance(options, list) else ():
+    for option in options or ():
         if isinstance(option, dict) and "value" in option:
             if not fits(element_type, option["value"]) and not fits(param_type, option["value"]):
                 yield (option, "value"), (f"option value {shown(option['value'])} of {label} should be "
