@@ -1,13 +1,16 @@
 /* blocklint.load._native: libyaml events -> the loader's data, spans, key spans and id -> path
  * table, for the common case only.
  *
- * build(text: str, plain, typed_words, span_type, max_depth, max_nodes, max_chars)
+ * build(text: str, plain, words, span_type, max_depth, max_nodes, max_chars)
  *     -> (root, spans, key_spans, ids), or None: "not mine".
  *
  * It reproduces blocklint/load/tree.py's TreeBuilder exactly on documents made of mappings with
  * string keys, sequences and untagged scalars of every style.  Plain scalars that may be typed
- * are typed by calling `plain` (the loader's own `yaml_plain`); one starting with a letter may be
- * typed only when it is in the set `typed_words` (`true`, `null`, ...: scalars.TYPED_WORDS).
+ * are typed by calling `plain` (the loader's own `yaml_plain`), save the common cases when `words`
+ * is a dict (scalars.TYPED_VALUES, given when `plain` is `yaml_plain`): a scalar starting with a
+ * letter or `~` is typed only when it is one of `words` (`true`, `null`, ...), and then as `words`
+ * says; one starting with a digit, a sign or a dot is a string when it holds a character no YAML
+ * 1.1 number or timestamp has (`10GB`), and a decimal integer (`42`, `-7`) is typed here.
  * Anything else gives None and the Python loader reads the text, as it reads every text when
  * this module is missing: a syntax error, an anchor, an alias, a tag, a key that is not a string
  * (a number, a mapping, a list), a duplicate key, a typed scalar that is not a string, integer,
@@ -26,9 +29,13 @@
 #include "yaml.h"
 
 /* What yaml_plain may type: first characters of YAML 1.1 non-strings, `<<` and `=`; of these,
- * the letters start only words (typed_words). */
+ * the letters and `~` start only words (`words`), the others numbers and timestamps, or `<<`, `=`. */
 static const char MAY_BE_TYPED[] = "-+0123456789.yYnNtTfFoO~<=";
-static const char WORD_STARTS[] = "yYnNtTfFoO";
+static const char WORD_STARTS[] = "yYnNtTfFoO~";
+static const char NUMBER_STARTS[] = "-+0123456789.";
+/* Every character of scalars.py's _INT, _FLOAT and _TIMESTAMP patterns (`0x1F`, `.inf`, `1:30`,
+ * `2024-01-01 10:00:00Z`): a scalar holding another one matches none of them. */
+static const char NUMBER_CHARS[] = "0123456789_+-.:abcdefABCDEFxinINTtZ \t";
 
 typedef struct {
     PyObject *container; /* dict or list (owned) */
@@ -39,7 +46,7 @@ typedef struct {
 } Frame;
 
 typedef struct {
-    PyObject *plain, *typed_words, *span_type, *empty_path;
+    PyObject *plain, *words, *span_type, *empty_path;
     PyObject *root, *spans, *key_spans, *ids;
     Frame *stack;
     Py_ssize_t depth, max_depth;
@@ -137,6 +144,46 @@ static Outcome attach(Builder *b, PyObject *value, PyObject *span, int is_contai
     return OK;
 }
 
+static int only_number_chars(const char *text, size_t length)
+{
+    for (size_t i = 0; i < length; i++)
+        if (text[i] == '\0' || !strchr(NUMBER_CHARS, text[i])) return 0;
+    return 1;
+}
+
+/* Whether `text` is `[-+]?(0|[1-9][0-9]*)` of at most 18 digits, which yaml_plain types as int(text). */
+static int decimal_int(const char *text, size_t length, long long *value)
+{
+    size_t i = length > 0 && (text[0] == '-' || text[0] == '+') ? 1 : 0;
+    size_t digits = length - i;
+    if (digits == 0 || digits > 18 || (text[i] == '0' && digits > 1)) return 0;
+    long long number = 0;
+    for (size_t at = i; at < length; at++) {
+        if (text[at] < '0' || text[at] > '9') return 0;
+        number = number * 10 + (text[at] - '0');
+    }
+    *value = text[0] == '-' ? -number : number;
+    return 1;
+}
+
+/* The value of a plain scalar that may be typed, when `words` or the number shortcuts decide it
+ * (`value` itself, or another object: then `value` is released); NULL when `plain` must decide,
+ * or with an error set (`value` released). */
+static PyObject *typed_here(Builder *b, PyObject *value, const char *text, size_t length)
+{
+    if (length == 0 || strchr(WORD_STARTS, text[0])) {
+        PyObject *word = PyDict_GetItemWithError(b->words, value);
+        if (word || PyErr_Occurred()) Py_DECREF(value);
+        return word ? Py_NewRef(word) : PyErr_Occurred() ? NULL : value;
+    }
+    if (!strchr(NUMBER_STARTS, text[0])) return NULL; /* `<<`, `=` */
+    if (!only_number_chars(text, length)) return value;
+    long long number;
+    if (!decimal_int(text, length, &number)) return NULL;
+    Py_DECREF(value);
+    return PyLong_FromLongLong(number);
+}
+
 /* The value of an untagged scalar, as TreeBuilder types it; NULL with *outcome set otherwise. */
 static PyObject *scalar_value(Builder *b, yaml_event_t *event, Outcome *outcome)
 {
@@ -148,10 +195,9 @@ static PyObject *scalar_value(Builder *b, yaml_event_t *event, Outcome *outcome)
     if (event->data.scalar.style != YAML_PLAIN_SCALAR_STYLE || !event->data.scalar.plain_implicit)
         return value;
     if (length > 0 && !strchr(MAY_BE_TYPED, text[0])) return value;
-    if (length > 0 && strchr(WORD_STARTS, text[0])) {
-        int word = PySet_Contains(b->typed_words, value);
-        if (word < 0) { Py_DECREF(value); return NULL; }
-        if (!word) return value;
+    if (b->words != Py_None) {
+        PyObject *typed = typed_here(b, value, text, length);
+        if (typed || PyErr_Occurred()) return typed;
     }
     PyObject *typed = PyObject_CallOneArg(b->plain, value);
     Py_DECREF(value);
@@ -262,11 +308,15 @@ static Outcome read_events(Builder *b, yaml_parser_t *parser, size_t max_nodes, 
 
 static PyObject *build(PyObject *module, PyObject *args)
 {
-    PyObject *text, *plain, *typed_words, *span_type;
+    PyObject *text, *plain, *words, *span_type;
     Py_ssize_t max_depth, max_nodes, max_chars;
-    if (!PyArg_ParseTuple(args, "UOO!Onnn:build", &text, &plain, &PyFrozenSet_Type, &typed_words, &span_type,
-                          &max_depth, &max_nodes, &max_chars))
+    if (!PyArg_ParseTuple(args, "UOOOnnn:build", &text, &plain, &words, &span_type, &max_depth, &max_nodes,
+                          &max_chars))
         return NULL;
+    if (words != Py_None && !PyDict_CheckExact(words)) {
+        PyErr_SetString(PyExc_TypeError, "words must be a dict or None");
+        return NULL;
+    }
     if (!PyType_Check(span_type) || !PyType_IsSubtype((PyTypeObject *)span_type, &PyTuple_Type)) {
         PyErr_SetString(PyExc_TypeError, "span_type must be a tuple subclass");
         return NULL;
@@ -279,7 +329,7 @@ static PyObject *build(PyObject *module, PyObject *args)
     const char *utf8 = PyUnicode_AsUTF8AndSize(text, &length);
     if (!utf8) { PyErr_Clear(); Py_RETURN_NONE; } /* lone surrogates: the loader's case */
 
-    Builder b = {plain, typed_words, span_type, PyTuple_New(0), NULL, PyDict_New(), PyDict_New(), PyDict_New(), NULL, 0, max_depth};
+    Builder b = {plain, words, span_type, PyTuple_New(0), NULL, PyDict_New(), PyDict_New(), PyDict_New(), NULL, 0, max_depth};
     b.stack = PyMem_Calloc((size_t)max_depth, sizeof(Frame));
     Outcome outcome = FAILED;
     yaml_parser_t parser;
@@ -315,7 +365,7 @@ static PyObject *build(PyObject *module, PyObject *args)
 
 static PyMethodDef methods[] = {
     {"build", build, METH_VARARGS,
-     "build(text, plain, typed_words, span_type, max_depth, max_nodes, max_chars) -> (root, spans, key_spans, ids) "
+     "build(text, plain, words, span_type, max_depth, max_nodes, max_chars) -> (root, spans, key_spans, ids) "
      "or None"},
     {NULL, NULL, 0, NULL},
 };

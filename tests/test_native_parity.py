@@ -113,6 +113,19 @@ def test_a_plain_word_is_typed_only_when_it_is_a_typed_word(word):
         assert yaml_plain(typed) != typed
 
 
+@settings(max_examples=int(os.environ.get("BLOCKLINT_FUZZ_EXAMPLES", "100")), deadline=None, database=None,
+          derandomize=bool(os.environ.get("CI")))
+@given(scalar=st.sampled_from("-+0123456789.~<=yYnNtTfFoO").flatmap(
+    lambda first: st.text("0123456789_+-.:eEiInNfFaAxXbBoOtTzZ GB~<=é", max_size=12).map(lambda rest: first + rest)))
+def test_plain_scalars_the_native_builder_types_itself_are_typed_as_yaml_plain_types_them(scalar):
+    """Words, decimal integers and number-like strings (`10GB`) are typed without calling
+    `yaml_plain`: what it would have given, or the text declined as a whole."""
+    text = f"a: {scalar}\n"
+    with pure_python():
+        expected = tree(text)
+    assert tree(text) == expected
+
+
 def test_the_benchmark_corpus_reads_the_same(plan, tmp_path):
     for path in corpus.corpus(tmp_path, CORPUS_FILES):
         assert built_natively(path.read_text(encoding="utf-8")) is not None, path
