@@ -2,7 +2,10 @@
  * table, for the common case only.
  *
  * build(text: str, plain, words, span_type, max_depth, max_nodes, max_chars)
- *     -> (root, spans, key_spans, ids), or None: "not mine".
+ *     -> (root, spans, key_spans, ids, null_values), or None: "not mine".
+ *
+ * `null_values` says whether a mapping holds a null value (the loader drops those keys from a
+ * CLI file, as the peak CLI does; without one it need not walk the data to find none).
  *
  * It reproduces blocklint/load/tree.py's TreeBuilder exactly on documents made of mappings with
  * string keys, sequences and untagged scalars of every style.  Plain scalars that may be typed
@@ -50,6 +53,7 @@ typedef struct {
     PyObject *root, *spans, *key_spans, *ids;
     Frame *stack;
     Py_ssize_t depth, max_depth;
+    int null_values; /* a mapping holds a null value */
 } Builder;
 
 typedef enum { OK = 0, NOT_MINE = 1, FAILED = 2 } Outcome;
@@ -126,6 +130,7 @@ static Outcome attach(Builder *b, PyObject *value, PyObject *span, int is_contai
             if (present) return NOT_MINE; /* a duplicate key: the loader reports it */
             path = extend_path(frame->path, frame->key);
             if (!path) return FAILED;
+            b->null_values |= value == Py_None;
             if (PyDict_SetItem(frame->container, frame->key, value) < 0
                 || PyDict_SetItem(b->key_spans, path, frame->key_span) < 0) {
                 Py_DECREF(path);
@@ -346,7 +351,8 @@ static PyObject *build(PyObject *module, PyObject *args)
     }
     PyObject *result = NULL;
     if (outcome == OK && b.depth == 0) {
-        result = PyTuple_Pack(4, b.root ? b.root : Py_None, b.spans, b.key_spans, b.ids);
+        result = PyTuple_Pack(5, b.root ? b.root : Py_None, b.spans, b.key_spans, b.ids,
+                              b.null_values ? Py_True : Py_False);
     } else if (outcome == FAILED && PyErr_ExceptionMatches(PyExc_KeyboardInterrupt)) {
         result = NULL; /* the user's interrupt is not a file's problem */
     } else {
@@ -365,7 +371,8 @@ static PyObject *build(PyObject *module, PyObject *args)
 
 static PyMethodDef methods[] = {
     {"build", build, METH_VARARGS,
-     "build(text, plain, words, span_type, max_depth, max_nodes, max_chars) -> (root, spans, key_spans, ids) "
+     "build(text, plain, words, span_type, max_depth, max_nodes, max_chars) -> (root, spans, key_spans, ids, "
+     "null_values) "
      "or None"},
     {NULL, NULL, 0, NULL},
 };

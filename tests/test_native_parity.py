@@ -101,6 +101,13 @@ def test_the_native_builder_reads_the_common_case_and_declines_the_rest():
         assert built_natively(declined) is None, declined
 
 
+def test_the_native_builder_says_whether_a_mapping_holds_a_null_value():
+    """Without one, the loader does not walk a CLI file's data for null keys to drop."""
+    for text, nulls in (("a: {b: null}\n", True), ("a:\n", True), ("a: [{b: ~}]\n", True), ("a: [null]\n", False),
+                        ("- ~\n", False), ("a: 1\nb: [x, {c: d}]\n", False)):
+        assert built_natively(text)[4] is nulls, text
+
+
 @settings(max_examples=int(os.environ.get("BLOCKLINT_FUZZ_EXAMPLES", "100")), deadline=None, database=None,
           derandomize=bool(os.environ.get("CI")))
 @given(word=st.sampled_from("yYnNtTfFoO").flatmap(lambda first: st.text(max_size=8).map(lambda rest: first + rest)))

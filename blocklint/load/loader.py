@@ -195,7 +195,7 @@ def _load(doc: Document, text: str, display: str, settings: LoadSettings, file_p
         first_use.setdefault(use.name, use)
     for name, line in undefined:
         doc.problems.append(_undefined_problem(doc, name, line, first_use.get(name)))
-    if doc.cli:
+    if doc.cli and builder.null_values:
         _drop_nulls(doc, doc.data, (), {use.path for use in doc.undefined})
 
 
@@ -324,12 +324,13 @@ def _undefined_problem(doc: Document, name: str, source_line: int, use) -> Probl
 def _drop_nulls(doc: Document, node: dict, path: tuple, from_undefined: set) -> None:
     """The peak CLI removes null-valued keys from nested mappings (not inside lists) before sending.
     A key left null by an undefined template variable is BL008's finding, not a second one."""
-    for key in [key for key, value in node.items() if value is None]:
-        del node[key]
-        if path + (key,) not in from_undefined:
-            doc.problems.append(Problem("BL010", doc.to_source(doc.key_spans.get(path + (key,), FILE_START)),
-                                        f"'{key}' is null, so the peak CLI drops the key before sending; "
-                                        "give it a value or remove the line"))
+    if None in node.values():  # most mappings hold none: one pass in C
+        for key in [key for key, value in node.items() if value is None]:
+            del node[key]
+            if path + (key,) not in from_undefined:
+                doc.problems.append(Problem("BL010", doc.to_source(doc.key_spans.get(path + (key,), FILE_START)),
+                                            f"'{key}' is null, so the peak CLI drops the key before sending; "
+                                            "give it a value or remove the line"))
     for key, value in node.items():
         if isinstance(value, dict):
             _drop_nulls(doc, value, path + (key,), from_undefined)
