@@ -121,6 +121,31 @@ def test_a_per_node_fixture_that_fails_midway_fails_each_rule_after_its_first_no
     assert all("no second node" in f.message for f in found)
 
 
+def test_a_node_without_an_extra_its_fan_out_declares_fails_each_rule_there():
+    seen = []
+
+    @fanout("label")
+    def labelled(r):
+        yield ("body",), r.doc.data["body"], {"label": "first"}
+        yield ("body", "config"), r.doc.data["body"]["config"], {}
+
+    @rule("XX001", "one")
+    def one(labelled, label):
+        seen.append(label)
+        yield (), "seen"
+
+    @rule("XX002", "two")
+    def two(label, labelled):  # called by name: another order
+        seen.append(label)
+        return []
+
+    found = _findings(labelled, one, two)
+    assert seen == ["first", "first"]
+    assert sorted((f.rule, f.message.split(":")[0]) for f in found) == [
+        ("BL000", "rule XX001 (one) crashed while preparing its fixtures"),
+        ("BL000", "rule XX002 (two) crashed while preparing its fixtures"), ("XX001", "seen")]
+
+
 def test_an_argument_with_a_default_is_not_injected():
     @rule("XX001", "probe")
     def probe(config, limit=3):
