@@ -40,9 +40,17 @@ static const char NUMBER_STARTS[] = "-+0123456789.";
  * `2024-01-01 10:00:00Z`): a scalar holding another one matches none of them. */
 static const char NUMBER_CHARS[] = "0123456789_+-.:abcdefABCDEFxinINTtZ \t";
 
+/* A path is a key of both span tables (and a container's twice): its hash is worked out once. */
+#if PY_VERSION_HEX < 0x030D0000
+#define SET_HASHED(dict, key, value, hash) _PyDict_SetItem_KnownHash(dict, key, value, hash)
+#else
+#define SET_HASHED(dict, key, value, hash) PyDict_SetItem(dict, key, value)
+#endif
+
 typedef struct {
     PyObject *container; /* dict or list (owned) */
     PyObject *path;      /* tuple (owned) */
+    Py_hash_t path_hash; /* its hash */
     PyObject *key;       /* pending mapping key, a str (owned) or NULL */
     PyObject *key_span;  /* its span (owned) or NULL */
     size_t line, column; /* start mark of the container */
@@ -97,17 +105,20 @@ static int remember_container(Builder *b, PyObject *container, PyObject *path)
 }
 
 /* Place `value` (a scalar or a new container) under the top frame, or as the root, as
- * TreeBuilder does.  On OK, *path_out is the value's path (new reference), or NULL when the value
- * became the pending key of a mapping. */
-static Outcome attach(Builder *b, PyObject *value, PyObject *span, int is_container, PyObject **path_out)
+ * TreeBuilder does.  On OK, *path_out is the value's path (new reference) and *hash_out its hash,
+ * or NULL when the value became the pending key of a mapping. */
+static Outcome attach(Builder *b, PyObject *value, PyObject *span, int is_container, PyObject **path_out,
+                      Py_hash_t *hash_out)
 {
     PyObject *path;
+    Py_hash_t hash;
     *path_out = NULL;
     if (b->depth == 0) {
         Py_INCREF(value);
         Py_XSETREF(b->root, value);
         path = b->empty_path;
         Py_INCREF(path);
+        if ((hash = PyObject_Hash(path)) == -1) { Py_DECREF(path); return FAILED; }
     } else {
         Frame *frame = &b->stack[b->depth - 1];
         if (PyList_CheckExact(frame->container)) {
@@ -116,7 +127,10 @@ static Outcome attach(Builder *b, PyObject *value, PyObject *span, int is_contai
             path = extend_path(frame->path, index);
             Py_DECREF(index);
             if (!path) return FAILED;
-            if (PyList_Append(frame->container, value) < 0) { Py_DECREF(path); return FAILED; }
+            if ((hash = PyObject_Hash(path)) == -1 || PyList_Append(frame->container, value) < 0) {
+                Py_DECREF(path);
+                return FAILED;
+            }
         } else if (frame->key == NULL) {
             if (is_container || !PyUnicode_CheckExact(value)) return NOT_MINE; /* complex or typed key */
             Py_INCREF(value);
@@ -125,14 +139,13 @@ static Outcome attach(Builder *b, PyObject *value, PyObject *span, int is_contai
             frame->key_span = span;
             return OK;
         } else {
-            int present = PyDict_Contains(frame->container, frame->key);
-            if (present < 0) return FAILED;
-            if (present) return NOT_MINE; /* a duplicate key: the loader reports it */
+            Py_ssize_t size = PyDict_GET_SIZE(frame->container);
+            if (!PyDict_SetDefault(frame->container, frame->key, value)) return FAILED;
+            if (PyDict_GET_SIZE(frame->container) == size) return NOT_MINE; /* a duplicate key: the loader's */
             path = extend_path(frame->path, frame->key);
             if (!path) return FAILED;
             b->null_values |= value == Py_None;
-            if (PyDict_SetItem(frame->container, frame->key, value) < 0
-                || PyDict_SetItem(b->key_spans, path, frame->key_span) < 0) {
+            if ((hash = PyObject_Hash(path)) == -1 || SET_HASHED(b->key_spans, path, frame->key_span, hash) < 0) {
                 Py_DECREF(path);
                 return FAILED;
             }
@@ -140,12 +153,12 @@ static Outcome attach(Builder *b, PyObject *value, PyObject *span, int is_contai
             Py_CLEAR(frame->key_span);
         }
     }
-    if (PyDict_SetItem(b->spans, path, span) < 0
-        || (is_container && remember_container(b, value, path) < 0)) {
+    if (SET_HASHED(b->spans, path, span, hash) < 0 || (is_container && remember_container(b, value, path) < 0)) {
         Py_DECREF(path);
         return FAILED;
     }
     *path_out = path;
+    *hash_out = hash;
     return OK;
 }
 
@@ -223,7 +236,8 @@ static Outcome on_scalar(Builder *b, yaml_event_t *event)
     if (!value) return outcome;
     yaml_mark_t start = event->start_mark, end = event->end_mark;
     PyObject *span = new_span(b, start.line, start.column, end.line, end.column), *path = NULL;
-    outcome = span ? attach(b, value, span, 0, &path) : FAILED;
+    Py_hash_t hash;
+    outcome = span ? attach(b, value, span, 0, &path, &hash) : FAILED;
     Py_DECREF(value);
     Py_XDECREF(span);
     Py_XDECREF(path);
@@ -236,16 +250,18 @@ static Outcome on_start(Builder *b, yaml_event_t *event)
     const void *anchor = is_mapping ? event->data.mapping_start.anchor : event->data.sequence_start.anchor;
     const void *tag = is_mapping ? event->data.mapping_start.tag : event->data.sequence_start.tag;
     if (anchor || tag || b->depth >= b->max_depth) return NOT_MINE;
-    yaml_mark_t start = event->start_mark, end = event->end_mark;
+    yaml_mark_t start = event->start_mark;
     PyObject *container = is_mapping ? PyDict_New() : PyList_New(0);
     if (!container) return FAILED;
-    PyObject *span = new_span(b, start.line, start.column, end.line, end.column), *path = NULL;
-    Outcome outcome = span ? attach(b, container, span, 1, &path) : FAILED;
-    Py_XDECREF(span);
+    /* its span is known at its end (on_end); None holds its place in the table until then */
+    PyObject *path = NULL;
+    Py_hash_t hash;
+    Outcome outcome = attach(b, container, Py_None, 1, &path, &hash);
     if (outcome != OK) { Py_DECREF(container); return outcome; }
     Frame *frame = &b->stack[b->depth++];
     frame->container = container;
     frame->path = path;
+    frame->path_hash = hash;
     frame->key = frame->key_span = NULL;
     frame->line = start.line;
     frame->column = start.column;
@@ -265,7 +281,7 @@ static Outcome on_end(Builder *b, yaml_event_t *event)
     if (b->depth == 0) return NOT_MINE; /* libyaml never does this; the loader would say what */
     Frame *frame = &b->stack[--b->depth];
     PyObject *span = new_span(b, frame->line, frame->column, event->end_mark.line, event->end_mark.column);
-    Outcome outcome = span && PyDict_SetItem(b->spans, frame->path, span) == 0 ? OK : FAILED;
+    Outcome outcome = span && SET_HASHED(b->spans, frame->path, span, frame->path_hash) == 0 ? OK : FAILED;
     Py_XDECREF(span);
     drop_frame(frame);
     return outcome;
@@ -334,7 +350,7 @@ static PyObject *build(PyObject *module, PyObject *args)
     const char *utf8 = PyUnicode_AsUTF8AndSize(text, &length);
     if (!utf8) { PyErr_Clear(); Py_RETURN_NONE; } /* lone surrogates: the loader's case */
 
-    Builder b = {plain, words, span_type, PyTuple_New(0), NULL, PyDict_New(), PyDict_New(), PyDict_New(), NULL, 0, max_depth};
+    Builder b = {plain, words, span_type, PyTuple_New(0), NULL, PyDict_New(), PyDict_New(), PyDict_New(), NULL, 0, max_depth, 0};
     b.stack = PyMem_Calloc((size_t)max_depth, sizeof(Frame));
     Outcome outcome = FAILED;
     yaml_parser_t parser;
