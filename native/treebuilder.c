@@ -1,13 +1,19 @@
 /* blocklint.load._native: libyaml events -> the loader's data, spans, key spans and id -> path
  * table, for the common case only.
  *
- * build(text: str, plain, typed_words, span_type, max_depth, max_nodes, max_chars)
- *     -> (root, spans, key_spans, ids), or None: "not mine".
+ * build(text: str, plain, words, span_type, max_depth, max_nodes, max_chars)
+ *     -> (root, spans, key_spans, ids, null_values), or None: "not mine".
+ *
+ * `null_values` says whether a mapping holds a null value (the loader drops those keys from a
+ * CLI file, as the peak CLI does; without one it need not walk the data to find none).
  *
  * It reproduces blocklint/load/tree.py's TreeBuilder exactly on documents made of mappings with
  * string keys, sequences and untagged scalars of every style.  Plain scalars that may be typed
- * are typed by calling `plain` (the loader's own `yaml_plain`); one starting with a letter may be
- * typed only when it is in the set `typed_words` (`true`, `null`, ...: scalars.TYPED_WORDS).
+ * are typed by calling `plain` (the loader's own `yaml_plain`), save the common cases when `words`
+ * is a dict (scalars.TYPED_VALUES, given when `plain` is `yaml_plain`): a scalar starting with a
+ * letter or `~` is typed only when it is one of `words` (`true`, `null`, ...), and then as `words`
+ * says; one starting with a digit, a sign or a dot is a string when it holds a character no YAML
+ * 1.1 number or timestamp has (`10GB`), and a decimal integer (`42`, `-7`) is typed here.
  * Anything else gives None and the Python loader reads the text, as it reads every text when
  * this module is missing: a syntax error, an anchor, an alias, a tag, a key that is not a string
  * (a number, a mapping, a list), a duplicate key, a typed scalar that is not a string, integer,
@@ -26,23 +32,36 @@
 #include "yaml.h"
 
 /* What yaml_plain may type: first characters of YAML 1.1 non-strings, `<<` and `=`; of these,
- * the letters start only words (typed_words). */
+ * the letters and `~` start only words (`words`), the others numbers and timestamps, or `<<`, `=`. */
 static const char MAY_BE_TYPED[] = "-+0123456789.yYnNtTfFoO~<=";
-static const char WORD_STARTS[] = "yYnNtTfFoO";
+static const char WORD_STARTS[] = "yYnNtTfFoO~";
+static const char NUMBER_STARTS[] = "-+0123456789.";
+/* Every character of scalars.py's _INT, _FLOAT and _TIMESTAMP patterns (`0x1F`, `.inf`, `1:30`,
+ * `2024-01-01 10:00:00Z`): a scalar holding another one matches none of them. */
+static const char NUMBER_CHARS[] = "0123456789_+-.:abcdefABCDEFxinINTtZ \t";
+
+/* A path is a key of both span tables (and a container's twice): its hash is worked out once. */
+#if PY_VERSION_HEX < 0x030D0000
+#define SET_HASHED(dict, key, value, hash) _PyDict_SetItem_KnownHash(dict, key, value, hash)
+#else
+#define SET_HASHED(dict, key, value, hash) PyDict_SetItem(dict, key, value)
+#endif
 
 typedef struct {
     PyObject *container; /* dict or list (owned) */
     PyObject *path;      /* tuple (owned) */
+    Py_hash_t path_hash; /* its hash */
     PyObject *key;       /* pending mapping key, a str (owned) or NULL */
     PyObject *key_span;  /* its span (owned) or NULL */
     size_t line, column; /* start mark of the container */
 } Frame;
 
 typedef struct {
-    PyObject *plain, *typed_words, *span_type, *empty_path;
+    PyObject *plain, *words, *span_type, *empty_path;
     PyObject *root, *spans, *key_spans, *ids;
     Frame *stack;
     Py_ssize_t depth, max_depth;
+    int null_values; /* a mapping holds a null value */
 } Builder;
 
 typedef enum { OK = 0, NOT_MINE = 1, FAILED = 2 } Outcome;
@@ -86,17 +105,20 @@ static int remember_container(Builder *b, PyObject *container, PyObject *path)
 }
 
 /* Place `value` (a scalar or a new container) under the top frame, or as the root, as
- * TreeBuilder does.  On OK, *path_out is the value's path (new reference), or NULL when the value
- * became the pending key of a mapping. */
-static Outcome attach(Builder *b, PyObject *value, PyObject *span, int is_container, PyObject **path_out)
+ * TreeBuilder does.  On OK, *path_out is the value's path (new reference) and *hash_out its hash,
+ * or NULL when the value became the pending key of a mapping. */
+static Outcome attach(Builder *b, PyObject *value, PyObject *span, int is_container, PyObject **path_out,
+                      Py_hash_t *hash_out)
 {
     PyObject *path;
+    Py_hash_t hash;
     *path_out = NULL;
     if (b->depth == 0) {
         Py_INCREF(value);
         Py_XSETREF(b->root, value);
         path = b->empty_path;
         Py_INCREF(path);
+        if ((hash = PyObject_Hash(path)) == -1) { Py_DECREF(path); return FAILED; }
     } else {
         Frame *frame = &b->stack[b->depth - 1];
         if (PyList_CheckExact(frame->container)) {
@@ -105,7 +127,10 @@ static Outcome attach(Builder *b, PyObject *value, PyObject *span, int is_contai
             path = extend_path(frame->path, index);
             Py_DECREF(index);
             if (!path) return FAILED;
-            if (PyList_Append(frame->container, value) < 0) { Py_DECREF(path); return FAILED; }
+            if ((hash = PyObject_Hash(path)) == -1 || PyList_Append(frame->container, value) < 0) {
+                Py_DECREF(path);
+                return FAILED;
+            }
         } else if (frame->key == NULL) {
             if (is_container || !PyUnicode_CheckExact(value)) return NOT_MINE; /* complex or typed key */
             Py_INCREF(value);
@@ -114,13 +139,13 @@ static Outcome attach(Builder *b, PyObject *value, PyObject *span, int is_contai
             frame->key_span = span;
             return OK;
         } else {
-            int present = PyDict_Contains(frame->container, frame->key);
-            if (present < 0) return FAILED;
-            if (present) return NOT_MINE; /* a duplicate key: the loader reports it */
+            Py_ssize_t size = PyDict_GET_SIZE(frame->container);
+            if (!PyDict_SetDefault(frame->container, frame->key, value)) return FAILED;
+            if (PyDict_GET_SIZE(frame->container) == size) return NOT_MINE; /* a duplicate key: the loader's */
             path = extend_path(frame->path, frame->key);
             if (!path) return FAILED;
-            if (PyDict_SetItem(frame->container, frame->key, value) < 0
-                || PyDict_SetItem(b->key_spans, path, frame->key_span) < 0) {
+            b->null_values |= value == Py_None;
+            if ((hash = PyObject_Hash(path)) == -1 || SET_HASHED(b->key_spans, path, frame->key_span, hash) < 0) {
                 Py_DECREF(path);
                 return FAILED;
             }
@@ -128,13 +153,53 @@ static Outcome attach(Builder *b, PyObject *value, PyObject *span, int is_contai
             Py_CLEAR(frame->key_span);
         }
     }
-    if (PyDict_SetItem(b->spans, path, span) < 0
-        || (is_container && remember_container(b, value, path) < 0)) {
+    if (SET_HASHED(b->spans, path, span, hash) < 0 || (is_container && remember_container(b, value, path) < 0)) {
         Py_DECREF(path);
         return FAILED;
     }
     *path_out = path;
+    *hash_out = hash;
     return OK;
+}
+
+static int only_number_chars(const char *text, size_t length)
+{
+    for (size_t i = 0; i < length; i++)
+        if (text[i] == '\0' || !strchr(NUMBER_CHARS, text[i])) return 0;
+    return 1;
+}
+
+/* Whether `text` is `[-+]?(0|[1-9][0-9]*)` of at most 18 digits, which yaml_plain types as int(text). */
+static int decimal_int(const char *text, size_t length, long long *value)
+{
+    size_t i = length > 0 && (text[0] == '-' || text[0] == '+') ? 1 : 0;
+    size_t digits = length - i;
+    if (digits == 0 || digits > 18 || (text[i] == '0' && digits > 1)) return 0;
+    long long number = 0;
+    for (size_t at = i; at < length; at++) {
+        if (text[at] < '0' || text[at] > '9') return 0;
+        number = number * 10 + (text[at] - '0');
+    }
+    *value = text[0] == '-' ? -number : number;
+    return 1;
+}
+
+/* The value of a plain scalar that may be typed, when `words` or the number shortcuts decide it
+ * (`value` itself, or another object: then `value` is released); NULL when `plain` must decide,
+ * or with an error set (`value` released). */
+static PyObject *typed_here(Builder *b, PyObject *value, const char *text, size_t length)
+{
+    if (length == 0 || strchr(WORD_STARTS, text[0])) {
+        PyObject *word = PyDict_GetItemWithError(b->words, value);
+        if (word || PyErr_Occurred()) Py_DECREF(value);
+        return word ? Py_NewRef(word) : PyErr_Occurred() ? NULL : value;
+    }
+    if (!strchr(NUMBER_STARTS, text[0])) return NULL; /* `<<`, `=` */
+    if (!only_number_chars(text, length)) return value;
+    long long number;
+    if (!decimal_int(text, length, &number)) return NULL;
+    Py_DECREF(value);
+    return PyLong_FromLongLong(number);
 }
 
 /* The value of an untagged scalar, as TreeBuilder types it; NULL with *outcome set otherwise. */
@@ -148,10 +213,9 @@ static PyObject *scalar_value(Builder *b, yaml_event_t *event, Outcome *outcome)
     if (event->data.scalar.style != YAML_PLAIN_SCALAR_STYLE || !event->data.scalar.plain_implicit)
         return value;
     if (length > 0 && !strchr(MAY_BE_TYPED, text[0])) return value;
-    if (length > 0 && strchr(WORD_STARTS, text[0])) {
-        int word = PySet_Contains(b->typed_words, value);
-        if (word < 0) { Py_DECREF(value); return NULL; }
-        if (!word) return value;
+    if (b->words != Py_None) {
+        PyObject *typed = typed_here(b, value, text, length);
+        if (typed || PyErr_Occurred()) return typed;
     }
     PyObject *typed = PyObject_CallOneArg(b->plain, value);
     Py_DECREF(value);
@@ -172,7 +236,8 @@ static Outcome on_scalar(Builder *b, yaml_event_t *event)
     if (!value) return outcome;
     yaml_mark_t start = event->start_mark, end = event->end_mark;
     PyObject *span = new_span(b, start.line, start.column, end.line, end.column), *path = NULL;
-    outcome = span ? attach(b, value, span, 0, &path) : FAILED;
+    Py_hash_t hash;
+    outcome = span ? attach(b, value, span, 0, &path, &hash) : FAILED;
     Py_DECREF(value);
     Py_XDECREF(span);
     Py_XDECREF(path);
@@ -185,16 +250,18 @@ static Outcome on_start(Builder *b, yaml_event_t *event)
     const void *anchor = is_mapping ? event->data.mapping_start.anchor : event->data.sequence_start.anchor;
     const void *tag = is_mapping ? event->data.mapping_start.tag : event->data.sequence_start.tag;
     if (anchor || tag || b->depth >= b->max_depth) return NOT_MINE;
-    yaml_mark_t start = event->start_mark, end = event->end_mark;
+    yaml_mark_t start = event->start_mark;
     PyObject *container = is_mapping ? PyDict_New() : PyList_New(0);
     if (!container) return FAILED;
-    PyObject *span = new_span(b, start.line, start.column, end.line, end.column), *path = NULL;
-    Outcome outcome = span ? attach(b, container, span, 1, &path) : FAILED;
-    Py_XDECREF(span);
+    /* its span is known at its end (on_end); None holds its place in the table until then */
+    PyObject *path = NULL;
+    Py_hash_t hash;
+    Outcome outcome = attach(b, container, Py_None, 1, &path, &hash);
     if (outcome != OK) { Py_DECREF(container); return outcome; }
     Frame *frame = &b->stack[b->depth++];
     frame->container = container;
     frame->path = path;
+    frame->path_hash = hash;
     frame->key = frame->key_span = NULL;
     frame->line = start.line;
     frame->column = start.column;
@@ -214,7 +281,7 @@ static Outcome on_end(Builder *b, yaml_event_t *event)
     if (b->depth == 0) return NOT_MINE; /* libyaml never does this; the loader would say what */
     Frame *frame = &b->stack[--b->depth];
     PyObject *span = new_span(b, frame->line, frame->column, event->end_mark.line, event->end_mark.column);
-    Outcome outcome = span && PyDict_SetItem(b->spans, frame->path, span) == 0 ? OK : FAILED;
+    Outcome outcome = span && SET_HASHED(b->spans, frame->path, span, frame->path_hash) == 0 ? OK : FAILED;
     Py_XDECREF(span);
     drop_frame(frame);
     return outcome;
@@ -262,11 +329,15 @@ static Outcome read_events(Builder *b, yaml_parser_t *parser, size_t max_nodes, 
 
 static PyObject *build(PyObject *module, PyObject *args)
 {
-    PyObject *text, *plain, *typed_words, *span_type;
+    PyObject *text, *plain, *words, *span_type;
     Py_ssize_t max_depth, max_nodes, max_chars;
-    if (!PyArg_ParseTuple(args, "UOO!Onnn:build", &text, &plain, &PyFrozenSet_Type, &typed_words, &span_type,
-                          &max_depth, &max_nodes, &max_chars))
+    if (!PyArg_ParseTuple(args, "UOOOnnn:build", &text, &plain, &words, &span_type, &max_depth, &max_nodes,
+                          &max_chars))
         return NULL;
+    if (words != Py_None && !PyDict_CheckExact(words)) {
+        PyErr_SetString(PyExc_TypeError, "words must be a dict or None");
+        return NULL;
+    }
     if (!PyType_Check(span_type) || !PyType_IsSubtype((PyTypeObject *)span_type, &PyTuple_Type)) {
         PyErr_SetString(PyExc_TypeError, "span_type must be a tuple subclass");
         return NULL;
@@ -279,7 +350,7 @@ static PyObject *build(PyObject *module, PyObject *args)
     const char *utf8 = PyUnicode_AsUTF8AndSize(text, &length);
     if (!utf8) { PyErr_Clear(); Py_RETURN_NONE; } /* lone surrogates: the loader's case */
 
-    Builder b = {plain, typed_words, span_type, PyTuple_New(0), NULL, PyDict_New(), PyDict_New(), PyDict_New(), NULL, 0, max_depth};
+    Builder b = {plain, words, span_type, PyTuple_New(0), NULL, PyDict_New(), PyDict_New(), PyDict_New(), NULL, 0, max_depth, 0};
     b.stack = PyMem_Calloc((size_t)max_depth, sizeof(Frame));
     Outcome outcome = FAILED;
     yaml_parser_t parser;
@@ -296,7 +367,8 @@ static PyObject *build(PyObject *module, PyObject *args)
     }
     PyObject *result = NULL;
     if (outcome == OK && b.depth == 0) {
-        result = PyTuple_Pack(4, b.root ? b.root : Py_None, b.spans, b.key_spans, b.ids);
+        result = PyTuple_Pack(5, b.root ? b.root : Py_None, b.spans, b.key_spans, b.ids,
+                              b.null_values ? Py_True : Py_False);
     } else if (outcome == FAILED && PyErr_ExceptionMatches(PyExc_KeyboardInterrupt)) {
         result = NULL; /* the user's interrupt is not a file's problem */
     } else {
@@ -315,7 +387,8 @@ static PyObject *build(PyObject *module, PyObject *args)
 
 static PyMethodDef methods[] = {
     {"build", build, METH_VARARGS,
-     "build(text, plain, typed_words, span_type, max_depth, max_nodes, max_chars) -> (root, spans, key_spans, ids) "
+     "build(text, plain, words, span_type, max_depth, max_nodes, max_chars) -> (root, spans, key_spans, ids, "
+     "null_values) "
      "or None"},
     {NULL, NULL, 0, NULL},
 };

@@ -121,6 +121,31 @@ def test_a_per_node_fixture_that_fails_midway_fails_each_rule_after_its_first_no
     assert all("no second node" in f.message for f in found)
 
 
+def test_a_node_without_an_extra_its_fan_out_declares_fails_each_rule_there():
+    seen = []
+
+    @fanout("label")
+    def labelled(r):
+        yield ("body",), r.doc.data["body"], {"label": "first"}
+        yield ("body", "config"), r.doc.data["body"]["config"], {}
+
+    @rule("XX001", "one")
+    def one(labelled, label):
+        seen.append(label)
+        yield (), "seen"
+
+    @rule("XX002", "two")
+    def two(label, labelled):  # called by name: another order
+        seen.append(label)
+        return []
+
+    found = _findings(labelled, one, two)
+    assert seen == ["first", "first"]
+    assert sorted((f.rule, f.message.split(":")[0]) for f in found) == [
+        ("BL000", "rule XX001 (one) crashed while preparing its fixtures"),
+        ("BL000", "rule XX002 (two) crashed while preparing its fixtures"), ("XX001", "seen")]
+
+
 def test_an_argument_with_a_default_is_not_injected():
     @rule("XX001", "probe")
     def probe(config, limit=3):
@@ -251,3 +276,35 @@ def test_many_undefined_template_variables_cost_time_in_proportion(run, tmp_path
     assert time.monotonic() - started < 10
     # 8,000 BL008 findings, capped: 1,000 and one BL005 for the rest
     assert output.splitlines()[-1] == "1001 errors, 0 warnings in 1 file" and code == 1
+
+
+def test_a_rule_gets_its_arguments_whatever_their_order_or_kind():
+    # the engine calls most rules positionally; one whose parameters do not allow it (another
+    # order, keyword-only or positional-only parameters) is called by name, with the same values
+    seen = {}
+
+    @rule("XX001", "node-first")
+    def node_first(step, step_name, steps):
+        seen.setdefault("node-first", []).append((step_name, step is steps[step_name]))
+        return []
+
+    @rule("XX002", "fixture-first")
+    def fixture_first(steps, step_name, step):
+        seen.setdefault("fixture-first", []).append((step_name, step is steps[step_name]))
+        return []
+
+    @rule("XX003", "keyword-only")
+    def keyword_only(step, *, step_name):
+        seen.setdefault("keyword-only", []).append((step_name, "command" in step))
+        return []
+
+    @rule("XX004", "positional-only")
+    def positional_only(config, /):
+        seen.setdefault("positional-only", []).append(sorted(config))
+        return []
+
+    found = _findings(node_first, fixture_first, keyword_only, positional_only)
+    assert seen.pop("node-first") == seen.pop("fixture-first") == [("a", True), ("b", True)]
+    assert seen.pop("keyword-only") == [("a", True), ("b", True)]
+    # called by name, a positional-only parameter cannot be given: one BL000, as before
+    assert seen == {} and [f.rule for f in found] == ["BL000"] and "XX004" in found[0].message

@@ -297,3 +297,28 @@ def test_a_body_that_is_no_document_is_an_error_and_a_misspelt_kind_a_spec():
     assert detect({"body": {"kind": "ap"}}) == "app-spec"
     assert detect({"kind": "wrokflow", "config": {}, "metadata": {}}) == "block-spec"
     assert detect({"kind": "Pod", "metadata": {}, "spec": {}}) is None
+
+
+def test_a_file_linking_out_of_the_project_is_refused_however_its_path_is_spelt(tmp_path, monkeypatch):
+    """The file's folder's real path is worked out once per run; a link anywhere on the way (the
+    file, a folder, a folder reached through `..`) is still followed to where it leads."""
+    from blocklint.load import LoadSettings, load_path
+    from blocklint.shared import run_store
+
+    project, outside = tmp_path / "project", tmp_path / "outside"
+    (project / "specs").mkdir(parents=True)
+    outside.mkdir()
+    (outside / "spec.yaml").write_text("body: {}\n")
+    (project / "specs" / "spec.yaml").write_text("body: {}\n")
+    (project / "linked").symlink_to(outside)
+    (project / "specs" / "link.yaml").symlink_to(outside / "spec.yaml")
+    (project / "specs" / "inner.yaml").symlink_to(project / "specs" / "spec.yaml")
+    monkeypatch.chdir(project / "specs")
+    settings = LoadSettings(include_root=str(project))
+    with run_store({}):
+        for _ in range(2):  # the second time, from what the run knows
+            for path in ("link.yaml", "../linked/spec.yaml", "../specs/../linked/spec.yaml", str(project / "linked/spec.yaml")):
+                problems = load_path(path, settings).problems
+                assert [p.rule for p in problems] == ["BL012"] and str(outside) in problems[0].message, path
+            for path in ("spec.yaml", "inner.yaml", "../specs/inner.yaml", "./spec.yaml"):
+                assert "BL012" not in [p.rule for p in load_path(path, settings).problems], path

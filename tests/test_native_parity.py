@@ -101,6 +101,13 @@ def test_the_native_builder_reads_the_common_case_and_declines_the_rest():
         assert built_natively(declined) is None, declined
 
 
+def test_the_native_builder_says_whether_a_mapping_holds_a_null_value():
+    """Without one, the loader does not walk a CLI file's data for null keys to drop."""
+    for text, nulls in (("a: {b: null}\n", True), ("a:\n", True), ("a: [{b: ~}]\n", True), ("a: [null]\n", False),
+                        ("- ~\n", False), ("a: 1\nb: [x, {c: d}]\n", False)):
+        assert built_natively(text)[4] is nulls, text
+
+
 @settings(max_examples=int(os.environ.get("BLOCKLINT_FUZZ_EXAMPLES", "100")), deadline=None, database=None,
           derandomize=bool(os.environ.get("CI")))
 @given(word=st.sampled_from("yYnNtTfFoO").flatmap(lambda first: st.text(max_size=8).map(lambda rest: first + rest)))
@@ -111,6 +118,19 @@ def test_a_plain_word_is_typed_only_when_it_is_a_typed_word(word):
     assert word in TYPED_WORDS or yaml_plain(word) == word
     for typed in TYPED_WORDS:
         assert yaml_plain(typed) != typed
+
+
+@settings(max_examples=int(os.environ.get("BLOCKLINT_FUZZ_EXAMPLES", "100")), deadline=None, database=None,
+          derandomize=bool(os.environ.get("CI")))
+@given(scalar=st.sampled_from("-+0123456789.~<=yYnNtTfFoO").flatmap(
+    lambda first: st.text("0123456789_+-.:eEiInNfFaAxXbBoOtTzZ GB~<=é", max_size=12).map(lambda rest: first + rest)))
+def test_plain_scalars_the_native_builder_types_itself_are_typed_as_yaml_plain_types_them(scalar):
+    """Words, decimal integers and number-like strings (`10GB`) are typed without calling
+    `yaml_plain`: what it would have given, or the text declined as a whole."""
+    text = f"a: {scalar}\n"
+    with pure_python():
+        expected = tree(text)
+    assert tree(text) == expected
 
 
 def test_the_benchmark_corpus_reads_the_same(plan, tmp_path):

@@ -72,10 +72,15 @@ class Resolver:
         return self._fanouts[name][1] if name else ()
 
 
+# How a rule's function is called (worked out once per engine): positionally where its arguments
+# allow (a keyword call builds a dict per node; positional is what most rules take), else by name.
+_FIXTURES, _NODE, _NODE_EXTRA, _BY_NAME = range(4)
+
+
 class _Call:
     """How to call one rule, worked out once per engine rather than once per document."""
 
-    __slots__ = ("rule", "id", "severity", "configured", "args", "fanout", "extras", "late")
+    __slots__ = ("rule", "id", "severity", "configured", "args", "fanout", "extras", "late", "func", "shape")
 
     def __init__(self, current: Rule, severity: str, ruleset: RuleSet, configured: bool = False):
         extras = ruleset.fanouts[current.fanout][1] if current.fanout else ()
@@ -88,6 +93,21 @@ class _Call:
         self.fanout = current.fanout
         self.extras = tuple(arg for arg in current.args if arg in extras)
         self.late = "unused_suppressions" in current.args
+        self.func = current.func
+        self.shape = _shape(current, self.args, self.extras)
+
+
+def _shape(current: Rule, fixtures: tuple, extras: tuple) -> int:
+    """How `current.func` takes its arguments: the fixtures alone, the node (and one extra) then
+    the fixtures, or anything else by name (keyword-only or positional-only parameters, another order)."""
+    code = getattr(current.func, "__code__", None)
+    if code is None or code.co_kwonlyargcount or code.co_posonlyargcount:
+        return _BY_NAME
+    if current.fanout is None:
+        return _FIXTURES
+    if current.args == (current.fanout, *extras, *fixtures) and len(extras) <= 1:
+        return _NODE_EXTRA if extras else _NODE
+    return _BY_NAME
 
 
 class Engine:
@@ -136,13 +156,17 @@ class Engine:
             elif run(call, doc, resolver, findings, suppressed):
                 cut_short.add(call.id)
         findings = fold(findings, self._follows, getattr(doc, "undefined", ()), doc.data)
-        findings, unused = apply_suppressions(doc, findings, {call.id for call in calls} - cut_short, directives)
+        unused = []
+        if directives:  # else every finding stays, and no code is unused
+            findings, unused = apply_suppressions(doc, findings, {call.id for call in calls} - cut_short, directives)
         if late:
             resolver.cache["unused_suppressions"] = unused
             late_findings: list[Finding] = []
             for call in late:
                 run(call, doc, resolver, late_findings, suppressed)
-            findings += apply_suppressions(doc, late_findings, set())[0]
+            findings += apply_suppressions(doc, late_findings, set(), directives)[0] if directives else late_findings
+        if not findings:
+            return []
         findings = sorted(set(findings), key=Finding.sort_key)
         if len(findings) > MAX_FINDINGS_PER_FILE:
             findings[MAX_FINDINGS_PER_FILE:] = [_limit_finding(findings[MAX_FINDINGS_PER_FILE], (
@@ -154,60 +178,93 @@ class Engine:
         """Append one rule's findings on `doc` to `out`, up to MAX_FINDINGS_PER_RULE of them that
         are not `suppressed`, then one BL005 for the rest; True when the rule was cut short there
         (it is asked for no more: the work stops at the cap too)."""
-        current = call.rule
-        values = {}
-        quota = _Quota(suppressed)
+        cache = resolver.cache
+        fixed = []
         try:
             for arg in call.args:
-                value = resolver.get(arg, current)
+                value = cache[arg] if arg in cache else resolver.get(arg, call.rule)
                 if value is None:
-                    return
-                values[arg] = value
-            if call.fanout is None:
-                first = values[current.args[0]] if current.args else None
-                anchor = doc.path_of(first) if isinstance(first, (dict, list)) else None
-                return self._call(call, doc, values, anchor or (), out, quota)
-            fanout, wanted = call.fanout, call.extras
-            for anchor, node, node_extras in resolver.fan_out(fanout):
-                call_values = dict(values)
-                call_values[fanout] = node
-                for name in wanted:
-                    call_values[name] = node_extras[name]
-                if self._call(call, doc, call_values, anchor, out, quota):
-                    return True
+                    return False
+                fixed.append(value)
+            if call.fanout is not None:
+                return self._calls_on(call, doc, resolver.fan_out(call.fanout), fixed, out, suppressed)
         except Exception as error:  # a fixture that crashed on this document: one finding, the run goes on
-            out.append(self._crash(current, doc, (), error, "while preparing its fixtures"))
+            out.append(self._crash(call.rule, doc, (), error, "while preparing its fixtures"))
+            return False
+        first = fixed[0] if fixed else None
+        anchor = (doc.path_of(first) if isinstance(first, (dict, list)) else None) or ()
+        if call.shape != _FIXTURES:
+            return self._calls_on(call, doc, ((anchor, None, None),), fixed, out, suppressed)
+        quota = None  # as in _calls_on, without its loop: most rules do not fan out
+        try:
+            for found in call.func(*fixed) or ():
+                if quota is None:
+                    quota = _Quota(suppressed)
+                if self._report(call, doc, found, anchor, out, quota):
+                    return True
+        except Exception as error:  # a broken rule must not stop the run
+            out.append(self._crash(call.rule, doc, anchor, error, "on this node"))
         return False
 
-    def _call(self, call: _Call, doc: Document, values: dict, anchor: tuple, out: list, quota: _Quota) -> bool:
-        """Append the findings of one call of a rule (on one node, for a per-node rule) to `out`;
-        True when the rule's quota ran out."""
+    def _calls_on(self, call: _Call, doc: Document, nodes, fixed: list, out: list, suppressed) -> bool:
+        """Call the rule once per (anchor, node, extras) of `nodes` (once, on no node, for a rule
+        that does not fan out), appending its findings to `out`; True when its quota ran out. The
+        quota is made at the first finding: most rules find nothing on most documents."""
+        func, shape, extras = call.func, call.shape, call.extras
+        quota = None
+        for anchor, node, node_extras in nodes:
+            if shape == _NODE_EXTRA:
+                extra = node_extras[extras[0]]
+            elif shape == _BY_NAME:
+                values = dict(zip(call.args, fixed))
+                if call.fanout is not None:
+                    values[call.fanout] = node
+                    for name in extras:
+                        values[name] = node_extras[name]
+            try:
+                if shape == _FIXTURES:
+                    produced = func(*fixed)
+                elif shape == _NODE:
+                    produced = func(node, *fixed)
+                elif shape == _NODE_EXTRA:
+                    produced = func(node, extra, *fixed)
+                else:
+                    produced = func(**values)
+                for found in produced or ():
+                    if quota is None:
+                        quota = _Quota(suppressed)
+                    if self._report(call, doc, found, anchor, out, quota):
+                        return True
+            except Exception as error:  # a broken rule must not stop the run
+                out.append(self._crash(call.rule, doc, anchor, error, "on this node"))
+        return False
+
+    def _report(self, call: _Call, doc: Document, found, anchor: tuple, out: list, quota: _Quota) -> bool:
+        """Append one finding a rule yielded (`(location, message, *extras)`) to `out`; True when
+        the rule's quota ran out (then its BL005 is appended instead)."""
         current = call.rule
-        try:
-            for location, message, *extras in current.func(**values) or ():
-                span, path = locate(doc, location, anchor)
-                suggested = [extra for extra in extras if isinstance(extra, Suggestion)]
-                related = [extra for extra in extras if isinstance(extra, Related)]
-                named = [extra for extra in extras if not isinstance(extra, (Suggestion, Related))]
-                if named and named[0] not in current.also:
-                    raise RuleError(f"a finding names evidence {getattr(named[0], 'name', named[0])!r} "
-                                    "that the rule does not declare in `also`")
-                evidence = named[0] if named else current.evidence
-                severity = named[0].severity if named and not call.configured else call.severity
-                if severity == INFO and not self.settings.verbose:
-                    continue
-                finding = make_finding(doc, span, call.id, current.name, severity, message, path,
-                                       evidence.name if evidence is not None else "",
-                                       suggested[0] if suggested else "",
-                                       related_paths(doc, related[0], anchor) if related else ())
-                if quota.spent(finding):
-                    out.append(_limit_finding(finding, (
-                        f"more than {MAX_FINDINGS_PER_RULE:,} findings of {call.id} ({current.name}) in this file: "
-                        f"{MAX_FINDINGS_PER_RULE:,} are reported, the rest are not (fix those and run again)")))
-                    return True
-                out.append(finding)
-        except Exception as error:  # a broken rule must not stop the run
-            out.append(self._crash(current, doc, anchor, error, "on this node"))
+        location, message, *extras = found
+        span, path = locate(doc, location, anchor)
+        suggested = [extra for extra in extras if isinstance(extra, Suggestion)]
+        related = [extra for extra in extras if isinstance(extra, Related)]
+        named = [extra for extra in extras if not isinstance(extra, (Suggestion, Related))]
+        if named and named[0] not in current.also:
+            raise RuleError(f"a finding names evidence {getattr(named[0], 'name', named[0])!r} "
+                            "that the rule does not declare in `also`")
+        evidence = named[0] if named else current.evidence
+        severity = named[0].severity if named and not call.configured else call.severity
+        if severity == INFO and not self.settings.verbose:
+            return False
+        finding = make_finding(doc, span, call.id, current.name, severity, message, path,
+                               evidence.name if evidence is not None else "",
+                               suggested[0] if suggested else "",
+                               related_paths(doc, related[0], anchor) if related else ())
+        if quota.spent(finding):
+            out.append(_limit_finding(finding, (
+                f"more than {MAX_FINDINGS_PER_RULE:,} findings of {call.id} ({current.name}) in this file: "
+                f"{MAX_FINDINGS_PER_RULE:,} are reported, the rest are not (fix those and run again)")))
+            return True
+        out.append(finding)
         return False
 
     @staticmethod

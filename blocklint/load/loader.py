@@ -23,7 +23,7 @@ from blocklint.words import split_lines
 
 TEMPLATE_SUFFIX = ".j2"
 DIRECTIVE_KEY = "x-blocklint"
-_JINJA_MARKERS = ("{{", "{%", "{#")
+_JINJA_MARKER = re.compile(r"\{[{%#]")  # `{{`, `{%` or `{#`
 _CLI_BODY_LINE = re.compile(r"""^(?:body|"body"|'body')\s*:""", re.M)
 _JSON_CLI_BODY = re.compile(r"""^\s*\{\s*"body"\s*:""")
 _ANY_BODY_KEY = re.compile(r"""(?:body|"body"|'body')\s*:""")
@@ -56,13 +56,33 @@ def _link_leaving(path, root: str | None) -> str | None:
     must not make blocklint read (and quote) a file elsewhere on the machine."""
     named = os.path.abspath(path)
     project = _real_project(os.path.dirname(named), root)
-    if project is None:
+    if project is None or not _within(named, project):
         return None
-    target = os.path.realpath(path)
-    inside = os.path.commonpath([project, named]) == project
-    if inside and os.path.commonpath([project, target]) != project:
-        return target
-    return None
+    target = _real_path(os.fspath(path))
+    return None if _within(target, project) else target
+
+
+def _within(path: str, folder: str) -> bool:
+    """Whether `path` is `folder` or lies below it, both absolute and normalised: what
+    `os.path.commonpath([folder, path]) == folder` says, without its cost for every file."""
+    if path.startswith("//"):  # the one spelling `abspath` keeps that `realpath` never gives
+        return os.path.commonpath([folder, path]) == folder
+    return path == folder or path.startswith(folder if folder.endswith(os.sep) else folder + os.sep)
+
+
+def _real_path(path: str) -> str:
+    """`os.path.realpath(path)`, with the real path of the file's folder worked out once per run: a
+    file that is no link is its real folder's entry (one `lstat`, not one per folder on the way)."""
+    folder, name = os.path.split(path)
+    if name in ("", os.curdir, os.pardir) or os.path.islink(path):
+        return os.path.realpath(path)
+    return os.path.join(_real_folder(folder or os.curdir), name)
+
+
+@once_per_run
+def _real_folder(folder: str) -> str:
+    """The real path of a folder as a run names it (relative ones from the run's working directory)."""
+    return os.path.realpath(folder)
 
 
 @once_per_run
@@ -195,7 +215,7 @@ def _load(doc: Document, text: str, display: str, settings: LoadSettings, file_p
         first_use.setdefault(use.name, use)
     for name, line in undefined:
         doc.problems.append(_undefined_problem(doc, name, line, first_use.get(name)))
-    if doc.cli:
+    if doc.cli and builder.null_values:
         _drop_nulls(doc, doc.data, (), {use.path for use in doc.undefined})
 
 
@@ -240,13 +260,20 @@ def _is_cli_template(text: str, display: str) -> bool:
     """The peak CLI renders every file it reads; SDK bodies are never rendered."""
     if display.endswith(TEMPLATE_SUFFIX):
         return True
-    if not any(marker in text for marker in _JINJA_MARKERS):
+    if not _has_tags(text):
         return False
     return _is_cli_file_text(text)
 
 
 def _may_be_cli_template(text: str) -> bool:
-    return any(marker in text for marker in _JINJA_MARKERS) and bool(_ANY_BODY_KEY.search(text))
+    return _has_tags(text) and bool(_ANY_BODY_KEY.search(text))
+
+
+def _has_tags(text: str) -> bool:
+    """Whether the text holds a Jinja tag's start (`_JINJA_MARKER`). Looking for `{` alone first:
+    one `memchr`, where `"{{" in text` costs ~8 us on a 5 kB text (CPython's search for short
+    needles) and the pattern ~2.5 us."""
+    return "{" in text and _JINJA_MARKER.search(text) is not None
 
 
 def _is_cli_file_text(text: str) -> bool:
@@ -324,12 +351,13 @@ def _undefined_problem(doc: Document, name: str, source_line: int, use) -> Probl
 def _drop_nulls(doc: Document, node: dict, path: tuple, from_undefined: set) -> None:
     """The peak CLI removes null-valued keys from nested mappings (not inside lists) before sending.
     A key left null by an undefined template variable is BL008's finding, not a second one."""
-    for key in [key for key, value in node.items() if value is None]:
-        del node[key]
-        if path + (key,) not in from_undefined:
-            doc.problems.append(Problem("BL010", doc.to_source(doc.key_spans.get(path + (key,), FILE_START)),
-                                        f"'{key}' is null, so the peak CLI drops the key before sending; "
-                                        "give it a value or remove the line"))
+    if None in node.values():  # most mappings hold none: one pass in C
+        for key in [key for key, value in node.items() if value is None]:
+            del node[key]
+            if path + (key,) not in from_undefined:
+                doc.problems.append(Problem("BL010", doc.to_source(doc.key_spans.get(path + (key,), FILE_START)),
+                                            f"'{key}' is null, so the peak CLI drops the key before sending; "
+                                            "give it a value or remove the line"))
     for key, value in node.items():
         if isinstance(value, dict):
             _drop_nulls(doc, value, path + (key,), from_undefined)

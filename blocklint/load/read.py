@@ -48,21 +48,21 @@ def _mib(size: int) -> str:
 def read_bounded(path: str | os.PathLike, limit: int = MAX_FILE_BYTES, *, what: str = "file") -> bytes:
     """The bytes of a regular file of at most `limit` bytes.
 
-    Symlinks are resolved first. The file is opened with O_NONBLOCK (so a FIFO never blocks the
-    open) and checked with fstat() on the open descriptor (so it cannot be swapped in between).
+    Symlinks are followed. The file is opened with O_NONBLOCK (so a FIFO never blocks the open)
+    and checked with fstat() on the open descriptor (so it cannot be swapped in between).
     Raises `UnreadableFile` for anything but a regular file, naming what it is; `FileTooLarge`
     when the file holds more than `limit` bytes, found either from fstat() or by reading one byte
     past the limit (files in /proc say 0 and are not); `OSError` when it cannot be opened.
     """
-    real = os.path.realpath(path)
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
     try:
-        descriptor = os.open(real, flags)
+        descriptor = os.open(path, flags)
     except IsADirectoryError as error:
         raise UnreadableFile(f"{what} {os.fspath(path)!r} is a directory, not a regular file") from error
     try:
         info = os.fstat(descriptor)
         if not stat.S_ISREG(info.st_mode):
+            real = os.path.realpath(path)
             link = f" (a symlink to {real})" if os.path.abspath(path) != real else ""
             raise UnreadableFile(f"{what} {os.fspath(path)!r}{link} is {_describe(info.st_mode)}, not a regular "
                                  "file; blocklint reads regular files only")

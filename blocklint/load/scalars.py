@@ -134,6 +134,8 @@ PLAIN_STRING_SKIP = frozenset(_NULL | {"<<", "="})
 # For the native tree builder: a plain scalar starting with a letter is typed only when it is one
 # of these words (the number and timestamp patterns start with a digit, a sign or a dot).
 TYPED_WORDS = frozenset(_BOOL) | frozenset(_NULL)
+# ... and their values, which the native builder gives them without calling `yaml_plain`.
+TYPED_VALUES = {word: yaml_plain(word) for word in sorted(TYPED_WORDS)}
 
 _JSON_LITERALS = {"true": True, "false": False, "null": None}
 

@@ -74,6 +74,7 @@ class TreeBuilder:
         self.spans: dict = {}
         self.key_spans: dict = {}
         self.ids: dict = {}
+        self.null_values = True  # whether a mapping may hold a null value (unknown unless the native builder says)
         self.problems: list[Problem] = []
         self.failed = False
         self.discarded = False
@@ -114,7 +115,7 @@ class TreeBuilder:
         built = native.build(text, self.plain, Span, (MAX_DEPTH, MAX_NODES, MAX_EXPANDED_CHARS)) if (
             original is None and not shifts and native.builder is not None) else None
         if built is not None:
-            self.root, self.spans, self.key_spans, self.ids = built
+            self.root, self.spans, self.key_spans, self.ids, self.null_values = built
             return
         self._start(text, original, shifts)
         fits = len(text) <= MAX_CLI_PARSER_CHARS
