@@ -348,14 +348,18 @@ def check_all(targets, plan_for, *, jobs=None, cache=None, **stdin):
     # with a cache, whether workers can fork is asked only once there are misses for them
     workers = _worker_count(jobs, len(head), check_fork=cache is None)
     shared: dict = {}  # what the files of this run share (`blocklint.shared`)
-    if workers <= 1 or stdin:
-        for target in stream:
-            with run_store(shared):
-                result = check_target(target, plan_for(target.path), cache=cache, **stdin)
-            yield result
-        return
-    parallel_from = 1 if jobs is not None else PARALLEL_FROM if cache is not None else 0
-    yield from _check_windows(stream, plan_for, cache, workers, parallel_from, shared)
+    try:
+        if workers <= 1 or stdin:
+            for target in stream:
+                with run_store(shared):
+                    result = check_target(target, plan_for(target.path), cache=cache, **stdin)
+                yield result
+            return
+        parallel_from = 1 if jobs is not None else PARALLEL_FROM if cache is not None else 0
+        yield from _check_windows(stream, plan_for, cache, workers, parallel_from, shared)
+    finally:
+        if cache is not None:
+            cache.save()  # once per run, also when stopped early: what was checked stays checked
 
 
 def _check_windows(stream, plan_for, cache, workers: int, parallel_from: int, shared: dict):
@@ -375,14 +379,14 @@ def _check_windows(stream, plan_for, cache, workers: int, parallel_from: int, sh
                 plan = plans.get(directory)
                 if plan is None:
                     plan = plans[directory] = plan_for(target.path)
-                found = cache.lookup(target, plan) if cache is not None else None
+                found = cache.lookup(target, plan, probe=True) if cache is not None else None
                 entries.append((target, plan, found.hit if found is not None else None))
             misses = [target for target, _, hit in entries if hit is None]
             if len(misses) > parallel_from and executor is None and _worker_count(workers, 2) > 1:
                 executor = _start_workers(entries, plan_for, cache, workers, shared)
             if len(misses) > parallel_from and executor is not None:
                 chunk = max(1, min(32, len(misses) // (workers * 8)))
-                checked = executor.map(_check_in_worker, misses, chunksize=chunk)
+                checked = (_received(cache, *sent) for sent in executor.map(_check_in_worker, misses, chunksize=chunk))
             else:
                 checked = (_check_sharing(shared, target, plan, cache) for target, plan, hit in entries if hit is None)
             for target, plan, hit in entries:
@@ -427,9 +431,18 @@ def _start_workers(entries, plan_for, cache, workers: int, shared: dict):
 _WORKER_STATE = None
 
 
-def _check_in_worker(target: Target) -> FileResult:
+def _check_in_worker(target: Target) -> tuple:
+    """A file checked in a worker process, with the cache entries it stored for the main process
+    to write (a worker writes nothing)."""
     plan_for, cache, shared = _WORKER_STATE
-    return _check_sharing(shared, target, plan_for(target.path), cache)
+    result = _check_sharing(shared, target, plan_for(target.path), cache)
+    return result, cache.take_changes() if cache is not None else None
+
+
+def _received(cache, result: FileResult, changes) -> FileResult:
+    if changes:
+        cache.add_changes(changes)
+    return result
 
 
 def _worker_count(jobs, files: int, *, check_fork: bool = True) -> int:

@@ -1,0 +1,94 @@
+"""A file whose stat has not changed is answered without reading it, as git's index does, and
+only when the stat can be trusted: a change to a file always changes its ctime, and a stat taken
+while the file may still change within the file system's timestamp grain is never trusted.
+
+The tests move the cache's clock forward (`SETTLED_NS` after the file was written) rather than wait.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from blocklint import cache as cache_module
+from blocklint import load
+from blocklint.cache import ResultCache
+from test_cache import WORKFLOW, lint, project, rendered, stored  # noqa: F401 (project: a fixture)
+
+
+@pytest.fixture
+def later(monkeypatch):
+    """The cache's clock, a minute ahead: every file looks settled."""
+    real = cache_module.time
+
+    class Clock:
+        @staticmethod
+        def time_ns():
+            return real.time_ns() + 60 * 10**9
+
+    monkeypatch.setattr(cache_module, "time", Clock)
+
+
+@pytest.fixture
+def reads(monkeypatch):
+    """The spec files the cache and the loader read, in order."""
+    seen = []
+
+    def counting(path, *args, **kwargs):
+        if str(path).endswith("spec.yaml"):
+            seen.append(os.path.basename(path))
+        return real(path, *args, **kwargs)
+
+    real = load.read_bounded
+    monkeypatch.setattr(load, "read_bounded", counting)
+    return seen
+
+
+def test_a_settled_unchanged_file_is_not_read_again(project, later, reads):
+    spec = project / "spec.yaml"
+    first, _ = lint([spec], cache=ResultCache())
+    assert reads and stored(project)[0]["stat"] is not None
+    reads.clear()
+    warm = ResultCache()
+    assert lint([spec], cache=warm)[0] == first and (warm.hits, warm.misses) == (1, 0)
+    assert reads == []
+
+
+def test_a_change_that_keeps_the_size_and_the_mtime_is_seen(project, later):
+    """`cp -p`, `rsync -t`, a tar extraction: the same size and mtime, other bytes; the ctime changed."""
+    spec = project / "spec.yaml"
+    lint([spec], cache=ResultCache())
+    before = spec.stat()
+    changed = WORKFLOW.replace("instanceTypeId: 21", "instanceTypeId: 99")
+    assert len(changed) == len(WORKFLOW)
+    spec.write_text(changed)
+    os.utime(spec, ns=(before.st_atime_ns, before.st_mtime_ns))
+    after = ResultCache()
+    results, plan = lint([spec], cache=after)
+    assert after.misses == 1 and rendered(results, plan) == rendered(lint([spec])[0], plan)
+
+
+def test_a_file_touched_but_unchanged_is_hashed_once_then_trusted_again(project, later, reads):
+    spec = project / "spec.yaml"
+    first, _ = lint([spec], cache=ResultCache())
+    os.utime(spec)
+    reads.clear()
+    touched = ResultCache()
+    assert lint([spec], cache=touched)[0] == first and touched.hits == 1 and reads == ["spec.yaml"]
+    assert stored(project)[0]["stat"][1] == spec.stat().st_mtime_ns  # the new stat, kept
+    reads.clear()
+    lint([spec], cache=ResultCache())
+    assert reads == []
+
+
+def test_a_file_written_just_now_is_read_every_time(project, reads):
+    """Within `SETTLED_NS` of its last change a file's stat is not kept: a second change in the same
+    timestamp grain would leave it as it was."""
+    spec = project / "spec.yaml"
+    lint([spec], cache=ResultCache())
+    assert stored(project)[0]["stat"] is None
+    reads.clear()
+    warm = ResultCache()
+    lint([spec], cache=warm)
+    assert warm.hits == 1 and reads == ["spec.yaml"]
