@@ -178,7 +178,7 @@ class ResultCache:
         self._stores: dict[str, PackStore] = {}
         self._stamps: dict = {}  # dependency -> digest of its state, computed once per run
         self._digests: dict = {}  # file read through a reference -> digest of its bytes, once per run
-        self._real_folders: dict = {}  # folder -> its real path, once per run (a run checks folders of files)
+        self._linked_folders: dict = {}  # folder as named -> whether it is behind a link, once per run
         self.hits = 0
         self.misses = 0
 
@@ -265,12 +265,14 @@ class ResultCache:
         return found
 
     def _in_a_linked_folder(self, path: str) -> bool:
-        """Whether a folder on the way to `path` is a symbolic link (its real path is not itself)."""
-        folder, _ = os.path.split(os.path.abspath(path))
-        real = self._real_folders.get(folder)
-        if real is None:
-            real = self._real_folders[folder] = os.path.realpath(folder)
-        return real != folder
+        """Whether a folder on the way to `path` is a symbolic link (its real path is not itself);
+        asked once per folder as named (a run keeps its working directory, as its packs' names do)."""
+        named = os.path.dirname(path)
+        linked = self._linked_folders.get(named)
+        if linked is None:
+            folder = os.path.dirname(os.path.abspath(path))
+            linked = self._linked_folders[named] = os.path.realpath(folder) != folder
+        return linked
 
     def store(self, found: Lookup, plan, doc, path: str, kind, findings, skipped: bool, *, referenced=()):
         """Keep the result of a file just checked (findings before the baseline is applied);

@@ -99,12 +99,16 @@ def _walk(root: Path, exclude, ignored):
                             and not (here / d / "pyvenv.cfg").exists()
                             and not is_excluded(here / d, exclude)
                             and not (ignored and ignored.ignores(here / d, directory=True)))
+        prefix = str(here)  # as `here / file` would name the file, without a Path per file
+        filtering = bool(exclude) or (ignored is not None and ignored.active)
         for file in sorted(files):
             if not file.endswith(SPEC_SUFFIXES):
                 continue
-            path = here / file
-            if not (exclude and is_excluded(path, exclude)) and not (ignored and ignored.ignores(path)):
-                yield str(path)
+            if filtering:
+                path = here / file
+                if (exclude and is_excluded(path, exclude)) or (ignored and ignored.ignores(path)):
+                    continue
+            yield file if prefix == "." else os.path.join(prefix, file)
 
 
 class _IgnoreFiles:
@@ -144,6 +148,11 @@ class _IgnoreFiles:
         except OSError:  # not a regular file, or too large: walk as if it were not there
             return
         self._specs.append((directory, pathspec.GitIgnoreSpec.from_lines(lines)))
+
+    @property
+    def active(self) -> bool:
+        """Whether any ignore file was found so far (else nothing is ignored)."""
+        return bool(self._specs)
 
     def ignores(self, path: Path, *, directory: bool = False) -> bool:
         if not self._specs:
