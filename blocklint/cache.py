@@ -178,6 +178,7 @@ class ResultCache:
         self._stores: dict[str, PackStore] = {}
         self._stamps: dict = {}  # dependency -> digest of its state, computed once per run
         self._digests: dict = {}  # file read through a reference -> digest of its bytes, once per run
+        self._per_plan: dict = {}  # what a plan's files share (keyed by the plan's id: plans live as long as the run)
         self._linked_folders: dict = {}  # folder as named -> whether it is behind a link, once per run
         self.hits = 0
         self.misses = 0
@@ -286,8 +287,7 @@ class ResultCache:
     def _store(self, found: Lookup, plan, doc, path: str, kind, findings, skipped: bool, referenced=()):
         if _quotes_a_credential(path, findings):
             return  # an entry is a file on disk: a token the file holds must not be copied there
-        clock_rules = {found.id for found in plan.rules if found.clock}
-        if any(finding.rule in clock_rules for finding in findings):
+        if findings and any(finding.rule in self._clock_rules(plan) for finding in findings):
             return  # it depends on the time (BL200's next runs): replayed later, it would be wrong
         try:
             deps = self._dependencies(doc, plan, referenced)
@@ -339,11 +339,7 @@ class ResultCache:
         data = doc.data if isinstance(doc.data, dict) else None
         artifact = data.get("artifact") if data is not None else None
         if isinstance(artifact, dict) and isinstance(artifact.get("path"), str):
-            from blocklint.artifact import resolve_path
-
-            root = os.fspath(resolve_path(artifact["path"], plan.settings.artifact_root))
-            if Path(os.path.abspath(plan.root), CACHE_DIR).is_relative_to(os.path.abspath(root)):
-                raise _Uncacheable("the cache lies inside the artifact, and would change what it holds")
+            root = self._artifact_root(plan, artifact["path"])
             deps.append(["artifact", root, self._stamp("artifact", root)])
         from blocklint.project import ANY_FILE
 
@@ -359,6 +355,28 @@ class ResultCache:
         if getattr(plan.overrides, "registry", False) and registry is not None and doc.kind is not None:
             deps.append(["registry", str(registry), self._stamp("registry", str(registry))])
         return deps
+
+    def _clock_rules(self, plan) -> frozenset:
+        """The ids of the plan's rules whose findings depend on the clock (once per plan)."""
+        key = ("clock", id(plan))
+        if key not in self._per_plan:
+            self._per_plan[key] = frozenset(found.id for found in plan.rules if found.clock)
+        return self._per_plan[key]
+
+    def _artifact_root(self, plan, path: str) -> str:
+        """Where a spec's `artifact.path` points, once per plan and path (the specs of a folder
+        name the same); `_Uncacheable` when the cache lies inside it."""
+        key = ("artifact", id(plan), path)
+        if key not in self._per_plan:
+            from blocklint.artifact import resolve_path
+
+            root = os.fspath(resolve_path(path, plan.settings.artifact_root))
+            inside = Path(os.path.abspath(plan.root), CACHE_DIR).is_relative_to(os.path.abspath(root))
+            self._per_plan[key] = (root, inside)
+        root, inside = self._per_plan[key]
+        if inside:
+            raise _Uncacheable("the cache lies inside the artifact, and would change what it holds")
+        return root
 
     def _read_digest(self, path: str) -> str | None:
         """The digest of a file a check read (or looked for) besides the file itself, or None
