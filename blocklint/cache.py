@@ -138,11 +138,11 @@ class Lookup:
     """One file's visit to the cache: its bytes (when read), what identifies them, and the result
     if it was there."""
 
-    __slots__ = ("raw", "path", "explicit", "digest", "stat", "pack", "hit")
+    __slots__ = ("raw", "key", "explicit", "digest", "stat", "pack", "hit")
 
-    def __init__(self, raw, path, explicit, digest, stat, pack, hit=None):
+    def __init__(self, raw, key, explicit, digest, stat, pack, hit=None):
         self.raw = raw  # None when the file's stat vouched for its digest (it was not read)
-        self.path = path  # as the run names it: the entry's key in its pack
+        self.key = key  # the entry's key in its pack: the path as the run names it (`_entry_key`)
         self.explicit = explicit
         self.digest = digest  # of the file's bytes
         self.stat = stat  # its `_signature`, or None while it may still change unseen (`SETTLED_NS`)
@@ -236,7 +236,8 @@ class ResultCache:
         if not stat.S_ISREG(status.st_mode):
             return None  # a link, a FIFO, a device: the uncached path's to report
         explicit = bool(target.explicit)
-        entry = pack.entries.get(path)
+        key = _entry_key(path, explicit)
+        entry = pack.entries.get(key)
         if not (isinstance(entry, dict) and entry.get("explicit") is explicit):
             entry = None
             if probe:
@@ -254,11 +255,11 @@ class ResultCache:
             except (UnreadableFile, OSError):
                 return None
             digest = hashlib.sha256(raw).hexdigest()
-        found = Lookup(raw, path, explicit, digest, signature, pack)
+        found = Lookup(raw, key, explicit, digest, signature, pack)
         if entry is not None and entry.get("digest") == digest and self._current(entry.get("deps")):
             found.hit = _hit_of(entry)
             if found.hit is not None and entry.get("stat") != signature:
-                pack.changed[path] = {**entry, "stat": signature}  # touched, not changed: trust its new stat
+                pack.changed[key] = {**entry, "stat": signature}  # touched, not changed: trust its new stat
         if found.hit is not None:
             self.hits += 1
         elif not probe:
@@ -301,7 +302,7 @@ class ResultCache:
                     return  # a value JSON cannot carry exactly: do not risk a different answer
             except (TypeError, ValueError):
                 return
-        found.pack.changed[found.path] = {"explicit": found.explicit, "digest": found.digest, "stat": found.stat,
+        found.pack.changed[found.key] = {"explicit": found.explicit, "digest": found.digest, "stat": found.stat,
                                           "path": path, "kind": kind, "skipped": skipped, "findings": stored,
                                           "deps": deps}
 
@@ -413,6 +414,12 @@ class ResultCache:
         except (_Uncacheable, TypeError, ValueError):
             return False
         return True
+
+
+def _entry_key(path: str, explicit: bool) -> str:
+    """A file's key in its pack: its path, marked when it was named rather than found by walking
+    (its result may differ: BL006), so `check .` and `check FILE` keep an entry each."""
+    return path + "\0named" if explicit else path
 
 
 def _hit_of(entry: dict):

@@ -92,3 +92,14 @@ def test_a_file_written_just_now_is_read_every_time(project, reads):
     warm = ResultCache()
     lint([spec], cache=warm)
     assert warm.hits == 1 and reads == ["spec.yaml"]
+
+
+def test_a_file_named_and_the_same_file_found_by_walking_keep_an_entry_each(project):
+    """`blocklint check FILE` and `blocklint check .` may say different things of one file (a
+    file of no kind is BL006 only when named): each keeps its own entry, so neither evicts the other."""
+    spec = project / "spec.yaml"
+    named, walked = lint([spec], cache=ResultCache())[0], lint([project], cache=ResultCache())[0]
+    for paths, expected in (([spec], named), ([project], walked)):
+        warm = ResultCache()
+        assert lint(paths, cache=warm)[0] == expected and (warm.hits, warm.misses) == (1, 0)
+    assert sorted(entry["explicit"] for entry in stored(project)) == [False, True]
