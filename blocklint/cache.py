@@ -2,9 +2,9 @@
 
 `.blocklint_cache/` sits at the root of each file's plan (the directory of its configuration
 file, else the working directory), with its own `.gitignore` (`*`) and a `CACHEDIR.TAG`. It holds
-one pack per run context, a JSON file named by a hash of the blocklint version, the working
-directory (artifact paths and template includes resolve against it) and the plan's fingerprint;
-in it, one entry per checked file, by its path as named. An entry is used only for the same
+one pack per run context and folder of files, a JSON file named by a hash of the blocklint
+version, the working directory (artifact paths and template includes resolve against it), the
+plan's fingerprint and the folder; in it, one entry per checked file, by its path as named. An entry is used only for the same
 bytes (their digest) named the same way (named or found by walking). Packs are read once per run
 and written once at its end (worker processes hand their entries to the main process): a file
 per entry cost ~1 ms of system time each to create. What an entry depends on:
@@ -165,7 +165,8 @@ class _Pack:
 
 
 class ResultCache:
-    """The result caches of one run: one pack per plan (and directory), fingerprints computed once.
+    """The result caches of one run: one pack per plan, working directory and folder of files,
+    fingerprints computed once.
 
     Share one across a run. Worker processes inherit it when forked, and hand what they stored to
     the main process (`take_changes`, `add_changes`), which writes every pack once (`save`).
@@ -173,7 +174,8 @@ class ResultCache:
     """
 
     def __init__(self):
-        self._plans: dict[int, tuple] = {}  # id(plan) -> (plan, pack or None)
+        self._plans: dict[int, tuple] = {}  # id(plan) -> (plan, its context: (name, cache directory) or None)
+        self._folders: dict[tuple, _Pack] = {}  # (context, folder as named) -> its pack
         self._packs: dict[str, _Pack] = {}
         self._stores: dict[str, PackStore] = {}
         self._stamps: dict = {}  # dependency -> digest of its state, computed once per run
@@ -183,13 +185,26 @@ class ResultCache:
         self.hits = 0
         self.misses = 0
 
-    def _for_plan(self, plan) -> _Pack | None:
+    def _for_plan(self, plan) -> tuple | None:
         known = self._plans.get(id(plan))
         if known is None or known[0] is not plan:
-            known = self._plans[id(plan)] = (plan, self._pack_of(plan))
+            known = self._plans[id(plan)] = (plan, self._context_of(plan))
         return known[1]
 
-    def _pack_of(self, plan) -> _Pack | None:
+    def _pack_for(self, plan, path: str) -> _Pack | None:
+        """The pack of `path`'s folder in its plan's context: a run over a few files (a
+        pre-commit hook's) reads and writes the packs of their folders only, whatever the size
+        of the project."""
+        context = self._for_plan(plan)
+        if context is None:
+            return None
+        folder = os.path.dirname(path)
+        pack = self._folders.get((context, folder))
+        if pack is None:
+            pack = self._folders[(context, folder)] = self._pack(_digest(context[0], folder), context[1])
+        return pack
+
+    def _context_of(self, plan) -> tuple | None:
         secret = machine_key()
         if secret is None or plan.secrets:  # environment values must never reach the disk
             return None
@@ -198,7 +213,7 @@ class ResultCache:
         except _Uncacheable:
             return None  # the plan's files are not cached at all
         name = _digest(secret, __version__, fingerprint, os.getcwd())
-        return self._pack(name, os.path.join(os.path.abspath(plan.root), CACHE_DIR))
+        return name, os.path.join(os.path.abspath(plan.root), CACHE_DIR)
 
     def _pack(self, name: str, directory: str) -> _Pack:
         pack = self._packs.get(name)
@@ -210,7 +225,7 @@ class ResultCache:
         return pack
 
     def prepare(self, plan):
-        """Fingerprint a plan and read its pack now (before worker processes fork, so they share the work)."""
+        """Fingerprint a plan now (before worker processes fork, so they share the work)."""
         self._for_plan(plan)
 
     def lookup(self, target, plan, *, probe: bool = False) -> Lookup | None:
@@ -229,7 +244,7 @@ class ResultCache:
         path = target.path
         if self._in_a_linked_folder(path):
             return None  # a link: the loader decides whether it may be read (not out of the project)
-        pack = self._for_plan(plan)
+        pack = self._pack_for(plan, path)
         if pack is None:
             return None
         status = os.lstat(path)

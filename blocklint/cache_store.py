@@ -90,8 +90,8 @@ def _path_part(part):
 
 
 class PackStore:
-    """One `.blocklint_cache` directory: one JSON file (a pack) per run context, holding the entry
-    of every file checked in that context, by path.
+    """One `.blocklint_cache` directory: one JSON file (a pack) per run context and folder,
+    holding the entry of every file of that folder checked in that context, by path.
 
     A pack is read once per run and written once at its end, when something in it changed: a
     thousand entries cost one file, not a thousand (creating a file costs ~1 ms of system time).

@@ -14,7 +14,8 @@ import pytest
 from blocklint import cache as cache_module
 from blocklint import load
 from blocklint.cache import ResultCache
-from test_cache import WORKFLOW, lint, project, rendered, stored  # noqa: F401 (project: a fixture)
+from blocklint.cache_store import PackStore
+from test_cache import WORKFLOW, lint, packs, project, rendered, stored  # noqa: F401 (project: a fixture)
 
 
 @pytest.fixture
@@ -103,3 +104,28 @@ def test_a_file_named_and_the_same_file_found_by_walking_keep_an_entry_each(proj
         warm = ResultCache()
         assert lint(paths, cache=warm)[0] == expected and (warm.hits, warm.misses) == (1, 0)
     assert sorted(entry["explicit"] for entry in stored(project)) == [False, True]
+
+
+def test_a_run_over_a_few_files_reads_and_writes_the_packs_of_their_folders_only(project, monkeypatch):
+    """A pre-commit hook checks the few files staged: the packs of the other folders (in a large
+    project, most of the cache) are neither read nor written."""
+    for folder in ("a", "b"):
+        (project / folder).mkdir()
+        (project / folder / "spec.yaml").write_text(WORKFLOW.replace("path: artifact", "path: ../artifact"))
+    lint([project / "a", project / "b"], cache=ResultCache())
+    before = {pack: pack.stat().st_mtime_ns for pack in packs(project)}
+    assert len(before) == 2
+    (project / "a" / "spec.yaml").write_text(WORKFLOW.replace("path: artifact", "path: ../artifact") + "# edited\n")
+    opened = []
+    real_read = PackStore.read
+
+    def read(store, name):
+        opened.append(name)
+        return real_read(store, name)
+
+    monkeypatch.setattr(PackStore, "read", read)
+    again = ResultCache()
+    lint([project / "a"], cache=again)
+    assert again.misses == 1 and len(opened) == 1
+    after = {pack: pack.stat().st_mtime_ns for pack in packs(project)}
+    assert sum(after[pack] != before[pack] for pack in before) == 1 and set(after) == set(before)
