@@ -177,6 +177,7 @@ class ResultCache:
         self._plans: dict[int, tuple] = {}  # id(plan) -> (plan, its context: (name, cache directory) or None)
         self._folders: dict[tuple, _Pack] = {}  # (context, folder as named) -> its pack
         self._packs: dict[str, _Pack] = {}
+        self._changed: dict[str, _Pack] = {}  # the packs with entries not yet handed on or written
         self._stores: dict[str, PackStore] = {}
         self._stamps: dict = {}  # dependency -> digest of its state, computed once per run
         self._digests: dict = {}  # file read through a reference -> digest of its bytes, once per run
@@ -274,7 +275,7 @@ class ResultCache:
         if entry is not None and entry.get("digest") == digest and self._current(entry.get("deps")):
             found.hit = _hit_of(entry)
             if found.hit is not None and entry.get("stat") != signature:
-                pack.changed[key] = {**entry, "stat": signature}  # touched, not changed: trust its new stat
+                self._keep(pack, key, {**entry, "stat": signature})  # touched, not changed: trust its new stat
         if found.hit is not None:
             self.hits += 1
         elif not probe:
@@ -317,30 +318,35 @@ class ResultCache:
                     return  # a value JSON cannot carry exactly: do not risk a different answer
             except (TypeError, ValueError):
                 return
-        found.pack.changed[found.key] = {"explicit": found.explicit, "digest": found.digest, "stat": found.stat,
-                                          "path": path, "kind": kind, "skipped": skipped, "findings": stored,
-                                          "deps": deps}
+        self._keep(found.pack, found.key, {"explicit": found.explicit, "digest": found.digest, "stat": found.stat,
+                                           "path": path, "kind": kind, "skipped": skipped, "findings": stored,
+                                           "deps": deps})
+
+    def _keep(self, pack: _Pack, key: str, entry: dict):
+        pack.changed[key] = entry
+        self._changed[pack.name] = pack
 
     def take_changes(self) -> list:
         """The entries this process stored or refreshed since the last call, as
         `add_changes` takes them (a worker's, for the main process to write)."""
-        changes = [(name, os.fspath(pack.store.directory), pack.changed)
-                   for name, pack in self._packs.items() if pack.changed]
-        for pack in self._packs.values():
+        changes = [(name, os.fspath(pack.store.directory), pack.changed) for name, pack in self._changed.items()]
+        for pack in self._changed.values():
             pack.changed = {}
+        self._changed = {}
         return changes
 
     def add_changes(self, changes):
         """Entries another process stored (`take_changes`), to be written with this one's."""
         for name, directory, entries in changes:
-            self._pack(name, directory).changed.update(entries)
+            pack = self._pack(name, directory)
+            pack.changed.update(entries)
+            self._changed[name] = pack
 
     def save(self):
         """Write every pack that changed, once: what it held, with this run's entries in place of
         those of the same files. Never raises: a pack that cannot be written is simply missed."""
-        for pack in self._packs.values():
-            if not pack.changed:
-                continue
+        changed, self._changed = self._changed, {}
+        for pack in changed.values():
             entries = {**pack.entries, **pack.changed}
             try:
                 text = json.dumps({"version": __version__, "entries": entries}, ensure_ascii=True, allow_nan=True,
