@@ -1,11 +1,16 @@
 """A result cache in the ruff manner: unchanged files are not checked again.
 
 `.blocklint_cache/` sits at the root of each file's plan (the directory of its configuration
-file, else the working directory), with its own `.gitignore` (`*`) and a `CACHEDIR.TAG`. One
-entry per checked file, named by a hash of everything its findings depend on:
+file, else the working directory), with its own `.gitignore` (`*`) and a `CACHEDIR.TAG`. It holds
+one pack per run context and folder of files, a JSON file named by a hash of the blocklint
+version, the working directory (artifact paths and template includes resolve against it), the
+plan's fingerprint and the folder; in it, one entry per checked file, by its path as named. An entry is used only for the same
+bytes (their digest) named the same way (named or found by walking). Packs are read once per run
+and written once at its end (worker processes hand their entries to the main process): a file
+per entry cost ~1 ms of system time each to create. What an entry depends on:
 
 - the blocklint version, the file's bytes, its path as named, whether it was named or found by
-  walking, and the working directory (artifact paths and template includes resolve against it);
+  walking, and the working directory;
 - the resolved plan (`plan_fingerprint`): selected rules with their severities and options,
   per-file ignores, load settings (template variables, the names of template environment
   variables and a hash of their values, a forced kind), verbose, artifact root, previous
@@ -26,9 +31,14 @@ allows, whose values are in the plan's fingerprint; a run that allows any is not
 so no environment value is ever written to disk. Nor is a token the file holds: a result whose
 file name or findings quote text the secret detector would mask in a report is not cached.
 
+A file is not read again when its stat (size, mtime, ctime, inode, device) is the one its entry
+recorded, and that stat was taken once the file had not changed for `SETTLED_NS` (as git's index
+guards against "racily clean" files): a change always moves the ctime, which no tool can set
+back, and a later one lands in a later timestamp grain. Otherwise the file is read and hashed.
+
 Entries hold findings as plain JSON (never pickle: a cache directory committed to a hostile
-repository must not run code), are written atomically (a temporary file, then `os.replace`), and
-anything unreadable, partial or from another version is a miss. `blocklint clean`
+repository must not run code), packs are written atomically (a temporary file, then
+`os.replace`), and anything unreadable, partial or from another version is a miss. `blocklint clean`
 (`blocklint/clean.py`) removes the directory.
 """
 
@@ -38,155 +48,24 @@ import hashlib
 import json
 import os
 import stat
-import sys
+import time
 from pathlib import Path
 
 from blocklint import __version__
-from blocklint.cache_store import EntryStore, finding_from_json, finding_to_json
-from blocklint.findings import Finding
+from blocklint.cache_key import _canonical, _digest, _file_digest, _stat_stamp, _Uncacheable, plan_fingerprint
+from blocklint.cache_store import PackStore, finding_from_json, finding_to_json
 
 CACHE_DIR = ".blocklint_cache"
 MAX_ARTIFACT_ENTRIES = 2_000  # above this, a spec's artifact directory is not fingerprinted
 MAX_READS = 200  # above this many files read besides itself, a file's result is not cached
-MAX_RULES_DIR_FILES = 1_000  # above this many .py files in the rules folders, nothing is cached
-_FORMAT = 1  # bump when the entry layout changes
-
-
-# --- fingerprints --------------------------------------------------------------------------
-
-
-def _digest(*parts) -> str:
-    hasher = hashlib.sha256()
-    for part in parts:
-        hasher.update(part if isinstance(part, bytes) else str(part).encode("utf-8", "surrogatepass"))
-        hasher.update(b"\0")
-    return hasher.hexdigest()
-
-
-def _canonical(value) -> str:
-    """A stable text of plain data (dict order ignored; anything odd by its repr)."""
-    return json.dumps(value, sort_keys=True, default=repr, ensure_ascii=True, separators=(",", ":"))
-
-
-def _file_digest(path) -> str | None:
-    """The digest of a regular file (None when it is absent, not a regular file or too large)."""
-    from blocklint.load import read_bounded
-
-    try:
-        return hashlib.sha256(read_bounded(path)).hexdigest()
-    except OSError:
-        return None
-
-
-def _stat_stamp(path) -> list | None:
-    """Size and mtime of a file; a directory is only marked as one (its entries are listed by
-    name, and its own mtime changes whenever something, this cache included, is created in it)."""
-    try:
-        found = os.stat(path)
-    except OSError:
-        return None
-    if stat.S_ISDIR(found.st_mode):
-        return [True]
-    return [found.st_size, found.st_mtime_ns]
-
-
-def _module_files(ruleset) -> set[str]:
-    """The source files of every module that defines a rule, fixture or fan-out of a rule set."""
-    functions = [found.func for found in ruleset.rules]
-    functions += list(ruleset.fixtures.values())
-    functions += [entry[0] if isinstance(entry, tuple) else entry for entry in ruleset.fanouts.values()]
-    files = set()
-    for function in functions:
-        module = sys.modules.get(getattr(function, "__module__", "") or "")
-        source = getattr(module, "__file__", None)
-        if source:
-            files.add(os.path.abspath(source))
-        else:  # a rule without a file (built in an interactive session): its code object
-            code = getattr(function, "__code__", None)
-            files.add("code:" + (hashlib.sha256(code.co_code).hexdigest() if code else repr(function)))
-    return files
-
-
-def _rules_dir_digests(plan) -> dict:
-    """The digest of every `.py` file below each `--rules-dir`: a rule module imports helper
-    modules of its folder (`import helpers`) that define no rule, and an edit to one changes
-    findings too. Code imported from elsewhere (installed packages) is the environment's."""
-    digests = {}
-    for directory in (*plan.config.rules_dir, *plan.overrides.rules_dir):
-        for base, subdirs, files in os.walk(directory):
-            subdirs[:] = sorted(d for d in subdirs if d != "__pycache__" and not d.startswith("."))
-            for name in sorted(files):
-                if name.endswith(".py"):
-                    if len(digests) == MAX_RULES_DIR_FILES:
-                        raise _Uncacheable("too many Python files in the rules folders to fingerprint")
-                    full = os.path.abspath(os.path.join(base, name))
-                    digests[full] = _file_digest(full)
-    return digests
-
-
-def _package_stamp() -> list:
-    """Size and mtime of blocklint's own source files: an edited checkout is a new version."""
-    stamps = []
-    for package in ("blocklint", "blocklint.rules"):
-        module = sys.modules.get(package)
-        for directory in getattr(module, "__path__", ()) or ():
-            for base, subdirs, files in os.walk(directory):
-                subdirs[:] = sorted(d for d in subdirs if d != "__pycache__")
-                for name in sorted(files):
-                    if name.endswith(".py") or name.endswith(".json"):
-                        full = os.path.join(base, name)
-                        stamps.append([full, _stat_stamp(full)])
-    return stamps
-
-
-def plan_fingerprint(plan) -> str:
-    """A stable hash of everything in `plan` that can change a file's findings."""
-    settings, load = plan.settings, plan.load
-    options = settings.options or {}
-    severity = settings.severity or {}
-    env = getattr(load, "env", {}) or {}
-    specs = getattr(settings.specs, "documents", None) or []
-    code = {path: (_file_digest(path) if not path.startswith("code:") else path)
-            for path in sorted(_module_files(plan.available) | _module_files(plan.rules))}
-    described = {
-        "format": _FORMAT,
-        "version": __version__,
-        "finding_fields": list(Finding._fields),
-        "rules": [[found.id, found.name, severity.get(found.id, found.severity), found.args, found.fanout,
-                   options.get(found.id)] for found in plan.rules],
-        "severity": severity,
-        "options": options,
-        "per_file_ignores": dict(plan.config.per_file_ignores),
-        "root": str(plan.root),
-        "load": {
-            "params": getattr(load, "params", {}),
-            "template": getattr(load, "template", True),
-            "kind": getattr(load, "kind", None),
-            "claims": list(getattr(getattr(load, "claims", None), "globs", ())),
-            "max_bytes": getattr(load, "max_bytes", None),
-            "include_root": getattr(load, "include_root", None),
-            "env_names": sorted(env),
-            # the values only as a hash: they may be secrets, and entries are named by hashes only
-            "env_values": _digest(*(f"{name}={env[name]}" for name in sorted(env))),
-        },
-        "artifact_root": settings.artifact_root,
-        "previous_version": settings.previous_version,
-        "verbose": settings.verbose,
-        "registry": bool(getattr(plan.overrides, "registry", False)),
-        "specs": [[document.kind, document.path, _canonical(document.data)] for document in specs],
-        "spec_files": {str(path): _file_digest(path) for path in getattr(plan.overrides, "spec_files", ())},
-        "code": code,
-        "rules_dirs": _rules_dir_digests(plan),
-        "package": _package_stamp(),
-    }
-    return _digest(_canonical(described))
+# A file's stat stands for its bytes only once its mtime and ctime are this much older than the
+# moment it was looked at: longer than any file system's timestamp grain (FAT's 2 s) and the lag
+# of the kernel's coarse clock, so a later change always gives it a different stat (as git's
+# index treats "racily clean" entries). A younger file is read and hashed each time until then.
+SETTLED_NS = 3_000_000_000
 
 
 # --- dependencies found in a loaded document -----------------------------------------------
-
-
-class _Uncacheable(Exception):
-    """The document depends on something this cache cannot fingerprint safely."""
 
 
 def _artifact_stamp(root: str) -> list:
@@ -203,14 +82,6 @@ def _artifact_stamp(root: str) -> list:
         if len(entries) > MAX_ARTIFACT_ENTRIES:
             raise _Uncacheable("artifact directory too large to fingerprint")
     return entries
-
-
-def _reads_stamp(paths) -> list:
-    """Each file a check read (or looked for) besides the file itself, with its digest, or None
-    when absent: what the loader's include search looked at, the documents references led to."""
-    if len(paths) > MAX_READS:
-        raise _Uncacheable("too many files read")
-    return [[path, _file_digest(path)] for path in paths]
 
 
 def _registry_stamp(path: str) -> list:
@@ -258,102 +129,173 @@ def machine_key() -> str | None:
     return key
 
 
+def _signature(status: os.stat_result) -> list:
+    """What a file's stat says of its content: size, mtime, ctime, inode and device."""
+    return [status.st_size, status.st_mtime_ns, status.st_ctime_ns, status.st_ino, status.st_dev]
+
+
 class Lookup:
-    """One file's visit to the cache: its bytes, its key, and the result if it was there."""
+    """One file's visit to the cache: its bytes (when read), what identifies them, and the result
+    if it was there."""
 
-    __slots__ = ("raw", "key", "store", "hit")
+    __slots__ = ("raw", "key", "explicit", "digest", "stat", "pack", "hit")
 
-    def __init__(self, raw, key, store, hit=None):
-        self.raw = raw
-        self.key = key
-        self.store = store
+    def __init__(self, raw, key, explicit, digest, stat, pack, hit=None):
+        self.raw = raw  # None when the file's stat vouched for its digest (it was not read)
+        self.key = key  # the entry's key in its pack: the path as the run names it (`_entry_key`)
+        self.explicit = explicit
+        self.digest = digest  # of the file's bytes
+        self.stat = stat  # its `_signature`, or None while it may still change unseen (`SETTLED_NS`)
+        self.pack = pack
         self.hit = hit  # (path, kind, findings, skipped) or None
 
 
-class ResultCache:
-    """The result caches of one run: one directory per plan root, fingerprints computed once.
+class _Pack:
+    """The entries of one run context (a plan's fingerprint, a working directory) as loaded at its
+    first use, and those this process changed since, written back at the end of the run."""
 
-    Share one across a run (worker processes inherit it when forked). Every method is safe to
-    call from several processes on the same directory at once.
+    __slots__ = ("name", "store", "entries", "changed")
+
+    def __init__(self, name: str, store: PackStore):
+        self.name, self.store = name, store
+        pack = store.read(name)
+        entries = pack.get("entries") if pack.get("version") == __version__ else None
+        self.entries = entries if isinstance(entries, dict) else {}
+        self.changed: dict = {}
+
+
+class ResultCache:
+    """The result caches of one run: one pack per plan, working directory and folder of files,
+    fingerprints computed once.
+
+    Share one across a run. Worker processes inherit it when forked, and hand what they stored to
+    the main process (`take_changes`, `add_changes`), which writes every pack once (`save`).
+    Several processes may use the same directory at once: a pack is replaced whole, atomically.
     """
 
     def __init__(self):
-        self._plans: dict[int, tuple] = {}  # id(plan) -> (plan, fingerprint, store)
-        self._stamps: dict = {}  # dependency -> state, computed once per run
-        self._real_folders: dict = {}  # folder -> its real path, once per run (a run checks folders of files)
-        self._stores: dict[str, EntryStore] = {}
+        self._plans: dict[int, tuple] = {}  # id(plan) -> (plan, its context: (name, cache directory) or None)
+        self._folders: dict[tuple, _Pack] = {}  # (context, folder as named) -> its pack
+        self._packs: dict[str, _Pack] = {}
+        self._changed: dict[str, _Pack] = {}  # the packs with entries not yet handed on or written
+        self._stores: dict[str, PackStore] = {}
+        self._stamps: dict = {}  # dependency -> digest of its state, computed once per run
+        self._digests: dict = {}  # file read through a reference -> digest of its bytes, once per run
+        self._per_plan: dict = {}  # what a plan's files share (keyed by the plan's id: plans live as long as the run)
+        self._linked_folders: dict = {}  # folder as named -> whether it is behind a link, once per run
         self.hits = 0
         self.misses = 0
 
-    def _for_plan(self, plan):
+    def _for_plan(self, plan) -> tuple | None:
         known = self._plans.get(id(plan))
         if known is None or known[0] is not plan:
-            root = os.path.abspath(plan.root)
-            store = self._stores.get(root)
+            known = self._plans[id(plan)] = (plan, self._context_of(plan))
+        return known[1]
+
+    def _pack_for(self, plan, path: str) -> _Pack | None:
+        """The pack of `path`'s folder in its plan's context: a run over a few files (a
+        pre-commit hook's) reads and writes the packs of their folders only, whatever the size
+        of the project."""
+        context = self._for_plan(plan)
+        if context is None:
+            return None
+        folder = os.path.dirname(path)
+        pack = self._folders.get((context, folder))
+        if pack is None:
+            pack = self._folders[(context, folder)] = self._pack(_digest(context[0], folder), context[1])
+        return pack
+
+    def _context_of(self, plan) -> tuple | None:
+        secret = machine_key()
+        if secret is None or plan.secrets:  # environment values must never reach the disk
+            return None
+        try:
+            fingerprint = plan_fingerprint(plan)
+        except _Uncacheable:
+            return None  # the plan's files are not cached at all
+        name = _digest(secret, __version__, fingerprint, os.getcwd())
+        return name, os.path.join(os.path.abspath(plan.root), CACHE_DIR)
+
+    def _pack(self, name: str, directory: str) -> _Pack:
+        pack = self._packs.get(name)
+        if pack is None:
+            store = self._stores.get(directory)
             if store is None:
-                store = self._stores[root] = EntryStore(Path(root) / CACHE_DIR)
-            try:
-                fingerprint = plan_fingerprint(plan)
-            except _Uncacheable:
-                fingerprint = None  # the plan's files are not cached at all
-            known = self._plans[id(plan)] = (plan, fingerprint, store)
-        return known
+                store = self._stores[directory] = PackStore(Path(directory))
+            pack = self._packs[name] = _Pack(name, store)
+        return pack
 
     def prepare(self, plan):
         """Fingerprint a plan now (before worker processes fork, so they share the work)."""
         self._for_plan(plan)
 
-    def lookup(self, target, plan) -> Lookup | None:
+    def lookup(self, target, plan, *, probe: bool = False) -> Lookup | None:
         """The file's entry, if a valid one exists; None when the file is not for the cache
-        (too large, unreadable: the uncached path reports it). The cache only ever saves work:
+        (too large, unreadable: the uncached path reports it). `probe`: only looking for a hit,
+        so a file with no entry at all is not read (None). The cache only ever saves work:
         anything that goes wrong in it means checking the file as if there were none."""
         try:
-            return self._lookup(target, plan)
+            return self._lookup(target, plan, probe)
         except Exception:
             return None
 
-    def _lookup(self, target, plan) -> Lookup | None:
+    def _lookup(self, target, plan, probe: bool) -> Lookup | None:
         from blocklint.load import UnreadableFile, read_bounded
 
-        if self._behind_a_link(target.path):
+        path = target.path
+        if self._in_a_linked_folder(path):
             return None  # a link: the loader decides whether it may be read (not out of the project)
-        try:  # regular files only, bounded: a FIFO or a device is the uncached path's to report
-            raw = read_bounded(target.path, plan.load.max_bytes)
-        except (UnreadableFile, OSError):
+        pack = self._pack_for(plan, path)
+        if pack is None:
             return None
-        secret = machine_key()
-        if secret is None or plan.secrets:  # environment values must never reach the disk
-            return None
-        _, fingerprint, store = self._for_plan(plan)
-        if fingerprint is None:
-            return None
-        key = _digest(secret, __version__, fingerprint, os.getcwd(), target.path, bool(target.explicit), raw)
-        entry = store.read(key)
-        found = Lookup(raw, key, store)
-        if entry is not None and entry.get("version") == __version__ and self._current(entry.get("deps")):
-            try:
-                findings = [finding_from_json(item) for item in entry["findings"]]
-                found.hit = (entry["path"], entry["kind"], findings, bool(entry["skipped"]))
-            except (KeyError, TypeError, ValueError):
-                found.hit = None
-        if found.hit is None:
-            self.misses += 1
+        status = os.lstat(path)
+        if not stat.S_ISREG(status.st_mode):
+            return None  # a link, a FIFO, a device: the uncached path's to report
+        explicit = bool(target.explicit)
+        key = _entry_key(path, explicit)
+        entry = pack.entries.get(key)
+        if not (isinstance(entry, dict) and entry.get("explicit") is explicit):
+            entry = None
+            if probe:
+                return None
+        # A stat vouches for the bytes only once the file has not changed for `SETTLED_NS`: a
+        # change after this moment gives it a later mtime and ctime, whatever the clock's grain.
+        settled = max(status.st_mtime_ns, status.st_ctime_ns) < time.time_ns() - SETTLED_NS
+        signature = _signature(status) if settled else None
+        raw = None
+        if entry is not None and signature is not None and entry.get("stat") == signature:
+            digest = entry.get("digest")
         else:
+            try:  # regular files only, bounded: a FIFO or a device is the uncached path's to report
+                raw = read_bounded(path, plan.load.max_bytes)
+            except (UnreadableFile, OSError):
+                return None
+            digest = hashlib.sha256(raw).hexdigest()
+        found = Lookup(raw, key, explicit, digest, signature, pack)
+        if entry is not None and entry.get("digest") == digest and self._current(entry.get("deps")):
+            found.hit = _hit_of(entry)
+            if found.hit is not None and entry.get("stat") != signature:
+                self._keep(pack, key, {**entry, "stat": signature})  # touched, not changed: trust its new stat
+        if found.hit is not None:
             self.hits += 1
+        elif not probe:
+            self.misses += 1
         return found
 
-    def _behind_a_link(self, path: str) -> bool:
-        """Whether `path` or a folder on its way is a symbolic link (its real path is not itself)."""
-        folder, _ = os.path.split(os.path.abspath(path))
-        real = self._real_folders.get(folder)
-        if real is None:
-            real = self._real_folders[folder] = os.path.realpath(folder)
-        return real != folder or os.path.islink(path)
+    def _in_a_linked_folder(self, path: str) -> bool:
+        """Whether a folder on the way to `path` is a symbolic link (its real path is not itself);
+        asked once per folder as named (a run keeps its working directory, as its packs' names do)."""
+        named = os.path.dirname(path)
+        linked = self._linked_folders.get(named)
+        if linked is None:
+            folder = os.path.dirname(os.path.abspath(path))
+            linked = self._linked_folders[named] = os.path.realpath(folder) != folder
+        return linked
 
     def store(self, found: Lookup, plan, doc, path: str, kind, findings, skipped: bool, *, referenced=()):
         """Keep the result of a file just checked (findings before the baseline is applied);
-        a result that cannot be kept (a hostile path, a full disk) is simply not kept.
-        `referenced`: the paths the check read through references (`Project.recording`)."""
+        a result that cannot be kept (a hostile path, a value JSON cannot carry) is simply not
+        kept. `referenced`: the paths the check read through references (`Project.recording`)."""
         try:
             self._store(found, plan, doc, path, kind, findings, skipped, referenced)
         except Exception:
@@ -362,33 +304,64 @@ class ResultCache:
     def _store(self, found: Lookup, plan, doc, path: str, kind, findings, skipped: bool, referenced=()):
         if _quotes_a_credential(path, findings):
             return  # an entry is a file on disk: a token the file holds must not be copied there
-        clock_rules = {found.id for found in plan.rules if found.clock}
-        if any(finding.rule in clock_rules for finding in findings):
+        if findings and any(finding.rule in self._clock_rules(plan) for finding in findings):
             return  # it depends on the time (BL200's next runs): replayed later, it would be wrong
         try:
             deps = self._dependencies(doc, plan, referenced)
         except _Uncacheable:
             return
-        entry = {"version": __version__, "path": path, "kind": kind, "skipped": skipped,
-                 "findings": [finding_to_json(finding) for finding in findings], "deps": deps}
-        try:
-            text = json.dumps(entry, ensure_ascii=True, allow_nan=True)
-            if [finding_from_json(item) for item in json.loads(text)["findings"]] != list(findings):
-                return  # a value JSON cannot carry exactly: do not risk a different answer
-        except (TypeError, ValueError):
-            return
-        found.store.write(found.key, text)
+        stored = [finding_to_json(finding) for finding in findings]
+        if stored:
+            try:
+                text = json.dumps(stored, ensure_ascii=True, allow_nan=True)
+                if [finding_from_json(item) for item in json.loads(text)] != list(findings):
+                    return  # a value JSON cannot carry exactly: do not risk a different answer
+            except (TypeError, ValueError):
+                return
+        self._keep(found.pack, found.key, {"explicit": found.explicit, "digest": found.digest, "stat": found.stat,
+                                           "path": path, "kind": kind, "skipped": skipped, "findings": stored,
+                                           "deps": deps})
+
+    def _keep(self, pack: _Pack, key: str, entry: dict):
+        pack.changed[key] = entry
+        self._changed[pack.name] = pack
+
+    def take_changes(self) -> list:
+        """The entries this process stored or refreshed since the last call, as
+        `add_changes` takes them (a worker's, for the main process to write)."""
+        changes = [(name, os.fspath(pack.store.directory), pack.changed) for name, pack in self._changed.items()]
+        for pack in self._changed.values():
+            pack.changed = {}
+        self._changed = {}
+        return changes
+
+    def add_changes(self, changes):
+        """Entries another process stored (`take_changes`), to be written with this one's."""
+        for name, directory, entries in changes:
+            pack = self._pack(name, directory)
+            pack.changed.update(entries)
+            self._changed[name] = pack
+
+    def save(self):
+        """Write every pack that changed, once: what it held, with this run's entries in place of
+        those of the same files. Never raises: a pack that cannot be written is simply missed."""
+        changed, self._changed = self._changed, {}
+        for pack in changed.values():
+            entries = {**pack.entries, **pack.changed}
+            try:
+                text = json.dumps({"version": __version__, "entries": entries}, ensure_ascii=True, allow_nan=True,
+                                  separators=(",", ":"))
+            except (TypeError, ValueError):
+                continue
+            pack.store.write(pack.name, text)
+            pack.entries, pack.changed = entries, {}
 
     def _dependencies(self, doc, plan, referenced) -> list:
         deps = []
         data = doc.data if isinstance(doc.data, dict) else None
         artifact = data.get("artifact") if data is not None else None
         if isinstance(artifact, dict) and isinstance(artifact.get("path"), str):
-            from blocklint.artifact import resolve_path
-
-            root = os.fspath(resolve_path(artifact["path"], plan.settings.artifact_root))
-            if Path(os.path.abspath(plan.root), CACHE_DIR).is_relative_to(os.path.abspath(root)):
-                raise _Uncacheable("the cache lies inside the artifact, and would change what it holds")
+            root = self._artifact_root(plan, artifact["path"])
             deps.append(["artifact", root, self._stamp("artifact", root)])
         from blocklint.project import ANY_FILE
 
@@ -396,23 +369,51 @@ class ResultCache:
             raise _Uncacheable("a name looked for in the whole project and not found")
         reads = list(dict.fromkeys([*getattr(doc, "reads", ()), *sorted(referenced)]))
         if reads:
-            deps.append(["reads", doc.path, _reads_stamp(reads)])
+            if len(reads) > MAX_READS:
+                raise _Uncacheable("too many files read")
+            deps.append(["reads", doc.path, [[path, self._read_digest(path)] for path in reads]])
         # deployments look their spec up in the registry; other kinds may name specs there too
         registry = getattr(getattr(plan.overrides, "spec_lookup", None), "path", None)
         if getattr(plan.overrides, "registry", False) and registry is not None and doc.kind is not None:
             deps.append(["registry", str(registry), self._stamp("registry", str(registry))])
         return deps
 
-    def _stamp(self, kind: str, name: str):
-        """A dependency's state now (once per run), as it reads back from JSON."""
+    def _clock_rules(self, plan) -> frozenset:
+        """The ids of the plan's rules whose findings depend on the clock (once per plan)."""
+        key = ("clock", id(plan))
+        if key not in self._per_plan:
+            self._per_plan[key] = frozenset(found.id for found in plan.rules if found.clock)
+        return self._per_plan[key]
+
+    def _artifact_root(self, plan, path: str) -> str:
+        """Where a spec's `artifact.path` points, once per plan and path (the specs of a folder
+        name the same); `_Uncacheable` when the cache lies inside it."""
+        key = ("artifact", id(plan), path)
+        if key not in self._per_plan:
+            from blocklint.artifact import resolve_path
+
+            root = os.fspath(resolve_path(path, plan.settings.artifact_root))
+            inside = Path(os.path.abspath(plan.root), CACHE_DIR).is_relative_to(os.path.abspath(root))
+            self._per_plan[key] = (root, inside)
+        root, inside = self._per_plan[key]
+        if inside:
+            raise _Uncacheable("the cache lies inside the artifact, and would change what it holds")
+        return root
+
+    def _read_digest(self, path: str) -> str | None:
+        """The digest of a file a check read (or looked for) besides the file itself, or None
+        when absent: once per run, as the facts the run's files share."""
+        if path not in self._digests:
+            self._digests[path] = _file_digest(path)
+        return self._digests[path]
+
+    def _stamp(self, kind: str, name: str) -> str:
+        """The digest of a dependency's state now (once per run)."""
         key = (kind, name)
         if key not in self._stamps:
             try:
-                if kind == "artifact":
-                    value = _artifact_stamp(name)
-                else:
-                    value = _registry_stamp(name)
-                self._stamps[key] = (True, json.loads(json.dumps(value)))
+                value = _artifact_stamp(name) if kind == "artifact" else _registry_stamp(name)
+                self._stamps[key] = (True, _digest(_canonical(value)))
             except _Uncacheable:
                 self._stamps[key] = (False, None)
         ok, value = self._stamps[key]
@@ -427,13 +428,30 @@ class ResultCache:
         try:
             for kind, name, state in deps:
                 if kind == "reads":
-                    if any(_file_digest(path) != digest for path, digest in state):
+                    if any(self._read_digest(path) != digest for path, digest in state):
                         return False
                 elif self._stamp(kind, name) != state:
                     return False
         except (_Uncacheable, TypeError, ValueError):
             return False
         return True
+
+
+def _entry_key(path: str, explicit: bool) -> str:
+    """A file's key in its pack: its path, marked when it was named rather than found by walking
+    (its result may differ: BL006), so `check .` and `check FILE` keep an entry each."""
+    return path + "\0named" if explicit else path
+
+
+def _hit_of(entry: dict):
+    """An entry's result as `Lookup.hit` holds it; None when the entry is not a valid one."""
+    try:
+        path, kind, skipped = entry["path"], entry["kind"], entry["skipped"]
+        if type(path) is not str or not (kind is None or type(kind) is str) or type(skipped) is not bool:
+            return None
+        return path, kind, [finding_from_json(item) for item in entry["findings"]], skipped
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def _quotes_a_credential(path: str, findings) -> bool:

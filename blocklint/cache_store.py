@@ -1,5 +1,5 @@
-"""One `.blocklint_cache` directory on disk (`blocklint/cache.py` decides what goes in it): entries
-as plain JSON files, written atomically, and findings in and out of JSON, checked field by field
+"""One `.blocklint_cache` directory on disk (`blocklint/cache.py` decides what goes in it): packs
+of entries as plain JSON files, written atomically, and findings in and out of JSON, checked field by field
 on the way in (an entry is never trusted: a checkout may carry a crafted one)."""
 
 from __future__ import annotations
@@ -89,39 +89,39 @@ def _path_part(part):
     raise ValueError("not a path part")
 
 
-class EntryStore:
-    """One `.blocklint_cache` directory: one JSON file per entry, sharded by key prefix."""
+class PackStore:
+    """One `.blocklint_cache` directory: one JSON file (a pack) per run context and folder,
+    holding the entry of every file of that folder checked in that context, by path.
+
+    A pack is read once per run and written once at its end, when something in it changed: a
+    thousand entries cost one file, not a thousand (creating a file costs ~1 ms of system time).
+    """
 
     def __init__(self, directory: Path):
         self.directory = directory
-        self._prefix = os.fspath(directory) + os.sep
         self._ready = False
-        self._shards: set[str] = set()
 
-    def _path(self, key: str) -> str:
-        return f"{self._prefix}{key[:2]}{os.sep}{key[2:]}.json"
+    def _path(self, name: str) -> str:
+        return os.path.join(self.directory, f"{name}.json")
 
-    def read(self, key: str) -> dict | None:
+    def read(self, name: str) -> dict:
+        """Pack `name` as written; empty when it is missing, partial or corrupt (its version and
+        entries are the caller's to check)."""
         try:
-            with open(self._path(key), "rb") as handle:
-                entry = json.loads(handle.read())
+            with open(self._path(name), "rb") as handle:
+                pack = json.loads(handle.read())
         except (OSError, ValueError):
-            return None  # missing, partial or corrupt: a miss
-        return entry if isinstance(entry, dict) else None  # its version: the caller's to check
+            return {}
+        return pack if isinstance(pack, dict) else {}
 
-    def write(self, key: str, text: str):
-        """Write an entry atomically: a temporary file of this process, then `os.replace`."""
-        target = self._path(key)
-        shard = os.path.dirname(target)
-        temporary = f"{shard}{os.sep}.tmp-{os.getpid()}-{next(_COUNTER)}.json"
+    def write(self, name: str, text: str):
+        """Write a pack atomically: a temporary file of this process, then `os.replace` (two runs
+        at once: the last one's pack wins, the other's new entries are simply missed next time)."""
+        target = self._path(name)
+        temporary = os.path.join(self.directory, f".tmp-{os.getpid()}-{next(_COUNTER)}.json")
         try:
             if not self._ready:
                 self._prepare()
-            if shard not in self._shards:
-                os.makedirs(shard, exist_ok=True)
-                if os.path.islink(shard):
-                    raise OSError(f"{shard} is a link")
-                self._shards.add(shard)
             handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             try:
                 with os.fdopen(handle, "w", encoding="ascii") as stream:

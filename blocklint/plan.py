@@ -314,6 +314,7 @@ class Planner:
         self._plans: dict = {}
         self._configs: dict = {}  # directory -> closest configuration file
         self._resolved: dict = {}  # configuration file -> its real path (the plan's key), once per run
+        self._by_folder: dict = {}  # a file's folder as named (with the working directory) -> its plan
         # configuration files below the run's own that could not be planned -> the PlanError;
         # their folders are checked with the run's own plan, and each is reported as a finding
         self.broken: dict[str, PlanError] = {}
@@ -343,9 +344,18 @@ class Planner:
         return self._plans[key]
 
     def for_path(self, path: str) -> Plan:
-        """The plan of the configuration closest to `path` (a file or `-`)."""
+        """The plan of the configuration closest to `path` (a file or `-`), once per folder: a run
+        asks twice per file (to check it, then to judge its result)."""
         if self.fixed or path == "-":
             return self.default
+        folder = os.path.dirname(path)
+        key = folder if os.path.isabs(folder) else (os.getcwd(), folder)
+        plan = self._by_folder.get(key)
+        if plan is None:
+            plan = self._by_folder[key] = self._closest_plan(path)
+        return plan
+
+    def _closest_plan(self, path: str) -> Plan:
         found = self._config_for(Path(os.path.abspath(path)).parent)
         if found is None or str(found) in self.broken:
             return self.default

@@ -99,12 +99,16 @@ def _walk(root: Path, exclude, ignored):
                             and not (here / d / "pyvenv.cfg").exists()
                             and not is_excluded(here / d, exclude)
                             and not (ignored and ignored.ignores(here / d, directory=True)))
+        prefix = str(here)  # as `here / file` would name the file, without a Path per file
+        filtering = bool(exclude) or (ignored is not None and ignored.active)
         for file in sorted(files):
             if not file.endswith(SPEC_SUFFIXES):
                 continue
-            path = here / file
-            if not (exclude and is_excluded(path, exclude)) and not (ignored and ignored.ignores(path)):
-                yield str(path)
+            if filtering:
+                path = here / file
+                if (exclude and is_excluded(path, exclude)) or (ignored and ignored.ignores(path)):
+                    continue
+            yield file if prefix == "." else os.path.join(prefix, file)
 
 
 class _IgnoreFiles:
@@ -144,6 +148,11 @@ class _IgnoreFiles:
         except OSError:  # not a regular file, or too large: walk as if it were not there
             return
         self._specs.append((directory, pathspec.GitIgnoreSpec.from_lines(lines)))
+
+    @property
+    def active(self) -> bool:
+        """Whether any ignore file was found so far (else nothing is ignored)."""
+        return bool(self._specs)
 
     def ignores(self, path: Path, *, directory: bool = False) -> bool:
         if not self._specs:
@@ -348,14 +357,18 @@ def check_all(targets, plan_for, *, jobs=None, cache=None, **stdin):
     # with a cache, whether workers can fork is asked only once there are misses for them
     workers = _worker_count(jobs, len(head), check_fork=cache is None)
     shared: dict = {}  # what the files of this run share (`blocklint.shared`)
-    if workers <= 1 or stdin:
-        for target in stream:
-            with run_store(shared):
-                result = check_target(target, plan_for(target.path), cache=cache, **stdin)
-            yield result
-        return
-    parallel_from = 1 if jobs is not None else PARALLEL_FROM if cache is not None else 0
-    yield from _check_windows(stream, plan_for, cache, workers, parallel_from, shared)
+    try:
+        if workers <= 1 or stdin:
+            for target in stream:
+                with run_store(shared):
+                    result = check_target(target, plan_for(target.path), cache=cache, **stdin)
+                yield result
+            return
+        parallel_from = 1 if jobs is not None else PARALLEL_FROM if cache is not None else 0
+        yield from _check_windows(stream, plan_for, cache, workers, parallel_from, shared)
+    finally:
+        if cache is not None:
+            cache.save()  # once per run, also when stopped early: what was checked stays checked
 
 
 def _check_windows(stream, plan_for, cache, workers: int, parallel_from: int, shared: dict):
@@ -375,16 +388,21 @@ def _check_windows(stream, plan_for, cache, workers: int, parallel_from: int, sh
                 plan = plans.get(directory)
                 if plan is None:
                     plan = plans[directory] = plan_for(target.path)
-                found = cache.lookup(target, plan) if cache is not None else None
+                found = cache.lookup(target, plan, probe=True) if cache is not None else None
                 entries.append((target, plan, found.hit if found is not None else None))
-            misses = [target for target, _, hit in entries if hit is None]
+            misses = [(target, plan) for target, plan, hit in entries if hit is None]
+            first = []
             if len(misses) > parallel_from and executor is None and _worker_count(workers, 2) > 1:
+                # The first file is checked here, before the workers fork: what its check loads
+                # on first use (schemas, libraries: ~35 ms) is then loaded once, not once a worker.
+                first, misses = [_check_sharing(shared, *misses[0], cache)], misses[1:]
                 executor = _start_workers(entries, plan_for, cache, workers, shared)
             if len(misses) > parallel_from and executor is not None:
                 chunk = max(1, min(32, len(misses) // (workers * 8)))
-                checked = executor.map(_check_in_worker, misses, chunksize=chunk)
+                sent = executor.map(_check_in_worker, [target for target, _ in misses], chunksize=chunk)
+                checked = itertools.chain(first, (_received(cache, *answer) for answer in sent))
             else:
-                checked = (_check_sharing(shared, target, plan, cache) for target, plan, hit in entries if hit is None)
+                checked = itertools.chain(first, (_check_sharing(shared, target, plan, cache) for target, plan in misses))
             for target, plan, hit in entries:
                 if hit is None:
                     yield next(checked)
@@ -427,9 +445,18 @@ def _start_workers(entries, plan_for, cache, workers: int, shared: dict):
 _WORKER_STATE = None
 
 
-def _check_in_worker(target: Target) -> FileResult:
+def _check_in_worker(target: Target) -> tuple:
+    """A file checked in a worker process, with the cache entries it stored for the main process
+    to write (a worker writes nothing)."""
     plan_for, cache, shared = _WORKER_STATE
-    return _check_sharing(shared, target, plan_for(target.path), cache)
+    result = _check_sharing(shared, target, plan_for(target.path), cache)
+    return result, cache.take_changes() if cache is not None else None
+
+
+def _received(cache, result: FileResult, changes) -> FileResult:
+    if changes:
+        cache.add_changes(changes)
+    return result
 
 
 def _worker_count(jobs, files: int, *, check_fork: bool = True) -> int:

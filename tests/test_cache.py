@@ -117,6 +117,18 @@ def project(tmp_path, monkeypatch):
 RELEASE = 'release:\n  version: "1.0.0"\n  notes: first\n'
 
 
+def packs(directory: Path) -> list[Path]:
+    """The packs of the cache beside `directory`'s configuration (no temporary file left over)."""
+    found = list((directory / CACHE_DIR).glob("*.json"))
+    assert not [path for path in found if path.name.startswith(".tmp")]
+    return found
+
+
+def stored(directory: Path) -> list[dict]:
+    """Every entry of the cache's packs beside `directory`'s configuration."""
+    return [entry for pack in packs(directory) for entry in json.loads(pack.read_text())["entries"].values()]
+
+
 def findings_of(results):
     return [(f.rule, f.line, f.message) for result in results for f in result.findings]
 
@@ -128,8 +140,8 @@ def test_a_warm_run_answers_from_the_cache_and_marks_the_directory(project):
     assert (warm.hits, warm.misses) == (1, 0) and second == first
     assert (project / CACHE_DIR / ".gitignore").read_text().splitlines()[-1] == "*"
     assert (project / CACHE_DIR / "CACHEDIR.TAG").read_text().startswith("Signature: 8a477f597d28d172789f06886806bc55")
-    entries = list((project / CACHE_DIR).glob("*/*.json"))
-    assert len(entries) == 1 and json.loads(entries[0].read_text())["path"] == "spec.yaml"
+    entries = stored(project)
+    assert len(entries) == 1 and entries[0]["path"] == "spec.yaml" and len(packs(project)) == 1
 
 
 def test_file_bytes(project):
@@ -311,15 +323,22 @@ def test_an_artifact_directory_too_large_to_fingerprint_is_not_cached(project, m
     lint([project / "spec.yaml"], cache=ResultCache())
     again = ResultCache()
     lint([project / "spec.yaml"], cache=again)
-    assert again.misses == 1 and not list((project / CACHE_DIR).glob("*/*.json"))
+    assert again.misses == 1 and not stored(project)
 
 
 def test_a_corrupt_or_partial_entry_is_a_miss(project):
     first, _ = lint([project / "spec.yaml"], cache=ResultCache())
-    (entry,) = (project / CACHE_DIR).glob("*/*.json")
-    for damaged in (b"", entry.read_bytes()[:40], b"\xff\xfe not json", b'{"version": "0.1.0"}', b"[1, 2]",
-                    entry.read_bytes().replace(b'"findings": [', b'"findings": [7, ')):
-        entry.write_bytes(damaged)
+    (pack,) = packs(project)
+    good = json.loads(pack.read_text())
+
+    def edited(field, value) -> bytes:
+        entries = {path: {**entry, field: value} for path, entry in good["entries"].items()}
+        return json.dumps({**good, "entries": entries}).encode()
+
+    for damaged in (b"", pack.read_bytes()[:40], b"\xff\xfe not json", b'{"version": "0.1.0"}', b"[1, 2]",
+                    json.dumps({**good, "entries": [1]}).encode(), edited("findings", [7]), edited("deps", None),
+                    edited("digest", "0" * 64), edited("explicit", 1), edited("path", None)):
+        pack.write_bytes(damaged)
         fresh = ResultCache()
         results, plan = lint([project / "spec.yaml"], cache=fresh)
         assert results == first and (fresh.hits, fresh.misses) == (0, 1), damaged
@@ -353,9 +372,8 @@ def test_two_processes_at_once_share_one_cache(project):
             out, err = run.communicate(timeout=300)
             assert run.returncode == 0, err
             assert out == expected
-    entries = list((project / CACHE_DIR).glob("*/*"))  # beside the configuration
-    assert len(entries) == 40 and all(p.suffix == ".json" and not p.name.startswith(".tmp") for p in entries)
-    assert all(json.loads(p.read_text())["version"] for p in entries)
+    entries = stored(project)  # beside the configuration: one pack, written whole by the last run
+    assert len(packs(project)) == 1 and len(entries) == 40
 
 
 def copy_tree(source: Path, target: Path) -> Path:
@@ -381,8 +399,7 @@ def test_cached_and_uncached_output_are_identical(tmp_path, monkeypatch, jobs):
     assert cold == uncached and warm == uncached
     assert len(uncached) > 80 and any(r.findings for r in uncached)
     if jobs == 1:
-        stored = len(list((tmp_path / CACHE_DIR).glob("*/*.json")))
-        assert warm_cache.hits == stored >= len(uncached) - 5  # a few may not be cacheable
+        assert warm_cache.hits == len(stored(tmp_path)) >= len(uncached) - 5  # a few may not be cacheable
 
 
 def test_the_default_text_output_is_the_same_cold_warm_and_uncached_with_fixable_findings(tmp_path, monkeypatch):
@@ -402,10 +419,10 @@ def test_the_default_text_output_is_the_same_cold_warm_and_uncached_with_fixable
     uncached = check("--no-cache")
     assert not (tmp_path / CACHE_DIR).exists()
     cold = check()
-    entries = {path: path.stat().st_mtime_ns for path in (tmp_path / CACHE_DIR).glob("*/*.json")}
+    entries = [{**entry, "stat": None} for entry in stored(tmp_path)]  # a settled file's stat is added later
     assert len(entries) == 40
     warm = check()
-    assert {path: path.stat().st_mtime_ns for path in (tmp_path / CACHE_DIR).glob("*/*.json")} == entries
+    assert [{**entry, "stat": None} for entry in stored(tmp_path)] == entries
     assert "[*]" in uncached and "(8 fixable with --fix)" in uncached
     assert cold == uncached and warm == uncached
 
@@ -429,10 +446,11 @@ def test_an_entry_made_elsewhere_is_never_read_so_a_committed_cache_cannot_hide_
     monkeypatch.setattr(cache_module, "_MACHINE_KEY", ["attacker"])
     truth, _ = lint([spec], cache=ResultCache())
     assert findings_of(truth), "the spec must have findings for this test to mean anything"
-    for entry in (project / CACHE_DIR).glob("*/*.json"):  # the attacker's entries say: all clean
-        planted = json.loads(entry.read_text())
-        planted["findings"] = []
-        entry.write_text(json.dumps(planted))
+    for pack in packs(project):  # the attacker's entries say: all clean
+        planted = json.loads(pack.read_text())
+        for entry in planted["entries"].values():
+            entry["findings"] = []
+        pack.write_text(json.dumps(planted))
     fooled = ResultCache()
     assert findings_of(lint([spec], cache=fooled)[0]) == []  # with the attacker's key, it would hide them
     monkeypatch.setattr(cache_module, "_MACHINE_KEY", ["this machine"])
@@ -461,7 +479,7 @@ def test_nothing_is_cached_while_templates_may_read_the_environment(project, mon
     monkeypatch.setenv("RELEASE_VERSION", "2.0.0")
     cache = ResultCache()
     lint([project / "spec.yaml"], cache=cache, template_env=("RELEASE_VERSION",))
-    assert not list((project / CACHE_DIR).glob("*/*.json"))
+    assert not stored(project)
 
 
 def test_a_finding_quoting_a_token_is_never_written_to_the_cache(project):
@@ -475,8 +493,7 @@ def test_a_finding_quoting_a_token_is_never_written_to_the_cache(project):
         results, _ = lint([project / "leaky.yaml", project / "spec.yaml"], cache=cache)
         assert any(token in f.message for f in results[0].findings if f.rule == "BL301")
     assert (cache.hits, cache.misses) == (1, 1)
-    entries = list((project / CACHE_DIR).glob("*/*.json"))
-    assert len(entries) == 1 and not [e for e in entries if token in e.read_text()]
+    assert len(stored(project)) == 1 and not [pack for pack in packs(project) if token in pack.read_text()]
 
 
 def test_a_link_out_of_the_project_is_refused_with_or_without_the_cache(project):

@@ -6,10 +6,10 @@ from __future__ import annotations
 import datetime
 import sys
 
-from blocklint import cache as cache_module
-from blocklint.cache import CACHE_DIR, ResultCache
+from blocklint import cache_key
+from blocklint.cache import ResultCache
 from blocklint.rules import triggers
-from test_cache import findings_of, lint, project, rendered, three_runs  # noqa: F401 (project: a fixture)
+from test_cache import findings_of, lint, project, rendered, stored, three_runs  # noqa: F401 (project: a fixture)
 
 
 def _at(monkeypatch, hour: int):
@@ -73,7 +73,7 @@ def test_rules_dirs_too_large_to_fingerprint_turn_the_cache_off(project, monkeyp
     rules.mkdir()
     for n in range(3):
         (rules / f"team_empty_{n}.py").write_text("")
-    monkeypatch.setattr(cache_module, "MAX_RULES_DIR_FILES", 2)
+    monkeypatch.setattr(cache_key, "MAX_RULES_DIR_FILES", 2)
     cache = ResultCache()
     lint([project / "spec.yaml"], cache=cache, rules_dir=(str(rules),))
-    assert (cache.hits, cache.misses) == (0, 0) and not list((project / CACHE_DIR).glob("*/*.json"))
+    assert (cache.hits, cache.misses) == (0, 0) and not stored(project)

@@ -179,8 +179,8 @@ def test_check_answers_unchanged_files_from_its_cache_and_clean_removes_it(run, 
     monkeypatch.delenv("BLOCKLINT_NO_CACHE")
     (tmp_path / "spec.yaml").write_text(TYPO)
     first = run("check", "spec.yaml", cwd=tmp_path)
-    entries = list((tmp_path / ".blocklint_cache").glob("*/*.json"))
-    assert first[0] == 1 and len(entries) == 1
+    packs = list((tmp_path / ".blocklint_cache").glob("*.json"))
+    assert first[0] == 1 and len(packs) == 1 and len(json.loads(packs[0].read_text())["entries"]) == 1
     assert run("check", "spec.yaml", cwd=tmp_path) == first
     assert run("check", "--no-cache", "spec.yaml", cwd=tmp_path) == first
     code, _ = run("clean", cwd=tmp_path)

@@ -46,9 +46,14 @@ def source_lines(path: str) -> list[str]:
         return []
     with os.fdopen(descriptor, "rb") as handle:
         try:
-            if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            info = os.fstat(descriptor)
+            if not stat.S_ISREG(info.st_mode):
                 return []
-            data = handle.read(MAX_SOURCE_BYTES)
+            # read(n) sets n bytes aside first: asking for the file's size (and one byte more, to
+            # see it grew) costs a tenth of asking for the limit
+            data = handle.read(min(info.st_size + 1, MAX_SOURCE_BYTES) if info.st_size else MAX_SOURCE_BYTES)
+            if info.st_size and len(data) > info.st_size:
+                data += handle.read(MAX_SOURCE_BYTES - len(data))
         except OSError:
             return []
     return split_lines(data.decode("utf-8", errors="replace"))

@@ -1,0 +1,150 @@
+"""The fingerprint of a plan for the result cache (`blocklint/cache.py`): a stable hash of
+everything in a plan that can change a file's findings, and the digests and stamps it is made of."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import stat
+import sys
+
+from blocklint import __version__
+from blocklint.findings import Finding
+
+MAX_RULES_DIR_FILES = 1_000  # above this many .py files in the rules folders, nothing is cached
+_FORMAT = 2  # bump when the entry layout changes
+
+
+class _Uncacheable(Exception):
+    """The document depends on something this cache cannot fingerprint safely."""
+
+
+# --- fingerprints --------------------------------------------------------------------------
+
+
+def _digest(*parts) -> str:
+    hasher = hashlib.sha256()
+    for part in parts:
+        hasher.update(part if isinstance(part, bytes) else str(part).encode("utf-8", "surrogatepass"))
+        hasher.update(b"\0")
+    return hasher.hexdigest()
+
+
+def _canonical(value) -> str:
+    """A stable text of plain data (dict order ignored; anything odd by its repr)."""
+    return json.dumps(value, sort_keys=True, default=repr, ensure_ascii=True, separators=(",", ":"))
+
+
+def _file_digest(path) -> str | None:
+    """The digest of a regular file (None when it is absent, not a regular file or too large)."""
+    from blocklint.load import read_bounded
+
+    try:
+        return hashlib.sha256(read_bounded(path)).hexdigest()
+    except OSError:
+        return None
+
+
+def _stat_stamp(path) -> list | None:
+    """Size and mtime of a file; a directory is only marked as one (its entries are listed by
+    name, and its own mtime changes whenever something, this cache included, is created in it)."""
+    try:
+        found = os.stat(path)
+    except OSError:
+        return None
+    if stat.S_ISDIR(found.st_mode):
+        return [True]
+    return [found.st_size, found.st_mtime_ns]
+
+
+def _module_files(ruleset) -> set[str]:
+    """The source files of every module that defines a rule, fixture or fan-out of a rule set."""
+    functions = [found.func for found in ruleset.rules]
+    functions += list(ruleset.fixtures.values())
+    functions += [entry[0] if isinstance(entry, tuple) else entry for entry in ruleset.fanouts.values()]
+    files = set()
+    for function in functions:
+        module = sys.modules.get(getattr(function, "__module__", "") or "")
+        source = getattr(module, "__file__", None)
+        if source:
+            files.add(os.path.abspath(source))
+        else:  # a rule without a file (built in an interactive session): its code object
+            code = getattr(function, "__code__", None)
+            files.add("code:" + (hashlib.sha256(code.co_code).hexdigest() if code else repr(function)))
+    return files
+
+
+def _rules_dir_digests(plan) -> dict:
+    """The digest of every `.py` file below each `--rules-dir`: a rule module imports helper
+    modules of its folder (`import helpers`) that define no rule, and an edit to one changes
+    findings too. Code imported from elsewhere (installed packages) is the environment's."""
+    digests = {}
+    for directory in (*plan.config.rules_dir, *plan.overrides.rules_dir):
+        for base, subdirs, files in os.walk(directory):
+            subdirs[:] = sorted(d for d in subdirs if d != "__pycache__" and not d.startswith("."))
+            for name in sorted(files):
+                if name.endswith(".py"):
+                    if len(digests) == MAX_RULES_DIR_FILES:
+                        raise _Uncacheable("too many Python files in the rules folders to fingerprint")
+                    full = os.path.abspath(os.path.join(base, name))
+                    digests[full] = _file_digest(full)
+    return digests
+
+
+def _package_stamp() -> list:
+    """Size and mtime of blocklint's own source files: an edited checkout is a new version."""
+    stamps = []
+    for package in ("blocklint", "blocklint.rules"):
+        module = sys.modules.get(package)
+        for directory in getattr(module, "__path__", ()) or ():
+            for base, subdirs, files in os.walk(directory):
+                subdirs[:] = sorted(d for d in subdirs if d != "__pycache__")
+                for name in sorted(files):
+                    if name.endswith(".py") or name.endswith(".json"):
+                        full = os.path.join(base, name)
+                        stamps.append([full, _stat_stamp(full)])
+    return stamps
+
+
+def plan_fingerprint(plan) -> str:
+    """A stable hash of everything in `plan` that can change a file's findings."""
+    settings, load = plan.settings, plan.load
+    options = settings.options or {}
+    severity = settings.severity or {}
+    env = getattr(load, "env", {}) or {}
+    specs = getattr(settings.specs, "documents", None) or []
+    code = {path: (_file_digest(path) if not path.startswith("code:") else path)
+            for path in sorted(_module_files(plan.available) | _module_files(plan.rules))}
+    described = {
+        "format": _FORMAT,
+        "version": __version__,
+        "finding_fields": list(Finding._fields),
+        "rules": [[found.id, found.name, severity.get(found.id, found.severity), found.args, found.fanout,
+                   options.get(found.id)] for found in plan.rules],
+        "severity": severity,
+        "options": options,
+        "per_file_ignores": dict(plan.config.per_file_ignores),
+        "root": str(plan.root),
+        "load": {
+            "params": getattr(load, "params", {}),
+            "template": getattr(load, "template", True),
+            "kind": getattr(load, "kind", None),
+            "claims": list(getattr(getattr(load, "claims", None), "globs", ())),
+            "max_bytes": getattr(load, "max_bytes", None),
+            "include_root": getattr(load, "include_root", None),
+            "env_names": sorted(env),
+            # the values only as a hash: they may be secrets, and entries are named by hashes only
+            "env_values": _digest(*(f"{name}={env[name]}" for name in sorted(env))),
+        },
+        "artifact_root": settings.artifact_root,
+        "previous_version": settings.previous_version,
+        "verbose": settings.verbose,
+        "registry": bool(getattr(plan.overrides, "registry", False)),
+        "specs": [[document.kind, document.path, _canonical(document.data)] for document in specs],
+        "spec_files": {str(path): _file_digest(path) for path in getattr(plan.overrides, "spec_files", ())},
+        "code": code,
+        "rules_dirs": _rules_dir_digests(plan),
+        "package": _package_stamp(),
+    }
+    return _digest(_canonical(described))
