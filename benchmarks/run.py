@@ -508,19 +508,22 @@ def _cached_command(blocklint: list[str]) -> tuple[list[str], str]:
 
 
 def _linked(directory: Path, paths: list[Path], copies: int = 1) -> Path:
-    """A directory of hard links to `paths` (repeated `copies` times) and the artifact they name."""
+    """A directory of hard links to `paths` and the artifact they name; with `copies`, that many
+    folders of them (`team-000/`, ...), as a large repository holds its specs in many folders."""
     directory.mkdir()
     corpus.write_artifact(directory)
     for copy in range(copies):
+        folder = directory if copies == 1 else directory / f"team-{copy:03d}"
+        folder.mkdir(exist_ok=True)
         for path in paths:
-            os.link(path, directory / (path.name if copies == 1 else f"{path.stem}-{copy:03d}{path.suffix}"))
+            os.link(path, folder / path.name)
     return directory
 
 
 def _huge(root: Path, paths: list[Path], sizes: tuple, driver: list[str]) -> tuple:
     """Many files: time per file and the main process's peak memory, streaming the results."""
     print(f"\n## {sizes[-1]:,} files: one run each of {', '.join(f'{s:,}' for s in sizes)} files "
-          "(hard links to the corpus), results streamed into counts")
+          "(hard links to the corpus in folders of 1,000), results streamed into counts")
     peaks = {}
     for size in sizes:
         directory = _linked(root / f"huge-{size}", paths, copies=max(1, size // len(paths)))
