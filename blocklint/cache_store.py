@@ -89,6 +89,11 @@ def _path_part(part):
     raise ValueError("not a path part")
 
 
+# A folder's pack holds an entry of a few hundred bytes per file (more with findings): a larger
+# one was not written by blocklint, and is not read into memory.
+MAX_PACK_BYTES = 64 * 1024 * 1024
+
+
 class PackStore:
     """One `.blocklint_cache` directory: one JSON file (a pack) per run context and folder,
     holding the entry of every file of that folder checked in that context, by path.
@@ -105,12 +110,14 @@ class PackStore:
         return os.path.join(self.directory, f"{name}.json")
 
     def read(self, name: str) -> dict:
-        """Pack `name` as written; empty when it is missing, partial or corrupt (its version and
-        entries are the caller's to check)."""
+        """Pack `name` as written; empty when it is missing, partial, corrupt, no regular file or
+        larger than `MAX_PACK_BYTES` (a checkout may carry any of these; its version and entries
+        are the caller's to check)."""
+        from blocklint.load import read_bounded
+
         try:
-            with open(self._path(name), "rb") as handle:
-                pack = json.loads(handle.read())
-        except (OSError, ValueError):
+            pack = json.loads(read_bounded(self._path(name), MAX_PACK_BYTES, what="cache pack"))
+        except (OSError, ValueError, RecursionError):
             return {}
         return pack if isinstance(pack, dict) else {}
 

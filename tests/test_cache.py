@@ -347,6 +347,27 @@ def test_a_corrupt_or_partial_entry_is_a_miss(project):
     assert lint([project / "spec.yaml"], cache=fresh)[0] == first and fresh.hits == 1
 
 
+def test_a_pack_too_large_or_no_regular_file_is_a_miss_and_never_read_whole(project, monkeypatch):
+    from blocklint import cache_store
+
+    first, _ = lint([project / "spec.yaml"], cache=ResultCache())
+    (pack,) = packs(project)
+    with monkeypatch.context() as patched:
+        patched.setattr(cache_store, "MAX_PACK_BYTES", pack.stat().st_size - 1)
+        fresh = ResultCache()
+        assert lint([project / "spec.yaml"], cache=fresh)[0] == first and (fresh.hits, fresh.misses) == (0, 1)
+    fresh = ResultCache()
+    assert lint([project / "spec.yaml"], cache=fresh)[0] == first and fresh.hits == 1  # under the limit: read
+    pack.unlink()
+    os.mkfifo(pack)  # a FIFO in a checkout's cache: opening it must not wait for a writer
+    fresh = ResultCache()
+    assert lint([project / "spec.yaml"], cache=fresh)[0] == first and fresh.misses == 1
+    pack.unlink()
+    pack.write_text("[" * 100_000 + "]" * 100_000)  # nested past the JSON parser's recursion limit
+    fresh = ResultCache()
+    assert lint([project / "spec.yaml"], cache=fresh)[0] == first and fresh.misses == 1
+
+
 SCRIPT = """
 import sys
 from blocklint import runner
