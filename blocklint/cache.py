@@ -183,6 +183,7 @@ class ResultCache:
         self._digests: dict = {}  # file read through a reference -> digest of its bytes, once per run
         self._per_plan: dict = {}  # what a plan's files share (keyed by the plan's id: plans live as long as the run)
         self._linked_folders: dict = {}  # folder as named -> whether it is behind a link, once per run
+        self._folder_packs: dict = {}  # folder as named -> (plan, its pack or None): once per folder, not per file
         self.hits = 0
         self.misses = 0
 
@@ -240,12 +241,8 @@ class ResultCache:
             return None
 
     def _lookup(self, target, plan, probe: bool) -> Lookup | None:
-        from blocklint.load import UnreadableFile, read_bounded
-
         path = target.path
-        if self._in_a_linked_folder(path):
-            return None  # a link: the loader decides whether it may be read (not out of the project)
-        pack = self._pack_for(plan, path)
+        pack = self._folder_pack(plan, path)
         if pack is None:
             return None
         status = os.lstat(path)
@@ -266,6 +263,8 @@ class ResultCache:
         if entry is not None and signature is not None and entry.get("stat") == signature:
             digest = entry.get("digest")
         else:
+            from blocklint.load import UnreadableFile, read_bounded
+
             try:  # regular files only, bounded: a FIFO or a device is the uncached path's to report
                 raw = read_bounded(path, plan.load.max_bytes)
             except (UnreadableFile, OSError):
@@ -281,6 +280,17 @@ class ResultCache:
         elif not probe:
             self.misses += 1
         return found
+
+    def _folder_pack(self, plan, path: str) -> _Pack | None:
+        """The pack of `path`'s folder, or None when its files are not for the cache (a folder
+        behind a link: the loader decides whether it may be read, not out of the project; a plan
+        that is not cached): worked out once per folder as named, not once per file."""
+        folder = os.path.dirname(path)
+        known = self._folder_packs.get(folder)
+        if known is None or known[0] is not plan:
+            pack = None if self._in_a_linked_folder(path) else self._pack_for(plan, path)
+            known = self._folder_packs[folder] = (plan, pack)
+        return known[1]
 
     def _in_a_linked_folder(self, path: str) -> bool:
         """Whether a folder on the way to `path` is a symbolic link (its real path is not itself);
