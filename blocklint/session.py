@@ -9,7 +9,7 @@ import sys
 import click
 
 from blocklint.commandline import EXIT_FINDINGS, EXIT_OK
-from blocklint.findings import ERROR, INFO
+from blocklint.findings import ERROR, INFO, fixable_findings
 
 
 def failing(findings, strict: bool) -> list:
@@ -78,8 +78,6 @@ class Fixer:
 
             return fix_result(result, plan, unsafe=self.unsafe, write=not self.diff_only, summary=self.summary)
         if self.mark and result.findings:
-            from blocklint.fixing import fixable_findings
-
             fixable = fixable_findings(result, unsafe=self.unsafe)
             for reporter, _ in reporters:
                 if hasattr(reporter, "fixable"):
