@@ -44,7 +44,6 @@ repository must not run code), packs are written atomically (a temporary file, t
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import stat
@@ -52,7 +51,7 @@ import time
 from pathlib import Path
 
 from blocklint import __version__
-from blocklint.cache_key import _canonical, _digest, _file_digest, _stat_stamp, _Uncacheable, plan_fingerprint
+from blocklint.cache_key import _canonical, _digest, _file_digest, bytes_digest, _stat_stamp, _Uncacheable, plan_fingerprint
 from blocklint.cache_store import PackStore, finding_from_json, finding_to_json
 
 CACHE_DIR = ".blocklint_cache"
@@ -269,7 +268,7 @@ class ResultCache:
                 raw = read_bounded(path, plan.load.max_bytes)
             except (UnreadableFile, OSError):
                 return None
-            digest = hashlib.sha256(raw).hexdigest()
+            digest = bytes_digest(raw)
         found = Lookup(raw, key, explicit, digest, signature, pack)
         if entry is not None and entry.get("digest") == digest and self._current(entry.get("deps")):
             found.hit = _hit_of(entry)
