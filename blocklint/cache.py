@@ -151,16 +151,43 @@ class Lookup:
 
 class _Pack:
     """The entries of one run context (a plan's fingerprint, a working directory) as loaded at its
-    first use, and those this process changed since, written back at the end of the run."""
+    first use, and those this process changed since, written back at the end of the run.
 
-    __slots__ = ("name", "store", "entries", "changed")
+    The files of a folder share their dependencies (the artifact directory their specs name, the
+    registry): a pack holds each list of dependencies once (`deps`), and an entry read from disk
+    its index there. Read in one piece, that halves a pack, and each list is checked once a run."""
+
+    __slots__ = ("name", "store", "entries", "changed", "deps", "current")
 
     def __init__(self, name: str, store: PackStore):
         self.name, self.store = name, store
         pack = store.read(name)
-        entries = pack.get("entries") if pack.get("version") == __version__ else None
+        valid = pack.get("version") == __version__
+        entries, deps = (pack.get("entries"), pack.get("deps")) if valid else (None, None)
         self.entries = entries if isinstance(entries, dict) else {}
+        self.deps = deps if isinstance(deps, list) else []
+        self.current: dict = {}  # index in `deps` -> whether they are as they were (once per run)
         self.changed: dict = {}
+
+    def dependencies(self, entry: dict):
+        """An entry's list of dependencies (an entry kept in this run holds its own)."""
+        deps = entry.get("deps")
+        if type(deps) is int:
+            return self.deps[deps] if 0 <= deps < len(self.deps) else None
+        return deps
+
+    def shared(self, entries: dict) -> tuple[dict, list]:
+        """`entries` as written: each list of dependencies once, each entry with its index."""
+        written, table, index = {}, [], {}
+        for key, entry in entries.items():
+            deps = self.dependencies(entry)
+            text = json.dumps(deps, ensure_ascii=True, allow_nan=True, separators=(",", ":"))
+            position = index.get(text)
+            if position is None:
+                position = index[text] = len(table)
+                table.append(deps)
+            written[key] = {**entry, "deps": position}
+        return written, table
 
 
 class ResultCache:
@@ -270,10 +297,10 @@ class ResultCache:
                 return None
             digest = bytes_digest(raw)
         found = Lookup(raw, key, explicit, digest, signature, pack)
-        if entry is not None and entry.get("digest") == digest and self._current(entry.get("deps")):
+        if entry is not None and entry.get("digest") == digest and self._entry_current(pack, entry):
             found.hit = _hit_of(entry)
-            if found.hit is not None and entry.get("stat") != signature:
-                self._keep(pack, key, {**entry, "stat": signature})  # touched, not changed: trust its new stat
+            if found.hit is not None and entry.get("stat") != signature:  # touched, not changed: trust its new stat
+                self._keep(pack, key, {**entry, "stat": signature, "deps": pack.dependencies(entry)})
         if found.hit is not None:
             self.hits += 1
         elif not probe:
@@ -356,14 +383,14 @@ class ResultCache:
         those of the same files. Never raises: a pack that cannot be written is simply missed."""
         changed, self._changed = self._changed, {}
         for pack in changed.values():
-            entries = {**pack.entries, **pack.changed}
             try:
-                text = json.dumps({"version": __version__, "entries": entries}, ensure_ascii=True, allow_nan=True,
-                                  separators=(",", ":"))
+                entries, deps = pack.shared({**pack.entries, **pack.changed})
+                text = json.dumps({"version": __version__, "deps": deps, "entries": entries}, ensure_ascii=True,
+                                  allow_nan=True, separators=(",", ":"))
             except (TypeError, ValueError):
                 continue
             pack.store.write(pack.name, text)
-            pack.entries, pack.changed = entries, {}
+            pack.entries, pack.deps, pack.current, pack.changed = entries, deps, {}, {}
 
     def _dependencies(self, doc, plan, referenced) -> list:
         deps = []
@@ -429,6 +456,16 @@ class ResultCache:
         if not ok:
             raise _Uncacheable(kind)
         return value
+
+    def _entry_current(self, pack: _Pack, entry: dict) -> bool:
+        """`_current` for an entry of `pack`: once per list of dependencies the pack holds."""
+        deps = entry.get("deps")
+        if type(deps) is not int:
+            return self._current(deps)
+        known = pack.current.get(deps)
+        if known is None:
+            known = pack.current[deps] = self._current(pack.dependencies(entry))
+        return known
 
     def _current(self, deps) -> bool:
         """Whether every dependency an entry recorded is still as it was."""

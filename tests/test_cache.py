@@ -347,6 +347,29 @@ def test_a_corrupt_or_partial_entry_is_a_miss(project):
     assert lint([project / "spec.yaml"], cache=fresh)[0] == first and fresh.hits == 1
 
 
+
+def test_a_pack_holds_the_dependencies_its_files_share_once(project):
+    """Specs of one folder naming the same artifact: one list of dependencies in the pack, each
+    entry its index there; an artifact changed since is a miss for each of them, and an index
+    that points nowhere is a miss."""
+    (project / "other.yaml").write_text(WORKFLOW.replace("name: ", "name: other-", 1))
+    paths = [project / "spec.yaml", project / "other.yaml"]
+    first, _ = lint(paths, cache=ResultCache())
+    (pack,) = packs(project)
+    written = json.loads(pack.read_text())
+    assert len(written["deps"]) == 1 and [entry["deps"] for entry in written["entries"].values()] == [0, 0]
+    assert written["deps"][0][0][0] == "artifact"
+    warm = ResultCache()
+    assert lint(paths, cache=warm)[0] == first and warm.hits == 2
+    (project / "artifact" / "added.txt").write_text("new")
+    changed = ResultCache()
+    lint(paths, cache=changed)
+    assert (changed.hits, changed.misses) == (0, 2)
+    written = json.loads(pack.read_text())
+    pack.write_text(json.dumps({**written, "deps": []}))
+    nowhere = ResultCache()
+    assert lint(paths, cache=nowhere)[0] == first and (nowhere.hits, nowhere.misses) == (0, 2)
+
 SCRIPT = """
 import sys
 from blocklint import runner
