@@ -137,9 +137,10 @@ class Lookup:
     """One file's visit to the cache: its bytes (when read), what identifies them, and the result
     if it was there."""
 
-    __slots__ = ("raw", "key", "explicit", "digest", "stat", "pack", "hit")
+    __slots__ = ("raw", "key", "explicit", "digest", "stat", "pack", "hit", "frame")
 
     def __init__(self, raw, key, explicit, digest, stat, pack, hit=None):
+        self.frame = None  # a hit's `FrameLines`, when its entry kept them
         self.raw = raw  # None when the file's stat vouched for its digest (it was not read)
         self.key = key  # the entry's key in its pack: the path as the run names it (`_entry_key`)
         self.explicit = explicit
@@ -299,6 +300,8 @@ class ResultCache:
         found = Lookup(raw, key, explicit, digest, signature, pack)
         if entry is not None and entry.get("digest") == digest and self._entry_current(pack, entry):
             found.hit = _hit_of(entry)
+            if found.hit is not None and found.hit[2]:
+                found.frame = _frame_of(entry)
             if found.hit is not None and entry.get("stat") != signature:  # touched, not changed: trust its new stat
                 self._keep(pack, key, {**entry, "stat": signature, "deps": pack.dependencies(entry)})
         if found.hit is not None:
@@ -356,7 +359,7 @@ class ResultCache:
                 return
         self._keep(found.pack, found.key, {"explicit": found.explicit, "digest": found.digest, "stat": found.stat,
                                            "path": path, "kind": kind, "skipped": skipped, "findings": stored,
-                                           "deps": deps})
+                                           "deps": deps, "frame": _frame_lines(found.raw, path, findings)})
 
     def _keep(self, pack: _Pack, key: str, entry: dict):
         pack.changed[key] = entry
@@ -498,6 +501,53 @@ def _hit_of(entry: dict):
         return path, kind, [finding_from_json(item) for item in entry["findings"]], skipped
     except (KeyError, TypeError, ValueError):
         return None
+
+
+class FrameLines:
+    """The lines of a file its findings are on, as the text reporter's code frames read a file's
+    lines (`len`, `[index]`): kept in a cache entry, so a warm run reads no file to frame them."""
+
+    __slots__ = ("count", "lines")
+
+    def __init__(self, count: int, lines: dict):
+        self.count, self.lines = count, lines  # {"line number": text}
+
+    def __len__(self):
+        return self.count
+
+    def __getitem__(self, index: int) -> str:
+        return self.lines[str(index + 1)]
+
+    def covers(self, findings) -> bool:
+        """Whether every finding's line is held (or past the end, where a frame shows nothing)."""
+        return all(not 1 <= finding.line <= self.count or str(finding.line) in self.lines for finding in findings)
+
+
+def _frame_lines(raw, path: str, findings) -> list | None:
+    """[line count, {line: text}] of the lines `findings` of the file `path` (its bytes `raw`) are
+    on, as the text reporter reads them (`report.text.source_lines`). None when the bytes were not
+    read, for a rule whose frame masks a secret, or when a line holds what the secret detector
+    masks: an entry is a file on disk."""
+    from blocklint.report.text import MASKED_RULES, MAX_SOURCE_BYTES
+    from blocklint.secrets import DETECTOR_ONLY
+    from blocklint.words import split_lines
+
+    if raw is None or not findings or len(raw) > MAX_SOURCE_BYTES or any(f.rule in MASKED_RULES for f in findings):
+        return None
+    lines = split_lines(raw.decode("utf-8", errors="replace"))
+    held = {str(f.line): lines[f.line - 1] for f in findings if f.file == path and 1 <= f.line <= len(lines)}
+    if any(DETECTOR_ONLY.spans(text) for text in held.values()):
+        return None
+    return [len(lines), held]
+
+
+def _frame_of(entry: dict) -> FrameLines | None:
+    frame = entry.get("frame")
+    if not (isinstance(frame, list) and len(frame) == 2 and type(frame[0]) is int and isinstance(frame[1], dict)):
+        return None
+    if not all(type(text) is str for text in frame[1].values()):
+        return None
+    return FrameLines(*frame)
 
 
 def _quotes_a_credential(path: str, findings) -> bool:

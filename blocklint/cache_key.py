@@ -12,7 +12,7 @@ from blocklint import __version__
 from blocklint.findings import Finding
 
 MAX_RULES_DIR_FILES = 1_000  # above this many .py files in the rules folders, nothing is cached
-_FORMAT = 3  # bump when the entry layout changes
+_FORMAT = 4  # bump when the entry layout changes
 
 
 class _Uncacheable(Exception):

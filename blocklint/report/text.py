@@ -159,11 +159,20 @@ class TextReporter(Reporter):
                 f"{self._style(finding.rule, colour)} {self._style(finding.severity, colour)} "
                 f"{mark}{present_message(finding.message, self.masker)}"))
             if lines is None:
-                lines = self.sources.get(finding.file) or source_lines(finding.file)
+                lines = self.sources.get(finding.file) or self._kept_lines(result, finding) or source_lines(finding.file)
             written += map(guard_line, code_frame(lines, finding, self.masker,
                                                   lambda carets: self._style(carets, colour)))
         if written:
             click.echo("\n".join(written), file=self.stream, color=self.color)
+
+    @staticmethod
+    def _kept_lines(result, finding):
+        """The lines the result cache kept for the result's file (`blocklint.cache.FrameLines`), when
+        every finding is in that file and its line is held."""
+        kept = getattr(result, "frame_lines", None)
+        if kept is None or any(found.file != result.path for found in result.findings):
+            return None
+        return kept if kept.covers(result.findings) else None
 
     def write_end(self):
         for line in self._listing:
