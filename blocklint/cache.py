@@ -528,11 +528,13 @@ def _frame_lines(raw, path: str, findings) -> list | None:
     on, as the text reporter reads them (`report.text.source_lines`). None when the bytes were not
     read, for a rule whose frame masks a secret, or when a line holds what the secret detector
     masks: an entry is a file on disk."""
+    if raw is None or not findings:
+        return None
     from blocklint.report.text import MASKED_RULES, MAX_SOURCE_BYTES
     from blocklint.secrets import DETECTOR_ONLY
     from blocklint.words import split_lines
 
-    if raw is None or not findings or len(raw) > MAX_SOURCE_BYTES or any(f.rule in MASKED_RULES for f in findings):
+    if len(raw) > MAX_SOURCE_BYTES or any(f.rule in MASKED_RULES for f in findings):
         return None
     lines = split_lines(raw.decode("utf-8", errors="replace"))
     held = {str(f.line): lines[f.line - 1] for f in findings if f.file == path and 1 <= f.line <= len(lines)}
