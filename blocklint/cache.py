@@ -52,7 +52,8 @@ from pathlib import Path
 
 from blocklint import __version__
 from blocklint.cache_key import _canonical, _digest, _file_digest, bytes_digest, _stat_stamp, _Uncacheable, plan_fingerprint
-from blocklint.cache_store import PackStore, finding_from_json, finding_to_json
+from blocklint.cache_store import (PackStore, finding_from_json, finding_to_json, frame_lines, frame_of, hit_of,
+                                    quotes_a_credential)
 
 CACHE_DIR = ".blocklint_cache"
 MAX_ARTIFACT_ENTRIES = 2_000  # above this, a spec's artifact directory is not fingerprinted
@@ -299,9 +300,9 @@ class ResultCache:
             digest = bytes_digest(raw)
         found = Lookup(raw, key, explicit, digest, signature, pack)
         if entry is not None and entry.get("digest") == digest and self._entry_current(pack, entry):
-            found.hit = _hit_of(entry)
+            found.hit = hit_of(entry)
             if found.hit is not None and found.hit[2]:
-                found.frame = _frame_of(entry)
+                found.frame = frame_of(entry)
             if found.hit is not None and entry.get("stat") != signature:  # touched, not changed: trust its new stat
                 self._keep(pack, key, {**entry, "stat": signature, "deps": pack.dependencies(entry)})
         if found.hit is not None:
@@ -341,7 +342,7 @@ class ResultCache:
             pass
 
     def _store(self, found: Lookup, plan, doc, path: str, kind, findings, skipped: bool, referenced=()):
-        if _quotes_a_credential(path, findings):
+        if quotes_a_credential(path, findings):
             return  # an entry is a file on disk: a token the file holds must not be copied there
         if findings and any(finding.rule in self._clock_rules(plan) for finding in findings):
             return  # it depends on the time (BL200's next runs): replayed later, it would be wrong
@@ -359,7 +360,7 @@ class ResultCache:
                 return
         self._keep(found.pack, found.key, {"explicit": found.explicit, "digest": found.digest, "stat": found.stat,
                                            "path": path, "kind": kind, "skipped": skipped, "findings": stored,
-                                           "deps": deps, "frame": _frame_lines(found.raw, path, findings)})
+                                           "deps": deps, "frame": frame_lines(found.raw, path, findings)})
 
     def _keep(self, pack: _Pack, key: str, entry: dict):
         pack.changed[key] = entry
@@ -490,78 +491,3 @@ def _entry_key(path: str, explicit: bool) -> str:
     """A file's key in its pack: its path, marked when it was named rather than found by walking
     (its result may differ: BL006), so `check .` and `check FILE` keep an entry each."""
     return path + "\0named" if explicit else path
-
-
-def _hit_of(entry: dict):
-    """An entry's result as `Lookup.hit` holds it; None when the entry is not a valid one."""
-    try:
-        path, kind, skipped = entry["path"], entry["kind"], entry["skipped"]
-        if type(path) is not str or not (kind is None or type(kind) is str) or type(skipped) is not bool:
-            return None
-        return path, kind, [finding_from_json(item) for item in entry["findings"]], skipped
-    except (KeyError, TypeError, ValueError):
-        return None
-
-
-class FrameLines:
-    """The lines of a file its findings are on, as the text reporter's code frames read a file's
-    lines (`len`, `[index]`): kept in a cache entry, so a warm run reads no file to frame them."""
-
-    __slots__ = ("count", "lines")
-
-    def __init__(self, count: int, lines: dict):
-        self.count, self.lines = count, lines  # {"line number": text}
-
-    def __len__(self):
-        return self.count
-
-    def __getitem__(self, index: int) -> str:
-        return self.lines[str(index + 1)]
-
-    def covers(self, findings) -> bool:
-        """Whether every finding's line is held (or past the end, where a frame shows nothing)."""
-        return all(not 1 <= finding.line <= self.count or str(finding.line) in self.lines for finding in findings)
-
-
-def _frame_lines(raw, path: str, findings) -> list | None:
-    """[line count, {line: text}] of the lines `findings` of the file `path` (its bytes `raw`) are
-    on, as the text reporter reads them (`report.text.source_lines`). None when the bytes were not
-    read, for a rule whose frame masks a secret, or when a line holds what the secret detector
-    masks: an entry is a file on disk."""
-    if raw is None or not findings:
-        return None
-    from blocklint.report.text import MASKED_RULES, MAX_SOURCE_BYTES
-    from blocklint.secrets import DETECTOR_ONLY
-    from blocklint.words import split_lines
-
-    if len(raw) > MAX_SOURCE_BYTES or any(f.rule in MASKED_RULES for f in findings):
-        return None
-    lines = split_lines(raw.decode("utf-8", errors="replace"))
-    held = {str(f.line): lines[f.line - 1] for f in findings if f.file == path and 1 <= f.line <= len(lines)}
-    if any(DETECTOR_ONLY.spans(text) for text in held.values()):
-        return None
-    return [len(lines), held]
-
-
-def _frame_of(entry: dict) -> FrameLines | None:
-    frame = entry.get("frame")
-    if not (isinstance(frame, list) and len(frame) == 2 and type(frame[0]) is int and isinstance(frame[1], dict)):
-        return None
-    if not all(type(text) is str for text in frame[1].values()):
-        return None
-    return FrameLines(*frame)
-
-
-def _quotes_a_credential(path: str, findings) -> bool:
-    """Whether the file name or a finding (its message, a key on its path, its suggestion or
-    the text its fix replaces or writes) holds text the secret detector would mask in a report.
-    Reports mask it when they print; an entry would keep it whole, so such a result is not
-    cached (it is checked again next time)."""
-    from blocklint.secrets import DETECTOR_ONLY
-
-    texts = [path]
-    for finding in findings:
-        texts += [finding.message, finding.suggestion, *map(str, finding.path)]
-        if finding.fix is not None:
-            texts += [text for edit in finding.fix.edits for text in (edit.replacement, edit.original or "")]
-    return any(DETECTOR_ONLY.spans(text) for text in texts)

@@ -598,10 +598,11 @@ def test_a_warm_run_frames_its_findings_from_the_lines_the_entries_kept(tmp_path
 
 
 def test_a_line_the_secret_detector_masks_is_not_kept_in_an_entry():
+    from blocklint.cache_store import frame_lines
     from blocklint.findings import Finding
 
     token = "ghp_" + "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8"
     finding = Finding("a.yaml", 2, 1, 2, 5, "BL205", "name", "warning", "message", (), "inferred", "", None, ())
-    assert cache_module._frame_lines(b"a: 1\nb: 2\n", "a.yaml", [finding]) == [3, {"2": "b: 2"}]
-    assert cache_module._frame_lines(f"a: 1\nb: {token}\n".encode(), "a.yaml", [finding]) is None
-    assert cache_module._frame_lines(b"a: 1\nb: 2\n", "a.yaml", [finding._replace(rule="BL701")]) is None
+    assert frame_lines(b"a: 1\nb: 2\n", "a.yaml", [finding]) == [3, {"2": "b: 2"}]
+    assert frame_lines(f"a: 1\nb: {token}\n".encode(), "a.yaml", [finding]) is None
+    assert frame_lines(b"a: 1\nb: 2\n", "a.yaml", [finding._replace(rule="BL701")]) is None
