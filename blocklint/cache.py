@@ -44,7 +44,6 @@ repository must not run code), packs are written atomically (a temporary file, t
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import stat
@@ -52,8 +51,9 @@ import time
 from pathlib import Path
 
 from blocklint import __version__
-from blocklint.cache_key import _canonical, _digest, _file_digest, _stat_stamp, _Uncacheable, plan_fingerprint
-from blocklint.cache_store import PackStore, finding_from_json, finding_to_json
+from blocklint.cache_key import _canonical, _digest, _file_digest, bytes_digest, _stat_stamp, _Uncacheable, plan_fingerprint
+from blocklint.cache_store import (PackStore, finding_from_json, finding_to_json, frame_lines, frame_of, hit_of,
+                                    quotes_a_credential)
 
 CACHE_DIR = ".blocklint_cache"
 MAX_ARTIFACT_ENTRIES = 2_000  # above this, a spec's artifact directory is not fingerprinted
@@ -138,9 +138,10 @@ class Lookup:
     """One file's visit to the cache: its bytes (when read), what identifies them, and the result
     if it was there."""
 
-    __slots__ = ("raw", "key", "explicit", "digest", "stat", "pack", "hit")
+    __slots__ = ("raw", "key", "explicit", "digest", "stat", "pack", "hit", "frame")
 
     def __init__(self, raw, key, explicit, digest, stat, pack, hit=None):
+        self.frame = None  # a hit's `FrameLines`, when its entry kept them
         self.raw = raw  # None when the file's stat vouched for its digest (it was not read)
         self.key = key  # the entry's key in its pack: the path as the run names it (`_entry_key`)
         self.explicit = explicit
@@ -152,16 +153,43 @@ class Lookup:
 
 class _Pack:
     """The entries of one run context (a plan's fingerprint, a working directory) as loaded at its
-    first use, and those this process changed since, written back at the end of the run."""
+    first use, and those this process changed since, written back at the end of the run.
 
-    __slots__ = ("name", "store", "entries", "changed")
+    The files of a folder share their dependencies (the artifact directory their specs name, the
+    registry): a pack holds each list of dependencies once (`deps`), and an entry read from disk
+    its index there. Read in one piece, that halves a pack, and each list is checked once a run."""
+
+    __slots__ = ("name", "store", "entries", "changed", "deps", "current")
 
     def __init__(self, name: str, store: PackStore):
         self.name, self.store = name, store
         pack = store.read(name)
-        entries = pack.get("entries") if pack.get("version") == __version__ else None
+        valid = pack.get("version") == __version__
+        entries, deps = (pack.get("entries"), pack.get("deps")) if valid else (None, None)
         self.entries = entries if isinstance(entries, dict) else {}
+        self.deps = deps if isinstance(deps, list) else []
+        self.current: dict = {}  # index in `deps` -> whether they are as they were (once per run)
         self.changed: dict = {}
+
+    def dependencies(self, entry: dict):
+        """An entry's list of dependencies (an entry kept in this run holds its own)."""
+        deps = entry.get("deps")
+        if type(deps) is int:
+            return self.deps[deps] if 0 <= deps < len(self.deps) else None
+        return deps
+
+    def shared(self, entries: dict) -> tuple[dict, list]:
+        """`entries` as written: each list of dependencies once, each entry with its index."""
+        written, table, index = {}, [], {}
+        for key, entry in entries.items():
+            deps = self.dependencies(entry)
+            text = json.dumps(deps, ensure_ascii=True, allow_nan=True, separators=(",", ":"))
+            position = index.get(text)
+            if position is None:
+                position = index[text] = len(table)
+                table.append(deps)
+            written[key] = {**entry, "deps": position}
+        return written, table
 
 
 class ResultCache:
@@ -183,6 +211,7 @@ class ResultCache:
         self._digests: dict = {}  # file read through a reference -> digest of its bytes, once per run
         self._per_plan: dict = {}  # what a plan's files share (keyed by the plan's id: plans live as long as the run)
         self._linked_folders: dict = {}  # folder as named -> whether it is behind a link, once per run
+        self._folder_packs: dict = {}  # folder as named -> (plan, its pack or None): once per folder, not per file
         self.hits = 0
         self.misses = 0
 
@@ -240,12 +269,8 @@ class ResultCache:
             return None
 
     def _lookup(self, target, plan, probe: bool) -> Lookup | None:
-        from blocklint.load import UnreadableFile, read_bounded
-
         path = target.path
-        if self._in_a_linked_folder(path):
-            return None  # a link: the loader decides whether it may be read (not out of the project)
-        pack = self._pack_for(plan, path)
+        pack = self._folder_pack(plan, path)
         if pack is None:
             return None
         status = os.lstat(path)
@@ -266,21 +291,36 @@ class ResultCache:
         if entry is not None and signature is not None and entry.get("stat") == signature:
             digest = entry.get("digest")
         else:
+            from blocklint.load import UnreadableFile, read_bounded
+
             try:  # regular files only, bounded: a FIFO or a device is the uncached path's to report
                 raw = read_bounded(path, plan.load.max_bytes)
             except (UnreadableFile, OSError):
                 return None
-            digest = hashlib.sha256(raw).hexdigest()
+            digest = bytes_digest(raw)
         found = Lookup(raw, key, explicit, digest, signature, pack)
-        if entry is not None and entry.get("digest") == digest and self._current(entry.get("deps")):
-            found.hit = _hit_of(entry)
-            if found.hit is not None and entry.get("stat") != signature:
-                self._keep(pack, key, {**entry, "stat": signature})  # touched, not changed: trust its new stat
+        if entry is not None and entry.get("digest") == digest and self._entry_current(pack, entry):
+            found.hit = hit_of(entry)
+            if found.hit is not None and found.hit[2]:
+                found.frame = frame_of(entry)
+            if found.hit is not None and entry.get("stat") != signature:  # touched, not changed: trust its new stat
+                self._keep(pack, key, {**entry, "stat": signature, "deps": pack.dependencies(entry)})
         if found.hit is not None:
             self.hits += 1
         elif not probe:
             self.misses += 1
         return found
+
+    def _folder_pack(self, plan, path: str) -> _Pack | None:
+        """The pack of `path`'s folder, or None when its files are not for the cache (a folder
+        behind a link: the loader decides whether it may be read, not out of the project; a plan
+        that is not cached): worked out once per folder as named, not once per file."""
+        folder = os.path.dirname(path)
+        known = self._folder_packs.get(folder)
+        if known is None or known[0] is not plan:
+            pack = None if self._in_a_linked_folder(path) else self._pack_for(plan, path)
+            known = self._folder_packs[folder] = (plan, pack)
+        return known[1]
 
     def _in_a_linked_folder(self, path: str) -> bool:
         """Whether a folder on the way to `path` is a symbolic link (its real path is not itself);
@@ -302,7 +342,7 @@ class ResultCache:
             pass
 
     def _store(self, found: Lookup, plan, doc, path: str, kind, findings, skipped: bool, referenced=()):
-        if _quotes_a_credential(path, findings):
+        if quotes_a_credential(path, findings):
             return  # an entry is a file on disk: a token the file holds must not be copied there
         if findings and any(finding.rule in self._clock_rules(plan) for finding in findings):
             return  # it depends on the time (BL200's next runs): replayed later, it would be wrong
@@ -320,7 +360,7 @@ class ResultCache:
                 return
         self._keep(found.pack, found.key, {"explicit": found.explicit, "digest": found.digest, "stat": found.stat,
                                            "path": path, "kind": kind, "skipped": skipped, "findings": stored,
-                                           "deps": deps})
+                                           "deps": deps, "frame": frame_lines(found.raw, path, findings)})
 
     def _keep(self, pack: _Pack, key: str, entry: dict):
         pack.changed[key] = entry
@@ -347,14 +387,14 @@ class ResultCache:
         those of the same files. Never raises: a pack that cannot be written is simply missed."""
         changed, self._changed = self._changed, {}
         for pack in changed.values():
-            entries = {**pack.entries, **pack.changed}
             try:
-                text = json.dumps({"version": __version__, "entries": entries}, ensure_ascii=True, allow_nan=True,
-                                  separators=(",", ":"))
+                entries, deps = pack.shared({**pack.entries, **pack.changed})
+                text = json.dumps({"version": __version__, "deps": deps, "entries": entries}, ensure_ascii=True,
+                                  allow_nan=True, separators=(",", ":"))
             except (TypeError, ValueError):
                 continue
             pack.store.write(pack.name, text)
-            pack.entries, pack.changed = entries, {}
+            pack.entries, pack.deps, pack.current, pack.changed = entries, deps, {}, {}
 
     def _dependencies(self, doc, plan, referenced) -> list:
         deps = []
@@ -421,6 +461,16 @@ class ResultCache:
             raise _Uncacheable(kind)
         return value
 
+    def _entry_current(self, pack: _Pack, entry: dict) -> bool:
+        """`_current` for an entry of `pack`: once per list of dependencies the pack holds."""
+        deps = entry.get("deps")
+        if type(deps) is not int:
+            return self._current(deps)
+        known = pack.current.get(deps)
+        if known is None:
+            known = pack.current[deps] = self._current(pack.dependencies(entry))
+        return known
+
     def _current(self, deps) -> bool:
         """Whether every dependency an entry recorded is still as it was."""
         if not isinstance(deps, list):
@@ -441,29 +491,3 @@ def _entry_key(path: str, explicit: bool) -> str:
     """A file's key in its pack: its path, marked when it was named rather than found by walking
     (its result may differ: BL006), so `check .` and `check FILE` keep an entry each."""
     return path + "\0named" if explicit else path
-
-
-def _hit_of(entry: dict):
-    """An entry's result as `Lookup.hit` holds it; None when the entry is not a valid one."""
-    try:
-        path, kind, skipped = entry["path"], entry["kind"], entry["skipped"]
-        if type(path) is not str or not (kind is None or type(kind) is str) or type(skipped) is not bool:
-            return None
-        return path, kind, [finding_from_json(item) for item in entry["findings"]], skipped
-    except (KeyError, TypeError, ValueError):
-        return None
-
-
-def _quotes_a_credential(path: str, findings) -> bool:
-    """Whether the file name or a finding (its message, a key on its path, its suggestion or
-    the text its fix replaces or writes) holds text the secret detector would mask in a report.
-    Reports mask it when they print; an entry would keep it whole, so such a result is not
-    cached (it is checked again next time)."""
-    from blocklint.secrets import DETECTOR_ONLY
-
-    texts = [path]
-    for finding in findings:
-        texts += [finding.message, finding.suggestion, *map(str, finding.path)]
-        if finding.fix is not None:
-            texts += [text for edit in finding.fix.edits for text in (edit.replacement, edit.original or "")]
-    return any(DETECTOR_ONLY.spans(text) for text in texts)

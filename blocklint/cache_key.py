@@ -3,7 +3,6 @@ everything in a plan that can change a file's findings, and the digests and stam
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import stat
@@ -13,7 +12,7 @@ from blocklint import __version__
 from blocklint.findings import Finding
 
 MAX_RULES_DIR_FILES = 1_000  # above this many .py files in the rules folders, nothing is cached
-_FORMAT = 2  # bump when the entry layout changes
+_FORMAT = 4  # bump when the entry layout changes
 
 
 class _Uncacheable(Exception):
@@ -23,8 +22,26 @@ class _Uncacheable(Exception):
 # --- fingerprints --------------------------------------------------------------------------
 
 
+try:  # as the standard library's `random` does: importing hashlib (OpenSSL) costs ~2.5 ms, and a
+    # warm run hashes only small texts (its fingerprint, its packs' names); bytes hashed in bulk,
+    # the files a cold run reads, go through hashlib's faster SHA-256 (`bytes_digest`)
+    from _sha2 import sha256 as _small_sha256  # Python 3.12+
+except ImportError:
+    try:
+        from _sha256 import sha256 as _small_sha256  # Python 3.11
+    except ImportError:
+        from hashlib import sha256 as _small_sha256
+
+
+def bytes_digest(data: bytes) -> str:
+    """The SHA-256 of a file's bytes, in hex."""
+    import hashlib
+
+    return hashlib.sha256(data).hexdigest()
+
+
 def _digest(*parts) -> str:
-    hasher = hashlib.sha256()
+    hasher = _small_sha256()
     for part in parts:
         hasher.update(part if isinstance(part, bytes) else str(part).encode("utf-8", "surrogatepass"))
         hasher.update(b"\0")
@@ -41,7 +58,7 @@ def _file_digest(path) -> str | None:
     from blocklint.load import read_bounded
 
     try:
-        return hashlib.sha256(read_bounded(path)).hexdigest()
+        return bytes_digest(read_bounded(path))
     except OSError:
         return None
 
@@ -71,7 +88,7 @@ def _module_files(ruleset) -> set[str]:
             files.add(os.path.abspath(source))
         else:  # a rule without a file (built in an interactive session): its code object
             code = getattr(function, "__code__", None)
-            files.add("code:" + (hashlib.sha256(code.co_code).hexdigest() if code else repr(function)))
+            files.add("code:" + (bytes_digest(code.co_code) if code else repr(function)))
     return files
 
 
@@ -92,18 +109,26 @@ def _rules_dir_digests(plan) -> dict:
     return digests
 
 
+def _own_directories() -> list[str]:
+    """The folders of blocklint's own packages (the built-in rules' among them)."""
+    return [directory for package in ("blocklint", "blocklint.rules")
+            for directory in getattr(sys.modules.get(package), "__path__", ()) or ()]
+
+
 def _package_stamp() -> list:
     """Size and mtime of blocklint's own source files: an edited checkout is a new version."""
     stamps = []
-    for package in ("blocklint", "blocklint.rules"):
-        module = sys.modules.get(package)
-        for directory in getattr(module, "__path__", ()) or ():
-            for base, subdirs, files in os.walk(directory):
-                subdirs[:] = sorted(d for d in subdirs if d != "__pycache__")
-                for name in sorted(files):
-                    if name.endswith(".py") or name.endswith(".json"):
-                        full = os.path.join(base, name)
-                        stamps.append([full, _stat_stamp(full)])
+    walked: list[str] = []
+    for directory in _own_directories():
+        if any(os.path.join(directory, "").startswith(os.path.join(done, "")) for done in walked):
+            continue  # the built-in rules' folder, inside the package's: walked with it
+        walked.append(directory)
+        for base, subdirs, files in os.walk(directory):
+            subdirs[:] = sorted(d for d in subdirs if d != "__pycache__")
+            for name in sorted(files):
+                if name.endswith(".py") or name.endswith(".json"):
+                    full = os.path.join(base, name)
+                    stamps.append([full, _stat_stamp(full)])
     return stamps
 
 
@@ -114,7 +139,11 @@ def plan_fingerprint(plan) -> str:
     severity = settings.severity or {}
     env = getattr(load, "env", {}) or {}
     specs = getattr(settings.specs, "documents", None) or []
-    code = {path: (_file_digest(path) if not path.startswith("code:") else path)
+    # blocklint's own modules are in `_package_stamp` (size and mtime): read and hashed, the
+    # built-in rule modules cost ~0.9 ms at every start; plugins and rules-dirs are hashed
+    own = tuple(os.path.join(os.path.abspath(directory), "") for directory in _own_directories())
+    code = {path: (path if path.startswith("code:") else "in the package stamp" if path.startswith(own)
+                   else _file_digest(path))
             for path in sorted(_module_files(plan.available) | _module_files(plan.rules))}
     described = {
         "format": _FORMAT,

@@ -1,6 +1,7 @@
 """One `.blocklint_cache` directory on disk (`blocklint/cache.py` decides what goes in it): packs
 of entries as plain JSON files, written atomically, and findings in and out of JSON, checked field by field
-on the way in (an entry is never trusted: a checkout may carry a crafted one)."""
+on the way in (an entry is never trusted: a checkout may carry a crafted one); an entry's result,
+what may not be kept in one (a credential), and the lines its findings are framed with."""
 
 from __future__ import annotations
 
@@ -163,3 +164,81 @@ def _remove(path):
         os.unlink(path)
     except OSError:
         pass
+
+
+# --- what an entry holds besides its findings ----------------------------------------------
+
+
+def hit_of(entry: dict):
+    """An entry's result as `Lookup.hit` holds it; None when the entry is not a valid one."""
+    try:
+        path, kind, skipped = entry["path"], entry["kind"], entry["skipped"]
+        if type(path) is not str or not (kind is None or type(kind) is str) or type(skipped) is not bool:
+            return None
+        return path, kind, [finding_from_json(item) for item in entry["findings"]], skipped
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def quotes_a_credential(path: str, findings) -> bool:
+    """Whether the file name or a finding (its message, a key on its path, its suggestion or
+    the text its fix replaces or writes) holds text the secret detector would mask in a report.
+    Reports mask it when they print; an entry would keep it whole, so such a result is not
+    cached (it is checked again next time)."""
+    from blocklint.secrets import DETECTOR_ONLY
+
+    texts = [path]
+    for finding in findings:
+        texts += [finding.message, finding.suggestion, *map(str, finding.path)]
+        if finding.fix is not None:
+            texts += [text for edit in finding.fix.edits for text in (edit.replacement, edit.original or "")]
+    return any(DETECTOR_ONLY.spans(text) for text in texts)
+
+
+class FrameLines:
+    """The lines of a file its findings are on, as the text reporter's code frames read a file's
+    lines (`len`, `[index]`): kept in a cache entry, so a warm run reads no file to frame them."""
+
+    __slots__ = ("count", "lines")
+
+    def __init__(self, count: int, lines: dict):
+        self.count, self.lines = count, lines  # {"line number": text}
+
+    def __len__(self):
+        return self.count
+
+    def __getitem__(self, index: int) -> str:
+        return self.lines[str(index + 1)]
+
+    def covers(self, findings) -> bool:
+        """Whether every finding's line is held (or past the end, where a frame shows nothing)."""
+        return all(not 1 <= finding.line <= self.count or str(finding.line) in self.lines for finding in findings)
+
+
+def frame_lines(raw, path: str, findings) -> list | None:
+    """[line count, {line: text}] of the lines `findings` of the file `path` (its bytes `raw`) are
+    on, as the text reporter reads them (`report.text.source_lines`). None when the bytes were not
+    read, for a rule whose frame masks a secret, or when a line holds what the secret detector
+    masks: an entry is a file on disk."""
+    if raw is None or not findings:
+        return None
+    from blocklint.report.text import MASKED_RULES, MAX_SOURCE_BYTES
+    from blocklint.secrets import DETECTOR_ONLY
+    from blocklint.words import split_lines
+
+    if len(raw) > MAX_SOURCE_BYTES or any(f.rule in MASKED_RULES for f in findings):
+        return None
+    lines = split_lines(raw.decode("utf-8", errors="replace"))
+    held = {str(f.line): lines[f.line - 1] for f in findings if f.file == path and 1 <= f.line <= len(lines)}
+    if any(DETECTOR_ONLY.spans(text) for text in held.values()):
+        return None
+    return [len(lines), held]
+
+
+def frame_of(entry: dict) -> FrameLines | None:
+    frame = entry.get("frame")
+    if not (isinstance(frame, list) and len(frame) == 2 and type(frame[0]) is int and isinstance(frame[1], dict)):
+        return None
+    if not all(type(text) is str for text in frame[1].values()):
+        return None
+    return FrameLines(*frame)

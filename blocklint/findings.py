@@ -129,3 +129,13 @@ def count(findings) -> dict:
     for finding in findings:
         totals[finding.severity] += 1
     return totals
+
+
+def fixable_findings(result, *, unsafe: bool = False) -> set:
+    """The findings of one check result that `--fix` (with `unsafe`: `--unsafe-fixes`) would
+    fix, for the text reporter's `[*]` marker: decided when the file was checked (`Finding.fix`),
+    so nothing is read again (here, not in `blocklint.fixing`: a warm run marks them without importing
+    what fixing needs). Standard input is never fixed."""
+    if result.path == "-":
+        return set()
+    return {finding for finding in result.findings if finding.fix is not None and (finding.fix.safe or unsafe)}

@@ -161,12 +161,3 @@ def fix_result(result, plan, *, unsafe: bool = False, write: bool = True, summar
     summary.files.append(fixed)
     summary.fixed += fixed.applied
     return replace(result, findings=fixed.findings)
-
-
-def fixable_findings(result, *, unsafe: bool = False) -> set:
-    """The findings of one check result that `--fix` (with `unsafe`: `--unsafe-fixes`) would
-    fix, for the text reporter's `[*]` marker: decided when the file was checked (`Finding.fix`),
-    so nothing is read again. Standard input is never fixed."""
-    if result.path == "-":
-        return set()
-    return {finding for finding in result.findings if finding.fix is not None and (finding.fix.safe or unsafe)}

@@ -42,6 +42,9 @@ class FileResult(Record):
     kind: str | None = None
     findings: list = field(default_factory=list)
     skipped: bool = False
+    # the lines its findings are on, when the result cache kept them (`blocklint.cache.FrameLines`):
+    # the text reporter's code frames then read no file
+    frame_lines: object = field(default=None, compare=False, repr=False)
 
     @property
     def failed(self) -> bool:
@@ -389,7 +392,7 @@ def _check_windows(stream, plan_for, cache, workers: int, parallel_from: int, sh
                 if plan is None:
                     plan = plans[directory] = plan_for(target.path)
                 found = cache.lookup(target, plan, probe=True) if cache is not None else None
-                entries.append((target, plan, found.hit if found is not None else None))
+                entries.append((target, plan, found if found is not None and found.hit is not None else None))
             misses = [(target, plan) for target, plan, hit in entries if hit is None]
             first = []
             if len(misses) > parallel_from and executor is None and _worker_count(workers, 2) > 1:
@@ -407,8 +410,8 @@ def _check_windows(stream, plan_for, cache, workers: int, parallel_from: int, sh
                 if hit is None:
                     yield next(checked)
                 else:
-                    path, kind, findings, skipped = hit
-                    yield _with_baseline(FileResult(path, kind, findings, skipped), plan)
+                    path, kind, findings, skipped = hit.hit
+                    yield _with_baseline(FileResult(path, kind, findings, skipped, hit.frame), plan)
     except BaseException:
         # Stopped early (-x, an error, Ctrl-C): do not wait for files nobody will read.
         if executor is not None:

@@ -9,7 +9,7 @@ import sys
 import click
 
 from blocklint.commandline import EXIT_FINDINGS, EXIT_OK
-from blocklint.findings import ERROR, INFO
+from blocklint.findings import ERROR, INFO, fixable_findings
 
 
 def failing(findings, strict: bool) -> list:
@@ -36,6 +36,8 @@ class Session:
     def add(self, result, *, before_output=None):
         """One file's result: fixed (or marked fixable), judged by its own plan's strictness, and
         reported. `before_output`: called first when a reporter may write (a progress bar clears)."""
+        if not result.findings and (self.fixer is None or self.fixer.summary is None):
+            return self._add_clean(result, before_output)
         plan = self.planner.for_path(result.path)  # strictness is the file's configuration's
         if self.fixer is not None:
             result = self.fixer.result(result, plan, self.reporters)
@@ -44,6 +46,15 @@ class Session:
         if self.keep_shown:
             self.shown.extend(shown)
         if before_output is not None and (shown or self.verbose):
+            before_output()
+        for reporter, _ in self.reporters:
+            reporter.file(result)
+        return result
+
+    def _add_clean(self, result, before_output):
+        """A result without findings, when nothing is being fixed: nothing to mark or fail on, so
+        its plan is not asked for (most files of a warm run)."""
+        if before_output is not None and self.verbose:
             before_output()
         for reporter, _ in self.reporters:
             reporter.file(result)
@@ -78,8 +89,6 @@ class Fixer:
 
             return fix_result(result, plan, unsafe=self.unsafe, write=not self.diff_only, summary=self.summary)
         if self.mark and result.findings:
-            from blocklint.fixing import fixable_findings
-
             fixable = fixable_findings(result, unsafe=self.unsafe)
             for reporter, _ in reporters:
                 if hasattr(reporter, "fixable"):

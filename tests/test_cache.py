@@ -368,6 +368,29 @@ def test_a_pack_too_large_or_no_regular_file_is_a_miss_and_never_read_whole(proj
     assert lint([project / "spec.yaml"], cache=fresh)[0] == first and fresh.misses == 1
 
 
+def test_a_pack_holds_the_dependencies_its_files_share_once(project):
+    """Specs of one folder naming the same artifact: one list of dependencies in the pack, each
+    entry its index there; an artifact changed since is a miss for each of them, and an index
+    that points nowhere is a miss."""
+    (project / "other.yaml").write_text(WORKFLOW.replace("name: ", "name: other-", 1))
+    paths = [project / "spec.yaml", project / "other.yaml"]
+    first, _ = lint(paths, cache=ResultCache())
+    (pack,) = packs(project)
+    written = json.loads(pack.read_text())
+    assert len(written["deps"]) == 1 and [entry["deps"] for entry in written["entries"].values()] == [0, 0]
+    assert written["deps"][0][0][0] == "artifact"
+    warm = ResultCache()
+    assert lint(paths, cache=warm)[0] == first and warm.hits == 2
+    (project / "artifact" / "added.txt").write_text("new")
+    changed = ResultCache()
+    lint(paths, cache=changed)
+    assert (changed.hits, changed.misses) == (0, 2)
+    written = json.loads(pack.read_text())
+    pack.write_text(json.dumps({**written, "deps": []}))
+    nowhere = ResultCache()
+    assert lint(paths, cache=nowhere)[0] == first and (nowhere.hits, nowhere.misses) == (0, 2)
+
+
 SCRIPT = """
 import sys
 from blocklint import runner
@@ -567,3 +590,40 @@ def test_a_findings_related_places_survive_the_cache():
     crafted[-1] = ["body"]  # a place that is no path
     with pytest.raises(ValueError):
         finding_from_json(crafted)
+
+
+def text_of(results, plan) -> str:
+    """The results through the text reporter, code frames and all."""
+    stream = io.StringIO()
+    reporter = reporter_class("text")(stream, strict=False, rules=plan.available, color=False)
+    for result in results:
+        reporter.file(result)
+    reporter.finish()
+    return stream.getvalue()
+
+
+def test_a_warm_run_frames_its_findings_from_the_lines_the_entries_kept(tmp_path, monkeypatch):
+    """Past `runner.PARALLEL_FROM` files, a warm run's code frames come from the lines each entry
+    kept, reading no file, and are exactly those of a run without the cache."""
+    paths = corpus.corpus(tmp_path, 120)
+    assert corpus.add_fixable_findings(paths, share=5) == 24
+    monkeypatch.chdir(tmp_path)
+    uncached, plan = lint(["."], jobs=2)
+    lint(["."], cache=ResultCache(), jobs=2)
+    warm, _ = lint(["."], cache=ResultCache(), jobs=2)
+    assert sum(result.frame_lines is not None for result in warm) == 24
+    expected = text_of(uncached, plan)
+    read = []
+    monkeypatch.setattr("blocklint.report.text.source_lines", lambda path: read.append(path) or [])
+    assert text_of(warm, plan) == expected and "cron: \"@daily\"" in expected and read == []
+
+
+def test_a_line_the_secret_detector_masks_is_not_kept_in_an_entry():
+    from blocklint.cache_store import frame_lines
+    from blocklint.findings import Finding
+
+    token = "ghp_" + "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8"
+    finding = Finding("a.yaml", 2, 1, 2, 5, "BL205", "name", "warning", "message", (), "inferred", "", None, ())
+    assert frame_lines(b"a: 1\nb: 2\n", "a.yaml", [finding]) == [3, {"2": "b: 2"}]
+    assert frame_lines(f"a: 1\nb: {token}\n".encode(), "a.yaml", [finding]) is None
+    assert frame_lines(b"a: 1\nb: 2\n", "a.yaml", [finding._replace(rule="BL701")]) is None

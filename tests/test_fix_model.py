@@ -14,7 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from blocklint.fix import Edit, Fix, LineIndex, apply_and_load
-from blocklint.fixing import FixSummary, fix_result, fixable_findings, fixes_of
+from blocklint.findings import fixable_findings
+from blocklint.fixing import FixSummary, fix_result, fixes_of
 from blocklint.load import LoadSettings, load_text
 from blocklint.plan import Overrides, Planner
 from blocklint.runner import Target, check_document, check_target

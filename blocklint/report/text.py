@@ -44,19 +44,32 @@ def source_lines(path: str) -> list[str]:
         descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except (OSError, ValueError):
         return []
-    with os.fdopen(descriptor, "rb") as handle:
-        try:
-            info = os.fstat(descriptor)
-            if not stat.S_ISREG(info.st_mode):
-                return []
-            # read(n) sets n bytes aside first: asking for the file's size (and one byte more, to
-            # see it grew) costs a tenth of asking for the limit
-            data = handle.read(min(info.st_size + 1, MAX_SOURCE_BYTES) if info.st_size else MAX_SOURCE_BYTES)
-            if info.st_size and len(data) > info.st_size:
-                data += handle.read(MAX_SOURCE_BYTES - len(data))
-        except OSError:
+    try:  # the descriptor read directly: a buffered file object costs more than the read
+        info = os.fstat(descriptor)
+        if not stat.S_ISREG(info.st_mode):
             return []
+        # asking for the file's size (and one byte more, to see it grew) sets aside a tenth of
+        # what asking for the limit would
+        data = _read_up_to(descriptor, min(info.st_size + 1, MAX_SOURCE_BYTES) if info.st_size else MAX_SOURCE_BYTES)
+        if info.st_size and len(data) > info.st_size:
+            data += _read_up_to(descriptor, MAX_SOURCE_BYTES - len(data))
+    except OSError:
+        return []
+    finally:
+        os.close(descriptor)
     return split_lines(data.decode("utf-8", errors="replace"))
+
+
+def _read_up_to(descriptor: int, size: int) -> bytes:
+    """Up to `size` bytes, fewer only at the end of the file."""
+    parts = []
+    while size > 0:
+        part = os.read(descriptor, size)
+        if not part:
+            break
+        parts.append(part)
+        size -= len(part)
+    return b"".join(parts)
 
 
 def code_frame(lines: list[str], finding, masker=DETECTOR_ONLY, paint=lambda carets: carets) -> list[str]:
@@ -137,16 +150,29 @@ class TextReporter(Reporter):
 
     def _findings(self, result):
         lines = None  # one file's lines at a time: memory stays flat over a long run
+        written = []  # a file's output in one write, not one (flushed) write per line
         for finding in self.shown(result):
             colour = _SEVERITY_COLOUR[finding.severity]
             mark = "[*] " if finding in self.fixable else ""
-            self._echo(f"{self._style(display_path(finding.file), '', bold=True)}:{finding.line}:{finding.column}: "
-                       f"{self._style(finding.rule, colour)} {self._style(finding.severity, colour)} "
-                       f"{mark}{present_message(finding.message, self.masker)}")
+            written.append(guard_line(
+                f"{self._style(display_path(finding.file), '', bold=True)}:{finding.line}:{finding.column}: "
+                f"{self._style(finding.rule, colour)} {self._style(finding.severity, colour)} "
+                f"{mark}{present_message(finding.message, self.masker)}"))
             if lines is None:
-                lines = self.sources.get(finding.file) or source_lines(finding.file)
-            for line in code_frame(lines, finding, self.masker, lambda carets: self._style(carets, colour)):
-                self._echo(line)
+                lines = self.sources.get(finding.file) or self._kept_lines(result, finding) or source_lines(finding.file)
+            written += map(guard_line, code_frame(lines, finding, self.masker,
+                                                  lambda carets: self._style(carets, colour)))
+        if written:
+            click.echo("\n".join(written), file=self.stream, color=self.color)
+
+    @staticmethod
+    def _kept_lines(result, finding):
+        """The lines the result cache kept for the result's file (`blocklint.cache.FrameLines`), when
+        every finding is in that file and its line is held."""
+        kept = getattr(result, "frame_lines", None)
+        if kept is None or any(found.file != result.path for found in result.findings):
+            return None
+        return kept if kept.covers(result.findings) else None
 
     def write_end(self):
         for line in self._listing:
