@@ -50,8 +50,9 @@ def test_each_rule_reports_its_share_and_a_definition_in_both_groups_twice(run, 
 @pytest.mark.parametrize("after", [0, 1])
 def test_a_check_that_crashes_is_a_crash_of_every_rule_sharing_it(run, tmp_path, monkeypatch, after):
     """The findings before the crash are reported, then each rule's own BL000 at the definition."""
-    def crashing(definition, label):
-        yield from list(checked(definition, label))[:after]
+    def crashing(definition, label, found):
+        checked(definition, label, found)
+        del found[after:]
         raise RuntimeError("boom")
 
     checked = param_definitions._check_definition

@@ -10,7 +10,10 @@ from blocklint.rules._params import (PARAM_TYPES, TYPE_WORDS, Inferred, definiti
 ELEMENT_TYPES = {"string_array": "string", "number_array": "number"}
 
 
-def _check_definition(definition, label):
+def _check_definition(definition, label, found: list) -> None:
+    """Append to `found` what in `definition` (and its nested `properties`) contradicts its own
+    `type`, named `label` in the messages: appended, not yielded, so a check costs no generator
+    per definition (the findings before an error stay in `found`)."""
     param_type = definition.get("type")
     if param_type not in PARAM_TYPES:
         return
@@ -19,29 +22,29 @@ def _check_definition(definition, label):
     default = definition.get("defaultValue")
     if default is not None:
         if not fits(param_type, default):
-            yield (definition, "defaultValue"), (f"defaultValue of {label} should be {TYPE_WORDS[param_type]} "
-                                                 f"(its type is {param_type})")
+            found.append(((definition, "defaultValue"), (f"defaultValue of {label} should be {TYPE_WORDS[param_type]} "
+                                                         f"(its type is {param_type})")))
         elif options is not None:
             for part in outside_options(definition, default):
-                yield (definition, "defaultValue"), Inferred("BL410", (
+                found.append(((definition, "defaultValue"), Inferred("BL410", (
                     f"defaultValue {shown(part)} of {label} is not one of its "
-                    f"options ({', '.join(map(shown, option_values(definition)))})"))
+                    f"options ({', '.join(map(shown, option_values(definition)))})"))))
     element_type = ELEMENT_TYPES.get(param_type, param_type)
     for option in options or ():
         if isinstance(option, dict) and "value" in option:
             if not fits(element_type, option["value"]) and not fits(param_type, option["value"]):
-                yield (option, "value"), (f"option value {shown(option['value'])} of {label} should be "
-                                          f"{TYPE_WORDS[element_type]} (its type is {param_type})")
+                found.append(((option, "value"), (f"option value {shown(option['value'])} of {label} should be "
+                                                  f"{TYPE_WORDS[element_type]} (its type is {param_type})")))
     if definition.get("hideValue") is True and param_type != "string":
-        yield (definition, Key("hideValue")), Inferred("BL412", (
-            f"hideValue only applies to string parameters; {label} is {param_type}: remove it"))
+        found.append(((definition, Key("hideValue")), Inferred("BL412", (
+            f"hideValue only applies to string parameters; {label} is {param_type}: remove it"))))
     properties = definition.get("properties")
     if param_type in ("object", "object_array") and not (isinstance(properties, list) and properties):
-        yield (definition, Key("type")), Inferred("BL409", (
-            f"{label} is of type {param_type} but declares no 'properties'; list its fields under 'properties'"))
+        found.append(((definition, Key("type")), Inferred("BL409", (
+            f"{label} is of type {param_type} but declares no 'properties'; list its fields under 'properties'"))))
     for nested in properties if isinstance(properties, list) else ():
         if isinstance(nested, dict):
-            yield from _check_definition(nested, f"property '{nested.get('name')}' of {label}")
+            _check_definition(nested, f"property '{nested.get('name')}' of {label}", found)
 
 
 @fixture
@@ -63,7 +66,7 @@ def _share(definition_checks: dict, definition: dict, group: str, rule_id: str =
         findings: list = []
         error = None
         try:
-            findings.extend(_check_definition(definition, f"{group} parameter '{definition.get('name')}'"))
+            _check_definition(definition, f"{group} parameter '{definition.get('name')}'", findings)
         except Exception as raised:  # noqa: BLE001 - each sharing rule reports it as its own crash
             error = raised
         shares: dict = {}  # as `split_findings` tells them apart, in one pass
