@@ -219,16 +219,16 @@ def conditions_without_condition_type(param):
     """
     conditions = param.get("conditions")
     if not isinstance(conditions, list):
-        return
+        return None  # most parameters have no conditions: answered without a generator
     basic = [item for item in conditions if isinstance(item, dict) and "conditionType" not in item
              and "conditions" not in item and isinstance(item.get("dependsOn"), str)]
     names = list(dict.fromkeys(item["dependsOn"] for item in basic))
     if len(names) < 2:
-        return
+        return None
     second = next(item for item in basic if item["dependsOn"] == names[1])
     listed = ", ".join(repr(name) for name in names)
-    yield (second, "dependsOn"), (f"conditions on {len(names)} parameters ({listed}) need a conditionType: "
-                                  "put them in one `{conditionType: AND, conditions: [...]}` (or OR)")
+    return [((second, "dependsOn"), (f"conditions on {len(names)} parameters ({listed}) need a conditionType: "
+                                     "put them in one `{conditionType: AND, conditions: [...]}` (or OR)"))]
 
 
 @rule("BL405", "duplicate-parameter-name", evidence=INFERRED)
@@ -292,9 +292,10 @@ def parameter_in_build_and_run(parameters):
                                          "another name")
 
 
-def _conditions(conditions):
+def _conditions(conditions: list) -> list:
     """Every basic condition, composite ones flattened."""
-    stack = list(reversed(conditions)) if isinstance(conditions, list) else []
+    found = []
+    stack = list(reversed(conditions))
     while stack:
         condition = stack.pop()
         if not isinstance(condition, dict):
@@ -302,7 +303,8 @@ def _conditions(conditions):
         if isinstance(condition.get("conditions"), list):
             stack.extend(reversed(condition["conditions"]))
         if "dependsOn" in condition:
-            yield condition
+            found.append(condition)
+    return found
 
 
 @rule("BL407", "condition-on-unknown-parameter", evidence=DOCUMENTED)
@@ -330,17 +332,22 @@ def condition_on_unknown_parameter(param, param_group, build_params, run_params)
     `conditions[].dependsOn`: "Name of the parameter that this parameter depends on". Error. A
     parameter of the other group is BL413 (inferred, a warning).
     """
+    conditions = param.get("conditions")
+    if not isinstance(conditions, list):
+        return None  # most parameters have no conditions: answered without a generator
     same, other = (build_params, run_params) if param_group == "build" else (run_params, build_params)
-    for condition in _conditions(param.get("conditions")):
+    found = []
+    for condition in _conditions(conditions):
         name = condition["dependsOn"]
         if not isinstance(name, str):
             continue
         if name == param.get("name"):
-            yield (condition, "dependsOn"), f"parameter '{name}' cannot depend on itself"
+            found.append(((condition, "dependsOn"), f"parameter '{name}' cannot depend on itself"))
         elif name not in same and name not in other:
-            yield (condition, "dependsOn"), (f"dependsOn '{name}' names no parameter of the spec"
-                                             f"{did_you_mean(name, [*same, *other])}"), \
-                Suggestion(closest(name, [*same, *other]))
+            found.append(((condition, "dependsOn"), (f"dependsOn '{name}' names no parameter of the spec"
+                                                     f"{did_you_mean(name, [*same, *other])}"),
+                          Suggestion(closest(name, [*same, *other]))))
+    return found
 
 
 @rule("BL413", "condition-on-other-group-parameter", evidence=INFERRED)
@@ -370,11 +377,14 @@ def condition_on_other_group_parameter(param, param_group, build_params, run_par
     depends on"; that it must be of the same group is inferred from the two groups being
     given separately. Warning.
     """
+    conditions = param.get("conditions")
+    if not isinstance(conditions, list):
+        return None  # most parameters have no conditions: answered without a generator
     same, other = (build_params, run_params) if param_group == "build" else (run_params, build_params)
     other_group = "run" if param_group == "build" else "build"
-    for condition in _conditions(param.get("conditions")):
-        name = condition["dependsOn"]
-        if isinstance(name, str) and name != param.get("name") and name not in same and name in other:
-            yield (condition, "dependsOn"), (f"dependsOn '{name}' is a {other_group} parameter, and this is a "
-                                             f"{param_group} parameter; conditions across the groups may not be "
-                                             "evaluated")
+    return [((condition, "dependsOn"), (f"dependsOn '{name}' is a {other_group} parameter, and this is a "
+                                        f"{param_group} parameter; conditions across the groups may not be "
+                                        "evaluated"))
+            for condition in _conditions(conditions)
+            if isinstance(name := condition["dependsOn"], str) and name != param.get("name") and name not in same
+            and name in other]
