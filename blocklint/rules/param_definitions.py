@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from blocklint import DOCUMENTED, INFERRED, Key, Suggestion, closest, did_you_mean, fixture, rule
-from blocklint.rules._params import (PARAM_TYPES, TYPE_WORDS, Inferred, definitions, fits, names_of, option_values,
+from blocklint.rules._params import (PARAM_TYPES, TYPE_WORDS, Inferred, definitions, fits, option_values,
                                      outside_options, shown)
 
 
@@ -266,7 +266,7 @@ def duplicate_parameter_name(parameters):
 
 
 @rule("BL408", "parameter-in-build-and-run", evidence=INFERRED)
-def parameter_in_build_and_run(parameters):
+def parameter_in_build_and_run(parameters, build_params):
     """A name declared both as a build and as a run parameter.
 
     ## Why is this bad?
@@ -284,10 +284,9 @@ def parameter_in_build_and_run(parameters):
     ## Source
     Inference: nothing forbids it; the two values under one name are easily confused. Warning.
     """
-    build = names_of(definitions(parameters, "build"))
-    for definition in definitions(parameters, "run"):
+    for definition in definitions(parameters, "run"):  # `build_params`: the build names, listed once per document
         name = definition.get("name")
-        if isinstance(name, str) and name in build:
+        if isinstance(name, str) and name in build_params:
             yield (definition, "name"), (f"'{name}' is both a build and a run parameter; give one of them "
                                          "another name")
 

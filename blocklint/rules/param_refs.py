@@ -71,10 +71,12 @@ def unresolved_param_ref(config, param_refs, build_params, doc):
     """
     if not doc.cli:
         return
-    run_names = names_of(definitions(doc.data.get("parameters"), "run"))
+    run_names = None  # worked out at the first name that is no build parameter (most files have none)
     for container, key, name, _ in param_refs:
         if name in build_params:
             continue
+        if run_names is None:
+            run_names = names_of(definitions(doc.data.get("parameters"), "run"))
         if name in run_names:
             yield (container, key), (f"'{name}' is a run parameter: run parameters are read at run time "
                                      f"and are not substituted into config; declare it under parameters.build")
