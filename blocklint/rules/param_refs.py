@@ -10,6 +10,9 @@ from blocklint.rules._params import PARAM_TYPES, TYPE_WORDS, definitions, names_
 
 FITS = {"integer": {"number"}, "number": {"number"}, "boolean": {"boolean"}, "string": {"string"},
         "string_array": {"string_array"}, "number_array": {"number_array"}}
+# FITS turned around: the field types a parameter type fills (one set test per reference)
+FILLS = {param_type: frozenset(field for field, types in FITS.items() if param_type in types)
+         for param_type in {param_type for types in FITS.values() for param_type in types}}
 
 
 @fixture
@@ -128,7 +131,7 @@ def param_type_mismatch(config, param_refs, build_params):
         if param_type not in PARAM_TYPES:
             continue
         wanted = field_type_of(path)
-        if not wanted or any(param_type in FITS.get(field, ()) for field in wanted):
+        if not wanted or not wanted.isdisjoint(FILLS.get(param_type, ())):
             continue
         field = sorted(wanted)[0]
         yield (container, key), (f"build parameter '{name}' is of type {param_type}, but {_where(path)} takes "
