@@ -33,6 +33,7 @@ node's companions (`step_name` with `step`, `image_name` with `image`, `param_gr
 | options | this rule's options from the configuration |
 | unused_suppressions | `(span, code)` of suppressions that suppressed nothing (rules taking it run last) |
 | step (+ step_name) | each step mapping |
+| image_builds | `image_definitions(config)`: `(label, mapping)` of every image build definition, listed once per document |
 | image (+ image_name) | each image build definition (`image_definitions`): `config.images` entries, a step's inline `image`, a service's `image` |
 | trigger | each trigger mapping |
 | watcher | each watcher mapping |
@@ -218,9 +219,16 @@ def image_definitions(config) -> list[tuple[str, dict]]:
     return found
 
 
+@fixture
+def image_builds(r):
+    """`image_definitions` of the block spec's (or release's) `config`, [] without one: worked
+    out once per document for the `image` fan-out and the rules that read them all."""
+    return image_definitions(r.get("config"))
+
+
 @fanout("image_name")
 def image(r):
-    for label, node in image_definitions(r.get("config")):
+    for label, node in r.get("image_builds"):
         yield r.doc.path_of(node), node, {"image_name": label}
 
 

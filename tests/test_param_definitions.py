@@ -50,8 +50,9 @@ def test_each_rule_reports_its_share_and_a_definition_in_both_groups_twice(run, 
 @pytest.mark.parametrize("after", [0, 1])
 def test_a_check_that_crashes_is_a_crash_of_every_rule_sharing_it(run, tmp_path, monkeypatch, after):
     """The findings before the crash are reported, then each rule's own BL000 at the definition."""
-    def crashing(definition, label):
-        yield from list(checked(definition, label))[:after]
+    def crashing(definition, label, found):
+        checked(definition, label, found)
+        del found[after:]
         raise RuntimeError("boom")
 
     checked = param_definitions._check_definition
@@ -63,3 +64,18 @@ def test_a_check_that_crashes_is_a_crash_of_every_rule_sharing_it(run, tmp_path,
                for rule, _, message in findings if rule == "BL000")
     first_findings = ["BL404", "BL404", "BL409", "BL410"]  # level (in both groups), limits, mode
     assert sorted(rule for rule, _, _ in findings if rule != "BL000") == first_findings[:4 * after]
+
+
+def test_an_option_is_found_as_same_value_finds_it():
+    """`outside_options` looks for a value with `_among`, which must agree with `same_value` (a
+    bool only as a bool, NaN never, not even as the same object)."""
+    import itertools
+
+    from blocklint.rules._params import _among, same_value
+
+    nan = float("nan")
+    values = [True, False, 1, 0, 1.0, 0.0, -0.0, 2, 10**30, "1", "", None, nan, [1], [True], [], {"a": 1}, {}]
+    for value in values:
+        for count in range(3):
+            for allowed in itertools.product(values, repeat=count):
+                assert _among(value, list(allowed)) == any(same_value(value, option) for option in allowed)

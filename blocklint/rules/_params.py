@@ -29,8 +29,8 @@ def fits(param_type: str, value) -> bool:
     """Whether a value has the shape a parameter type promises (any value fits an unknown type)."""
     if param_type == "string":
         return isinstance(value, str)
-    if param_type == "number":
-        return _number(value)
+    if param_type == "number":  # `_number`, inlined: asked of every option of every number parameter
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
     if param_type == "boolean":
         return isinstance(value, bool)
     if param_type == "object":
@@ -63,7 +63,21 @@ def outside_options(definition, value) -> list:
     if allowed is None:
         return []
     parts = value if isinstance(value, list) and definition.get("type", "").endswith("_array") else [value]
-    return [part for part in parts if not any(same_value(part, option) for option in allowed)]
+    return [part for part in parts if not _among(part, allowed)]
+
+
+def _among(value, allowed: list) -> bool:
+    """Whether `same_value` finds `value` among `allowed`, without a call per option: no option
+    equal to it (or the very object), none the same; else an equal one of its kind (a bool is
+    the same only as a bool, anything else only as a non-bool)."""
+    if value not in allowed:
+        return False
+    if value.__class__ is bool:
+        return any(option.__class__ is bool and option == value for option in allowed)
+    for option in allowed:
+        if value == option and option.__class__ is not bool:
+            return True
+    return False
 
 
 class Inferred(str):

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
 
-from blocklint import DOCUMENTED, INFERRED, SDK_FAILS, fixture, image_definitions, is_param_ref, rule
+from blocklint import DOCUMENTED, INFERRED, SDK_FAILS, fixture, is_param_ref, rule
 from blocklint.records import Record
 from blocklint.shared import once_per_run
 
@@ -260,7 +260,7 @@ def _in_artifact(artifact_: Artifact, relative: str, files: frozenset, field_nam
 
 
 @rule("BL803", "file-missing-from-artifact", evidence=DOCUMENTED)
-def file_missing_from_artifact(artifact, config):
+def file_missing_from_artifact(artifact, config, image_builds):
     """A `dockerfile` or `sqlQueryPath` that is not in the artifact after the ignore rules.
 
     An image's `dockerfile` is relative to its `context` (default `.`), which is relative to
@@ -291,7 +291,7 @@ def file_missing_from_artifact(artifact, config):
     if artifact.files() is None:
         return  # BL802 reports why the ignore files cannot be read
     files = _file_names(str(artifact.root), tuple(artifact.ignore_files or ()))
-    for label, image in image_definitions(config):
+    for label, image in image_builds:
         dockerfile = image.get("dockerfile")
         context = image.get("context", ".")
         if not isinstance(dockerfile, str) or not isinstance(context, str):
@@ -381,7 +381,7 @@ def cli_file_data(r):
 
 
 @rule("BL805", "image-build-without-artifact", evidence=DOCUMENTED)
-def image_build_without_artifact(cli_file_data, config):
+def image_build_without_artifact(cli_file_data, config, image_builds):
     """A spec that builds an image (`image` or `config.images`) but uploads no `artifact`.
 
     ## Why is this bad?
@@ -405,7 +405,7 @@ def image_build_without_artifact(cli_file_data, config):
     """
     if "artifact" in cli_file_data:
         return
-    images = image_definitions(config)
+    images = image_builds
     if images:
         labels = ", ".join(label for label, _ in images)
         yield (images[0][1],), (f"{labels} {'is' if len(images) == 1 else 'are'} built from the artifact, but the "

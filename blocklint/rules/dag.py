@@ -197,12 +197,14 @@ def duplicate_parent(step, step_name):
         first.setdefault(parent, index)
 
 
-def _execution_items(step, key):
+def _execution_items(step, key) -> list:
+    """`(index, item)` of the mappings listed under `executionParameters.<key>` (a list: most
+    steps have none, and no generator is made for them)."""
     execution = step.get("executionParameters")
     items = execution.get(key) if isinstance(execution, dict) else None
-    for index, item in enumerate(items if isinstance(items, list) else ()):
-        if isinstance(item, dict):
-            yield index, item
+    if not isinstance(items, list):
+        return []
+    return [(index, item) for index, item in enumerate(items) if isinstance(item, dict)]
 
 
 @rule("BL304", "parent-status-not-a-parent", evidence=DOCUMENTED, follows={"BL101": ("parents",)})
@@ -228,11 +230,14 @@ def parent_status_not_a_parent(step, step_name):
     `parentStatus[].parents (list(str))`: "List of parent step names": conditions on "the status of
     the parent steps". Error.
     """
+    items = _execution_items(step, "parentStatus")
+    if not items:
+        return  # most steps have no status conditions
     parents = parent_names(step) if "parents" in step else []
     if parents is None:
         return  # an @param: placeholder: unknown until deployment
     declared = [p for p in parents if isinstance(p, str)]
-    for index, item in _execution_items(step, "parentStatus"):
+    for index, item in items:
         named = item.get("parents")
         for position, name in enumerate(named if isinstance(named, list) else ()):
             if isinstance(name, str) and name not in declared and not is_param_ref(name):
@@ -263,10 +268,14 @@ def conditional_ancestors(r):
     steps = r.get("steps")
     if not isinstance(steps, dict):
         return None
-    asked = {name: [item.get("stepName") for _, item in _execution_items(step, "conditional")]
-             for name, step in steps.items() if isinstance(step, dict)}
-    asked = {name: [target for target in targets if isinstance(target, str) and target in steps]
-             for name, targets in asked.items() if targets}
+    asked = {}
+    for name, step in steps.items():  # `_execution_items`, inlined: most steps have no conditions
+        execution = step.get("executionParameters") if isinstance(step, dict) else None
+        items = execution.get("conditional") if isinstance(execution, dict) else None
+        if isinstance(items, list) and items:
+            targets = [item.get("stepName") for item in items if isinstance(item, dict)]
+            if targets:
+                asked[name] = [target for target in targets if isinstance(target, str) and target in steps]
     if not asked:
         return {}
     bit = {target: 1 << index for index, target in enumerate(dict.fromkeys(t for ts in asked.values() for t in ts))}
@@ -386,7 +395,7 @@ def conditional_on_non_ancestor(step, step_name, steps, conditional_ancestors):
     "List of conditions to be evaluated based on the output params of the parent steps"; blocklint
     also accepts ancestors further up. Error.
     """
-    items = list(_execution_items(step, "conditional"))
+    items = _execution_items(step, "conditional")
     if not items or conditional_ancestors is None:
         return
     before = conditional_ancestors.get(step_name)

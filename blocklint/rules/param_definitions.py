@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from blocklint import DOCUMENTED, INFERRED, Key, Suggestion, closest, did_you_mean, fixture, rule
-from blocklint.rules._params import (PARAM_TYPES, TYPE_WORDS, Inferred, definitions, fits, names_of, option_values,
+from blocklint.rules._params import (PARAM_TYPES, TYPE_WORDS, Inferred, definitions, fits, option_values,
                                      outside_options, shown)
 
 
 ELEMENT_TYPES = {"string_array": "string", "number_array": "number"}
 
 
-def _check_definition(definition, label):
+def _check_definition(definition, label, found: list) -> None:
+    """Append to `found` what in `definition` (and its nested `properties`) contradicts its own
+    `type`, named `label` in the messages: appended, not yielded, so a check costs no generator
+    per definition (the findings before an error stay in `found`)."""
     param_type = definition.get("type")
     if param_type not in PARAM_TYPES:
         return
@@ -19,29 +22,29 @@ def _check_definition(definition, label):
     default = definition.get("defaultValue")
     if default is not None:
         if not fits(param_type, default):
-            yield (definition, "defaultValue"), (f"defaultValue of {label} should be {TYPE_WORDS[param_type]} "
-                                                 f"(its type is {param_type})")
+            found.append(((definition, "defaultValue"), (f"defaultValue of {label} should be {TYPE_WORDS[param_type]} "
+                                                         f"(its type is {param_type})")))
         elif options is not None:
             for part in outside_options(definition, default):
-                yield (definition, "defaultValue"), Inferred("BL410", (
+                found.append(((definition, "defaultValue"), Inferred("BL410", (
                     f"defaultValue {shown(part)} of {label} is not one of its "
-                    f"options ({', '.join(map(shown, option_values(definition)))})"))
+                    f"options ({', '.join(map(shown, option_values(definition)))})"))))
     element_type = ELEMENT_TYPES.get(param_type, param_type)
     for option in options or ():
         if isinstance(option, dict) and "value" in option:
             if not fits(element_type, option["value"]) and not fits(param_type, option["value"]):
-                yield (option, "value"), (f"option value {shown(option['value'])} of {label} should be "
-                                          f"{TYPE_WORDS[element_type]} (its type is {param_type})")
+                found.append(((option, "value"), (f"option value {shown(option['value'])} of {label} should be "
+                                                  f"{TYPE_WORDS[element_type]} (its type is {param_type})")))
     if definition.get("hideValue") is True and param_type != "string":
-        yield (definition, Key("hideValue")), Inferred("BL412", (
-            f"hideValue only applies to string parameters; {label} is {param_type}: remove it"))
+        found.append(((definition, Key("hideValue")), Inferred("BL412", (
+            f"hideValue only applies to string parameters; {label} is {param_type}: remove it"))))
     properties = definition.get("properties")
     if param_type in ("object", "object_array") and not (isinstance(properties, list) and properties):
-        yield (definition, Key("type")), Inferred("BL409", (
-            f"{label} is of type {param_type} but declares no 'properties'; list its fields under 'properties'"))
+        found.append(((definition, Key("type")), Inferred("BL409", (
+            f"{label} is of type {param_type} but declares no 'properties'; list its fields under 'properties'"))))
     for nested in properties if isinstance(properties, list) else ():
         if isinstance(nested, dict):
-            yield from _check_definition(nested, f"property '{nested.get('name')}' of {label}")
+            _check_definition(nested, f"property '{nested.get('name')}' of {label}", found)
 
 
 @fixture
@@ -63,7 +66,7 @@ def _share(definition_checks: dict, definition: dict, group: str, rule_id: str =
         findings: list = []
         error = None
         try:
-            findings.extend(_check_definition(definition, f"{group} parameter '{definition.get('name')}'"))
+            _check_definition(definition, f"{group} parameter '{definition.get('name')}'", findings)
         except Exception as raised:  # noqa: BLE001 - each sharing rule reports it as its own crash
             error = raised
         shares: dict = {}  # as `split_findings` tells them apart, in one pass
@@ -216,16 +219,16 @@ def conditions_without_condition_type(param):
     """
     conditions = param.get("conditions")
     if not isinstance(conditions, list):
-        return
+        return None  # most parameters have no conditions: answered without a generator
     basic = [item for item in conditions if isinstance(item, dict) and "conditionType" not in item
              and "conditions" not in item and isinstance(item.get("dependsOn"), str)]
     names = list(dict.fromkeys(item["dependsOn"] for item in basic))
     if len(names) < 2:
-        return
+        return None
     second = next(item for item in basic if item["dependsOn"] == names[1])
     listed = ", ".join(repr(name) for name in names)
-    yield (second, "dependsOn"), (f"conditions on {len(names)} parameters ({listed}) need a conditionType: "
-                                  "put them in one `{conditionType: AND, conditions: [...]}` (or OR)")
+    return [((second, "dependsOn"), (f"conditions on {len(names)} parameters ({listed}) need a conditionType: "
+                                     "put them in one `{conditionType: AND, conditions: [...]}` (or OR)"))]
 
 
 @rule("BL405", "duplicate-parameter-name", evidence=INFERRED)
@@ -263,7 +266,7 @@ def duplicate_parameter_name(parameters):
 
 
 @rule("BL408", "parameter-in-build-and-run", evidence=INFERRED)
-def parameter_in_build_and_run(parameters):
+def parameter_in_build_and_run(parameters, build_params):
     """A name declared both as a build and as a run parameter.
 
     ## Why is this bad?
@@ -281,17 +284,17 @@ def parameter_in_build_and_run(parameters):
     ## Source
     Inference: nothing forbids it; the two values under one name are easily confused. Warning.
     """
-    build = names_of(definitions(parameters, "build"))
-    for definition in definitions(parameters, "run"):
+    for definition in definitions(parameters, "run"):  # `build_params`: the build names, listed once per document
         name = definition.get("name")
-        if isinstance(name, str) and name in build:
+        if isinstance(name, str) and name in build_params:
             yield (definition, "name"), (f"'{name}' is both a build and a run parameter; give one of them "
                                          "another name")
 
 
-def _conditions(conditions):
+def _conditions(conditions: list) -> list:
     """Every basic condition, composite ones flattened."""
-    stack = list(reversed(conditions)) if isinstance(conditions, list) else []
+    found = []
+    stack = list(reversed(conditions))
     while stack:
         condition = stack.pop()
         if not isinstance(condition, dict):
@@ -299,7 +302,8 @@ def _conditions(conditions):
         if isinstance(condition.get("conditions"), list):
             stack.extend(reversed(condition["conditions"]))
         if "dependsOn" in condition:
-            yield condition
+            found.append(condition)
+    return found
 
 
 @rule("BL407", "condition-on-unknown-parameter", evidence=DOCUMENTED)
@@ -327,17 +331,22 @@ def condition_on_unknown_parameter(param, param_group, build_params, run_params)
     `conditions[].dependsOn`: "Name of the parameter that this parameter depends on". Error. A
     parameter of the other group is BL413 (inferred, a warning).
     """
+    conditions = param.get("conditions")
+    if not isinstance(conditions, list):
+        return None  # most parameters have no conditions: answered without a generator
     same, other = (build_params, run_params) if param_group == "build" else (run_params, build_params)
-    for condition in _conditions(param.get("conditions")):
+    found = []
+    for condition in _conditions(conditions):
         name = condition["dependsOn"]
         if not isinstance(name, str):
             continue
         if name == param.get("name"):
-            yield (condition, "dependsOn"), f"parameter '{name}' cannot depend on itself"
+            found.append(((condition, "dependsOn"), f"parameter '{name}' cannot depend on itself"))
         elif name not in same and name not in other:
-            yield (condition, "dependsOn"), (f"dependsOn '{name}' names no parameter of the spec"
-                                             f"{did_you_mean(name, [*same, *other])}"), \
-                Suggestion(closest(name, [*same, *other]))
+            found.append(((condition, "dependsOn"), (f"dependsOn '{name}' names no parameter of the spec"
+                                                     f"{did_you_mean(name, [*same, *other])}"),
+                          Suggestion(closest(name, [*same, *other]))))
+    return found
 
 
 @rule("BL413", "condition-on-other-group-parameter", evidence=INFERRED)
@@ -367,11 +376,14 @@ def condition_on_other_group_parameter(param, param_group, build_params, run_par
     depends on"; that it must be of the same group is inferred from the two groups being
     given separately. Warning.
     """
+    conditions = param.get("conditions")
+    if not isinstance(conditions, list):
+        return None  # most parameters have no conditions: answered without a generator
     same, other = (build_params, run_params) if param_group == "build" else (run_params, build_params)
     other_group = "run" if param_group == "build" else "build"
-    for condition in _conditions(param.get("conditions")):
-        name = condition["dependsOn"]
-        if isinstance(name, str) and name != param.get("name") and name not in same and name in other:
-            yield (condition, "dependsOn"), (f"dependsOn '{name}' is a {other_group} parameter, and this is a "
-                                             f"{param_group} parameter; conditions across the groups may not be "
-                                             "evaluated")
+    return [((condition, "dependsOn"), (f"dependsOn '{name}' is a {other_group} parameter, and this is a "
+                                        f"{param_group} parameter; conditions across the groups may not be "
+                                        "evaluated"))
+            for condition in _conditions(conditions)
+            if isinstance(name := condition["dependsOn"], str) and name != param.get("name") and name not in same
+            and name in other]

@@ -10,6 +10,9 @@ from blocklint.rules._params import PARAM_TYPES, TYPE_WORDS, definitions, names_
 
 FITS = {"integer": {"number"}, "number": {"number"}, "boolean": {"boolean"}, "string": {"string"},
         "string_array": {"string_array"}, "number_array": {"number_array"}}
+# FITS turned around: the field types a parameter type fills (one set test per reference)
+FILLS = {param_type: frozenset(field for field, types in FITS.items() if param_type in types)
+         for param_type in {param_type for types in FITS.values() for param_type in types}}
 
 
 @fixture
@@ -71,10 +74,12 @@ def unresolved_param_ref(config, param_refs, build_params, doc):
     """
     if not doc.cli:
         return
-    run_names = names_of(definitions(doc.data.get("parameters"), "run"))
+    run_names = None  # worked out at the first name that is no build parameter (most files have none)
     for container, key, name, _ in param_refs:
         if name in build_params:
             continue
+        if run_names is None:
+            run_names = names_of(definitions(doc.data.get("parameters"), "run"))
         if name in run_names:
             yield (container, key), (f"'{name}' is a run parameter: run parameters are read at run time "
                                      f"and are not substituted into config; declare it under parameters.build")
@@ -126,7 +131,7 @@ def param_type_mismatch(config, param_refs, build_params):
         if param_type not in PARAM_TYPES:
             continue
         wanted = field_type_of(path)
-        if not wanted or any(param_type in FITS.get(field, ()) for field in wanted):
+        if not wanted or not wanted.isdisjoint(FILLS.get(param_type, ())):
             continue
         field = sorted(wanted)[0]
         yield (container, key), (f"build parameter '{name}' is of type {param_type}, but {_where(path)} takes "

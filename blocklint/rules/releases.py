@@ -7,6 +7,7 @@ from blocklint import DOCUMENTED, image_definitions, is_param_ref, rule
 from blocklint.semver import is_semver, semver_key
 
 RELEASE_KINDS = ("block-spec-release", "app-spec-release")
+BLOCK_SPEC_KINDS = ("block-spec", "block-spec-release")  # those the `config` fixture is read from
 
 
 def previous_release_version(settings) -> str | None:
@@ -54,7 +55,7 @@ def _referring_versions(body, kind):
 
 
 @rule("BL606", "version-not-semver", evidence=DOCUMENTED)
-def version_not_semver(body, kind, settings):
+def version_not_semver(body, kind, settings, image_builds):
     """A version that is not semantic versioning: a spec's `release.version`, an image `version`, or a version that names a release.
 
     Checked: a spec's (or spec release's) own `release.version`, which in a release file
@@ -101,7 +102,10 @@ def version_not_semver(body, kind, settings):
                 elif semver_key(version) <= semver_key(previous):
                     yield (release, "version"), (f"release version {version} is not greater than the spec's "
                                                  f"latest release {previous}; the platform rejects it")
-        for label, image in image_definitions(body.get("config")):
+        # a block spec's images are listed once per document (`image_builds`); an app spec's `config` is
+        # read here alone
+        builds = image_builds if kind in BLOCK_SPEC_KINDS else image_definitions(body.get("config"))
+        for label, image in builds:
             image_version = image.get("version")
             if isinstance(image_version, str) and not _unchecked(image_version) and not is_semver(image_version):
                 yield (image, "version"), f"{label} version {image_version!r} is not semantic versioning (e.g. '0.0.1')"

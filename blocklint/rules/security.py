@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from blocklint import CERTAIN_HARM, INFERRED, Key, image_definitions, is_param_ref, rule
+from blocklint import CERTAIN_HARM, INFERRED, Key, is_param_ref, rule
 from blocklint.fixtures import strings_are_source_pieces
 from blocklint.secrets import CANDIDATE, find_credentials, looks_secret, may_hold_credentials
 
@@ -135,7 +135,7 @@ def _env_mappings(config):
 
 
 @rule("BL702", "secret-like-key-with-literal-value", evidence=INFERRED)
-def secret_like_key_with_literal_value(config, doc):
+def secret_like_key_with_literal_value(config, doc, image_builds):
     """A build argument or environment variable named like a secret holds a literal value.
 
     Keys of `buildArguments` (images) and `parameters.env` (steps and services) whose name
@@ -159,7 +159,7 @@ def secret_like_key_with_literal_value(config, doc):
     ## Source
     Inference: a name like `API_KEY` suggests a secret, but the value may be harmless. Warning.
     """
-    for label, image in image_definitions(config):
+    for label, image in image_builds:
         arguments = image.get("buildArguments")
         for name, value in arguments.items() if isinstance(arguments, dict) else ():
             if looks_secret(name) and _literal(value) and not _allowlisted(doc, doc.path_of(arguments) + (name,)):
