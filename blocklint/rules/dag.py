@@ -268,14 +268,10 @@ def conditional_ancestors(r):
     steps = r.get("steps")
     if not isinstance(steps, dict):
         return None
-    asked = {}
-    for name, step in steps.items():  # `_execution_items`, inlined: most steps have no conditions
-        execution = step.get("executionParameters") if isinstance(step, dict) else None
-        items = execution.get("conditional") if isinstance(execution, dict) else None
-        if isinstance(items, list) and items:
-            targets = [item.get("stepName") for item in items if isinstance(item, dict)]
-            if targets:
-                asked[name] = [target for target in targets if isinstance(target, str) and target in steps]
+    asked = {name: [item.get("stepName") for _, item in _execution_items(step, "conditional")]
+             for name, step in steps.items() if isinstance(step, dict)}
+    asked = {name: [target for target in targets if isinstance(target, str) and target in steps]
+             for name, targets in asked.items() if targets}
     if not asked:
         return {}
     bit = {target: 1 << index for index, target in enumerate(dict.fromkeys(t for ts in asked.values() for t in ts))}
