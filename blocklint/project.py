@@ -35,8 +35,11 @@ PREFIX_BYTES = 64 << 10  # how much of a file is read to decide whether it may h
 MAX_INDEXED_FILES = 100_000
 # Documents a run checked kept for a reference later in the run (the most recent only: a spec
 # and the deployment next to it). Each kept document costs CPU on every file after it (the
-# collector walks it between files): on 400 specs, keeping 64 cost 12 %, 16 cost 6.5 %, none 0.5 %.
-MAX_ADOPTED = 8
+# collector walks it between files, and it is freed later, out of the CPU's caches): on 400
+# specs, keeping 64 cost 12 %, 16 cost 6.5 %, none 0.5 %; on 1,000 specs with two workers,
+# keeping 8 cost 5-8 % more CPU than keeping 2 or none. Two, as the file being checked is
+# adopted before its references are followed: the second is the file checked before it.
+MAX_ADOPTED = 2
 UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 ANY_FILE = "*"  # recorded for a name looked for and not found: what was read is the whole project  # a walk of the project stops here (a name beyond it is not found)
 
