@@ -333,11 +333,11 @@ def configuration_result(path: str, message: str, plan) -> FileResult:
     return FileResult(shown, None, plan.engine.check(doc, skip=()))
 
 
-# Measured on 2 busy cores (benchmarks/README.md, "worker threshold"): two workers cost
-# 60-130 ms more CPU than one process (fork, copy-on-write, results sent back), and ran slower
-# at 16 and 64 files (1.5x and 1.4x the wall time) but faster at 256 (0.67x); a file costs
-# ~1.9 ms of CPU, so they break even at about 100 files.
-PARALLEL_FROM = 100  # up to this many files, one process
+# Measured on 2 cores (benchmarks/README.md, "worker threshold"): two workers cost 1.3-1.4x the
+# CPU of one process (two checks at once share the CPUs' caches; fork and results add ~20 ms a
+# worker). When a file cost ~1.9 ms they broke even at about 100 files; at ~0.65 ms (78de7ef)
+# they took 1.16x the wall time at 100 files, 0.95x at 256 and 0.59x at 1,000.
+PARALLEL_FROM = 250  # up to this many files, one process
 
 
 WINDOW = 512  # files handed on at a time: looked up in the cache, planned, sent to workers

@@ -431,7 +431,7 @@ def test_cached_and_uncached_output_are_identical(tmp_path, monkeypatch, jobs):
     warm one, and a run without it say exactly the same."""
     copy_tree(ROOT / "examples", tmp_path / "examples")
     copy_tree(ROOT / "tests" / "seeds", tmp_path / "seeds")
-    corpus.corpus(tmp_path / "bench", 120)  # over runner.PARALLEL_FROM: workers check the misses
+    corpus.corpus(tmp_path / "bench", 120)  # `jobs` given: workers check the misses
     monkeypatch.chdir(tmp_path)
     paths = ["examples", "seeds", "bench"]
     uncached, plan = lint(paths, jobs=jobs)
@@ -603,7 +603,7 @@ def text_of(results, plan) -> str:
 
 
 def test_a_warm_run_frames_its_findings_from_the_lines_the_entries_kept(tmp_path, monkeypatch):
-    """Past `runner.PARALLEL_FROM` files, a warm run's code frames come from the lines each entry
+    """With workers (`jobs=2`), a warm run's code frames come from the lines each entry
     kept, reading no file, and are exactly those of a run without the cache."""
     paths = corpus.corpus(tmp_path, 120)
     assert corpus.add_fixable_findings(paths, share=5) == 24
