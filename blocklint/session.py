@@ -35,26 +35,19 @@ class Session:
 
     def add(self, result, *, before_output=None):
         """One file's result: fixed (or marked fixable), judged by its own plan's strictness, and
-        reported. `before_output`: called first when a reporter may write (a progress bar clears)."""
-        if not result.findings and (self.fixer is None or self.fixer.summary is None):
-            return self._add_clean(result, before_output)
-        plan = self.planner.for_path(result.path)  # strictness is the file's configuration's
-        if self.fixer is not None:
-            result = self.fixer.result(result, plan, self.reporters)
-        shown = [finding for finding in result.findings if finding.severity != INFO]
-        self.failed = self.failed or bool(failing(shown, plan.strict))
-        if self.keep_shown:
-            self.shown.extend(shown)
-        if before_output is not None and (shown or self.verbose):
-            before_output()
-        for reporter, _ in self.reporters:
-            reporter.file(result)
-        return result
-
-    def _add_clean(self, result, before_output):
-        """A result without findings, when nothing is being fixed: nothing to mark or fail on, so
+        reported. `before_output`: called first when a reporter may write (a progress bar clears).
+        A result without findings, when nothing is being fixed, has nothing to mark or fail on:
         its plan is not asked for (most files of a warm run)."""
-        if before_output is not None and self.verbose:
+        shown = []
+        if result.findings or (self.fixer is not None and self.fixer.summary is not None):
+            plan = self.planner.for_path(result.path)  # strictness is the file's configuration's
+            if self.fixer is not None:
+                result = self.fixer.result(result, plan, self.reporters)
+            shown = [finding for finding in result.findings if finding.severity != INFO]
+            self.failed = self.failed or bool(failing(shown, plan.strict))
+            if self.keep_shown:
+                self.shown.extend(shown)
+        if before_output is not None and (shown or self.verbose):
             before_output()
         for reporter, _ in self.reporters:
             reporter.file(result)

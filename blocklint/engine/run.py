@@ -193,18 +193,7 @@ class Engine:
             return False
         first = fixed[0] if fixed else None
         anchor = (doc.path_of(first) if isinstance(first, (dict, list)) else None) or ()
-        if call.shape != _FIXTURES:
-            return self._calls_on(call, doc, ((anchor, None, None),), fixed, out, suppressed)
-        quota = None  # as in _calls_on, without its loop: most rules do not fan out
-        try:
-            for found in call.func(*fixed) or ():
-                if quota is None:
-                    quota = _Quota(suppressed)
-                if self._report(call, doc, found, anchor, out, quota):
-                    return True
-        except Exception as error:  # a broken rule must not stop the run
-            out.append(self._crash(call.rule, doc, anchor, error, "on this node"))
-        return False
+        return self._calls_on(call, doc, ((anchor, None, None),), fixed, out, suppressed)
 
     def _calls_on(self, call: _Call, doc: Document, nodes, fixed: list, out: list, suppressed) -> bool:
         """Call the rule once per (anchor, node, extras) of `nodes` (once, on no node, for a rule
