@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from blocklint.config import Config, ConfigError, find_config, load_config
-from blocklint.engine import Engine, RuleError, RuleSet, Settings
+from blocklint.engine import RuleError, RuleSet, Settings
 from blocklint.engine.select import names_every_rule
 from blocklint.globs import Globs
 from blocklint.records import Record
@@ -95,6 +95,8 @@ class Plan(Record):
 
     @cached_property
     def engine(self) -> Engine:
+        from blocklint.engine import Engine
+
         return Engine(self.rules, self.settings)
 
     def skip_for(self, path: str) -> list[str]:

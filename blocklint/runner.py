@@ -10,15 +10,17 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from blocklint import kinds
 from blocklint.shared import run_store
 from blocklint.findings import ERROR, Finding
 from blocklint.globs import Globs
-from blocklint.load import FILE_START, Document, Problem, load_bytes, load_path, load_stream
 from blocklint.records import Record
 from blocklint.words import SPEC_SUFFIXES, split_lines
+
+if TYPE_CHECKING:  # the loader is imported where a file is loaded: a warm run loads none
+    from blocklint.load import Document
 
 SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", ".venv", "venv", ".tox", ".nox", "node_modules",
                           "__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".blocklint",
@@ -176,6 +178,9 @@ def load_target(target: Target, load_settings, *, stdin=None,
                 stdin_name: str = "<stdin>", raw: bytes | None = None) -> Document:
     """Load one target. `stdin`: the binary stream the target `-` reads; `raw`: the file's bytes,
     when the caller has read them already (the result cache, which hashes them)."""
+    # imported here: a run answered from the result cache loads no file
+    from blocklint.load import FILE_START, Problem, load_bytes, load_path, load_stream
+
     if target.path == STDIN:
         # read no further than one byte past the limit, whatever the stream holds
         doc = load_stream(stdin if stdin is not None else io.BytesIO(), stdin_name, load_settings)
@@ -309,7 +314,7 @@ _QUOTED = re.compile(r"""'([^'\n]+)'|"([^"\n]+)\"""")
 def configuration_result(path: str, message: str, plan) -> FileResult:
     """A configuration file that could not be used, as a BL020 finding at the line it names (a
     TOML error's line, else the first line holding a name the message quotes)."""
-    from blocklint.load import UnreadableFile, read_bounded
+    from blocklint.load import Document, Problem, UnreadableFile, read_bounded
     from blocklint.load.document import Span
 
     try:

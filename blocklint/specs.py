@@ -95,10 +95,10 @@ class RelatedSpecs:
     def from_files(cls, paths, load_settings, lookup=None, project=None) -> RelatedSpecs:
         """The `--spec` files, each parsed once; a file that cannot be read is passed over (the
         command line checked that it exists)."""
-        from blocklint.load import load_path
-
         specs = cls(lookup=lookup, project=project)
         for path in paths:
+            from blocklint.load import load_path  # here: a run with no --spec loads nothing
+
             # one parse per file and run: a spec in the project is the project's document
             doc = project.load(path) if project is not None and project.inside(path) else None
             try:

@@ -8,15 +8,35 @@ it proposes); the engine turns each location into file:line:col (`locate.py`).
 
 The rooms: `api` (the decorators and `Key`), `ruleset` (a run's rules and fixtures, checked for
 clashes), `select` (`--select`/`--ignore`/`-k`), `suppress` (in-file suppressions), `locate`
-(paths to spans) and `run` (the `Engine`). Collecting rules from modules, directories and
-plugins is `blocklint.collect`, a layer above the built-in rules.
+(paths to spans), `settings` (what a run knows besides the document) and `run` (the
+`Engine`). Collecting rules from modules, directories and plugins is `blocklint.collect`, a layer above the built-in rules.
 """
 
-from blocklint.engine.api import Key, Rule, RuleError, fanout, fixture, rule
-from blocklint.engine.locate import locate
-from blocklint.engine.ruleset import RuleSet, RuleSetBuilder
-from blocklint.engine.run import Engine, Resolver, Settings
-from blocklint.engine.select import compile_keyword, select_rules
+# Names are imported on first use (PEP 562): a plan is built with `RuleSet` and `Settings` alone,
+# and a warm run, whose files all come from the result cache, never needs `Engine`, whose module
+# imports the loader.
+_HOMES = {
+    "Key": "api", "Rule": "api", "RuleError": "api", "fanout": "api", "fixture": "api", "rule": "api",
+    "locate": "locate",
+    "RuleSet": "ruleset", "RuleSetBuilder": "ruleset",
+    "Engine": "run", "Resolver": "run",
+    "Settings": "settings",
+    "compile_keyword": "select", "select_rules": "select",
+}
 
-__all__ = ["Engine", "Key", "Resolver", "Rule", "RuleError", "RuleSet", "RuleSetBuilder", "Settings",
-           "compile_keyword", "fanout", "fixture", "locate", "rule", "select_rules"]
+__all__ = sorted(_HOMES)
+
+
+def __getattr__(name: str):
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib import import_module
+
+    value = getattr(import_module(f"{__name__}.{home}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted({*globals(), *_HOMES})

@@ -4,34 +4,16 @@ applied."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from blocklint.engine.api import (
     INTERNAL_ERROR, MAX_FINDINGS_PER_FILE, MAX_FINDINGS_PER_RULE, RESOURCE_LIMIT, Related, Rule, RuleError, Suggestion)
 from blocklint.engine.fold import fold
 from blocklint.engine.locate import locate, make_finding, related_paths
 from blocklint.engine.ruleset import RuleSet
 from blocklint.engine.select import matches
+from blocklint.engine.settings import Settings
 from blocklint.engine.suppress import apply_suppressions, suppression_test, suppressions
 from blocklint.findings import ERROR, INFO, UNCHECKED, Finding
-from blocklint.records import Record
 from blocklint.load import Document
-
-
-@dataclass(repr=False, eq=False)
-class Settings(Record):
-    """What a run knows besides the document: severities, rule options, related documents."""
-
-    severity: dict = field(default_factory=dict)
-    options: dict = field(default_factory=dict)
-    # The documents a document refers to (`blocklint.specs.RelatedSpecs`): --spec files, the
-    # run's own specs, the local registry. None: nothing is known besides the document.
-    specs: object = None
-    artifact_root: str | None = None
-    previous_version: str | None = None
-    verbose: bool = False
-    load: object = None  # the LoadSettings files were read with
-    extra: dict = field(default_factory=dict)  # per-run caches of rule modules
 
 
 class Resolver:

@@ -6,14 +6,31 @@ One job per module: `read` (bounded reads), `template` and `sandbox` (rendering)
 steps, in order). This package imports nothing above it.
 """
 
-from blocklint.load.document import FILE_START, Document, LoadSettings, Problem, Span, UndefinedUse
-from blocklint.load.loader import load_bytes, load_path, load_stream, load_text
-from blocklint.load.read import MAX_FILE_BYTES, FileTooLarge, UnreadableFile, read_bounded, read_bounded_stream
-from blocklint.load.tree import MAX_DEPTH, MAX_EXPANDED_CHARS, MAX_NODES
-from blocklint.words import split_lines  # re-exported for modules that still import it from here
+# Names are imported on first use (PEP 562): a plan needs `LoadSettings` alone, and a run whose
+# files all come from the result cache parses nothing.
+_HOMES = {
+    **dict.fromkeys(("FILE_START", "Document", "LoadSettings", "Problem", "Span", "UndefinedUse"), "document"),
+    **dict.fromkeys(("load_bytes", "load_path", "load_stream", "load_text"), "loader"),
+    **dict.fromkeys(("MAX_FILE_BYTES", "FileTooLarge", "UnreadableFile", "read_bounded", "read_bounded_stream"),
+                    "read"),
+    **dict.fromkeys(("MAX_DEPTH", "MAX_EXPANDED_CHARS", "MAX_NODES"), "tree"),
+}
 
-__all__ = [
-    "FILE_START", "MAX_DEPTH", "MAX_EXPANDED_CHARS", "MAX_FILE_BYTES", "MAX_NODES", "Document", "FileTooLarge",
-    "LoadSettings", "Problem", "Span", "UndefinedUse", "UnreadableFile", "load_bytes", "load_path", "load_stream",
-    "load_text", "read_bounded", "read_bounded_stream", "split_lines",
-]
+__all__ = sorted([*_HOMES, "split_lines"])
+
+
+def __getattr__(name: str):
+    if name == "split_lines":  # re-exported for modules that still import it from here
+        from blocklint.words import split_lines as value
+    elif name in _HOMES:
+        from importlib import import_module
+
+        value = getattr(import_module(f"{__name__}.{_HOMES[name]}"), name)
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted({*globals(), *__all__})
