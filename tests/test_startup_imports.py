@@ -2,6 +2,7 @@
 times a day, so a module only some files need is imported by those files alone. Read from
 `sys.modules` in a new process after the command ran (no timing)."""
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -62,3 +63,25 @@ def test_a_spec_with_a_small_artifact_zips_nothing(tmp_path):
     imported = _imported_by_check(tmp_path)
     assert "blocklint.artifact" in imported and "pathspec" in imported  # the artifact was listed
     assert [name for name in NOT_FOR_A_SMALL_ARTIFACT if name in imported] == []
+
+
+def test_a_check_answered_from_the_cache_parses_nothing(tmp_path):
+    """A warm run: every file's result comes from the result cache, so neither the loader's
+    parser nor the engine that runs rules is imported (`blocklint.load`, `blocklint.engine`
+    name their parts on first use)."""
+    (tmp_path / "spec.yaml").write_text(SPEC, encoding="utf-8")
+    code = ("import atexit, sys\nsys.argv = ['blocklint', 'check', '--isolated', 'spec.yaml']\n"
+            "atexit.register(lambda: print(' '.join(sorted(sys.modules)), file=sys.stderr))\n"
+            "from blocklint.entry import main\nmain()\n")
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "user-cache")}
+    env.pop("BLOCKLINT_NO_CACHE", None)
+    runs = [subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=60,
+                           env=env) for _ in range(2)]
+    for done in runs:
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert "0 errors, 0 warnings in 1 file" in done.stdout
+    cold, warm = (set(done.stderr.split()) for done in runs)
+    assert {"blocklint.load.loader", "blocklint.engine.run"} <= cold  # the first run did check the file
+    assert "blocklint.cache" in warm
+    assert [name for name in ("blocklint.load.loader", "blocklint.load.tree", "blocklint.engine.run")
+            if name in warm] == []
