@@ -10,7 +10,11 @@ from __future__ import annotations
 import os
 import sys
 
-from blocklint.commandline import EXIT_FINDINGS, EXIT_OK, UsageFailure
+from blocklint import runner
+from blocklint.commandline import EXIT_FINDINGS, EXIT_OK, UsageFailure, overrides_of
+from blocklint.plan import Planner, PlanError
+from blocklint.registry import with_spec_lookup
+from blocklint.session import Fixer, Session
 
 # What click hands `check` for a command line without options, every option at its default
 # (tests/test_plain_check.py holds the two equal, so a new option's default cannot diverge).
@@ -56,17 +60,10 @@ def run_check(options: dict, sinks=None) -> int:
     """Check `options["paths"]` with `options` (every option of `check`, by its parameter name) and
     `sinks` ([format, file or None] pairs; text to stdout when none): the exit status.
     Raises `UsageFailure` for a usage error (an unreadable path, a broken configuration)."""
-    from blocklint import runner
-    from blocklint.commandline import overrides_of
-    from blocklint.plan import Planner, PlanError
-    from blocklint.session import Fixer, Session
-
     paths, fix, show_diff = options["paths"], options["fix"], options["show_diff"]
     write_baseline, statistics = options["write_baseline"], options["statistics"]
     overrides = overrides_of(options)
     try:
-        from blocklint.registry import with_spec_lookup
-
         planner = Planner(with_spec_lookup(overrides))
         if options["show_settings"]:
             import json
