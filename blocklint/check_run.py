@@ -38,8 +38,8 @@ def plain_paths(arguments: list[str]) -> tuple[str, ...] | None:
     """The paths of the plain form `check [PATH ...]`, which the console script runs without click,
     or None when click must read the command line: an option or `-` (stdin), a path click would
     call unreadable (its `click.Path()` converter, the only other thing it does with a path), or
-    an environment variable click reads for `check`."""
-    if any(argument.startswith("-") for argument in arguments) \
+    an environment variable click reads for `check`. On Windows click expands wildcards itself."""
+    if os.name == "nt" or any(argument.startswith("-") for argument in arguments) \
             or any(name in os.environ for name in (*OPTION_ENVIRONMENT, COMPLETION_ENVIRONMENT)):
         return None
     for path in arguments:

@@ -192,6 +192,9 @@ def test_only_the_plain_form_is_taken(tmp_path, monkeypatch):
     assert check_run.plain_paths(["missing.yaml"]) == ("missing.yaml",)
     monkeypatch.setenv(check_run.COMPLETION_ENVIRONMENT, "bash_complete")
     assert check_run.plain_paths(["missing.yaml"]) is None
+    monkeypatch.delenv(check_run.COMPLETION_ENVIRONMENT)
+    monkeypatch.setattr(os, "name", "nt")  # click expands `*.yaml` there
+    assert check_run.plain_paths(["missing.yaml"]) is None
 
 
 @pytest.mark.parametrize("text", ["plain", "a \x1b[31mred\x1b[0m word", "é ∂ \\x1b", ""])
