@@ -9,7 +9,7 @@ import sys
 import click
 
 from blocklint import __version__
-from blocklint.commandline import EXIT_FAILURE, EXIT_FINDINGS, EXIT_OK, fail as _fail, overrides_of, template_options
+from blocklint.commandline import EXIT_FAILURE, UsageFailure, fail as _fail, template_options
 from blocklint.kinds import KINDS
 from blocklint.report import REPORTERS  # check imports it anyway: --format's choices are its names
 
@@ -140,114 +140,17 @@ def _paired_sinks(args) -> list[list]:
 @click.option("--unsafe-fixes", is_flag=True, help="With --fix or --diff, apply unsafe fixes too (they may change meaning).")
 @click.option("--diff", "show_diff", is_flag=True, help="Print the fixes as a unified diff; change no file.")
 @click.pass_context
-def check(ctx, paths, formats, outputs, kind, params_file, params, no_template, template_env, config_file, isolated,
-          trust_rules_dir,
-          select, extend_select, ignore, keyword_expr, exclude, respect_gitignore, skip_unknown, exitfirst, strict,
-          exit_zero, rules_dir, stdin_filename, spec_files, artifact_root, previous_version, baseline, write_baseline,
-          show_settings, jobs, verbose, quiet, color, progress, statistics, no_cache, fix, unsafe_fixes, show_diff):
+def check(ctx, **_options):
     """Check Press documents: files, directories (recursively) or - for stdin."""
-    from blocklint import runner
-    from blocklint.plan import Planner, PlanError
-    from blocklint.session import Fixer, Session
+    from blocklint.check_run import ConflictingOutputs, run_check
 
-    overrides = overrides_of(ctx.params)
     try:
-        from blocklint.registry import with_spec_lookup
-
-        planner = Planner(with_spec_lookup(overrides))
-        if show_settings:
-            first = (paths or ["."])[0]
-            click.echo(json.dumps(planner.for_path(first if not os.path.isdir(first) else
-                                                   os.path.join(first, "_")).describe(), indent=2))
-            sys.exit(EXIT_OK)
-        targets = runner.iter_targets(paths or ["."], planner.default)
-    except (PlanError, runner.UnreadablePath) as error:
+        status = run_check(ctx.params, ctx.meta.get("blocklint.sinks"))
+    except ConflictingOutputs as error:
+        raise click.UsageError(str(error)) from error
+    except UsageFailure as error:
         _fail(str(error))
-    plan = planner.default
-    stdin = {"stdin": sys.stdin.buffer, "stdin_name": stdin_filename} \
-        if runner.STDIN in paths else {}
-    sinks = ctx.meta.get("blocklint.sinks") or [["text", None]]
-    # A progress bar needs the number of files: only then are they all found before checking.
-    bar = _shows_progress(progress, sinks)
-    if bar:
-        targets = list(targets)
-    reporters = [] if write_baseline or show_diff else _reporters(sinks, plan, quiet=quiet, color=color)
-    fixer = Fixer(fix or show_diff, unsafe_fixes, show_diff, any(hasattr(r, "fixable") for r, _ in reporters))
-    session = Session(planner, reporters, fixer, keep_shown=bool(statistics or write_baseline), verbose=verbose)
-    cache = None
-    if not (no_cache or fix or show_diff):  # fixing reads every file again anyway
-        from blocklint.cache import ResultCache
-
-        cache = ResultCache()
-    checked = runner.check_project(targets, planner, jobs=jobs, cache=cache, **stdin)
-    try:
-        with _progress(len(targets) if bar else 0, bar) as tick:
-            for result in checked:
-                result = session.add(result, before_output=tick.clear)
-                tick()
-                if exitfirst and result.failed:
-                    break
-    except PlanError as error:  # a configuration found for a file further down the walk
-        _fail(str(error))
-    finally:
-        checked.close()
-    if write_baseline:
-        from pathlib import Path
-
-        from blocklint.baseline import write_baseline as write
-
-        count = write(Path(write_baseline), session.shown, plan.root)
-        click.echo(f"blocklint: wrote {count} finding(s) to {write_baseline}", err=True)
-        sys.exit(EXIT_OK)
-    if fixer.summary is not None and fixer.finish(reporters):
-        sys.exit(EXIT_FINDINGS)
-    session.finish()
-    if statistics:
-        from blocklint.report.statistics import write_statistics
-
-        write_statistics(session.shown, sys.stdout if not any(target in (None, "-") and name != "text"
-                                                              for name, target in sinks) else sys.stderr)
-    sys.exit(session.exit_code(exit_zero=exit_zero))
-
-
-def _shows_progress(wanted, sinks) -> bool:
-    """Whether a progress bar may show: asked for, or by default on a terminal, and never when a
-    machine format writes to stdout."""
-    from blocklint.report import is_machine_format
-
-    if wanted is False or not sys.stderr.isatty():
-        return False
-    return wanted or not any(is_machine_format(name) for name, target in sinks if target in (None, "-"))
-
-
-def _progress(total: int, enabled: bool):
-    """A progress bar on stderr for long runs (a no-op when not `enabled`)."""
-    from blocklint.report.progress import progress
-
-    return progress(total, enabled)
-
-
-def _reporters(sinks, plan, *, quiet: bool, color: str):
-    from blocklint.report import reporter_class
-
-    to_stdout = [name for name, target in sinks if target in (None, "-")]
-    if len(to_stdout) > 1:
-        raise click.UsageError(f"formats {', '.join(to_stdout)} would all go to stdout; give all but one "
-                               "an --output FILE")
-    if os.environ.get("GITHUB_ACTIONS") == "true" and to_stdout == ["text"] \
-            and not any(name == "github" for name, _ in sinks):
-        sinks = [*sinks, ["github-annotations", None]]
-    reporters = []
-    for name, target in sinks:
-        try:
-            stream = sys.stdout if target in (None, "-") else open(target, "w", encoding="utf-8")
-        except OSError as error:
-            _fail(f"--output {target}: {error.strerror}")
-        options = {"annotations_only": True} if name == "github-annotations" else {}
-        reporter = reporter_class("github" if name == "github-annotations" else name)
-        reporters.append((reporter(stream, verbose=plan.settings.verbose, quiet=quiet, rules=plan.available,
-                                   strict=plan.strict, secrets=plan.secrets, color=color, **options), stream))
-    return reporters
+    sys.exit(status)
 
 
 @cli.command()

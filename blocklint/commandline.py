@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import sys
 
-import click
-
 EXIT_OK, EXIT_FINDINGS, EXIT_FAILURE = 0, 1, 2
 
 
@@ -15,6 +13,8 @@ def parse_params(pairs) -> tuple:
     params = []
     for pair in pairs:
         if pair.count("=") != 1:
+            import click  # only the command line gives pairs
+
             raise click.BadParameter(f"{pair!r}: expected key=value with exactly one '=' (as the peak CLI)",
                                      param_hint="-p/--param")
         key, value = pair.split("=")
@@ -57,6 +57,8 @@ def overrides_of(options: dict):
 
 def template_options(func):
     """The options of every command that reads peak CLI files and configuration."""
+    import click  # here, not at the top: `blocklint check PATH` runs without click (`blocklint.entry`)
+
     for decorator in reversed([
         click.option("--params-file", "-v", "params_file", type=click.Path(),
                      help="YAML file of template variables (as `peak ... --params-file`)."),
@@ -77,13 +79,18 @@ def template_options(func):
     return func
 
 
+class UsageFailure(Exception):
+    """A usage error found while running (a path that cannot be read, a broken configuration):
+    reported as `fail` reports it."""
+
+
 def fail(message: str):
     """A usage error: one line on stderr, exit 2.
 
     The message may quote input (a configuration's unknown key, a path, a rule code): it is masked
     and escaped as findings are, so a pull request's `.blocklint.toml` can neither print a secret
     nor forge a CI command (`::error`, `::add-mask::`) or a terminal escape sequence."""
-    from blocklint.report import present_message
+    from blocklint.report import echo_line, present_message
 
-    click.echo(f"blocklint: {present_message(message)}", err=True)
+    echo_line(f"blocklint: {present_message(message)}", err=True)
     sys.exit(EXIT_FAILURE)

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import sys
 
-import click
-
 from blocklint.commandline import EXIT_FINDINGS, EXIT_OK
 from blocklint.findings import ERROR, INFO, fixable_findings
 
@@ -93,6 +91,8 @@ class Fixer:
 
         The fix count goes on stdout just before the findings' summary line when a readable format
         prints there (it is part of that summary); on stderr when stdout holds a machine format."""
+        import click  # only `--fix` and `--diff` come here, through the command line
+
         from blocklint.report import present_message
         from blocklint.report.escape import display_path
 

@@ -22,6 +22,9 @@ boundary, whatever rule wrote it.
 
 from __future__ import annotations
 
+import codecs
+import io
+import sys
 from importlib import import_module
 from pathlib import Path
 
@@ -45,6 +48,29 @@ REPORTERS = {
 def present_message(message: str, masker: Masker = DETECTOR_ONLY, *, keep_line_breaks: bool = False) -> str:
     """A finding's message as any format prints it: secrets masked, then control characters escaped."""
     return escape_text(masker.mask(message), keep_line_breaks=keep_line_breaks)
+
+
+def echo_line(text: str, stream=None, *, err: bool = False, color: bool | None = None):
+    """`text` and a line break, flushed: what `click.echo(text, file=stream, err=err, color=color)`
+    writes, without importing click (`blocklint check PATH` runs without it). Click writes it
+    where the two could differ: colour on, an ANSI escape in the text (click strips it unless
+    colour is on or the stream is a terminal), or its own stdout/stderr (no `stream`) when that
+    is not a plain text stream with an encoding other than ASCII (click re-encodes it)."""
+    if color or "\x1b" in text or (stream is None and not _plain_text_stream(sys.stderr if err else sys.stdout)):
+        import click
+
+        click.echo(text, file=stream, err=err, color=color)
+        return
+    stream = stream or (sys.stderr if err else sys.stdout)
+    stream.write(text + "\n")
+    stream.flush()
+
+
+def _plain_text_stream(stream) -> bool:
+    try:
+        return type(stream) is io.TextIOWrapper and codecs.lookup(stream.encoding).name != "ascii"
+    except LookupError:
+        return False
 
 
 class Reporter:

@@ -17,10 +17,8 @@ from __future__ import annotations
 import os
 import stat
 
-import click
-
 from blocklint.findings import ERROR, INFO, WARNING
-from blocklint.report import Reporter, present_message, summary_parts
+from blocklint.report import Reporter, echo_line, present_message, summary_parts
 from blocklint.report.color import use_color
 from blocklint.report.escape import display_path, escape_text, guard_line
 from blocklint.secrets import DETECTOR_ONLY
@@ -112,10 +110,14 @@ class TextReporter(Reporter):
         self.notes: list[str] = []  # lines printed just before the summary line (what `--fix` fixed)
 
     def _echo(self, text=""):
-        click.echo(guard_line(text), file=self.stream, color=self.color)
+        echo_line(guard_line(text), self.stream, color=self.color)
 
     def _style(self, text, colour, **more):
-        return click.style(text, fg=colour or None, **more) if self.color and (colour or more) else text
+        if not (self.color and (colour or more)):
+            return text
+        import click  # only with colour: a plain run never imports it
+
+        return click.style(text, fg=colour or None, **more)
 
     def _file_line(self, result) -> str | None:
         if result.skipped:
@@ -163,7 +165,7 @@ class TextReporter(Reporter):
             written += map(guard_line, code_frame(lines, finding, self.masker,
                                                   lambda carets: self._style(carets, colour)))
         if written:
-            click.echo("\n".join(written), file=self.stream, color=self.color)
+            echo_line("\n".join(written), self.stream, color=self.color)
 
     @staticmethod
     def _kept_lines(result, finding):
