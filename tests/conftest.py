@@ -27,11 +27,19 @@ def case_args(case_dir: Path) -> list[str]:
     return shlex.split(args_file.read_text()) if args_file.exists() else []
 
 
+@pytest.fixture(scope="session")
+def user_cache_folder(tmp_path_factory) -> Path:
+    """The tests' user cache folder (`XDG_CACHE_HOME`): the result cache's machine key and the
+    rule catalogue (`blocklint.catalogue`) are written here, never in the developer's."""
+    return tmp_path_factory.mktemp("user-cache")
+
+
 @pytest.fixture(autouse=True)
-def _isolated_environment(monkeypatch):
-    """Tests never reach the internet (anything real runs on loopback), and no variable of the
-    developer's shell changes what blocklint prints."""
+def _isolated_environment(monkeypatch, user_cache_folder):
+    """Tests never reach the internet (anything real runs on loopback), no variable of the
+    developer's shell changes what blocklint prints, and nothing is written to their cache folder."""
     monkeypatch.setenv("NO_PROXY", "*")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(user_cache_folder))
     for name in ("PEAK_AUTH_TOKEN", "API_KEY", "PRESS_DEPLOYMENT_ID",
                  "NO_COLOR", "FORCE_COLOR", "CLICOLOR_FORCE", "CLICOLOR"):  # output as on a plain pipe
         monkeypatch.delenv(name, raising=False)
