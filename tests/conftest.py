@@ -1,4 +1,7 @@
+import os
 import shlex
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -27,19 +30,31 @@ def case_args(case_dir: Path) -> list[str]:
     return shlex.split(args_file.read_text()) if args_file.exists() else []
 
 
-@pytest.fixture(scope="session")
-def user_cache_folder(tmp_path_factory) -> Path:
-    """The tests' user cache folder (`XDG_CACHE_HOME`): the result cache's machine key and the
-    rule catalogue (`blocklint.catalogue`) are written here, never in the developer's."""
-    return tmp_path_factory.mktemp("user-cache")
+_USER_CACHE: list = []
+
+
+def pytest_configure(config):
+    """The tests' user cache folder (`XDG_CACHE_HOME`), set before any test module copies the
+    environment and before module-scoped servers start: the result cache's machine key and the
+    rule catalogue (`blocklint.catalogue`) are written there, never in the developer's."""
+    _USER_CACHE.append((os.environ.get("XDG_CACHE_HOME"), tempfile.mkdtemp(prefix="blocklint-user-cache-")))
+    os.environ["XDG_CACHE_HOME"] = _USER_CACHE[0][1]
+
+
+def pytest_unconfigure(config):
+    before, folder = _USER_CACHE.pop()
+    shutil.rmtree(folder, ignore_errors=True)
+    if before is None:
+        os.environ.pop("XDG_CACHE_HOME", None)
+    else:
+        os.environ["XDG_CACHE_HOME"] = before
 
 
 @pytest.fixture(autouse=True)
-def _isolated_environment(monkeypatch, user_cache_folder):
-    """Tests never reach the internet (anything real runs on loopback), no variable of the
-    developer's shell changes what blocklint prints, and nothing is written to their cache folder."""
+def _isolated_environment(monkeypatch):
+    """Tests never reach the internet (anything real runs on loopback), and no variable of the
+    developer's shell changes what blocklint prints."""
     monkeypatch.setenv("NO_PROXY", "*")
-    monkeypatch.setenv("XDG_CACHE_HOME", str(user_cache_folder))
     for name in ("PEAK_AUTH_TOKEN", "API_KEY", "PRESS_DEPLOYMENT_ID",
                  "NO_COLOR", "FORCE_COLOR", "CLICOLOR_FORCE", "CLICOLOR"):  # output as on a plain pipe
         monkeypatch.delenv(name, raising=False)
