@@ -204,28 +204,32 @@ def _stand_in(data: dict, path: str, collect) -> RuleSet | None:
 
     try:
         described = data["rules"]
-        evidence = [Evidence(*_strings(fields[:3]), bool(fields[3]), *_strings(fields[4:]))
+        evidence = [Evidence(*_texts(fields[:3]), bool(fields[3]), *_texts(fields[4:]))
                     for fields in described["evidence"]]
-        rules = tuple(Rule(*_strings([rule_id, name, severity]), Deferred(*_strings([module, qualname, source])),
-                           tuple(_strings(args)), fanout, str(origin),
-                           tuple((root, Named(*keys) if named else tuple(keys)) for root, named, keys in follows),
-                           None if index is None else evidence[index], tuple(evidence[other] for other in also),
-                           bool(clock))
-                      for (rule_id, name, severity, module, qualname, source, args, fanout, origin, follows, index,
-                           also, clock) in described["rules"])
-        fixtures = {name: Deferred(*_strings([module, qualname, source]))
+        rules = tuple(_rule(entry, evidence) for entry in described["rules"])
+        fixtures = {name: Deferred(*_texts((module, qualname, source)))
                     for name, module, qualname, source in described["fixtures"]}
-        fanouts = {name: (Deferred(*_strings([module, qualname, source])), tuple(_strings(extras)))
+        fanouts = {name: (Deferred(*_texts((module, qualname, source))), tuple(_texts(extras)))
                    for name, module, qualname, source, extras in described["fanouts"]}
     except (KeyError, TypeError, ValueError, IndexError):
         return None
     return RuleSet(rules, fixtures, fanouts, _RealRules(path, described, collect))
 
 
-def _strings(values) -> list:
-    if not all(isinstance(value, str) for value in values):
-        raise TypeError("expected text")
-    return list(values)
+def _rule(entry: list, evidence: list) -> Rule:
+    rule_id, name, severity, module, qualname, source, args, fanout, origin, follows, index, also, clock = entry
+    _texts((rule_id, name, severity, module, qualname, source, origin, *args))
+    return Rule(rule_id, name, severity, Deferred(module, qualname, source), tuple(args), fanout, origin,
+                tuple((root, Named(*keys) if named else tuple(keys)) for root, named, keys in follows),
+                None if index is None else evidence[index], tuple(evidence[other] for other in also), bool(clock))
+
+
+def _texts(values):
+    """`values`, each a str (a TypeError otherwise)."""
+    for value in values:
+        if value.__class__ is not str:
+            raise TypeError("expected text")
+    return values
 
 
 class _RealRules:
