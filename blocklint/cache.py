@@ -103,8 +103,9 @@ def machine_key() -> str | None:
     """
     if _MACHINE_KEY:
         return _MACHINE_KEY[0]
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    path = os.path.join(base, "blocklint", "cache-key")
+    from blocklint.catalogue import user_cache_folder
+
+    path = os.path.join(user_cache_folder(), "cache-key")
     key = None
     try:
         with open(path, "rb") as handle:

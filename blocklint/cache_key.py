@@ -82,8 +82,9 @@ def _module_files(ruleset) -> set[str]:
     functions += [entry[0] if isinstance(entry, tuple) else entry for entry in ruleset.fanouts.values()]
     files = set()
     for function in functions:
-        module = sys.modules.get(getattr(function, "__module__", "") or "")
-        source = getattr(module, "__file__", None)
+        # a catalogue's stand-in (`blocklint.catalogue.Deferred`) knows its module's file unimported
+        source = getattr(function, "__blocklint_source__", None) or getattr(
+            sys.modules.get(getattr(function, "__module__", "") or ""), "__file__", None)
         if source:
             files.add(os.path.abspath(source))
         else:  # a rule without a file (built in an interactive session): its code object
@@ -115,8 +116,20 @@ def _own_directories() -> list[str]:
             for directory in getattr(sys.modules.get(package), "__path__", ()) or ()]
 
 
-def _package_stamp() -> list:
-    """Size and mtime of blocklint's own source files: an edited checkout is a new version."""
+_PACKAGE_STAMP: list = []
+
+
+def package_stamp() -> list:
+    """Size and mtime of blocklint's own source files: an edited checkout is a new version.
+
+    Walked once per process: the plan's fingerprint and the rule catalogue's name
+    (`blocklint.catalogue`) both read it, and the code already imported would not change with it."""
+    if not _PACKAGE_STAMP:
+        _PACKAGE_STAMP.append(_walk_package())
+    return _PACKAGE_STAMP[0]
+
+
+def _walk_package() -> list:
     stamps = []
     walked: list[str] = []
     for directory in _own_directories():
@@ -139,7 +152,7 @@ def plan_fingerprint(plan) -> str:
     severity = settings.severity or {}
     env = getattr(load, "env", {}) or {}
     specs = getattr(settings.specs, "documents", None) or []
-    # blocklint's own modules are in `_package_stamp` (size and mtime): read and hashed, the
+    # blocklint's own modules are in `package_stamp` (size and mtime): read and hashed, the
     # built-in rule modules cost ~0.9 ms at every start; plugins and rules-dirs are hashed
     own = tuple(os.path.join(os.path.abspath(directory), "") for directory in _own_directories())
     code = {path: (path if path.startswith("code:") else "in the package stamp" if path.startswith(own)
@@ -174,6 +187,6 @@ def plan_fingerprint(plan) -> str:
         "spec_files": {str(path): _file_digest(path) for path in getattr(plan.overrides, "spec_files", ())},
         "code": code,
         "rules_dirs": _rules_dir_digests(plan),
-        "package": _package_stamp(),
+        "package": package_stamp(),
     }
     return _digest(_canonical(described))

@@ -12,9 +12,8 @@ import os
 import sys
 from pathlib import Path
 
+from blocklint.catalogue import ENTRY_POINT_GROUP, some_distribution_declares
 from blocklint.engine import RuleError, RuleSet, RuleSetBuilder
-
-ENTRY_POINT_GROUP = "blocklint.rules"
 
 
 def collect_rules(rules_dirs=(), *, plugins: bool = True) -> RuleSet:
@@ -64,32 +63,8 @@ def _add_directory(builder: RuleSetBuilder, directory: Path):
         sys.path.remove(str(directory))
 
 
-def _some_distribution_declares(group: str) -> bool:
-    """Whether any installed distribution names the entry-point group, read cheaply.
-
-    importlib.metadata costs ~60 ms to import and scan on every start, and a pre-commit hook
-    starts thousands of times a day; most installs have no blocklint plugin. This looks at the
-    same `entry_points.txt` files importlib.metadata would read, and only then hands over to it.
-    """
-    needle = group.encode()
-    for entry in sys.path:
-        try:
-            names = os.listdir(entry or ".")
-        except OSError:
-            continue
-        for name in names:
-            if name.endswith((".dist-info", ".egg-info")):
-                try:
-                    with open(os.path.join(entry or ".", name, "entry_points.txt"), "rb") as handle:
-                        if needle in handle.read(1 << 20):
-                            return True
-                except OSError:
-                    continue
-    return False
-
-
 def _add_entry_points(builder: RuleSetBuilder):
-    if not _some_distribution_declares(ENTRY_POINT_GROUP):
+    if not some_distribution_declares(ENTRY_POINT_GROUP):
         return
     from importlib.metadata import entry_points
 

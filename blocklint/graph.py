@@ -45,7 +45,7 @@ def step_graph(doc, plan) -> StepGraph | None:
     from blocklint.engine.run import Resolver
     from blocklint.fixtures import is_param_ref
 
-    resolver = Resolver(doc, plan.settings, plan.available)
+    resolver = Resolver(doc, plan.settings, plan.available.loaded())
     steps = resolver.get("steps")
     if not steps:
         return None

@@ -97,7 +97,11 @@ class Plan(Record):
     def engine(self) -> Engine:
         from blocklint.engine import Engine
 
-        return Engine(self.rules, self.settings)
+        try:
+            rules = self.rules.loaded()  # built from the rule catalogue: the rules collected for real
+        except RuleError as error:
+            raise PlanError(str(error)) from error
+        return Engine(rules, self.settings)
 
     def skip_for(self, path: str) -> list[str]:
         """Rule codes that `per-file-ignores` turns off for a file."""
@@ -202,12 +206,21 @@ def _collect(rules_dirs: tuple, plugins: bool, cache: dict | None) -> RuleSet:
     key = (rules_dirs, plugins)
     if cache is not None and key in cache:
         return cache[key]
-    from blocklint.collect import collect_rules
 
-    try:
-        found = collect_rules(rules_dirs, plugins=plugins)
-    except RuleError as error:
-        raise PlanError(str(error)) from error
+    def collect() -> RuleSet:
+        from blocklint.collect import collect_rules
+
+        try:
+            return collect_rules(rules_dirs, plugins=plugins)
+        except RuleError as error:
+            raise PlanError(str(error)) from error
+
+    if rules_dirs:
+        found = collect()
+    else:  # the built-in rules: read from the catalogue of a previous run when there is one
+        from blocklint.catalogue import built_in_rules
+
+        found = built_in_rules(plugins, collect)
     if cache is not None:
         cache[key] = found
     return found

@@ -1,4 +1,7 @@
+import os
 import shlex
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -25,6 +28,26 @@ def run(monkeypatch):
 def case_args(case_dir: Path) -> list[str]:
     args_file = case_dir / "args"
     return shlex.split(args_file.read_text()) if args_file.exists() else []
+
+
+_USER_CACHE: list = []
+
+
+def pytest_configure(config):
+    """The tests' user cache folder (`XDG_CACHE_HOME`), set before any test module copies the
+    environment and before module-scoped servers start: the result cache's machine key and the
+    rule catalogue (`blocklint.catalogue`) are written there, never in the developer's."""
+    _USER_CACHE.append((os.environ.get("XDG_CACHE_HOME"), tempfile.mkdtemp(prefix="blocklint-user-cache-")))
+    os.environ["XDG_CACHE_HOME"] = _USER_CACHE[0][1]
+
+
+def pytest_unconfigure(config):
+    before, folder = _USER_CACHE.pop()
+    shutil.rmtree(folder, ignore_errors=True)
+    if before is None:
+        os.environ.pop("XDG_CACHE_HOME", None)
+    else:
+        os.environ["XDG_CACHE_HOME"] = before
 
 
 @pytest.fixture(autouse=True)

@@ -21,6 +21,10 @@ class RuleSet(FrozenRecord):
     rules: tuple = ()
     fixtures: dict = field(default_factory=dict)  # name -> func(r)
     fanouts: dict = field(default_factory=dict)  # name -> (func(r), extras)
+    # None for rules collected from their modules. A stand-in read from the rule catalogue
+    # (`blocklint.catalogue`: functions named, not imported, so a run that only reads the result
+    # cache imports no rule) has here what gives the rules collected for real: see `loaded`.
+    real: object = field(default=None, compare=False)
 
     def __iter__(self):
         return iter(self.rules)
@@ -33,11 +37,17 @@ class RuleSet(FrozenRecord):
 
     def select(self, *, select=(), ignore=(), keyword_expr: str | None = None) -> RuleSet:
         chosen = select_rules(self.rules, select=select, ignore=ignore, keyword_expr=keyword_expr)
-        return RuleSet(tuple(chosen), self.fixtures, self.fanouts)
+        return RuleSet(tuple(chosen), self.fixtures, self.fanouts, self.real)
 
     def only(self, rules) -> RuleSet:
         """The same fixtures with these rules (for callers that picked rules themselves)."""
-        return RuleSet(tuple(rules), self.fixtures, self.fanouts)
+        return RuleSet(tuple(rules), self.fixtures, self.fanouts, self.real)
+
+    def loaded(self) -> RuleSet:
+        """The rule set to run rules with: itself, or for a catalogue's stand-in the same rules
+        collected for real (their modules imported, once); a `RuleError` when the catalogue no
+        longer describes them."""
+        return self if self.real is None else self.real(self)
 
 
 class RuleSetBuilder:

@@ -213,7 +213,7 @@ def definitions(doc, plan) -> Definitions:
     """The steps, images and parameters a document defines, read through the rules' fixtures."""
     from blocklint.engine.run import Resolver
 
-    resolver = Resolver(doc, plan.settings, plan.available)
+    resolver = Resolver(doc, plan.settings, plan.available.loaded())
     found = Definitions()
     for attribute, fixture in (("steps", "steps"), ("images", "images")):
         mapping = resolver.get(fixture)
