@@ -37,6 +37,8 @@ class ConfigError(Exception):
 
 @dataclass(repr=False, eq=False)
 class Config(Record):
+    """A configuration file's settings (`[tool.blocklint]` or `.blocklint.toml`), or the defaults."""
+
     path: Path | None = None
     select: list = field(default_factory=list)
     extend_select: list = field(default_factory=list)

@@ -70,6 +70,8 @@ class Overrides(NamedTuple):  # not a frozen dataclass: ~1.3 ms less at every st
 
 @dataclass(repr=False, eq=False)
 class Plan(Record):
+    """How a run checks the files of one configuration: rules, settings, what to skip, how to judge."""
+
     config: Config
     overrides: Overrides
     available: RuleSet  # every rule collected

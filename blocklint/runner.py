@@ -40,6 +40,8 @@ class Target(NamedTuple):  # not a frozen dataclass: ~1 ms less at every start
 
 @dataclass(repr=False, eq=False)
 class FileResult(Record):
+    """One file's outcome: its findings, its kind, and whether it was skipped as no Press document."""
+
     path: str
     kind: str | None = None
     findings: list = field(default_factory=list)

@@ -62,6 +62,8 @@ class Named(tuple):
 
 @dataclass(frozen=True, repr=False, eq=False)
 class Rule(FrozenRecord):
+    """A collected rule: what `@rule` declared, the fixtures its arguments name, where it came from."""
+
     id: str
     name: str
     severity: str
