@@ -15,13 +15,12 @@ command line alone (`--template-env`), never for a file in the checkout.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
 from blocklint.findings import SEVERITIES
 from blocklint.globs import Globs
-from blocklint.records import Record
+from blocklint.records import Record, field, record
 from blocklint.words import did_you_mean, relative_path
 
 FILE_NAMES = (".blocklint.toml", "pyproject.toml")
@@ -35,7 +34,7 @@ class ConfigError(Exception):
     """A configuration file blocklint cannot use; the message says where and why."""
 
 
-@dataclass(repr=False, eq=False)
+@record
 class Config(Record):
     """A configuration file's settings (`[tool.blocklint]` or `.blocklint.toml`), or the defaults."""
 

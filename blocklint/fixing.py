@@ -14,10 +14,11 @@ import codecs
 import errno
 import os
 import stat
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from blocklint.fix import apply_and_load
+from blocklint.records import replace
 
 MAX_ROUNDS = 10  # as ruff: fixes that uncover fixes converge in a round or two; never loop forever
 

@@ -14,7 +14,6 @@ strictness and the baseline.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import NamedTuple
@@ -23,7 +22,7 @@ from blocklint.config import Config, ConfigError, find_config, load_config
 from blocklint.engine import RuleError, RuleSet, Settings
 from blocklint.engine.select import names_every_rule
 from blocklint.globs import Globs
-from blocklint.records import Record
+from blocklint.records import Record, field, record, replace
 from blocklint.words import did_you_mean
 
 
@@ -68,7 +67,7 @@ class Overrides(NamedTuple):  # not a frozen dataclass: ~1.3 ms less at every st
     trust_rules_dir: bool | None = None
 
 
-@dataclass(repr=False, eq=False)
+@record
 class Plan(Record):
     """How a run checks the files of one configuration: rules, settings, what to skip, how to judge."""
 

@@ -3,12 +3,10 @@ baseline, yield results in order."""
 
 from __future__ import annotations
 
-import dataclasses
 import gc
 import io
 import os
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -16,7 +14,7 @@ from blocklint import kinds
 from blocklint.shared import run_store
 from blocklint.findings import ERROR, Finding
 from blocklint.globs import Globs
-from blocklint.records import Record
+from blocklint.records import Record, field, record, replace
 from blocklint.words import SPEC_SUFFIXES, split_lines
 
 if TYPE_CHECKING:  # the loader is imported where a file is loaded: a warm run loads none
@@ -38,7 +36,7 @@ class Target(NamedTuple):  # not a frozen dataclass: ~1 ms less at every start
     explicit: bool  # named on the command line (not found by walking a directory)
 
 
-@dataclass(repr=False, eq=False)
+@record
 class FileResult(Record):
     """One file's outcome: its findings, its kind, and whether it was skipped as no Press document."""
 
@@ -281,7 +279,7 @@ def load_shared(target: Target, plan, **how) -> Document:
     shared = project is not None and target.path != STDIN and plan.load.kind is None
     doc = project.loaded(target.path) if shared else None
     if doc is not None:  # loaded for a reference, under its real path: shown as the run names it
-        return dataclasses.replace(doc, path=str(target.path))
+        return replace(doc, path=str(target.path))
     doc = load_target(target, plan.load, **how)
     if shared:
         project.adopt(target.path, doc)

@@ -16,12 +16,11 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
 from blocklint import kinds
-from blocklint.records import Record
+from blocklint.records import Record, field, record
 from blocklint.words import SPEC_SUFFIXES
 
 BLOCK_SPEC_KINDS = ("block-spec", "block-spec-release")
@@ -40,7 +39,7 @@ def _kind_of(data) -> str:
     return kinds.detect(data) or ("app-spec" if isinstance(body, dict) and body.get("kind") == "app" else "block-spec")
 
 
-@dataclass(repr=False, eq=False)
+@record
 class DeployedSpec(Record):
     """The spec(s) a deployment document deploys: the block spec, or the app spec and its block
     specs by name."""

@@ -8,11 +8,10 @@ directory can never replace a built-in fixture behind the run's back.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from typing import Callable
 
 from blocklint.findings import ERROR, SEVERITIES, Evidence
-from blocklint.records import FrozenRecord
+from blocklint.records import FrozenRecord, field, record
 
 RULE_ID = re.compile(r"^[A-Z]{2,}[0-9]{3}$")
 RULE_NAME = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -60,7 +59,7 @@ class Named(tuple):
         return super().__new__(cls, keys)
 
 
-@dataclass(frozen=True, repr=False, eq=False)
+@record(frozen=True)
 class Rule(FrozenRecord):
     """A collected rule: what `@rule` declared, the fixtures its arguments name, where it came from."""
 

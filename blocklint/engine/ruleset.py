@@ -3,18 +3,17 @@ every argument a rule asks for known."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 
 from blocklint.engine.api import Rule, RuleError, fixture_names, place
 from blocklint.engine.select import select_rules
-from blocklint.records import FrozenRecord
+from blocklint.records import FrozenRecord, field, record
 from blocklint.words import did_you_mean
 
 # Fixtures the engine itself provides to every rule.
 ENGINE_FIXTURES = ("settings", "options", "unused_suppressions")
 
 
-@dataclass(frozen=True, repr=False, eq=False)
+@record(frozen=True)
 class RuleSet(FrozenRecord):
     """Rules in id order, and the fixtures they may ask for. Iterates (and indexes) as its rules."""
 

@@ -3,12 +3,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 
-from blocklint.records import Record
+from blocklint.records import Record, field, record
 
 
-@dataclass(repr=False, eq=False)
+@record
 class Settings(Record):
     """What a run knows besides the document: severities, rule options, related documents."""
 

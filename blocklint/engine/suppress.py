@@ -4,12 +4,11 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
 from blocklint.engine.select import UNSUPPRESSIBLE, matches, names_every_rule
 from blocklint.findings import Finding
 from blocklint.load import Document, Span
-from blocklint.records import Record
+from blocklint.records import Record, field, record
 
 DIRECTIVE = re.compile(r"#\s*blocklint:\s*(disable|disable-file)\s*=\s*([A-Za-z0-9_,\s]+)")
 
@@ -18,7 +17,7 @@ def _codes(text: str) -> set[str]:
     return {code.strip().upper() for code in text.split(",") if code.strip()}
 
 
-@dataclass(repr=False, eq=False)
+@record
 class Directive(Record):
     """One `# blocklint: disable=...` comment (or the JSON `x-blocklint` key)."""
 

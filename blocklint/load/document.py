@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from blocklint.load.read import MAX_FILE_BYTES
-from blocklint.records import Record
+from blocklint.records import Record, field, record
 from blocklint.words import split_lines
 
 
@@ -44,7 +43,7 @@ class UndefinedUse(NamedTuple):  # not a frozen dataclass: ~0.8 ms less at every
     path: tuple | None
 
 
-@dataclass(repr=False, eq=False)
+@record
 class Document(Record):
     """One Press document: its data, where each node is, and what kind it is."""
 

@@ -84,7 +84,7 @@ class Session:
         """`plan`, its artifact paths relative to its configuration's folder: where `check` and
         the peak CLI run for that project, whichever folder of the workspace the editor opened
         (a workspace may hold several projects). `--artifact-root` given wins."""
-        from dataclasses import replace
+        from blocklint.records import replace
 
         if plan.settings.artifact_root is not None or plan.config.path is None:
             if plan.project is not None:

@@ -9,18 +9,17 @@ from __future__ import annotations
 
 import os
 import posixpath
-from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
 
 from blocklint import DOCUMENTED, INFERRED, SDK_FAILS, fixture, is_param_ref, rule
-from blocklint.records import Record
+from blocklint.records import Record, field, record
 from blocklint.shared import once_per_run
 
 ARTIFACT_KINDS = ("block-spec", "block-spec-release")
 
 
-@dataclass(repr=False, eq=False)
+@record
 class Artifact(Record):
     """The `artifact:` mapping of a peak CLI spec file and where its path points."""
 
