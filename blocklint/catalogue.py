@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import sys
 
 from blocklint.engine.api import Named, Rule, RuleError
@@ -260,9 +261,14 @@ class _RealRules:
 
 
 def _read(path: str) -> dict | None:
+    """A catalogue's data: read bounded, from a regular file only (a FIFO would block)."""
     try:
-        with open(path, "rb") as handle:
-            raw = handle.read(_MAX_BYTES + 1)
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError:
+        return None
+    try:
+        with os.fdopen(descriptor, "rb") as handle:
+            raw = handle.read(_MAX_BYTES + 1) if stat.S_ISREG(os.fstat(descriptor).st_mode) else b""
     except OSError:
         return None
     if len(raw) > _MAX_BYTES:
