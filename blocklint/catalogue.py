@@ -126,7 +126,7 @@ def built_in_rules(plugins: bool, collect) -> RuleSet:
     found = collect()
     try:
         described = describe(found)
-    except _Uncatalogued:
+    except (_Uncatalogued, TypeError):  # a function it cannot name, an evidence it cannot write
         return found
     _write(path, {"format": _FORMAT, "no_plugins_on": [search] if search is not None else [], "rules": described})
     return found
@@ -246,7 +246,7 @@ class _RealRules:
             found = self.collect()
             try:
                 matches = describe(found) == self.described
-            except _Uncatalogued:
+            except (_Uncatalogued, TypeError):
                 matches = False
             if not matches:
                 _remove(self.path)
@@ -290,7 +290,7 @@ def _write(path: str, data: dict):
         with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
             json.dump(data, handle, separators=(",", ":"))
         os.replace(temporary, path)
-    except OSError:
+    except (OSError, TypeError, ValueError):  # a folder it may not write in, a value JSON cannot hold
         _remove(temporary)
         return
     _prune(folder)
