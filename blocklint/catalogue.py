@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import sys
 
 from blocklint.engine.api import Named, Rule, RuleError
@@ -125,7 +126,7 @@ def built_in_rules(plugins: bool, collect) -> RuleSet:
     found = collect()
     try:
         described = describe(found)
-    except _Uncatalogued:
+    except (_Uncatalogued, TypeError):  # a function it cannot name, an evidence it cannot write
         return found
     _write(path, {"format": _FORMAT, "no_plugins_on": [search] if search is not None else [], "rules": described})
     return found
@@ -245,7 +246,7 @@ class _RealRules:
             found = self.collect()
             try:
                 matches = describe(found) == self.described
-            except _Uncatalogued:
+            except (_Uncatalogued, TypeError):
                 matches = False
             if not matches:
                 _remove(self.path)
@@ -260,9 +261,14 @@ class _RealRules:
 
 
 def _read(path: str) -> dict | None:
+    """A catalogue's data: read bounded, from a regular file only (a FIFO would block)."""
     try:
-        with open(path, "rb") as handle:
-            raw = handle.read(_MAX_BYTES + 1)
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError:
+        return None
+    try:
+        with os.fdopen(descriptor, "rb") as handle:
+            raw = handle.read(_MAX_BYTES + 1) if stat.S_ISREG(os.fstat(descriptor).st_mode) else b""
     except OSError:
         return None
     if len(raw) > _MAX_BYTES:
@@ -284,7 +290,7 @@ def _write(path: str, data: dict):
         with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
             json.dump(data, handle, separators=(",", ":"))
         os.replace(temporary, path)
-    except OSError:
+    except (OSError, TypeError, ValueError):  # a folder it may not write in, a value JSON cannot hold
         _remove(temporary)
         return
     _prune(folder)

@@ -107,6 +107,27 @@ def test_a_catalogue_that_does_not_hold_together_is_no_catalogue(tmp_path, monke
         assert json.loads(written.read_text())["rules"] == catalogue.describe(plan.available)
 
 
+def test_a_catalogue_that_is_a_fifo_is_no_catalogue(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    path = Path(catalogue.catalogue_path())
+    path.parent.mkdir()
+    os.mkfifo(path)
+    assert not isinstance(build_plan(Overrides(isolated=True)).rules[0].func, catalogue.Deferred)  # no hang
+
+
+def test_the_newest_catalogues_are_kept(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    (tmp_path / "blocklint").mkdir()
+    for number in range(10):  # left by earlier versions of blocklint
+        old = tmp_path / "blocklint" / f"rules-{number:032x}.json"
+        old.write_text("{}")
+        os.utime(old, (1_000_000_000 + number, 1_000_000_000 + number))
+    build_plan(Overrides(isolated=True))
+    kept = [path.name for path in _catalogues(tmp_path)]
+    assert len(kept) == 8 and Path(catalogue.catalogue_path()).name in kept
+    assert f"rules-{9:032x}.json" in kept and f"rules-{2:032x}.json" not in kept
+
+
 def _lying_catalogue(path: Path):
     """A catalogue of one made-up rule, which no real collection has."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -179,10 +200,13 @@ def test_a_catalogue_in_the_project_is_never_read(run, tmp_path, monkeypatch):
 
 
 def test_the_output_is_the_same_with_and_without_the_catalogue(tmp_path):
+    checkout = tmp_path / "checkout"  # a copy: no other test can change a file between the two runs
+    shutil.copytree(EXAMPLES, checkout / "examples")
+    shutil.copytree(ROOT / "tests" / "cases", checkout / "tests" / "cases")
     for command in (("check", "--format", "json", "examples", "tests/cases"), ("rules", "--format", "json")):
         cache_folder = tmp_path / command[0]
-        without = _blocklint(*command, cwd=ROOT, cache_folder=cache_folder, no_cache=True)
+        without = _blocklint(*command, cwd=checkout, cache_folder=cache_folder, no_cache=True)
         assert _catalogues(cache_folder)
-        with_it = _blocklint(*command, cwd=ROOT, cache_folder=cache_folder, no_cache=True)
+        with_it = _blocklint(*command, cwd=checkout, cache_folder=cache_folder, no_cache=True)
         assert "blocklint.rules." in without.stderr and without.stdout.startswith(("[", "{"))
         assert (with_it.returncode, with_it.stdout) == (without.returncode, without.stdout)
