@@ -103,11 +103,12 @@ def _walk(root: Path, exclude, ignored):
                             and not is_excluded(here / d, exclude)
                             and not (ignored and ignored.ignores(here / d, directory=True)))
         prefix = str(here)  # as `here / file` would name the file, without a Path per file
+        excluding = bool(exclude)
         ignores = ignored.files_of(directory) if ignored is not None and ignored.active else None
         for file in sorted(files):
             if not file.endswith(SPEC_SUFFIXES):
                 continue
-            if (exclude and is_excluded(here / file, exclude)) or (ignores is not None and ignores(file)):
+            if (excluding and is_excluded(here / file, exclude)) or (ignores is not None and ignores(file)):
                 continue
             yield file if prefix == "." else os.path.join(prefix, file)
 
