@@ -105,14 +105,13 @@ def _walk(root: Path, exclude, ignored):
                             and not is_excluded(here / d, exclude)
                             and not (ignored and ignored.ignores(here / d, directory=True)))
         prefix = str(here)  # as `here / file` would name the file, without a Path per file
-        filtering = bool(exclude) or (ignored is not None and ignored.active)
+        excluding = bool(exclude)
+        ignores = ignored.files_of(directory) if ignored is not None and ignored.active else None
         for file in sorted(files):
             if not file.endswith(SPEC_SUFFIXES):
                 continue
-            if filtering:
-                path = here / file
-                if (exclude and is_excluded(path, exclude)) or (ignored and ignored.ignores(path)):
-                    continue
+            if (excluding and is_excluded(here / file, exclude)) or (ignores is not None and ignores(file)):
+                continue
             yield file if prefix == "." else os.path.join(prefix, file)
 
 
@@ -144,20 +143,44 @@ class _IgnoreFiles:
     def _add(self, directory: Path, ignore_file: Path):
         if not ignore_file.is_file():
             return
-        import pathspec
-
         from blocklint.load import read_bounded
 
         try:
             lines = read_bounded(ignore_file, 1 << 20, what="ignore file").decode("utf-8", "replace").splitlines()
         except OSError:  # not a regular file, or too large: walk as if it were not there
             return
+        if all(not line.strip() or line.startswith("#") for line in lines):
+            return  # no pattern (git's own info/exclude): no pathspec to import, nothing to ask per file
+        import pathspec
+
         self._specs.append((directory, pathspec.GitIgnoreSpec.from_lines(lines)))
 
     @property
     def active(self) -> bool:
         """Whether any ignore file was found so far (else nothing is ignored)."""
         return bool(self._specs)
+
+    def files_of(self, folder: str):
+        """`ignores` for the files of one folder, by name: where the folder lies under each ignore
+        file is worked out once, with no `Path` per file (~0.1 ms a file in a git work tree)."""
+        folder = os.path.abspath(folder)
+        under = []  # (the folder's path relative to the ignore file's, with a final "/"; its spec)
+        for base, spec in reversed(self._specs):
+            top = os.path.join(str(base), "")
+            if folder == str(base) or folder.startswith(top):
+                under.append((os.path.join(folder[len(top):], "") if folder != str(base) else "", spec))
+
+        def ignores(name: str) -> bool:
+            path = os.path.join(folder, name)
+            if os.path.islink(path):  # judged by where it leads, as `ignores` judges a link
+                return self.ignores(Path(path))
+            for relative, spec in under:
+                verdict = spec.check_file(relative + name).include
+                if verdict is not None:
+                    return verdict
+            return False
+
+        return ignores
 
     def ignores(self, path: Path, *, directory: bool = False) -> bool:
         if not self._specs:
