@@ -17,7 +17,7 @@ from blocklint.globs import Globs
 from blocklint.records import Record, field, record, replace
 from blocklint.words import SPEC_SUFFIXES, split_lines
 
-if TYPE_CHECKING:  # the loader is imported where a file is loaded: a warm run loads none
+if TYPE_CHECKING:  # the loader is imported where a file is loaded
     from blocklint.load import Document
 
 SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", ".venv", "venv", ".tox", ".nox", "node_modules",
@@ -62,12 +62,11 @@ def iter_targets(paths, plan):
     """Files named, and the spec files found below the directories named, in a stable order, as
     they are found (a walk of a huge tree holds one folder's names at a time).
 
-    Directories are walked for spec files, skipping virtualenvs, caches, `exclude` globs and
-    (unless `respect-gitignore = false`) what `.gitignore` and `.ignore` files ignore. With
-    `skip_unknown`, files named are treated as if found by walking: those that are not Press
-    documents are skipped quietly (for pre-commit, which names every staged YAML file). A path
-    that does not exist raises `UnreadablePath` here, before anything is checked.
-    """
+    Directories are walked for spec files, skipping virtualenvs, caches, `exclude` globs and (unless
+    `respect-gitignore = false`) what `.gitignore` and `.ignore` files ignore. With `skip_unknown`,
+    files named are treated as if found by walking: those that are not Press documents are skipped
+    quietly (for pre-commit, which names every staged YAML file). A path that does not exist raises
+    `UnreadablePath` here, before anything is checked."""
     for name in paths:
         if name != STDIN and not (os.path.exists(name) or os.path.islink(name)):
             raise UnreadablePath(f"{name}: no such file or directory")
@@ -105,12 +104,11 @@ def _walk(root: Path, exclude, ignored):
                             and not is_excluded(here / d, exclude)
                             and not (ignored and ignored.ignores(here / d, directory=True)))
         prefix = str(here)  # as `here / file` would name the file, without a Path per file
-        excluding = bool(exclude)
         ignores = ignored.files_of(directory) if ignored is not None and ignored.active else None
         for file in sorted(files):
             if not file.endswith(SPEC_SUFFIXES):
                 continue
-            if (excluding and is_excluded(here / file, exclude)) or (ignores is not None and ignores(file)):
+            if (exclude and is_excluded(here / file, exclude)) or (ignores is not None and ignores(file)):
                 continue
             yield file if prefix == "." else os.path.join(prefix, file)
 
@@ -161,8 +159,8 @@ class _IgnoreFiles:
         return bool(self._specs)
 
     def files_of(self, folder: str):
-        """`ignores` for the files of one folder, by name: where the folder lies under each ignore
-        file is worked out once, with no `Path` per file (~0.1 ms a file in a git work tree)."""
+        """`ignores` for one folder's files, by name: where the folder lies under each ignore file
+        is worked out once, with no `Path` per file (~0.1 ms a file in a git work tree)."""
         folder = os.path.abspath(folder)
         under = []  # (the folder's path relative to the ignore file's, with a final "/"; its spec)
         for base, spec in reversed(self._specs):
@@ -201,8 +199,7 @@ def load_target(target: Target, load_settings, *, stdin=None,
                 stdin_name: str = "<stdin>", raw: bytes | None = None) -> Document:
     """Load one target. `stdin`: the binary stream the target `-` reads; `raw`: the file's bytes,
     when the caller has read them already (the result cache, which hashes them)."""
-    # imported here: a run answered from the result cache loads no file
-    from blocklint.load import FILE_START, Problem, load_bytes, load_path, load_stream
+    from blocklint.load import FILE_START, Problem, load_bytes, load_path, load_stream  # a warm run loads none
 
     if target.path == STDIN:
         # read no further than one byte past the limit, whatever the stream holds
