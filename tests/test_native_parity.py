@@ -101,6 +101,23 @@ def test_the_native_builder_reads_the_common_case_and_declines_the_rest():
         assert built_natively(declined) is None, declined
 
 
+def test_the_span_tables_are_made_when_first_read_and_read_as_the_python_builders_dicts():
+    """The native builder keeps spans compactly (`document.SpanTable`): a file no rule asks
+    about never makes them; once read, both tables are the pure-Python builder's, in its order."""
+    from blocklint.load.tree import TreeBuilder
+
+    text = "a: {b: [1, x, {c: d}]}\ne: f\n"
+    _, spans, key_spans, _, _ = built_natively(text)
+    assert spans._made is None and key_spans._made is None
+    with pure_python():
+        expected = TreeBuilder()
+        expected.build(text)
+    assert repr(key_spans) == repr(expected.key_spans) and key_spans._made is not None
+    assert spans._made is None  # each table is made when it is read
+    assert list(spans.items()) == list(expected.spans.items()) and spans == expected.spans
+    assert ("a", "b", 2, "c") in spans and spans.get(("a", "x")) is None and len(spans) == len(expected.spans)
+
+
 def test_the_native_builder_says_whether_a_mapping_holds_a_null_value():
     """Without one, the loader does not walk a CLI file's data for null keys to drop."""
     for text, nulls in (("a: {b: null}\n", True), ("a:\n", True), ("a: [{b: ~}]\n", True), ("a: [null]\n", False),

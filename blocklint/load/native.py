@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 
+from blocklint.load.document import SpanTable
 from blocklint.load.scalars import TYPED_VALUES, yaml_plain
 
 PURE_PYTHON_VARIABLE = "BLOCKLINT_PURE_PYTHON"
@@ -36,11 +37,15 @@ _PYTHON_LOADERS_CASES = ("\t", "\ufeff", *YAML_ONLY_BREAKS)
 
 
 def build(text: str, plain, span_type, limits: tuple[int, int, int]):
-    """(root, spans, key_spans, ids) as the Python TreeBuilder makes them and whether a mapping
-    holds a null value (`TreeBuilder.null_values`), or None when the native builder declines the
-    text (then the Python one reads it). `limits`: the loader's nesting depth, node count and
-    characters of scalars."""
+    """(root, spans, key_spans, ids) as the Python TreeBuilder makes them (the span tables made
+    when first read: `document.SpanTable`) and whether a mapping holds a null value
+    (`TreeBuilder.null_values`), or None when the native builder declines the text (then the
+    Python one reads it). `limits`: the loader's nesting depth, node count and characters of scalars."""
     if "\t" in text or not text.isascii() and any(char in text for char in _PYTHON_LOADERS_CASES):
         return None
     # the builder types the common scalars itself only for the loader's own `plain`
-    return builder.build(text, plain, TYPED_VALUES if plain is yaml_plain else None, span_type, *limits)
+    built = builder.build(text, plain, TYPED_VALUES if plain is yaml_plain else None, span_type, *limits)
+    if built is None:
+        return None
+    root, tables, ids, null_values = built
+    return root, SpanTable(tables, 0), SpanTable(tables, 1), ids, null_values
