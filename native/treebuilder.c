@@ -27,6 +27,9 @@
  * deeper than `max_depth`, more than `max_nodes` nodes or `max_chars` bytes of scalars, or any
  * Python error along the way.
  *
+ * strings_holding(root, needle) -> [(container, key, string, path)]: every string under `root` (a dict
+ * or list) that holds `needle`, as load/native.py's Python walk finds them, in its order.
+ *
  * The libyaml in libyaml/ beside this file is the one ruamel.yaml.clib compiles (the Python loader's
  * parser), so events and their marks are the same.  Nothing recurses; the frame stack is
  * bounded by `max_depth`.
@@ -530,10 +533,81 @@ static PyObject *build(PyObject *module, PyObject *args)
     return result;
 }
 
+/* Deeper than the loader ever nests (tree.MAX_DEPTH): data from elsewhere stops here. */
+#define WALK_MAX_DEPTH 1000
+
+/* Append (container, key, value, path) to `found` for each string of `node` that holds
+ * `needle`, then do the same under each of its mappings and lists in turn. */
+static int walk_strings(PyObject *node, PyObject *path, PyObject *needle, PyObject *found, int depth)
+{
+    if (depth > WALK_MAX_DEPTH) {
+        PyErr_SetString(PyExc_RecursionError, "data nested too deep to walk");
+        return -1;
+    }
+    int is_dict = PyDict_CheckExact(node);
+    for (int containers = 0; containers < 2; containers++) {
+        Py_ssize_t position = 0, index = 0;
+        PyObject *key = NULL, *value;
+        for (;;) {
+            if (is_dict) {
+                if (!PyDict_Next(node, &position, &key, &value)) break;
+            } else {
+                if (index >= PyList_GET_SIZE(node)) break;
+                value = PyList_GET_ITEM(node, index);
+                key = NULL;
+            }
+            int wanted;
+            if (containers) {
+                wanted = PyDict_CheckExact(value) || PyList_CheckExact(value);
+            } else if (PyUnicode_CheckExact(value)) {
+                Py_ssize_t at = PyUnicode_Find(value, needle, 0, PY_SSIZE_T_MAX, 1);
+                if (at == -2) return -1;
+                wanted = at >= 0;
+            } else {
+                wanted = 0;
+            }
+            if (wanted) {
+                PyObject *name = key ? Py_NewRef(key) : PyLong_FromSsize_t(index);
+                PyObject *longer = name ? extend_path(path, name) : NULL;
+                int failed = !longer;
+                if (!failed && containers) {
+                    failed = walk_strings(value, longer, needle, found, depth + 1) < 0;
+                } else if (!failed) {
+                    PyObject *entry = PyTuple_Pack(4, node, name, value, longer);
+                    failed = !entry || PyList_Append(found, entry) < 0;
+                    Py_XDECREF(entry);
+                }
+                Py_XDECREF(name);
+                Py_XDECREF(longer);
+                if (failed) return -1;
+            }
+            index++;
+        }
+    }
+    return 0;
+}
+
+static PyObject *strings_holding(PyObject *module, PyObject *args)
+{
+    PyObject *root, *needle;
+    if (!PyArg_ParseTuple(args, "OU:strings_holding", &root, &needle)) return NULL;
+    if (!PyDict_CheckExact(root) && !PyList_CheckExact(root)) {
+        PyErr_SetString(PyExc_TypeError, "strings_holding takes a dict or a list");
+        return NULL;
+    }
+    PyObject *found = PyList_New(0), *path = PyTuple_New(0);
+    if (!found || !path || walk_strings(root, path, needle, found, 0) < 0) Py_CLEAR(found);
+    Py_XDECREF(path);
+    return found;
+}
+
 static PyMethodDef methods[] = {
     {"build", build, METH_VARARGS,
      "build(text, plain, words, span_type, max_depth, max_nodes, max_chars) -> (root, tables, ids, null_values) "
      "or None"},
+    {"strings_holding", strings_holding, METH_VARARGS,
+     "strings_holding(root, needle) -> [(container, key, string, path)] of every string under root that holds "
+     "needle: a mapping's or list's own strings, then those under each of its mappings and lists in turn"},
     {NULL, NULL, 0, NULL},
 };
 

@@ -165,6 +165,31 @@ def test_every_example_case_and_data_file_reads_the_same(plan, folder, monkeypat
         assert_same_reading(path, plan)
 
 
+def python_walk(root, needle: str) -> list:
+    found: list = []
+    native._strings_in(root, (), needle, found)
+    return found
+
+
+NESTED = st.recursive(st.one_of(st.text("@ab:", max_size=6), st.integers(), st.booleans(), st.none()),
+                      lambda children: st.one_of(st.lists(children, max_size=4),
+                                                 st.dictionaries(st.text("ab", max_size=3), children, max_size=4)),
+                      max_leaves=30)
+
+
+@settings(max_examples=int(os.environ.get("BLOCKLINT_FUZZ_EXAMPLES", "100")), deadline=None, database=None,
+          derandomize=bool(os.environ.get("CI")))
+@given(root=st.one_of(st.lists(NESTED, max_size=4), st.dictionaries(st.text("ab", max_size=3), NESTED, max_size=4)),
+       needle=st.sampled_from(["@", "a:", "", "b@"]))
+def test_the_native_string_walk_finds_what_the_python_walk_finds_in_its_order(root, needle):
+    """`native.strings_holding` (param_refs' walk of `config`): the same (container, key, string,
+    path) entries, the containers the very objects."""
+    found = native.strings_holding(root, needle)
+    expected = python_walk(root, needle)
+    assert repr(found) == repr(expected)
+    assert all(a[0] is b[0] and a[2] is b[2] for a, b in zip(found, expected))
+
+
 @pytest.fixture(scope="module")
 def workdir(tmp_path_factory):
     directory = tmp_path_factory.mktemp("parity")

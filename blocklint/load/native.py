@@ -1,7 +1,8 @@
 """Which tree builder the loader runs: the native one (`blocklint.load._native`, built from
 native/treebuilder.c when blocklint is installed on a machine with a C compiler) or the pure-Python
 one (blocklint/load/tree.py), which reads every file the native one declines and every file when
-it is missing. Both give the same data, spans and findings (tests/test_native_parity.py).
+it is missing. Both give the same data, spans and findings (tests/test_native_parity.py). The
+native module also walks data for strings (`strings_holding`), as the Python walk here does.
 
 `BLOCKLINT_PURE_PYTHON=1` in the environment forces the pure-Python path."""
 
@@ -49,3 +50,32 @@ def build(text: str, plain, span_type, limits: tuple[int, int, int]):
         return None
     root, tables, ids, null_values = built
     return root, SpanTable(tables, 0), SpanTable(tables, 1), ids, null_values
+
+
+def strings_holding(root, needle: str) -> list:
+    """`(container, key, string, path)` of every string under `root` (a dict or a list, as the
+    loader makes them: types are tested exactly) that holds `needle`, `path` relative to `root`:
+    a container's own strings first, then those under each of its mappings and lists in turn."""
+    if builder is not None:
+        return builder.strings_holding(root, needle)
+    found: list = []
+    _strings_in(root, (), needle, found)
+    return found
+
+
+def _strings_in(node, path: tuple, needle: str, found: list) -> None:
+    """The Python walk (recursive: the loader nests at most `tree.MAX_DEPTH` levels)."""
+    children = None
+    for key, value in (node.items() if type(node) is dict else enumerate(node)):
+        kind = type(value)
+        if kind is str:
+            if needle in value:
+                found.append((node, key, value, path + (key,)))
+        elif kind is dict or kind is list:
+            if children is None:
+                children = [(key, value)]
+            else:
+                children.append((key, value))
+    if children:
+        for key, value in children:
+            _strings_in(value, path + (key,), needle, found)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from blocklint import DOCUMENTED, INFERRED, PARAM_PREFIX, Suggestion, closest, did_you_mean, fixture, rule
 from blocklint.fixtures import strings_are_source_pieces
+from blocklint.load import native
 from blocklint.paramschema import field_type_of
 from blocklint.rules._params import PARAM_TYPES, TYPE_WORDS, definitions, names_of
 
@@ -25,31 +26,12 @@ def param_refs(r):
         return None
     if strings_are_source_pieces(r.doc) and PARAM_PREFIX not in r.doc.source:
         return []
-    found: list = []
-    _refs_in(config, (), found)
+    found = []
+    for node, key, value, path in native.strings_holding(config, PARAM_PREFIX):
+        stripped = value.strip()
+        if stripped.startswith(PARAM_PREFIX):
+            found.append((node, key, stripped[len(PARAM_PREFIX):].strip(), path))
     return found
-
-
-def _refs_in(node, path: tuple, found: list) -> None:
-    """Append the references among `node`'s own strings, then those under each of its mappings
-    and lists in turn. Recursive: the loader nests at most `MAX_DEPTH` levels. The types are
-    tested exactly (the loader's data holds no subclasses): the walk visits every node of `config`."""
-    children = None
-    for key, value in (node.items() if type(node) is dict else enumerate(node)):
-        kind = type(value)
-        if kind is str:
-            if PARAM_PREFIX in value:
-                stripped = value.strip()
-                if stripped.startswith(PARAM_PREFIX):
-                    found.append((node, key, stripped[len(PARAM_PREFIX):].strip(), path + (key,)))
-        elif kind is dict or kind is list:
-            if children is None:
-                children = [(key, value)]
-            else:
-                children.append((key, value))
-    if children:
-        for key, value in children:
-            _refs_in(value, path + (key,), found)
 
 
 @rule("BL401", "unresolved-param-ref", evidence=DOCUMENTED)
