@@ -193,8 +193,13 @@ class Engine:
             return False
         # A rule that does not fan out is called once; its anchor (the path of its first fixture)
         # is looked up only when it reports something: most rules find nothing on most documents.
+        func, count = call.func, len(fixed)
         try:
-            produced = call.func(*fixed) if call.shape == _FIXTURES else call.func(**dict(zip(call.args, fixed)))
+            if call.shape != _FIXTURES:
+                produced = func(**dict(zip(call.args, fixed)))
+            else:  # spelled out: a call that unpacks a list (`func(*fixed)`) costs several times more
+                produced = func() if count == 0 else func(fixed[0]) if count == 1 else \
+                    func(fixed[0], fixed[1]) if count == 2 else func(*fixed)
             if not produced:
                 return False
             quota = anchor = None
@@ -211,25 +216,32 @@ class Engine:
         """Call a fanning-out rule once per (anchor, node, extras) of `nodes`, appending its
         findings to `out`; True when its quota ran out. The quota is made at the first finding:
         most rules find nothing on most documents."""
-        func, shape, extras = call.func, call.shape, call.extras
-        extra_name = extras[0] if shape == _NODE_EXTRA else None
+        func, extras, by_name = call.func, call.extras, call.shape == _BY_NAME
+        extra_name = extras[0] if call.shape == _NODE_EXTRA else None
+        # the fixtures after the node (and its extra) spelled out, up to two: a call that unpacks a
+        # list (`func(node, *fixed)`) costs several times more, and it is made once per node
+        count = len(fixed)
+        one = fixed[0] if count else None
+        two = fixed[1] if count > 1 else None
         quota = None
         for anchor, node, node_extras in nodes:
             # a node's extras are looked up before the call: one missing is the fan-out's failure
-            if shape == _NODE_EXTRA:
+            if extra_name is not None:
                 extra = node_extras[extra_name]
-            elif shape == _BY_NAME:
+            elif by_name:
                 values = dict(zip(call.args, fixed))
                 values[call.fanout] = node
                 for name in extras:
                     values[name] = node_extras[name]
             try:
-                if shape == _NODE:
-                    produced = func(node, *fixed)
-                elif shape == _NODE_EXTRA:
-                    produced = func(node, extra, *fixed)
-                else:
+                if by_name:
                     produced = func(**values)
+                elif extra_name is None:
+                    produced = func(node) if count == 0 else func(node, one) if count == 1 else \
+                        func(node, one, two) if count == 2 else func(node, *fixed)
+                else:
+                    produced = func(node, extra) if count == 0 else func(node, extra, one) if count == 1 else \
+                        func(node, extra, one, two) if count == 2 else func(node, extra, *fixed)
                 if not produced:
                     continue
                 for found in produced:
