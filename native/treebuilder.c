@@ -30,6 +30,8 @@
  * strings_holding(root, needle) -> [(container, key, string, path)]: every string under `root` (a dict
  * or list) that holds `needle`, as load/native.py's Python walk finds them, in its order.
  *
+ * holds_any(text, needles) -> whether `text` holds one of `needles`, in one pass (BL701's cues).
+ *
  * The libyaml in libyaml/ beside this file is the one ruamel.yaml.clib compiles (the Python loader's
  * parser), so events and their marks are the same.  Nothing recurses; the frame stack is
  * bounded by `max_depth`.
@@ -601,10 +603,53 @@ static PyObject *strings_holding(PyObject *module, PyObject *args)
     return found;
 }
 
+/* Whether `text` holds one of `needles` (a tuple of str), in one pass over its UTF-8 bytes (a
+ * needle's bytes occur in them exactly where it occurs in the text); None for a text that has no
+ * UTF-8 form (a lone surrogate): the caller searches it itself. */
+static PyObject *holds_any(PyObject *module, PyObject *args)
+{
+    PyObject *text, *needles;
+    if (!PyArg_ParseTuple(args, "UO!:holds_any", &text, &PyTuple_Type, &needles)) return NULL;
+    Py_ssize_t count = PyTuple_GET_SIZE(needles), length;
+    const char *bytes = PyUnicode_AsUTF8AndSize(text, &length);
+    if (!bytes) {
+        if (!PyErr_ExceptionMatches(PyExc_UnicodeEncodeError)) return NULL;
+        PyErr_Clear();
+        Py_RETURN_NONE;
+    }
+    const char *wanted[64];
+    Py_ssize_t sizes[64];
+    unsigned char starts[256] = {0};
+    if (count > 64) {
+        PyErr_SetString(PyExc_ValueError, "holds_any takes at most 64 needles");
+        return NULL;
+    }
+    for (Py_ssize_t i = 0; i < count; i++) {
+        PyObject *needle = PyTuple_GET_ITEM(needles, i);
+        if (!PyUnicode_Check(needle)) {
+            PyErr_SetString(PyExc_TypeError, "needles must be str");
+            return NULL;
+        }
+        if (!(wanted[i] = PyUnicode_AsUTF8AndSize(needle, &sizes[i]))) return NULL;
+        if (sizes[i] == 0) Py_RETURN_TRUE; /* the empty text is in every text */
+        starts[(unsigned char)wanted[i][0]] = 1;
+    }
+    for (Py_ssize_t at = 0; at < length; at++) {
+        if (!starts[(unsigned char)bytes[at]]) continue;
+        for (Py_ssize_t i = 0; i < count; i++)
+            if (wanted[i][0] == bytes[at] && sizes[i] <= length - at && !memcmp(bytes + at, wanted[i], sizes[i]))
+                Py_RETURN_TRUE;
+    }
+    Py_RETURN_FALSE;
+}
+
 static PyMethodDef methods[] = {
     {"build", build, METH_VARARGS,
      "build(text, plain, words, span_type, max_depth, max_nodes, max_chars) -> (root, tables, ids, null_values) "
      "or None"},
+    {"holds_any", holds_any, METH_VARARGS,
+     "holds_any(text, needles) -> whether text holds one of the needles (a tuple of str), or None for a text "
+     "with a lone surrogate"},
     {"strings_holding", strings_holding, METH_VARARGS,
      "strings_holding(root, needle) -> [(container, key, string, path)] of every string under root that holds "
      "needle: a mapping's or list's own strings, then those under each of its mappings and lists in turn"},

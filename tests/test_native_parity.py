@@ -190,6 +190,21 @@ def test_the_native_string_walk_finds_what_the_python_walk_finds_in_its_order(ro
     assert all(a[0] is b[0] and a[2] is b[2] for a, b in zip(found, expected))
 
 
+@settings(max_examples=int(os.environ.get("BLOCKLINT_FUZZ_EXAMPLES", "100")), deadline=None, database=None,
+          derandomize=bool(os.environ.get("CI")))
+@given(text=st.text("ab-:é\udc00x", max_size=12), needles=st.lists(st.text("ab-:éx", max_size=3), max_size=4))
+def test_the_native_needle_search_finds_what_a_search_per_needle_finds(text, needles):
+    """`native.holds_any` (BL701's cues): a needle found in the text's UTF-8 bytes is one in the
+    text; a text with a lone surrogate is left to the caller (None)."""
+    from blocklint import secrets
+
+    found = native.holds_any(text, tuple(needles))
+    if "\udc00" in text:
+        assert found is None
+    else:
+        assert found is secrets.holds_any(text, tuple(needles)) is any(needle in text for needle in needles)
+
+
 @pytest.fixture(scope="module")
 def workdir(tmp_path_factory):
     directory = tmp_path_factory.mktemp("parity")

@@ -2,7 +2,8 @@
 native/treebuilder.c when blocklint is installed on a machine with a C compiler) or the pure-Python
 one (blocklint/load/tree.py), which reads every file the native one declines and every file when
 it is missing. Both give the same data, spans and findings (tests/test_native_parity.py). The
-native module also walks data for strings (`strings_holding`), as the Python walk here does.
+native module also walks data for strings (`strings_holding`), as the Python walk here does, and
+looks for several needles in a text in one pass (`holds_any`).
 
 `BLOCKLINT_PURE_PYTHON=1` in the environment forces the pure-Python path."""
 
@@ -79,3 +80,9 @@ def _strings_in(node, path: tuple, needle: str, found: list) -> None:
     if children:
         for key, value in children:
             _strings_in(value, path + (key,), needle, found)
+
+
+def holds_any(text: str, needles: tuple) -> bool | None:
+    """Whether `text` holds one of `needles` (plain text), in one pass; None when the native
+    module is missing or the text has a lone surrogate (then the caller searches)."""
+    return builder.holds_any(text, needles) if builder is not None else None
