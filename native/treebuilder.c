@@ -39,6 +39,7 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 #include "yaml.h"
 
@@ -603,6 +604,18 @@ static PyObject *strings_holding(PyObject *module, PyObject *args)
     return found;
 }
 
+/* The index of the lowest bit set in `bits` (not 0). */
+static int lowest_bit(uint64_t bits)
+{
+#if defined(__GNUC__) || defined(__clang__)
+    return __builtin_ctzll(bits);
+#else
+    int index = 0;
+    while (!(bits & 1)) { bits >>= 1; index++; }
+    return index;
+#endif
+}
+
 /* Whether `text` holds one of `needles` (a tuple of str), in one pass over its UTF-8 bytes (a
  * needle's bytes occur in them exactly where it occurs in the text); None for a text that has no
  * UTF-8 form (a lone surrogate): the caller searches it itself. */
@@ -619,7 +632,7 @@ static PyObject *holds_any(PyObject *module, PyObject *args)
     }
     const char *wanted[64];
     Py_ssize_t sizes[64];
-    unsigned char starts[256] = {0};
+    uint64_t starts[256] = {0}; /* by first byte: the needles that start with it, as bits */
     if (count > 64) {
         PyErr_SetString(PyExc_ValueError, "holds_any takes at most 64 needles");
         return NULL;
@@ -632,13 +645,13 @@ static PyObject *holds_any(PyObject *module, PyObject *args)
         }
         if (!(wanted[i] = PyUnicode_AsUTF8AndSize(needle, &sizes[i]))) return NULL;
         if (sizes[i] == 0) Py_RETURN_TRUE; /* the empty text is in every text */
-        starts[(unsigned char)wanted[i][0]] = 1;
+        starts[(unsigned char)wanted[i][0]] |= (uint64_t)1 << i;
     }
     for (Py_ssize_t at = 0; at < length; at++) {
-        if (!starts[(unsigned char)bytes[at]]) continue;
-        for (Py_ssize_t i = 0; i < count; i++)
-            if (wanted[i][0] == bytes[at] && sizes[i] <= length - at && !memcmp(bytes + at, wanted[i], sizes[i]))
-                Py_RETURN_TRUE;
+        for (uint64_t left = starts[(unsigned char)bytes[at]]; left; left &= left - 1) {
+            int i = lowest_bit(left);
+            if (sizes[i] <= length - at && !memcmp(bytes + at, wanted[i], (size_t)sizes[i])) Py_RETURN_TRUE;
+        }
     }
     Py_RETURN_FALSE;
 }
