@@ -241,18 +241,22 @@ def holds_any(text: str, needles: tuple) -> bool:
     return any(_compiled(re.escape(needle)).search(text) for needle in needles)
 
 
-def may_hold_credentials(text: str, find=holds_any) -> bool:
+def may_hold_credentials(text: str, native=None) -> bool:
     """False only when `credentials()` finds nothing in `text`, nor in any text made of pieces of
     it joined by whitespace (the strings a YAML or JSON file written without escapes holds), so a
     whole file is judged in one pass of its source: ~20 µs for 5 KB, where walking its strings
-    costs ~80 µs. `find` is `holds_any` or a faster equal (the native one BL701 passes, which
-    may answer None: then this one searches)."""
-    found = find(text, SHORT_SHAPE_NEEDLES)
+    costs ~80 µs. `native`: the loader's native searches (`blocklint.load.native`: `holds_any`
+    and `token_run`, BL701 passes them), which answer None where they cannot: then this module
+    searches."""
+    found = native.holds_any(text, SHORT_SHAPE_NEEDLES) if native is not None else None
     if found or found is None and holds_any(text, SHORT_SHAPE_NEEDLES):
         return True
     for character, cue in SHORT_SHAPE_CUES:
         if character in text and _compiled(cue).search(text):
             return True
+    found = native.token_run(text, TOKEN_CHARACTERS, TOKEN_RUN) if native is not None else None
+    if found is not None:
+        return found
     return b"a" * TOKEN_RUN in text.encode("utf-8", "surrogatepass").translate(_token_bytes())
 
 

@@ -30,7 +30,9 @@
  * strings_holding(root, needle) -> [(container, key, string, path)]: every string under `root` (a dict
  * or list) that holds `needle`, as load/native.py's Python walk finds them, in its order.
  *
- * holds_any(text, needles) -> whether `text` holds one of `needles`, in one pass (BL701's cues).
+ * holds_any(text, needles) -> whether `text` holds one of `needles`, in one pass, and
+ * token_run(text, characters, length) -> whether it holds a run of `length` of `characters` (BL701's
+ * cues).
  *
  * The libyaml in libyaml/ beside this file is the one ruamel.yaml.clib compiles (the Python loader's
  * parser), so events and their marks are the same.  Nothing recurses; the frame stack is
@@ -656,6 +658,35 @@ static PyObject *holds_any(PyObject *module, PyObject *args)
     Py_RETURN_FALSE;
 }
 
+/* Whether `text` holds a run of `length` or more of `characters` (ASCII) in a row; None for a
+ * text that has no UTF-8 form (a lone surrogate): the caller searches it itself. */
+static PyObject *token_run(PyObject *module, PyObject *args)
+{
+    PyObject *text, *characters;
+    Py_ssize_t length, size;
+    if (!PyArg_ParseTuple(args, "UUn:token_run", &text, &characters, &length)) return NULL;
+    if (!PyUnicode_IS_ASCII(characters)) {
+        PyErr_SetString(PyExc_ValueError, "token_run takes ASCII characters");
+        return NULL;
+    }
+    const char *bytes = PyUnicode_AsUTF8AndSize(text, &size);
+    if (!bytes) {
+        if (!PyErr_ExceptionMatches(PyExc_UnicodeEncodeError)) return NULL;
+        PyErr_Clear();
+        Py_RETURN_NONE;
+    }
+    unsigned char token[256] = {0};
+    const char *wanted = PyUnicode_AsUTF8(characters);
+    for (; *wanted; wanted++) token[(unsigned char)*wanted] = 1;
+    if (length <= 0) Py_RETURN_TRUE;
+    Py_ssize_t run = 0;
+    for (Py_ssize_t at = 0; at < size; at++) {
+        run = token[(unsigned char)bytes[at]] ? run + 1 : 0;
+        if (run >= length) Py_RETURN_TRUE;
+    }
+    Py_RETURN_FALSE;
+}
+
 static PyMethodDef methods[] = {
     {"build", build, METH_VARARGS,
      "build(text, plain, words, span_type, max_depth, max_nodes, max_chars) -> (root, tables, ids, null_values) "
@@ -663,6 +694,9 @@ static PyMethodDef methods[] = {
     {"holds_any", holds_any, METH_VARARGS,
      "holds_any(text, needles) -> whether text holds one of the needles (a tuple of str), or None for a text "
      "with a lone surrogate"},
+    {"token_run", token_run, METH_VARARGS,
+     "token_run(text, characters, length) -> whether text holds length or more of characters in a row, or None "
+     "for a text with a lone surrogate"},
     {"strings_holding", strings_holding, METH_VARARGS,
      "strings_holding(root, needle) -> [(container, key, string, path)] of every string under root that holds "
      "needle: a mapping's or list's own strings, then those under each of its mappings and lists in turn"},

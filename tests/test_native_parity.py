@@ -205,6 +205,23 @@ def test_the_native_needle_search_finds_what_a_search_per_needle_finds(text, nee
         assert found is secrets.holds_any(text, tuple(needles)) is any(needle in text for needle in needles)
 
 
+@settings(max_examples=int(os.environ.get("BLOCKLINT_FUZZ_EXAMPLES", "100")), deadline=None, database=None,
+          derandomize=bool(os.environ.get("CI")))
+@given(text=st.text("ab -é\udc00", max_size=12), length=st.integers(0, 5))
+def test_the_native_token_run_finds_what_the_translated_bytes_hold(text, length):
+    """`native.token_run` (BL701's long-token cue): a run of token characters in the text's
+    UTF-8 bytes, as `secrets.may_hold_credentials` finds one in its translated bytes."""
+    from blocklint import secrets
+
+    found = native.token_run(text, "ab-", length)
+    if "\udc00" in text:
+        assert found is None
+    else:
+        assert found is (b"a" * length in text.encode().translate(bytes(0x61 if byte in b"ab-" else 0x20
+                                                                        for byte in range(256))))
+    assert secrets.may_hold_credentials(text, native) is secrets.may_hold_credentials(text)
+
+
 @pytest.fixture(scope="module")
 def workdir(tmp_path_factory):
     directory = tmp_path_factory.mktemp("parity")

@@ -3,7 +3,7 @@ native/treebuilder.c when blocklint is installed on a machine with a C compiler)
 one (blocklint/load/tree.py), which reads every file the native one declines and every file when
 it is missing. Both give the same data, spans and findings (tests/test_native_parity.py). The
 native module also walks data for strings (`strings_holding`), as the Python walk here does, and
-looks for several needles in a text in one pass (`holds_any`).
+looks for several needles, or a run of characters, in a text in one pass (`holds_any`, `token_run`).
 
 `BLOCKLINT_PURE_PYTHON=1` in the environment forces the pure-Python path."""
 
@@ -86,3 +86,9 @@ def holds_any(text: str, needles: tuple) -> bool | None:
     """Whether `text` holds one of `needles` (plain text), in one pass; None when the native
     module is missing or the text has a lone surrogate (then the caller searches)."""
     return builder.holds_any(text, needles) if builder is not None else None
+
+
+def token_run(text: str, characters: str, length: int) -> bool | None:
+    """Whether `text` holds `length` or more of `characters` (ASCII) in a row, in one pass; None
+    when the native module is missing or the text has a lone surrogate (then the caller searches)."""
+    return builder.token_run(text, characters, length) if builder is not None else None
