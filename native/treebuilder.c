@@ -2,7 +2,13 @@
  * table, for the common case only.
  *
  * build(text: str, plain, words, span_type, max_depth, max_nodes, max_chars)
- *     -> (root, spans, key_spans, ids, null_values), or None: "not mine".
+ *     -> (root, tables, ids, null_values), or None: "not mine".
+ *
+ * `tables` holds every node's span and every mapping value's key span compactly (a few machine
+ * words a node, no Python object): its `tables()` method makes the loader's two tables, the
+ * dicts `spans` and `key_spans` (path -> span_type), the first time it is called, in the order
+ * TreeBuilder fills them.  Most files are clean and are never asked where a node is: for those,
+ * no path of a scalar and no span is ever made.
  *
  * `null_values` says whether a mapping holds a null value (the loader drops those keys from a
  * CLI file, as the peak CLI does; without one it need not walk the data to find none).
@@ -21,6 +27,13 @@
  * deeper than `max_depth`, more than `max_nodes` nodes or `max_chars` bytes of scalars, or any
  * Python error along the way.
  *
+ * strings_holding(root, needle) -> [(container, key, string, path)]: every string under `root` (a dict
+ * or list) that holds `needle`, as load/native.py's Python walk finds them, in its order.
+ *
+ * holds_any(text, needles) -> whether `text` holds one of `needles`, in one pass, and
+ * token_run(text, characters, length) -> whether it holds a run of `length` of `characters` (BL701's
+ * cues).
+ *
  * The libyaml in libyaml/ beside this file is the one ruamel.yaml.clib compiles (the Python loader's
  * parser), so events and their marks are the same.  Nothing recurses; the frame stack is
  * bounded by `max_depth`.
@@ -28,6 +41,7 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 #include "yaml.h"
 
@@ -48,17 +62,38 @@ static const char NUMBER_CHARS[] = "0123456789_+-.:abcdefABCDEFxinINTtZ \t";
 #endif
 
 typedef struct {
+    size_t line, column, end_line, end_column;
+} Marks;
+
+/* One node's row of the span tables: its path is `base` (own) or `base` + its key or index. */
+typedef struct {
+    PyObject *base;      /* owned: the node's own path (own), else its parent's */
+    PyObject *key;       /* owned mapping key (a str), or NULL: the node is item `index` of a list */
+    Py_ssize_t index;
+    int own, keyed;      /* keyed: a mapping value, with the span of its key */
+    Marks span, key_span;
+} Row;
+
+typedef struct {
+    PyObject_HEAD
+    PyObject *span_type;
+    Row *rows;
+    Py_ssize_t count, allocated;
+    PyObject *tables; /* (spans, key_spans), once made */
+} Tables;
+
+typedef struct {
     PyObject *container; /* dict or list (owned) */
     PyObject *path;      /* tuple (owned) */
-    Py_hash_t path_hash; /* its hash */
     PyObject *key;       /* pending mapping key, a str (owned) or NULL */
-    PyObject *key_span;  /* its span (owned) or NULL */
-    size_t line, column; /* start mark of the container */
+    Marks key_span;      /* its marks */
+    Py_ssize_t row;      /* the container's row in the tables: its end is known at its end */
 } Frame;
 
 typedef struct {
     PyObject *plain, *words, *span_type, *empty_path;
-    PyObject *root, *spans, *key_spans, *ids;
+    PyObject *root, *ids;
+    Tables *tables;
     Frame *stack;
     Py_ssize_t depth, max_depth;
     int null_values; /* a mapping holds a null value */
@@ -66,12 +101,12 @@ typedef struct {
 
 typedef enum { OK = 0, NOT_MINE = 1, FAILED = 2 } Outcome;
 
-static PyObject *new_span(Builder *b, size_t line, size_t column, size_t end_line, size_t end_column)
+static PyObject *new_span(PyObject *span_type, const Marks *marks)
 {
-    PyTypeObject *type = (PyTypeObject *)b->span_type;
+    PyTypeObject *type = (PyTypeObject *)span_type;
     PyObject *span = type->tp_alloc(type, 4);
     if (!span) return NULL;
-    size_t values[4] = {line, column, end_line, end_column};
+    size_t values[4] = {marks->line, marks->column, marks->end_line, marks->end_column};
     for (int i = 0; i < 4; i++) {
         PyObject *number = PyLong_FromSize_t(values[i]);
         if (!number) { Py_DECREF(span); return NULL; }
@@ -104,63 +139,180 @@ static int remember_container(Builder *b, PyObject *container, PyObject *path)
     return failed;
 }
 
-/* Place `value` (a scalar or a new container) under the top frame, or as the root, as
- * TreeBuilder does.  On OK, *path_out is the value's path (new reference) and *hash_out its hash,
- * or NULL when the value became the pending key of a mapping. */
-static Outcome attach(Builder *b, PyObject *value, PyObject *span, int is_container, PyObject **path_out,
-                      Py_hash_t *hash_out)
+/* A new row of the span tables (zeroed), or NULL with an error set; its index in *index. */
+static Row *add_row(Tables *t, Py_ssize_t *index)
 {
-    PyObject *path;
-    Py_hash_t hash;
+    if (t->count == t->allocated) {
+        Py_ssize_t allocated = t->allocated ? t->allocated * 2 : 256;
+        Row *rows = PyMem_Realloc(t->rows, (size_t)allocated * sizeof(Row));
+        if (!rows) { PyErr_NoMemory(); return NULL; }
+        t->rows = rows;
+        t->allocated = allocated;
+    }
+    *index = t->count;
+    Row *row = &t->rows[t->count++];
+    memset(row, 0, sizeof(Row));
+    return row;
+}
+
+/* Place `value` (a scalar or a new container) under the top frame, or as the root, as
+ * TreeBuilder does, and give it a row of the span tables (`marks`: its span).  On OK, for a
+ * container, *path_out is its path (new reference) and *row_out its row; *path_out stays NULL
+ * for a scalar, and for a value that became the pending key of a mapping (then *row_out is -1). */
+static Outcome attach(Builder *b, PyObject *value, const Marks *marks, int is_container, PyObject **path_out,
+                      Py_ssize_t *row_out)
+{
+    PyObject *base, *key = NULL, *path = NULL;
+    Py_ssize_t index = 0;
+    int own = 0, keyed = 0;
+    Marks key_span = {0, 0, 0, 0};
     *path_out = NULL;
+    *row_out = -1;
     if (b->depth == 0) {
         Py_INCREF(value);
         Py_XSETREF(b->root, value);
-        path = b->empty_path;
-        Py_INCREF(path);
-        if ((hash = PyObject_Hash(path)) == -1) { Py_DECREF(path); return FAILED; }
+        base = b->empty_path;
+        own = 1;
+        if (is_container) path = Py_NewRef(base);
     } else {
         Frame *frame = &b->stack[b->depth - 1];
+        base = frame->path;
         if (PyList_CheckExact(frame->container)) {
-            PyObject *index = PyLong_FromSsize_t(PyList_GET_SIZE(frame->container));
-            if (!index) return FAILED;
-            path = extend_path(frame->path, index);
-            Py_DECREF(index);
-            if (!path) return FAILED;
-            if ((hash = PyObject_Hash(path)) == -1 || PyList_Append(frame->container, value) < 0) {
-                Py_DECREF(path);
-                return FAILED;
+            index = PyList_GET_SIZE(frame->container);
+            if (is_container) {
+                PyObject *number = PyLong_FromSsize_t(index);
+                if (!number) return FAILED;
+                path = extend_path(base, number);
+                Py_DECREF(number);
+                if (!path) return FAILED;
             }
+            if (PyList_Append(frame->container, value) < 0) { Py_XDECREF(path); return FAILED; }
         } else if (frame->key == NULL) {
             if (is_container || !PyUnicode_CheckExact(value)) return NOT_MINE; /* complex or typed key */
             Py_INCREF(value);
             frame->key = value;
-            Py_INCREF(span);
-            frame->key_span = span;
+            frame->key_span = *marks;
             return OK;
         } else {
             Py_ssize_t size = PyDict_GET_SIZE(frame->container);
             if (!PyDict_SetDefault(frame->container, frame->key, value)) return FAILED;
             if (PyDict_GET_SIZE(frame->container) == size) return NOT_MINE; /* a duplicate key: the loader's */
-            path = extend_path(frame->path, frame->key);
-            if (!path) return FAILED;
             b->null_values |= value == Py_None;
-            if ((hash = PyObject_Hash(path)) == -1 || SET_HASHED(b->key_spans, path, frame->key_span, hash) < 0) {
-                Py_DECREF(path);
-                return FAILED;
-            }
-            Py_CLEAR(frame->key);
-            Py_CLEAR(frame->key_span);
+            if (is_container && !(path = extend_path(base, frame->key))) return FAILED;
+            key = frame->key; /* the row takes the frame's reference */
+            frame->key = NULL;
+            key_span = frame->key_span;
+            keyed = 1;
         }
     }
-    if (SET_HASHED(b->spans, path, span, hash) < 0 || (is_container && remember_container(b, value, path) < 0)) {
+    Py_ssize_t at;
+    Row *row = add_row(b->tables, &at);
+    if (!row) { Py_XDECREF(key); Py_XDECREF(path); return FAILED; }
+    if (path) { /* a container's row holds its own path */
+        row->base = Py_NewRef(path);
+        row->own = 1;
+        Py_XDECREF(key);
+    } else {
+        row->base = Py_NewRef(base);
+        row->own = own;
+        row->key = key;
+        row->index = index;
+    }
+    row->keyed = keyed;
+    row->span = *marks;
+    row->key_span = key_span;
+    if (is_container && remember_container(b, value, path) < 0) {
         Py_DECREF(path);
         return FAILED;
     }
     *path_out = path;
-    *hash_out = hash;
+    *row_out = at;
     return OK;
 }
+
+static void clear_rows(Tables *t)
+{
+    for (Py_ssize_t i = 0; i < t->count; i++) {
+        Py_XDECREF(t->rows[i].base);
+        Py_XDECREF(t->rows[i].key);
+    }
+    PyMem_Free(t->rows);
+    t->rows = NULL;
+    t->count = t->allocated = 0;
+}
+
+static void tables_dealloc(Tables *t)
+{
+    clear_rows(t);
+    Py_XDECREF(t->span_type);
+    Py_XDECREF(t->tables);
+    Py_TYPE(t)->tp_free((PyObject *)t);
+}
+
+/* The path of a row's node: a new reference, or NULL with an error set. */
+static PyObject *row_path(const Row *row)
+{
+    if (row->own) return Py_NewRef(row->base);
+    if (row->key) return extend_path(row->base, row->key);
+    PyObject *number = PyLong_FromSsize_t(row->index);
+    if (!number) return NULL;
+    PyObject *path = extend_path(row->base, number);
+    Py_DECREF(number);
+    return path;
+}
+
+/* Fill `spans` and `key_spans` from the rows, in their order (TreeBuilder's); -1 on an error. */
+static int fill_tables(Tables *t, PyObject *spans, PyObject *key_spans)
+{
+    for (Py_ssize_t i = 0; i < t->count; i++) {
+        const Row *row = &t->rows[i];
+        PyObject *path = row_path(row), *span = NULL, *key_span = NULL;
+        Py_hash_t hash = path ? PyObject_Hash(path) : -1;
+        int failed = hash == -1 || !(span = new_span(t->span_type, &row->span))
+            || (row->keyed && (!(key_span = new_span(t->span_type, &row->key_span))
+                               || SET_HASHED(key_spans, path, key_span, hash) < 0))
+            || SET_HASHED(spans, path, span, hash) < 0;
+        Py_XDECREF(path);
+        Py_XDECREF(span);
+        Py_XDECREF(key_span);
+        if (failed) return -1;
+    }
+    return 0;
+}
+
+static PyObject *tables_tables(Tables *t, PyObject *unused)
+{
+    if (t->tables == NULL) {
+        PyObject *spans = PyDict_New(), *key_spans = PyDict_New();
+        if (!spans || !key_spans || fill_tables(t, spans, key_spans) < 0) {
+            Py_XDECREF(spans);
+            Py_XDECREF(key_spans);
+            return NULL;
+        }
+        t->tables = PyTuple_Pack(2, spans, key_spans);
+        Py_DECREF(spans);
+        Py_DECREF(key_spans);
+        if (!t->tables) return NULL;
+        clear_rows(t); /* made once: the rows are no longer needed */
+    }
+    return Py_NewRef(t->tables);
+}
+
+static PyMethodDef tables_methods[] = {
+    {"tables", (PyCFunction)tables_tables, METH_NOARGS,
+     "tables() -> (spans, key_spans): path -> span dicts, made at the first call"},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyTypeObject TablesType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "blocklint.load._native.Tables",
+    .tp_basicsize = sizeof(Tables),
+    .tp_dealloc = (destructor)tables_dealloc,
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "Every node's span and key span, compactly; tables() makes the loader's dicts of them",
+    .tp_methods = tables_methods,
+};
 
 static int only_number_chars(const char *text, size_t length)
 {
@@ -234,13 +386,11 @@ static Outcome on_scalar(Builder *b, yaml_event_t *event)
     Outcome outcome;
     PyObject *value = scalar_value(b, event, &outcome);
     if (!value) return outcome;
-    yaml_mark_t start = event->start_mark, end = event->end_mark;
-    PyObject *span = new_span(b, start.line, start.column, end.line, end.column), *path = NULL;
-    Py_hash_t hash;
-    outcome = span ? attach(b, value, span, 0, &path, &hash) : FAILED;
+    Marks marks = {event->start_mark.line, event->start_mark.column, event->end_mark.line, event->end_mark.column};
+    PyObject *path;
+    Py_ssize_t row;
+    outcome = attach(b, value, &marks, 0, &path, &row);
     Py_DECREF(value);
-    Py_XDECREF(span);
-    Py_XDECREF(path);
     return outcome;
 }
 
@@ -250,21 +400,19 @@ static Outcome on_start(Builder *b, yaml_event_t *event)
     const void *anchor = is_mapping ? event->data.mapping_start.anchor : event->data.sequence_start.anchor;
     const void *tag = is_mapping ? event->data.mapping_start.tag : event->data.sequence_start.tag;
     if (anchor || tag || b->depth >= b->max_depth) return NOT_MINE;
-    yaml_mark_t start = event->start_mark;
     PyObject *container = is_mapping ? PyDict_New() : PyList_New(0);
     if (!container) return FAILED;
-    /* its span is known at its end (on_end); None holds its place in the table until then */
+    /* its span's end is known at its end (on_end) */
+    Marks marks = {event->start_mark.line, event->start_mark.column, 0, 0};
     PyObject *path = NULL;
-    Py_hash_t hash;
-    Outcome outcome = attach(b, container, Py_None, 1, &path, &hash);
+    Py_ssize_t row;
+    Outcome outcome = attach(b, container, &marks, 1, &path, &row);
     if (outcome != OK) { Py_DECREF(container); return outcome; }
     Frame *frame = &b->stack[b->depth++];
     frame->container = container;
     frame->path = path;
-    frame->path_hash = hash;
-    frame->key = frame->key_span = NULL;
-    frame->line = start.line;
-    frame->column = start.column;
+    frame->key = NULL;
+    frame->row = row;
     return OK;
 }
 
@@ -273,18 +421,17 @@ static void drop_frame(Frame *frame)
     Py_CLEAR(frame->container);
     Py_CLEAR(frame->path);
     Py_CLEAR(frame->key);
-    Py_CLEAR(frame->key_span);
 }
 
 static Outcome on_end(Builder *b, yaml_event_t *event)
 {
     if (b->depth == 0) return NOT_MINE; /* libyaml never does this; the loader would say what */
     Frame *frame = &b->stack[--b->depth];
-    PyObject *span = new_span(b, frame->line, frame->column, event->end_mark.line, event->end_mark.column);
-    Outcome outcome = span && SET_HASHED(b->spans, frame->path, span, frame->path_hash) == 0 ? OK : FAILED;
-    Py_XDECREF(span);
+    Row *row = &b->tables->rows[frame->row];
+    row->span.end_line = event->end_mark.line;
+    row->span.end_column = event->end_mark.column;
     drop_frame(frame);
-    return outcome;
+    return OK;
 }
 
 /* Read every event; OK when the whole stream was the common case. */
@@ -350,11 +497,18 @@ static PyObject *build(PyObject *module, PyObject *args)
     const char *utf8 = PyUnicode_AsUTF8AndSize(text, &length);
     if (!utf8) { PyErr_Clear(); Py_RETURN_NONE; } /* lone surrogates: the loader's case */
 
-    Builder b = {plain, words, span_type, PyTuple_New(0), NULL, PyDict_New(), PyDict_New(), PyDict_New(), NULL, 0, max_depth, 0};
+    Builder b = {plain, words, span_type, PyTuple_New(0), NULL, PyDict_New(), NULL, NULL, 0, max_depth, 0};
+    b.tables = PyObject_New(Tables, &TablesType);
+    if (b.tables) {
+        b.tables->span_type = Py_NewRef(span_type);
+        b.tables->rows = NULL;
+        b.tables->count = b.tables->allocated = 0;
+        b.tables->tables = NULL;
+    }
     b.stack = PyMem_Calloc((size_t)max_depth, sizeof(Frame));
     Outcome outcome = FAILED;
     yaml_parser_t parser;
-    if (b.empty_path && b.spans && b.key_spans && b.ids && b.stack) {
+    if (b.empty_path && b.ids && b.tables && b.stack) {
         if (!yaml_parser_initialize(&parser)) {
             PyErr_NoMemory();
         } else {
@@ -367,7 +521,7 @@ static PyObject *build(PyObject *module, PyObject *args)
     }
     PyObject *result = NULL;
     if (outcome == OK && b.depth == 0) {
-        result = PyTuple_Pack(5, b.root ? b.root : Py_None, b.spans, b.key_spans, b.ids,
+        result = PyTuple_Pack(4, b.root ? b.root : Py_None, (PyObject *)b.tables, b.ids,
                               b.null_values ? Py_True : Py_False);
     } else if (outcome == FAILED && PyErr_ExceptionMatches(PyExc_KeyboardInterrupt)) {
         result = NULL; /* the user's interrupt is not a file's problem */
@@ -378,18 +532,174 @@ static PyObject *build(PyObject *module, PyObject *args)
     while (b.depth > 0) drop_frame(&b.stack[--b.depth]);
     PyMem_Free(b.stack);
     Py_XDECREF(b.root);
-    Py_XDECREF(b.spans);
-    Py_XDECREF(b.key_spans);
+    Py_XDECREF(b.tables);
     Py_XDECREF(b.ids);
     Py_XDECREF(b.empty_path);
     return result;
 }
 
+/* Deeper than the loader ever nests (tree.MAX_DEPTH): data from elsewhere stops here. */
+#define WALK_MAX_DEPTH 1000
+
+/* Append (container, key, value, path) to `found` for each string of `node` that holds
+ * `needle`, then do the same under each of its mappings and lists in turn. */
+static int walk_strings(PyObject *node, PyObject *path, PyObject *needle, PyObject *found, int depth)
+{
+    if (depth > WALK_MAX_DEPTH) {
+        PyErr_SetString(PyExc_RecursionError, "data nested too deep to walk");
+        return -1;
+    }
+    int is_dict = PyDict_CheckExact(node);
+    for (int containers = 0; containers < 2; containers++) {
+        Py_ssize_t position = 0, index = 0;
+        PyObject *key = NULL, *value;
+        for (;;) {
+            if (is_dict) {
+                if (!PyDict_Next(node, &position, &key, &value)) break;
+            } else {
+                if (index >= PyList_GET_SIZE(node)) break;
+                value = PyList_GET_ITEM(node, index);
+                key = NULL;
+            }
+            int wanted;
+            if (containers) {
+                wanted = PyDict_CheckExact(value) || PyList_CheckExact(value);
+            } else if (PyUnicode_CheckExact(value)) {
+                Py_ssize_t at = PyUnicode_Find(value, needle, 0, PY_SSIZE_T_MAX, 1);
+                if (at == -2) return -1;
+                wanted = at >= 0;
+            } else {
+                wanted = 0;
+            }
+            if (wanted) {
+                PyObject *name = key ? Py_NewRef(key) : PyLong_FromSsize_t(index);
+                PyObject *longer = name ? extend_path(path, name) : NULL;
+                int failed = !longer;
+                if (!failed && containers) {
+                    failed = walk_strings(value, longer, needle, found, depth + 1) < 0;
+                } else if (!failed) {
+                    PyObject *entry = PyTuple_Pack(4, node, name, value, longer);
+                    failed = !entry || PyList_Append(found, entry) < 0;
+                    Py_XDECREF(entry);
+                }
+                Py_XDECREF(name);
+                Py_XDECREF(longer);
+                if (failed) return -1;
+            }
+            index++;
+        }
+    }
+    return 0;
+}
+
+static PyObject *strings_holding(PyObject *module, PyObject *args)
+{
+    PyObject *root, *needle;
+    if (!PyArg_ParseTuple(args, "OU:strings_holding", &root, &needle)) return NULL;
+    if (!PyDict_CheckExact(root) && !PyList_CheckExact(root)) {
+        PyErr_SetString(PyExc_TypeError, "strings_holding takes a dict or a list");
+        return NULL;
+    }
+    PyObject *found = PyList_New(0), *path = PyTuple_New(0);
+    if (!found || !path || walk_strings(root, path, needle, found, 0) < 0) Py_CLEAR(found);
+    Py_XDECREF(path);
+    return found;
+}
+
+/* The index of the lowest bit set in `bits` (not 0). */
+static int lowest_bit(uint64_t bits)
+{
+#if defined(__GNUC__) || defined(__clang__)
+    return __builtin_ctzll(bits);
+#else
+    int index = 0;
+    while (!(bits & 1)) { bits >>= 1; index++; }
+    return index;
+#endif
+}
+
+/* Whether `text` holds one of `needles` (a tuple of str), in one pass over its UTF-8 bytes (a
+ * needle's bytes occur in them exactly where it occurs in the text); None for a text that has no
+ * UTF-8 form (a lone surrogate): the caller searches it itself. */
+static PyObject *holds_any(PyObject *module, PyObject *args)
+{
+    PyObject *text, *needles;
+    if (!PyArg_ParseTuple(args, "UO!:holds_any", &text, &PyTuple_Type, &needles)) return NULL;
+    Py_ssize_t count = PyTuple_GET_SIZE(needles), length;
+    const char *bytes = PyUnicode_AsUTF8AndSize(text, &length);
+    if (!bytes) {
+        if (!PyErr_ExceptionMatches(PyExc_UnicodeEncodeError)) return NULL;
+        PyErr_Clear();
+        Py_RETURN_NONE;
+    }
+    const char *wanted[64];
+    Py_ssize_t sizes[64];
+    uint64_t starts[256] = {0}; /* by first byte: the needles that start with it, as bits */
+    if (count > 64) {
+        PyErr_SetString(PyExc_ValueError, "holds_any takes at most 64 needles");
+        return NULL;
+    }
+    for (Py_ssize_t i = 0; i < count; i++) {
+        PyObject *needle = PyTuple_GET_ITEM(needles, i);
+        if (!PyUnicode_Check(needle)) {
+            PyErr_SetString(PyExc_TypeError, "needles must be str");
+            return NULL;
+        }
+        if (!(wanted[i] = PyUnicode_AsUTF8AndSize(needle, &sizes[i]))) return NULL;
+        if (sizes[i] == 0) Py_RETURN_TRUE; /* the empty text is in every text */
+        starts[(unsigned char)wanted[i][0]] |= (uint64_t)1 << i;
+    }
+    for (Py_ssize_t at = 0; at < length; at++) {
+        for (uint64_t left = starts[(unsigned char)bytes[at]]; left; left &= left - 1) {
+            int i = lowest_bit(left);
+            if (sizes[i] <= length - at && !memcmp(bytes + at, wanted[i], (size_t)sizes[i])) Py_RETURN_TRUE;
+        }
+    }
+    Py_RETURN_FALSE;
+}
+
+/* Whether `text` holds a run of `length` or more of `characters` (ASCII) in a row; None for a
+ * text that has no UTF-8 form (a lone surrogate): the caller searches it itself. */
+static PyObject *token_run(PyObject *module, PyObject *args)
+{
+    PyObject *text, *characters;
+    Py_ssize_t length, size;
+    if (!PyArg_ParseTuple(args, "UUn:token_run", &text, &characters, &length)) return NULL;
+    if (!PyUnicode_IS_ASCII(characters)) {
+        PyErr_SetString(PyExc_ValueError, "token_run takes ASCII characters");
+        return NULL;
+    }
+    const char *bytes = PyUnicode_AsUTF8AndSize(text, &size);
+    if (!bytes) {
+        if (!PyErr_ExceptionMatches(PyExc_UnicodeEncodeError)) return NULL;
+        PyErr_Clear();
+        Py_RETURN_NONE;
+    }
+    unsigned char token[256] = {0};
+    const char *wanted = PyUnicode_AsUTF8(characters);
+    for (; *wanted; wanted++) token[(unsigned char)*wanted] = 1;
+    if (length <= 0) Py_RETURN_TRUE;
+    Py_ssize_t run = 0;
+    for (Py_ssize_t at = 0; at < size; at++) {
+        run = token[(unsigned char)bytes[at]] ? run + 1 : 0;
+        if (run >= length) Py_RETURN_TRUE;
+    }
+    Py_RETURN_FALSE;
+}
+
 static PyMethodDef methods[] = {
     {"build", build, METH_VARARGS,
-     "build(text, plain, words, span_type, max_depth, max_nodes, max_chars) -> (root, spans, key_spans, ids, "
-     "null_values) "
+     "build(text, plain, words, span_type, max_depth, max_nodes, max_chars) -> (root, tables, ids, null_values) "
      "or None"},
+    {"holds_any", holds_any, METH_VARARGS,
+     "holds_any(text, needles) -> whether text holds one of the needles (a tuple of str), or None for a text "
+     "with a lone surrogate"},
+    {"token_run", token_run, METH_VARARGS,
+     "token_run(text, characters, length) -> whether text holds length or more of characters in a row, or None "
+     "for a text with a lone surrogate"},
+    {"strings_holding", strings_holding, METH_VARARGS,
+     "strings_holding(root, needle) -> [(container, key, string, path)] of every string under root that holds "
+     "needle: a mapping's or list's own strings, then those under each of its mappings and lists in turn"},
     {NULL, NULL, 0, NULL},
 };
 
@@ -398,4 +708,8 @@ static struct PyModuleDef module = {
     "libyaml events to the loader's data and spans, for the common case (see native/treebuilder.c)", -1, methods,
 };
 
-PyMODINIT_FUNC PyInit__native(void) { return PyModule_Create(&module); }
+PyMODINIT_FUNC PyInit__native(void)
+{
+    if (PyType_Ready(&TablesType) < 0) return NULL;
+    return PyModule_Create(&module);
+}

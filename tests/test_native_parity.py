@@ -101,6 +101,23 @@ def test_the_native_builder_reads_the_common_case_and_declines_the_rest():
         assert built_natively(declined) is None, declined
 
 
+def test_the_span_tables_are_made_when_first_read_and_read_as_the_python_builders_dicts():
+    """The native builder keeps spans compactly (`document.SpanTable`): a file no rule asks
+    about never makes them; once read, both tables are the pure-Python builder's, in its order."""
+    from blocklint.load.tree import TreeBuilder
+
+    text = "a: {b: [1, x, {c: d}]}\ne: f\n"
+    _, spans, key_spans, _, _ = built_natively(text)
+    assert spans._made is None and key_spans._made is None
+    with pure_python():
+        expected = TreeBuilder()
+        expected.build(text)
+    assert repr(key_spans) == repr(expected.key_spans) and key_spans._made is not None
+    assert spans._made is None  # each table is made when it is read
+    assert list(spans.items()) == list(expected.spans.items()) and spans == expected.spans
+    assert ("a", "b", 2, "c") in spans and spans.get(("a", "x")) is None and len(spans) == len(expected.spans)
+
+
 def test_the_native_builder_says_whether_a_mapping_holds_a_null_value():
     """Without one, the loader does not walk a CLI file's data for null keys to drop."""
     for text, nulls in (("a: {b: null}\n", True), ("a:\n", True), ("a: [{b: ~}]\n", True), ("a: [null]\n", False),
@@ -146,6 +163,63 @@ def test_every_example_case_and_data_file_reads_the_same(plan, folder, monkeypat
     assert files
     for path in files:
         assert_same_reading(path, plan)
+
+
+def python_walk(root, needle: str) -> list:
+    found: list = []
+    native._strings_in(root, (), needle, found)
+    return found
+
+
+NESTED = st.recursive(st.one_of(st.text("@ab:", max_size=6), st.integers(), st.booleans(), st.none()),
+                      lambda children: st.one_of(st.lists(children, max_size=4),
+                                                 st.dictionaries(st.text("ab", max_size=3), children, max_size=4)),
+                      max_leaves=30)
+
+
+@settings(max_examples=int(os.environ.get("BLOCKLINT_FUZZ_EXAMPLES", "100")), deadline=None, database=None,
+          derandomize=bool(os.environ.get("CI")))
+@given(root=st.one_of(st.lists(NESTED, max_size=4), st.dictionaries(st.text("ab", max_size=3), NESTED, max_size=4)),
+       needle=st.sampled_from(["@", "a:", "", "b@"]))
+def test_the_native_string_walk_finds_what_the_python_walk_finds_in_its_order(root, needle):
+    """`native.strings_holding` (param_refs' walk of `config`): the same (container, key, string,
+    path) entries, the containers the very objects."""
+    found = native.strings_holding(root, needle)
+    expected = python_walk(root, needle)
+    assert repr(found) == repr(expected)
+    assert all(a[0] is b[0] and a[2] is b[2] for a, b in zip(found, expected))
+
+
+@settings(max_examples=int(os.environ.get("BLOCKLINT_FUZZ_EXAMPLES", "100")), deadline=None, database=None,
+          derandomize=bool(os.environ.get("CI")))
+@given(text=st.text("ab-:é\udc00x", max_size=12), needles=st.lists(st.text("ab-:éx", max_size=3), max_size=4))
+def test_the_native_needle_search_finds_what_a_search_per_needle_finds(text, needles):
+    """`native.holds_any` (BL701's cues): a needle found in the text's UTF-8 bytes is one in the
+    text; a text with a lone surrogate is left to the caller (None)."""
+    from blocklint import secrets
+
+    found = native.holds_any(text, tuple(needles))
+    if "\udc00" in text:
+        assert found is None
+    else:
+        assert found is secrets.holds_any(text, tuple(needles)) is any(needle in text for needle in needles)
+
+
+@settings(max_examples=int(os.environ.get("BLOCKLINT_FUZZ_EXAMPLES", "100")), deadline=None, database=None,
+          derandomize=bool(os.environ.get("CI")))
+@given(text=st.text("ab -é\udc00", max_size=12), length=st.integers(0, 5))
+def test_the_native_token_run_finds_what_the_translated_bytes_hold(text, length):
+    """`native.token_run` (BL701's long-token cue): a run of token characters in the text's
+    UTF-8 bytes, as `secrets.may_hold_credentials` finds one in its translated bytes."""
+    from blocklint import secrets
+
+    found = native.token_run(text, "ab-", length)
+    if "\udc00" in text:
+        assert found is None
+    else:
+        assert found is (b"a" * length in text.encode().translate(bytes(0x61 if byte in b"ab-" else 0x20
+                                                                        for byte in range(256))))
+    assert secrets.may_hold_credentials(text, native) is secrets.may_hold_credentials(text)
 
 
 @pytest.fixture(scope="module")

@@ -173,35 +173,60 @@ class Engine:
         except Exception as error:  # a fixture that crashed on this document: one finding, the run goes on
             out.append(self._crash(call.rule, doc, (), error, "while preparing its fixtures"))
             return False
-        first = fixed[0] if fixed else None
-        anchor = (doc.path_of(first) if isinstance(first, (dict, list)) else None) or ()
-        return self._calls_on(call, doc, ((anchor, None, None),), fixed, out, suppressed)
+        # A rule that does not fan out is called once; its anchor (the path of its first fixture)
+        # is looked up only when it reports something: most rules find nothing on most documents.
+        func, count = call.func, len(fixed)
+        try:
+            if call.shape != _FIXTURES:
+                produced = func(**dict(zip(call.args, fixed)))
+            else:  # spelled out: a call that unpacks a list (`func(*fixed)`) costs several times more
+                produced = func() if count == 0 else func(fixed[0]) if count == 1 else \
+                    func(fixed[0], fixed[1]) if count == 2 else func(*fixed)
+            if not produced:
+                return False
+            quota = anchor = None
+            for found in produced:
+                if quota is None:
+                    quota, anchor = _Quota(suppressed), _anchor(doc, fixed)
+                if self._report(call, doc, found, anchor, out, quota):
+                    return True
+        except Exception as error:  # a broken rule must not stop the run
+            out.append(self._crash(call.rule, doc, _anchor(doc, fixed), error, "on this node"))
+        return False
 
     def _calls_on(self, call: _Call, doc: Document, nodes, fixed: list, out: list, suppressed) -> bool:
-        """Call the rule once per (anchor, node, extras) of `nodes` (once, on no node, for a rule
-        that does not fan out), appending its findings to `out`; True when its quota ran out. The
-        quota is made at the first finding: most rules find nothing on most documents."""
-        func, shape, extras = call.func, call.shape, call.extras
+        """Call a fanning-out rule once per (anchor, node, extras) of `nodes`, appending its
+        findings to `out`; True when its quota ran out. The quota is made at the first finding:
+        most rules find nothing on most documents."""
+        func, extras, by_name = call.func, call.extras, call.shape == _BY_NAME
+        extra_name = extras[0] if call.shape == _NODE_EXTRA else None
+        # the fixtures after the node (and its extra) spelled out, up to two: a call that unpacks a
+        # list (`func(node, *fixed)`) costs several times more, and it is made once per node
+        count = len(fixed)
+        one = fixed[0] if count else None
+        two = fixed[1] if count > 1 else None
         quota = None
         for anchor, node, node_extras in nodes:
-            if shape == _NODE_EXTRA:
-                extra = node_extras[extras[0]]
-            elif shape == _BY_NAME:
+            # a node's extras are looked up before the call: one missing is the fan-out's failure
+            if extra_name is not None:
+                extra = node_extras[extra_name]
+            elif by_name:
                 values = dict(zip(call.args, fixed))
-                if call.fanout is not None:
-                    values[call.fanout] = node
-                    for name in extras:
-                        values[name] = node_extras[name]
+                values[call.fanout] = node
+                for name in extras:
+                    values[name] = node_extras[name]
             try:
-                if shape == _FIXTURES:
-                    produced = func(*fixed)
-                elif shape == _NODE:
-                    produced = func(node, *fixed)
-                elif shape == _NODE_EXTRA:
-                    produced = func(node, extra, *fixed)
-                else:
+                if by_name:
                     produced = func(**values)
-                for found in produced or ():
+                elif extra_name is None:
+                    produced = func(node) if count == 0 else func(node, one) if count == 1 else \
+                        func(node, one, two) if count == 2 else func(node, *fixed)
+                else:
+                    produced = func(node, extra) if count == 0 else func(node, extra, one) if count == 1 else \
+                        func(node, extra, one, two) if count == 2 else func(node, extra, *fixed)
+                if not produced:
+                    continue
+                for found in produced:
                     if quota is None:
                         quota = _Quota(suppressed)
                     if self._report(call, doc, found, anchor, out, quota):
@@ -267,6 +292,13 @@ class _Quota:
         self.left -= 1
         self.seen.add(finding)
         return False
+
+
+def _anchor(doc: Document, fixed: list) -> tuple:
+    """The path a rule that does not fan out reports from: its first fixture's, when that is a
+    node of the document, else the root."""
+    first = fixed[0] if fixed else None
+    return (doc.path_of(first) if isinstance(first, (dict, list)) else None) or ()
 
 
 def _limit_finding(left_out: Finding, message: str) -> Finding:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, NamedTuple
 
 from blocklint.load.read import MAX_FILE_BYTES
@@ -19,6 +20,59 @@ class Span(NamedTuple):
 
 
 FILE_START = Span(0, 0, 0, 0)
+
+
+class SpanTable(Mapping):
+    """A path -> span table the native tree builder keeps compactly (`tables`, whose `tables()`
+    makes its `spans` and `key_spans` dicts, `which` 0 or 1), made the first time it is read:
+    most files have no finding, and then no rule asks where a node is. It reads, compares and
+    prints as that dict."""
+
+    __slots__ = ("_tables", "_which", "_made")
+
+    def __init__(self, tables, which: int):
+        self._tables = tables
+        self._which = which
+        self._made: dict | None = None
+
+    def _dict(self) -> dict:
+        made = self._made
+        if made is None:
+            made = self._made = self._tables.tables()[self._which]
+            self._tables = None
+        return made
+
+    def __getitem__(self, path):
+        return self._dict()[path]
+
+    def __contains__(self, path):
+        return path in self._dict()
+
+    def get(self, path, default=None):
+        return self._dict().get(path, default)
+
+    def __iter__(self):
+        return iter(self._dict())
+
+    def __len__(self):
+        return len(self._dict())
+
+    def keys(self):
+        return self._dict().keys()
+
+    def items(self):
+        return self._dict().items()
+
+    def values(self):
+        return self._dict().values()
+
+    def __eq__(self, other):
+        return self._dict() == (other._dict() if isinstance(other, SpanTable) else other)
+
+    __hash__ = None
+
+    def __repr__(self):
+        return repr(self._dict())
 
 
 class Problem(NamedTuple):  # not a frozen dataclass: ~0.8 ms less at every start

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from blocklint import (DOCUMENTED, INFERRED, PARAM_PREFIX, Suggestion, closest, did_you_mean, fixture, is_param_ref,
-                       rule)
+from blocklint import DOCUMENTED, INFERRED, PARAM_PREFIX, Suggestion, closest, did_you_mean, fixture, rule
 from blocklint.fixtures import strings_are_source_pieces
+from blocklint.load import native
 from blocklint.paramschema import field_type_of
 from blocklint.rules._params import PARAM_TYPES, TYPE_WORDS, definitions, names_of
 
@@ -27,18 +27,10 @@ def param_refs(r):
     if strings_are_source_pieces(r.doc) and PARAM_PREFIX not in r.doc.source:
         return []
     found = []
-    stack = [(config, ())]
-    while stack:
-        node, path = stack.pop()
-        items = node.items() if isinstance(node, dict) else enumerate(node)
-        children = []
-        for key, value in items:
-            if isinstance(value, str):
-                if PARAM_PREFIX in value and is_param_ref(value):
-                    found.append((node, key, value.strip()[len(PARAM_PREFIX):].strip(), path + (key,)))
-            elif isinstance(value, (dict, list)):
-                children.append((value, path + (key,)))
-        stack.extend(reversed(children))
+    for node, key, value, path in native.strings_holding(config, PARAM_PREFIX):
+        stripped = value.strip()
+        if stripped.startswith(PARAM_PREFIX):
+            found.append((node, key, stripped[len(PARAM_PREFIX):].strip(), path))
     return found
 
 

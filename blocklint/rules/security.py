@@ -7,6 +7,7 @@ import re
 
 from blocklint import CERTAIN_HARM, INFERRED, Key, is_param_ref, rule
 from blocklint.fixtures import strings_are_source_pieces
+from blocklint.load import native
 from blocklint.secrets import CANDIDATE, find_credentials, looks_secret, may_hold_credentials
 
 # The detect-secrets pragma: a line a team has already reviewed and allowlisted.
@@ -92,7 +93,7 @@ def literal_credential(data, doc):
     step's `auth` hold "the name of a secret", and steps take `secrets (list(str))` names; a
     literal token in the file is stored in the spec for anyone who can describe it.
     """
-    if strings_are_source_pieces(doc) and not may_hold_credentials(doc.source):
+    if strings_are_source_pieces(doc) and not may_hold_credentials(doc.source, native):
         return  # one pass over the source instead of a walk of every string
     scanned: dict = {}  # (text, secret_key) -> descriptions: each distinct scalar is scanned once
     reported: set = set()  # ids of strings already reported: an alias repeats the anchored object

@@ -1,4 +1,14 @@
 
+/*
+ * blocklint: libyaml's blocks come from Python's small-object allocator, several
+ * times cheaper than malloc for the many short strings a scanner makes (a plain
+ * scalar takes four).  The parser only ever runs inside blocklint.load._native's
+ * build(), which holds the GIL that PyMem_* need.  (Python.h comes first, as it
+ * asks.)
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
 #include "yaml_private.h"
 
 /*
@@ -30,7 +40,7 @@ yaml_get_version(int *major, int *minor, int *patch)
 YAML_DECLARE(void *)
 yaml_malloc(size_t size)
 {
-    return malloc(size ? size : 1);
+    return PyMem_Malloc(size ? size : 1);
 }
 
 /*
@@ -40,7 +50,7 @@ yaml_malloc(size_t size)
 YAML_DECLARE(void *)
 yaml_realloc(void *ptr, size_t size)
 {
-    return ptr ? realloc(ptr, size ? size : 1) : malloc(size ? size : 1);
+    return PyMem_Realloc(ptr, size ? size : 1);
 }
 
 /*
@@ -50,7 +60,7 @@ yaml_realloc(void *ptr, size_t size)
 YAML_DECLARE(void)
 yaml_free(void *ptr)
 {
-    if (ptr) free(ptr);
+    if (ptr) PyMem_Free(ptr);
 }
 
 /*
@@ -63,7 +73,10 @@ yaml_strdup(const yaml_char_t *str)
     if (!str)
         return NULL;
 
-    return (yaml_char_t *)strdup((char *)str);
+    size_t size = strlen((char *)str) + 1;
+    yaml_char_t *copy = yaml_malloc(size);
+    if (copy) memcpy(copy, str, size);
+    return copy;
 }
 
 /*

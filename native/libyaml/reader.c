@@ -191,6 +191,24 @@ yaml_parser_update_buffer(yaml_parser_t *parser, size_t length)
 
         while (parser->raw_buffer.pointer != parser->raw_buffer.last)
         {
+            /*
+             * blocklint: a run of printable ASCII characters (#x9 | #xA | #xD |
+             * [#x20-#x7E]) is copied as it is, in one pass: what decoding each of
+             * them below would do (the same buffer, offset and count).
+             */
+            if (parser->encoding == YAML_UTF8_ENCODING) {
+                const unsigned char *run = parser->raw_buffer.pointer;
+                const unsigned char *run_end = parser->raw_buffer.last;
+                unsigned char *out = parser->buffer.last;
+                while (run != run_end && ((*run >= 0x20 && *run <= 0x7E)
+                            || *run == 0x0A || *run == 0x0D || *run == 0x09))
+                    *(out++) = *(run++);
+                parser->offset += run - parser->raw_buffer.pointer;
+                parser->unread += run - parser->raw_buffer.pointer;
+                parser->raw_buffer.pointer = (unsigned char *)run;
+                parser->buffer.last = out;
+                if (run == run_end) break;
+            }
             unsigned int value = 0, value2 = 0;
             int incomplete = 0;
             unsigned char octet;
