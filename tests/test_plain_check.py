@@ -11,7 +11,6 @@ import os
 import shutil
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import click
@@ -21,18 +20,9 @@ from blocklint import check_run, entry
 from blocklint import cli as command_line
 from blocklint.cli import check
 from blocklint.report import echo_line
+from test_entry_exit import CLEAN  # a clean workflow spec
 
 CASES = Path(__file__).parent / "cases"
-CLEAN = textwrap.dedent("""\
-    body:
-      version: 1
-      kind: workflow
-      metadata: {name: orders, summary: Loads orders.}
-      release: {version: "1.0.0"}
-      config:
-        steps:
-          load: {type: standard, command: python load.py, imageDetails: {id: 1}}
-    """)
 # A key and a value holding terminal escape sequences (YAML's `\e` is ESC), quoted in a message.
 HOSTILE = CLEAN.replace("steps:\n", 'steps:\n      "x\\e[31mred\\e[2J": {type: standard, command: "\\e]0;t\\a"}\n') \
     .replace("config:\n", 'config:\n    "tri\\e[1mggers": []\n')
