@@ -7,12 +7,14 @@ import json
 import os
 import stat
 import sys
+from importlib.machinery import EXTENSION_SUFFIXES
 
 from blocklint import __version__
 from blocklint.findings import Finding
 
 MAX_RULES_DIR_FILES = 1_000  # above this many .py files in the rules folders, nothing is cached
 _FORMAT = 4  # bump when the entry layout changes
+_OWN_SUFFIXES = (".py", ".json", *EXTENSION_SUFFIXES)  # the files of blocklint a result depends on
 
 
 class _Uncacheable(Exception):
@@ -120,7 +122,9 @@ _PACKAGE_STAMP: list = []
 
 
 def package_stamp() -> list:
-    """Size and mtime of blocklint's own source files: an edited checkout is a new version.
+    """Size and mtime of blocklint's own source files and native extension (the tree builder's
+    searches decide findings too): an edited checkout, or one whose extension was rebuilt, is a
+    new version.
 
     Walked once per process: the plan's fingerprint and the rule catalogue's name
     (`blocklint.catalogue`) both read it, and the code already imported would not change with it."""
@@ -139,7 +143,7 @@ def _walk_package() -> list:
         for base, subdirs, files in os.walk(directory):
             subdirs[:] = sorted(d for d in subdirs if d != "__pycache__")
             for name in sorted(files):
-                if name.endswith(".py") or name.endswith(".json"):
+                if name.endswith(_OWN_SUFFIXES):
                     full = os.path.join(base, name)
                     stamps.append([full, _stat_stamp(full)])
     return stamps

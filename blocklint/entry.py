@@ -117,10 +117,12 @@ def _end_check(stop: SystemExit):
     the exit status, a thread still running, output that cannot be flushed) takes the usual way
     out, with the same outcome as before."""
     import atexit
-    import threading
 
     code = 0 if stop.code is None else stop.code
-    if not isinstance(code, int) or threading.active_count() > 1:
+    # a thread can only be running if `threading` was imported (a run answered from the result
+    # cache never imports it: ~0.5 ms)
+    threading = sys.modules.get("threading")
+    if not isinstance(code, int) or (threading is not None and threading.active_count() > 1):
         raise stop
     try:
         sys.stdout.flush()

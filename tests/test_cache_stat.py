@@ -129,3 +129,17 @@ def test_a_run_over_a_few_files_reads_and_writes_the_packs_of_their_folders_only
     assert again.misses == 1 and len(opened) == 1
     after = {pack: pack.stat().st_mtime_ns for pack in packs(project)}
     assert sum(after[pack] != before[pack] for pack in before) == 1 and set(after) == set(before)
+
+
+def test_blocklint_s_own_files_in_the_fingerprint_include_its_native_extension(tmp_path, monkeypatch):
+    """A rebuilt tree builder (its searches decide findings: BL401, BL701) is a new version, as an
+    edited source file is: its size and mtime are in the package stamp, other files' are not."""
+    from importlib.machinery import EXTENSION_SUFFIXES
+
+    from blocklint import cache_key
+
+    for name in ("rules.py", "schema.json", f"_native{EXTENSION_SUFFIXES[0]}", "notes.txt"):
+        (tmp_path / name).write_text("x")
+    monkeypatch.setattr(cache_key, "_own_directories", lambda: [str(tmp_path)])
+    stamped = {os.path.basename(path) for path, _ in cache_key._walk_package()}
+    assert stamped == {"rules.py", "schema.json", f"_native{EXTENSION_SUFFIXES[0]}"}
