@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from collections import namedtuple
 
 ERROR = "error"
 WARNING = "warning"
@@ -10,15 +10,12 @@ INFO = "info"
 SEVERITIES = (ERROR, WARNING, INFO)
 
 
-class Edit(NamedTuple):
+class Edit(namedtuple("Edit", ["start", "end", "replacement", "original"], defaults=(None,))):
     """Replace `source[start:end]` (character offsets of the original text) by `replacement`.
     `original`: the text it replaces, when known; the edit is not applied to a text that has
     something else there (the file changed since it was checked)."""
 
-    start: int
-    end: int
-    replacement: str
-    original: str | None = None
+    __slots__ = ()
 
     def touches(self, other: Edit) -> bool:
         """Two edits conflict when their ranges overlap, or both insert at one point."""
@@ -27,44 +24,36 @@ class Edit(NamedTuple):
         return self.start < other.end and other.start < self.end
 
 
-class Fix(NamedTuple):
+class Fix(namedtuple("Fix", ["edits", "safe", "title"])):
     """The edits that repair one finding. `title` says what it does (`Replace 'parent' with
     'parents'`). Safe when it cannot change what the document means to the platform; unsafe
     (applied only with `--unsafe-fixes`) when it picks one meaning among several."""
 
-    edits: tuple
-    safe: bool
-    title: str
+    __slots__ = ()
 
     @property
     def start(self) -> int:
         return min(edit.start for edit in self.edits)
 
 
-class Finding(NamedTuple):
-    """One problem in one file. Lines and columns are 1-based."""
-
-    file: str
-    line: int
-    column: int
-    end_line: int
-    end_column: int
-    rule: str
-    name: str
-    severity: str
-    message: str
-    path: tuple = ()
-    evidence: str = ""  # the name of the `Evidence` it rests on ("" for a rule that declares none)
+class Finding(namedtuple("Finding", [
+    "file", "line", "column", "end_line", "end_column", "rule", "name", "severity", "message",
+    "path",
+    "evidence",  # the name of the `Evidence` it rests on ("" for a rule that declares none)
     # The name the rule proposes instead of the one it reports (its one close candidate), as
     # data: a fixer turns it into an edit, and nothing reads it back out of the message.
-    suggestion: str = ""
+    "suggestion",
     # The edits that repair it (`Fix`), made where the document is loaded (the worker) and kept
     # in the cache with it: `--fix` applies them and the `[*]` marker shows them without reading
     # the file again. None when there is no sure fix.
-    fix: Fix | None = None
+    "fix",
     # The other places in the document it is about (`Related`), as node paths: an editor shows
     # them beside it (the steps of a cycle, where a repeated parent was first listed).
-    related: tuple = ()
+    "related",
+], defaults=((), "", "", None, ()))):
+    """One problem in one file. Lines and columns are 1-based."""
+
+    __slots__ = ()
 
     def sort_key(self):
         return (self.file, self.line, self.column, self.rule, self.message)
@@ -83,16 +72,12 @@ class Finding(NamedTuple):
         }
 
 
-class Evidence(NamedTuple):
+class Evidence(namedtuple("Evidence", ["name", "label", "severity", "platform_rejects", "meaning"])):
     """What a finding rests on. Its severity follows from it: a rule may not claim more than its
     evidence shows, and only a documented platform rejection makes `blocklint serve` refuse.
     A rule's `## Source` section names its evidence by `label`."""
 
-    name: str
-    label: str
-    severity: str
-    platform_rejects: bool
-    meaning: str
+    __slots__ = ()
 
 
 DOCUMENTED = Evidence("documented", "Documented platform rejection", ERROR, True, (

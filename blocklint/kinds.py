@@ -15,8 +15,8 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
+from collections import namedtuple
 from functools import cache, lru_cache
-from typing import Callable, NamedTuple
 
 from blocklint.globs import Globs
 from blocklint.words import did_you_mean, relative_path
@@ -103,15 +103,17 @@ def _is_release(body: dict, cli: bool) -> bool:
     return "config" in body and ("release" in body or cli)
 
 
-class Kind(NamedTuple):  # not a frozen dataclass: ~0.8 ms less at every start
+class Kind(namedtuple("Kind", [  # not a frozen dataclass: ~0.8 ms less at every start
+    "name",
+    "group",  # "spec" (a spec or release), "deployment" (a deployment or its values), "metadata"
+    "commands",  # the peak CLI commands that read a file of this kind
+    "references",  # the kinds a document of this kind names (by id, name or release)
+    "markers",  # what detection looks for, in words (the predicate below does it)
+    "marker",  # (body, cli) -> bool; None: known by its `kind:` or its file name
+], defaults=(None,))):
     """One kind of Press document."""
 
-    name: str
-    group: str  # "spec" (a spec or release), "deployment" (a deployment or its values), "metadata"
-    commands: tuple  # the peak CLI commands that read a file of this kind
-    references: tuple  # the kinds a document of this kind names (by id, name or release)
-    markers: str  # what detection looks for, in words (the predicate below does it)
-    marker: Callable | None = None  # (body, cli) -> bool; None: known by its `kind:` or its file name
+    __slots__ = ()
 
     @property
     def schema(self) -> tuple:
@@ -171,13 +173,15 @@ DETECTION_ORDER = ("block-spec-release", "app-spec-release", "app-deployment", "
                    "deployment-metadata")
 
 
-class OtherCommand(NamedTuple):  # not a frozen dataclass: ~0.8 ms less at every start
+class OtherCommand(namedtuple("OtherCommand", [  # not a frozen dataclass: ~0.8 ms less at every start
+    "command",
+    "body_keys",  # any of these in `body:` marks it
+    "top_keys",  # any of these beside (or instead of) `body:` marks it
+    "marker",  # (top, body) -> bool, for what keys alone cannot say; or None
+], defaults=(frozenset(), frozenset(), None))):
     """Files of a `peak` command that are no Press documents: recognised, then skipped."""
 
-    command: str
-    body_keys: frozenset = frozenset()  # any of these in `body:` marks it
-    top_keys: frozenset = frozenset()  # any of these beside (or instead of) `body:` marks it
-    marker: Callable | None = None  # (top, body) -> bool, for what keys alone cannot say
+    __slots__ = ()
 
     def matches(self, top: dict, body: dict) -> bool:
         outside = top.keys() - {"body"}
@@ -294,12 +298,14 @@ HEADER_CLAIM = re.compile(r"#\s*blocklint:\s*kind\s*=\s*(\S{0,80})")  # longer i
 _HEADER_LINE = re.compile(r"\s*(?:#|\{#|\{%|%|---\s*$|$)")
 
 
-class Claims(NamedTuple):  # not a frozen dataclass: ~0.4 ms less at every start
+class Claims(namedtuple("Claims", [  # not a frozen dataclass: ~0.4 ms less at every start
+    "root",  # the configuration's folder, or None
+    "globs",  # (glob, kind name)
+], defaults=(None, ()))):
     """`[tool.blocklint.kinds]`: globs (relative to the configuration's folder, or matched against
     the file name) and the kind each claims, the first matching glob winning."""
 
-    root: str | None = None
-    globs: tuple = ()  # (glob, kind name)
+    __slots__ = ()
 
     def kind_for(self, path: str) -> tuple | None:
         """(glob, kind) of the first glob matching `path`, or None."""
@@ -316,13 +322,15 @@ def _compiled_globs(globs: tuple) -> Globs:
     return Globs(glob for glob, _ in globs)
 
 
-class Claim(NamedTuple):  # not a frozen dataclass: ~0.8 ms less at every start
+class Claim(namedtuple("Claim", [  # not a frozen dataclass: ~0.8 ms less at every start
+    "written",  # the kind's name as written
+    "by",  # who claims it, for messages: "--kind", "the header comment", "[tool.blocklint.kinds] 'glob'"
+    "line",  # 0-based place of a header comment's name
+    "column",
+], defaults=(0, 0))):
     """A kind given to a file rather than detected: by `--kind`, a header comment or a glob."""
 
-    written: str  # the kind's name as written
-    by: str  # who claims it, for messages: "--kind", "the header comment", "[tool.blocklint.kinds] 'glob'"
-    line: int = 0  # 0-based place of a header comment's name
-    column: int = 0
+    __slots__ = ()
 
     @property
     def kind(self) -> str | None:

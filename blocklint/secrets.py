@@ -19,9 +19,8 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections import Counter
+from collections import Counter, namedtuple
 from functools import cache, lru_cache
-from typing import NamedTuple
 
 # Patterns are compiled on first use (`_compiled`): compiling them all cost ~5 ms at every start,
 # and most texts need few of them.
@@ -29,17 +28,14 @@ UUID = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 PLACEHOLDER_PASSWORD = r"^(?:\{\{.*\}\}|\$\{.*\}|\$[A-Z_][A-Z0-9_]*|<[^>]*>|%[sd]|\*+|x+|\.\.\.|@param:.*)$"
 
 
-class TokenShape(NamedTuple):
+class TokenShape(namedtuple("TokenShape", ["what", "pattern", "needles", "flags"], defaults=(0,))):
     """A credential shape: what it is, its pattern (the group holding the public prefix shown in
     the message first), and `needles`, texts one of which every match holds: a text with none
     cannot match, and its pattern is neither compiled nor run (tests/test_secret_needles.py
     holds every needle to its pattern). Letters would not do as needles of a case-blind pattern
     (`ſ` matches `s` there), so those have signs."""
 
-    what: str
-    pattern: str
-    needles: tuple
-    flags: int = 0
+    __slots__ = ()
 
 
 TOKEN_SHAPES = (
@@ -160,12 +156,14 @@ def _secret_name(name: str) -> bool:
     return any(word == "key" and index and words[index - 1] in KEY_QUALIFIERS for index, word in enumerate(words))
 
 
-class Credential(NamedTuple):
+class Credential(namedtuple("Credential", [
+    "description",
+    "start",  # the secret part: the whole token, a URL's password, a PEM block's body
+    "end",
+])):
     """A credential found in a text: what it is (masked, for a message) and where its secret part is."""
 
-    description: str
-    start: int  # the secret part: the whole token, a URL's password, a PEM block's body
-    end: int
+    __slots__ = ()
 
 
 def credentials(text: str, *, secret_key: bool = False) -> list[Credential]:

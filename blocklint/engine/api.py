@@ -8,7 +8,7 @@ directory can never replace a built-in fixture behind the run's back.
 from __future__ import annotations
 
 import re
-from typing import Callable
+from collections.abc import Callable
 
 from blocklint.findings import ERROR, SEVERITIES, Evidence
 from blocklint.records import FrozenRecord, field, record

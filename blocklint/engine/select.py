@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import keyword
 import re
-from typing import Callable
+from collections.abc import Callable
 
 from blocklint.engine.api import Rule, RuleError
 
