@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 
 import click
 
 from blocklint import __version__
-from blocklint.commandline import EXIT_FAILURE, UsageFailure, fail as _fail, template_options
+from blocklint.commandline import UsageFailure, fail as _fail, internal_error, template_options
 from blocklint.kinds import KINDS
 from blocklint.report import REPORTERS  # check imports it anyway: --format's choices are its names
 
@@ -230,11 +229,5 @@ def main():
         cli(prog_name="blocklint")
     except KeyboardInterrupt:
         sys.exit(130)
-    except Exception as error:  # never a traceback for users; BLOCKLINT_DEBUG=1 shows it
-        if os.environ.get("BLOCKLINT_DEBUG"):
-            raise
-        from blocklint.report import present_message
-
-        click.echo(f"blocklint: internal error: {type(error).__name__}: {present_message(str(error))} "
-                   "(set BLOCKLINT_DEBUG=1 for the traceback, and please report it)", err=True)
-        sys.exit(EXIT_FAILURE)
+    except Exception as error:
+        internal_error(error)

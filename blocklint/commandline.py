@@ -3,6 +3,7 @@ peak CLI names them), and how a usage error is reported."""
 
 from __future__ import annotations
 
+import os
 import sys
 
 EXIT_OK, EXIT_FINDINGS, EXIT_FAILURE = 0, 1, 2
@@ -93,4 +94,16 @@ def fail(message: str):
     from blocklint.report import echo_line, present_message
 
     echo_line(f"blocklint: {present_message(message)}", err=True)
+    sys.exit(EXIT_FAILURE)
+
+
+def internal_error(error: Exception):
+    """An error nobody foresaw, at any front door: one line on stderr and exit 2, never a
+    traceback for users; `BLOCKLINT_DEBUG=1` raises it again, traceback and all."""
+    if os.environ.get("BLOCKLINT_DEBUG"):
+        raise error
+    from blocklint.report import echo_line, present_message
+
+    echo_line(f"blocklint: internal error: {type(error).__name__}: {present_message(str(error))} "
+              "(set BLOCKLINT_DEBUG=1 for the traceback, and please report it)", err=True)
     sys.exit(EXIT_FAILURE)

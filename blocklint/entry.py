@@ -30,14 +30,10 @@ def main():
         serve_stdio()
     except KeyboardInterrupt:
         sys.exit(130)
-    except Exception as error:  # as `blocklint.cli.main`: never a traceback, BLOCKLINT_DEBUG=1 shows it
-        if os.environ.get("BLOCKLINT_DEBUG"):
-            raise
-        from blocklint.report import present_message
+    except Exception as error:
+        from blocklint.commandline import internal_error
 
-        print(f"blocklint: internal error: {type(error).__name__}: {present_message(str(error))} "
-              "(set BLOCKLINT_DEBUG=1 for the traceback, and please report it)", file=sys.stderr)
-        sys.exit(2)
+        internal_error(error)
 
 
 def _check(arguments: list[str]):
@@ -68,7 +64,7 @@ def _plain_check(paths: tuple[str, ...]):
     option at its default, ended as click's `main` and `blocklint.cli.main` end it (a usage error,
     an interrupt, a closed pipe, an internal error)."""
     from blocklint.check_run import CHECK_DEFAULTS, run_check
-    from blocklint.commandline import EXIT_FAILURE, UsageFailure, fail
+    from blocklint.commandline import UsageFailure, fail, internal_error
 
     try:
         try:
@@ -81,14 +77,8 @@ def _plain_check(paths: tuple[str, ...]):
             if error.errno != errno.EPIPE:
                 raise
             _end_as_click(error)
-    except Exception as error:  # as `blocklint.cli.main`: never a traceback, BLOCKLINT_DEBUG=1 shows it
-        if os.environ.get("BLOCKLINT_DEBUG"):
-            raise
-        from blocklint.report import echo_line, present_message
-
-        echo_line(f"blocklint: internal error: {type(error).__name__}: {present_message(str(error))} "
-                  "(set BLOCKLINT_DEBUG=1 for the traceback, and please report it)", err=True)
-        sys.exit(EXIT_FAILURE)
+    except Exception as error:
+        internal_error(error)
     sys.exit(status)
 
 

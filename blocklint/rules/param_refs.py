@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from blocklint import DOCUMENTED, INFERRED, PARAM_PREFIX, Suggestion, closest, did_you_mean, fixture, rule
+from blocklint import (DOCUMENTED, INFERRED, PARAM_PREFIX, Suggestion, closest, did_you_mean, fixture, is_param_ref,
+                       rule)
 from blocklint.fixtures import strings_are_source_pieces
 from blocklint.load import native
 from blocklint.paramschema import field_type_of
@@ -28,9 +29,8 @@ def param_refs(r):
         return []
     found = []
     for node, key, value, path in native.strings_holding(config, PARAM_PREFIX):
-        stripped = value.strip()
-        if stripped.startswith(PARAM_PREFIX):
-            found.append((node, key, stripped[len(PARAM_PREFIX):].strip(), path))
+        if is_param_ref(value):
+            found.append((node, key, value.strip()[len(PARAM_PREFIX):].strip(), path))
     return found
 
 
