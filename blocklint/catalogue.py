@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import os
-import stat
 import sys
 
 from blocklint.engine.api import Named, Rule, RuleError
@@ -208,9 +207,9 @@ def _stand_in(data: dict, path: str, collect) -> RuleSet | None:
         evidence = [Evidence(*_texts(fields[:3]), bool(fields[3]), *_texts(fields[4:]))
                     for fields in described["evidence"]]
         rules = tuple(_rule(entry, evidence) for entry in described["rules"])
-        fixtures = {name: Deferred(*_texts((module, qualname, source)))
+        fixtures = {name: _deferred(module, qualname, source)
                     for name, module, qualname, source in described["fixtures"]}
-        fanouts = {name: (Deferred(*_texts((module, qualname, source))), tuple(_texts(extras)))
+        fanouts = {name: (_deferred(module, qualname, source), tuple(_texts(extras)))
                    for name, module, qualname, source, extras in described["fanouts"]}
     except (KeyError, TypeError, ValueError, IndexError):
         return None
@@ -219,8 +218,8 @@ def _stand_in(data: dict, path: str, collect) -> RuleSet | None:
 
 def _rule(entry: list, evidence: list) -> Rule:
     rule_id, name, severity, module, qualname, source, args, fanout, origin, follows, index, also, clock = entry
-    _texts((rule_id, name, severity, module, qualname, source, origin, *args))
-    return Rule(rule_id, name, severity, Deferred(module, qualname, source), tuple(args), fanout, origin,
+    _texts((rule_id, name, severity, origin, *args))
+    return Rule(rule_id, name, severity, _deferred(module, qualname, source), tuple(args), fanout, origin,
                 tuple((root, Named(*keys) if named else tuple(keys)) for root, named, keys in follows),
                 None if index is None else evidence[index], tuple(evidence[other] for other in also), bool(clock))
 
@@ -231,6 +230,16 @@ def _texts(values):
         if value.__class__ is not str:
             raise TypeError("expected text")
     return values
+
+
+def _deferred(module, qualname, source) -> Deferred:
+    """A catalogued function; only blocklint's own modules are catalogued, so a name outside them
+    (an edited catalogue) is no catalogue (a ValueError): a deferred function is imported when a
+    report reads a rule's documentation, before the rules are checked against the catalogue."""
+    _texts((module, qualname, source))
+    if not module.startswith("blocklint."):
+        raise ValueError(f"not a module of blocklint: {module!r}")
+    return Deferred(module, qualname, source)
 
 
 class _RealRules:
@@ -262,20 +271,11 @@ class _RealRules:
 
 def _read(path: str) -> dict | None:
     """A catalogue's data: read bounded, from a regular file only (a FIFO would block)."""
+    from blocklint.load.read import read_bounded
+
     try:
-        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-    except OSError:
-        return None
-    try:
-        with os.fdopen(descriptor, "rb") as handle:
-            raw = handle.read(_MAX_BYTES + 1) if stat.S_ISREG(os.fstat(descriptor).st_mode) else b""
-    except OSError:
-        return None
-    if len(raw) > _MAX_BYTES:
-        return None
-    try:
-        data = json.loads(raw)
-    except ValueError:
+        data = json.loads(read_bounded(path, _MAX_BYTES, what="rule catalogue"))
+    except (OSError, ValueError):
         return None
     return data if isinstance(data, dict) and data.get("format") == _FORMAT else None
 

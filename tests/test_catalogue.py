@@ -107,6 +107,21 @@ def test_a_catalogue_that_does_not_hold_together_is_no_catalogue(tmp_path, monke
         assert json.loads(written.read_text())["rules"] == catalogue.describe(plan.available)
 
 
+def test_a_catalogue_naming_a_module_outside_blocklint_is_no_catalogue(tmp_path, monkeypatch):
+    """Its functions would be imported by name when a report reads a rule's documentation (SARIF),
+    before the rules are checked against it: a module of the checkout (`python -m blocklint`
+    searches the working directory) must never be one."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    build_plan(Overrides(isolated=True))
+    [written] = _catalogues(tmp_path)
+    data = json.loads(written.read_text())
+    data["rules"]["rules"][0][3] = "planted_module"
+    written.write_text(json.dumps(data))
+    plan = build_plan(Overrides(isolated=True))
+    assert not isinstance(plan.rules[0].func, catalogue.Deferred)  # collected for real, and written again
+    assert json.loads(written.read_text())["rules"] == catalogue.describe(plan.available)
+
+
 def test_a_catalogue_that_is_a_fifo_is_no_catalogue(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     path = Path(catalogue.catalogue_path())
