@@ -23,11 +23,11 @@ def main(argv=None) -> int:
     parser.add_argument("--counts", action="store_true")
     options = parser.parse_args(argv)
 
-    from blocklint import runner
+    from blocklint import runner, walk
     from blocklint.plan import Overrides, Planner
 
     planner = Planner(Overrides())
-    targets = runner.iter_targets(options.paths, planner.default)  # streamed, as `blocklint check` does
+    targets = walk.iter_targets(options.paths, planner.default)  # streamed, as `blocklint check` does
     cache = None
     if options.cache:
         from blocklint.cache import ResultCache

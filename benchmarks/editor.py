@@ -226,7 +226,7 @@ def big_edit(root: Path, steps: int, repeats: int) -> tuple[list, list, int]:
     """An edit on a workflow of `steps` steps, analysed as the server does (in-process), against
     `check` of the same file in-process (both warm: plan and rules built), taking turns: the
     CPU times of each, one per round."""
-    from blocklint import runner
+    from blocklint import runner, walk
     from blocklint.lsp import features
     from blocklint.lsp.session import Session
     from blocklint.plan import Overrides, Planner
@@ -236,7 +236,7 @@ def big_edit(root: Path, steps: int, repeats: int) -> tuple[list, list, int]:
     path = root / "big.yaml"
     path.write_text(text, encoding="utf-8")
     planner = Planner(Overrides(isolated=True, registry=False), start=root)
-    target = next(iter(runner.discover([str(path)], planner.default)))
+    target = next(iter(walk.discover([str(path)], planner.default)))
     session = Session(Overrides(isolated=True, registry=False), root=str(root))
     edits = iter(range(10**9))
 
@@ -271,7 +271,7 @@ def make_fixable(paths: list, share: float, seed: int = 5) -> int:
 
 
 def fix_ratio(root: Path, files: int, repeats: int, share: float) -> tuple[float, float, int, int]:
-    from blocklint import runner
+    from blocklint import runner, walk
     from blocklint.fixing import FixSummary, fix_result
     from blocklint.plan import Overrides, Planner
 
@@ -283,7 +283,7 @@ def fix_ratio(root: Path, files: int, repeats: int, share: float) -> tuple[float
         work = root / f"run-{attempt}"
         shutil.copytree(source, work)
         planner = Planner(Overrides(isolated=True, registry=False), start=work)
-        targets = runner.discover([str(work)], planner.default)
+        targets = walk.discover([str(work)], planner.default)
         start = time.process_time()
         results = list(runner.check_all(targets, planner.for_path, jobs=1))
         checked = time.process_time() - start

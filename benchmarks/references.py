@@ -62,12 +62,12 @@ def with_deployments(root: Path, specs: list) -> list:
 
 
 def check_cpu(paths, *, follow: bool) -> float:
-    from blocklint import runner
+    from blocklint import runner, walk
     from blocklint.plan import Overrides, Planner
 
     start = time.process_time()
     planner = Planner(Overrides(registry=False, follow_references=follow))
-    targets = runner.iter_targets([os.path.relpath(path) for path in paths], planner.default)
+    targets = walk.iter_targets([os.path.relpath(path) for path in paths], planner.default)
     for result in runner.check_all(targets, planner.for_path, jobs=1):
         assert not result.failed, result
     return time.process_time() - start
@@ -91,14 +91,14 @@ def overhead(paths, repeats: int, label: str) -> bool:
 
 
 def staged(root: Path, deployment: Path, repeats: int, label: str) -> bool:
-    from blocklint import runner
+    from blocklint import runner, walk
     from blocklint.plan import Overrides, Planner
 
     samples = []
     for _ in range(repeats):
         start = time.process_time()
         planner = Planner(Overrides(registry=False, skip_unknown=True))
-        targets = runner.iter_targets([os.path.relpath(deployment)], planner.default)
+        targets = walk.iter_targets([os.path.relpath(deployment)], planner.default)
         [result] = list(runner.check_all(targets, planner.for_path, jobs=1))
         samples.append(time.process_time() - start)
         assert not result.failed and result.kind == "block-deployment", result

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import sys
 
-from blocklint import runner
+from blocklint import runner, walk
 from blocklint.commandline import EXIT_FINDINGS, EXIT_OK, UsageFailure, overrides_of
 from blocklint.plan import Planner, PlanError
 from blocklint.registry import with_spec_lookup
@@ -72,12 +72,12 @@ def run_check(options: dict, sinks=None) -> int:
             _write_line(json.dumps(planner.for_path(first if not os.path.isdir(first) else
                                                     os.path.join(first, "_")).describe(), indent=2))
             return EXIT_OK
-        targets = runner.iter_targets(paths or ["."], planner.default)
-    except (PlanError, runner.UnreadablePath) as error:
+        targets = walk.iter_targets(paths or ["."], planner.default)
+    except (PlanError, walk.UnreadablePath) as error:
         raise UsageFailure(str(error)) from error
     plan = planner.default
     stdin = {"stdin": sys.stdin.buffer, "stdin_name": options["stdin_filename"]} \
-        if runner.STDIN in paths else {}
+        if walk.STDIN in paths else {}
     sinks = sinks or [["text", None]]
     # A progress bar needs the number of files: only then are they all found before checking.
     bar = _shows_progress(options["progress"], sinks)

@@ -273,7 +273,7 @@ def _load_one(path, plan):
 def _project_graph(paths, plan):
     """The project graph of the documents found under `paths` (walked as `check` walks them)."""
     from blocklint.project_graph import project_graph
-    from blocklint.runner import UnreadablePath, iter_targets
+    from blocklint.walk import UnreadablePath, iter_targets
 
     project = plan.project
     if project is None:

@@ -98,7 +98,8 @@ class _Session:
 
 class BlocklintFile(pytest.File):
     def collect(self):
-        from blocklint.runner import Target, check_target, is_excluded
+        from blocklint.runner import Target, check_target
+        from blocklint.walk import is_excluded
 
         state = _Session.of(self.config)
         path = self.path

@@ -22,7 +22,7 @@ import pytest
 
 from blocklint import cache as cache_module
 from blocklint.clean import clean
-from blocklint import runner
+from blocklint import runner, walk
 from blocklint.cache import CACHE_DIR, ResultCache
 from blocklint.plan import Overrides, Planner
 from blocklint.report import reporter_class
@@ -71,7 +71,7 @@ def lint(paths, *, cache=None, jobs=1, **overrides):
     """Results of the real runner, as `blocklint check` gets them."""
     overrides.setdefault("registry", False)
     planner = Planner(Overrides(**overrides))
-    targets = runner.discover([os.path.relpath(p) for p in paths], planner.default)
+    targets = walk.discover([os.path.relpath(p) for p in paths], planner.default)
     return list(runner.check_all(targets, planner.for_path, jobs=jobs, cache=cache)), planner.default
 
 
@@ -393,11 +393,11 @@ def test_a_pack_holds_the_dependencies_its_files_share_once(project):
 
 SCRIPT = """
 import sys
-from blocklint import runner
+from blocklint import runner, walk
 from blocklint.cache import ResultCache
 from blocklint.plan import Overrides, Planner
 planner = Planner(Overrides(registry=False))
-targets = runner.discover(["."], planner.default)
+targets = walk.discover(["."], planner.default)
 for result in runner.check_all(targets, planner.for_path, jobs=int(sys.argv[1]), cache=ResultCache()):
     print(result.path, result.kind, result.skipped, [tuple(f) for f in result.findings])
 """

@@ -34,7 +34,8 @@ from hypothesis import strategies as st
 from blocklint.plan import Overrides, build_plan
 from blocklint.report import REPORTERS, reporter_class
 from blocklint.report.escape import UNSAFE, UNSAFE_BUT_LINE_BREAKS, escape_text, starts_command
-from blocklint.runner import check_target, discover
+from blocklint.runner import check_target
+from blocklint.walk import discover
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED_FILES = sorted(p for d in ("workflow", "service") for p in (ROOT / "examples" / d).glob("*.yaml"))

@@ -188,7 +188,7 @@ def test_a_broken_nested_configuration_is_a_finding_and_every_other_file_is_stil
 def test_a_file_is_parsed_once_per_run_whether_checked_or_referred_to_first(tmp_path, monkeypatch, order):
     from collections import Counter
 
-    from blocklint import runner
+    from blocklint import runner, walk
     from blocklint.load import loader
     from blocklint.plan import Overrides, Planner
 
@@ -204,7 +204,7 @@ def test_a_file_is_parsed_once_per_run_whether_checked_or_referred_to_first(tmp_
     monkeypatch.setattr(loader, "load_text", counting)
     files = ["examples/workflow/workflow-private.yaml", "examples/deployments/block-deployment.yaml"]
     planner = Planner(Overrides(registry=False))
-    targets = runner.iter_targets(files if order == "spec-first" else files[::-1], planner.default)
+    targets = walk.iter_targets(files if order == "spec-first" else files[::-1], planner.default)
     results = {result.path: result for result in runner.check_all(targets, planner.for_path, jobs=1)}
     assert [f.rule for f in results[files[1]].findings] == ["BL406"]  # the spec was followed
     assert not results[files[0]].findings

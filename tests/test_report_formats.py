@@ -17,7 +17,8 @@ from blocklint.collect import collect_rules
 from blocklint.plan import Overrides, build_plan
 from blocklint.findings import Finding
 from blocklint.report import REPORTERS, reporter_class
-from blocklint.runner import FileResult, check_target, discover
+from blocklint.runner import FileResult, check_target
+from blocklint.walk import discover
 
 HERE = Path(__file__).parent
 CASES = HERE / "cases"

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from blocklint import runner
+from blocklint import walk
 from blocklint.plan import Overrides, Planner
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
@@ -39,7 +39,7 @@ def tree(tmp_path, monkeypatch):
 
 
 def _walked(*paths) -> list[str]:
-    return [target.path for target in runner.discover(list(paths), Planner(Overrides(isolated=True)).default)]
+    return [target.path for target in walk.discover(list(paths), Planner(Overrides(isolated=True)).default)]
 
 
 def _not_ignored_by_git(tree, folder=".") -> list[str]:
@@ -71,8 +71,8 @@ def test_ignore_files_of_comments_only_load_no_pattern_matcher(tree):
     walked without importing pathspec (~10 ms at every start)."""
     for name in (".gitignore", "sub/.gitignore", ".git/info/exclude"):
         (tree / name).write_text("# a comment\n\n")
-    script = ("import sys; from blocklint import runner; from blocklint.plan import Overrides, Planner; "
-              "found = runner.discover(['.'], Planner(Overrides(isolated=True)).default); "
+    script = ("import sys; from blocklint import walk; from blocklint.plan import Overrides, Planner; "
+              "found = walk.discover(['.'], Planner(Overrides(isolated=True)).default); "
               "print(len(found), 'pathspec' in sys.modules)")
     shown = subprocess.run([sys.executable, "-c", script], cwd=tree, capture_output=True, text=True, check=True)
     assert shown.stdout.split() == [str(len(FILES)), "False"]

@@ -36,7 +36,7 @@ def submit(paths, target, stage, dry_run, params_file, params, no_template, temp
            trust_rules_dir, artifact_root, default_spec, default_deployment, timeout, retries):
     """Lint PATHS, then send what passed to Press: specs, releases, deployments, revisions,
     metadata and parameter patches, in dependency order."""
-    from blocklint import runner
+    from blocklint import walk
     from blocklint.plan import Planner, PlanError
     from blocklint.submit.items import submission_order
     from blocklint.submit.lint import lint
@@ -49,7 +49,7 @@ def submit(paths, target, stage, dry_run, params_file, params, no_template, temp
 
         planner = Planner(with_spec_lookup(overrides))
         linted = lint(paths, planner)
-    except (PlanError, runner.UnreadablePath) as error:
+    except (PlanError, walk.UnreadablePath) as error:
         fail(str(error))
     out = Output(linted.secrets | token_values())
     _report_findings(linted.results, out, strict=planner.default.strict)

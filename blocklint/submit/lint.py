@@ -21,14 +21,14 @@ class Linted:
 
 
 def lint(paths, planner) -> Linted:
-    """Raises PlanError, runner.UnreadablePath, or click.UsageError for stdin."""
-    from blocklint import runner
+    """Raises PlanError, walk.UnreadablePath, or click.UsageError for stdin."""
+    from blocklint import runner, walk
     from blocklint.session import failing
     from blocklint.specs import as_spec_document
 
     loaded = []
-    for target in runner.discover(paths or ["."], planner.default):
-        if target.path == runner.STDIN:
+    for target in walk.discover(paths or ["."], planner.default):
+        if target.path == walk.STDIN:
             raise click.UsageError("submit reads files, not stdin")
         doc = runner.load_shared(target, planner.for_path(target.path))
         if runner.is_skipped(doc, target.explicit):
