@@ -135,9 +135,9 @@ def catalogue_path() -> str:
     """The catalogue of this blocklint, named by its version, the Python version and the size and
     mtime of each of its source files (any edit or upgrade names another)."""
     from blocklint import __version__
-    from blocklint.cache_key import _canonical, _digest, package_stamp
+    from blocklint.cache_key import _digest, package_stamp
 
-    name = _digest(_FORMAT, __version__, sys.version, sys.implementation.cache_tag, _canonical(package_stamp()))
+    name = _digest(_FORMAT, __version__, sys.version, sys.implementation.cache_tag, package_stamp())
     return os.path.join(user_cache_folder(), f"rules-{name[:32]}.json")
 
 
