@@ -17,7 +17,6 @@ deployment's name. A `Project` answers those references for every front door fro
 
 from __future__ import annotations
 
-import copy
 import os
 import re
 import stat
@@ -60,10 +59,8 @@ class Project:
     def __init__(self, root, load_settings):
         self.root = Path(os.path.realpath(root))
         self._inside_prefix = os.path.join(str(self.root), "")
-        settings = copy.copy(load_settings)
-        if hasattr(settings, "kind"):
-            settings.kind = None  # referenced files are what they are, whatever --kind forces
-        self.load_settings = settings
+        # referenced files are what they are, whatever --kind forces
+        self.load_settings = load_settings.with_kind(None)
         self._loaded: dict[str, object] = {}  # real path -> Document (None: not a document)
         self._adopted: dict[str, object] = {}  # real path -> Document checked lately (`adopt`)
         self._files: list[str] | None = None
@@ -223,13 +220,14 @@ class Project:
             reads.add(real)
 
 
-_NAME_VALUE = re.compile(rb"""\bname["']?\s*:\s*["']?([^\s"',}#]+)""")
+# compiled on first use (`re` keeps it): a run answered from the result cache looks for no name
+_NAME_VALUE = rb"""\bname["']?\s*:\s*["']?([^\s"',}#]+)"""
 
 
 def names_in(prefix: bytes) -> frozenset:
     """Every value given to a `name` key in a file's first bytes, YAML or JSON, block or flow
     style: a superset of its `metadata.name` (a templated name is not found by name)."""
-    return frozenset(match.decode("utf-8", "replace") for match in _NAME_VALUE.findall(prefix))
+    return frozenset(match.decode("utf-8", "replace") for match in re.findall(_NAME_VALUE, prefix))
 
 
 def read_prefix(path: str) -> bytes:

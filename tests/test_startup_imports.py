@@ -103,3 +103,13 @@ def test_a_plain_check_answered_from_the_cache_imports_no_typing(tmp_path):
     _, warm = _imported_by_cold_and_warm_checks(tmp_path, ["spec.yaml"])
     assert "blocklint.cli" not in warm  # the plain form, as a pre-commit hook runs it
     assert "typing" not in warm
+
+
+def test_a_check_answered_from_the_cache_imports_no_loading_or_kinds(tmp_path):
+    """A warm run plans (`LoadSettings`, the related specs, the project) but reads no file: the
+    table of kinds (`blocklint.kinds`), the classes of what loading produces
+    (`blocklint.load.document`) and `copy` (a plan's settings copied with `--kind` undone) are
+    ~10 M instructions at every start that such a run never uses."""
+    _, warm = _imported_by_cold_and_warm_checks(tmp_path, ["spec.yaml"])
+    assert "blocklint.specs" in warm and "blocklint.project" in warm  # the plan was built
+    assert [name for name in ("blocklint.kinds", "blocklint.load.document", "copy") if name in warm] == []
