@@ -21,7 +21,6 @@ import os
 import re
 import stat
 from collections import namedtuple
-from contextlib import contextmanager
 from pathlib import Path
 
 from blocklint.words import SPEC_SUFFIXES
@@ -205,19 +204,30 @@ class Project:
 
     # --- what a check read -----------------------------------------------------------------
 
-    @contextmanager
-    def recording(self):
-        """Collect the real paths of the documents read (or looked for) while the block runs."""
-        reads: set = set()
-        self._recordings.append(reads)
-        try:
-            yield reads
-        finally:
-            self._recordings.remove(reads)
+    def recording(self) -> _Recording:
+        """Collect the real paths of the documents read (or looked for) while the `with` block
+        runs (a context manager yielding the set of them)."""
+        return _Recording(self._recordings)
 
     def _record(self, real: str):
         for reads in self._recordings:
             reads.add(real)
+
+
+class _Recording:
+    """`Project.recording()`: a class rather than a `contextlib.contextmanager`, so that a run
+    answered from the result cache imports no `contextlib`."""
+
+    def __init__(self, recordings: list):
+        self._recordings = recordings
+        self._reads: set = set()
+
+    def __enter__(self) -> set:
+        self._recordings.append(self._reads)
+        return self._reads
+
+    def __exit__(self, *exception):
+        self._recordings.remove(self._reads)
 
 
 # compiled on first use (`re` keeps it): a run answered from the result cache looks for no name
