@@ -38,7 +38,8 @@ MAX_INDEXED_FILES = 100_000
 # keeping 8 cost 5-8 % more CPU than keeping 2 or none. Two, as the file being checked is
 # adopted before its references are followed: the second is the file checked before it.
 MAX_ADOPTED = 2
-UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+# a platform id, compiled on first use (`re` keeps it): a run answered from the result cache meets none
+_UUID = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 ANY_FILE = "*"  # recorded for a name looked for and not found: what was read is the whole project  # a walk of the project stops here (a name beyond it is not found)
 
 
@@ -151,7 +152,7 @@ class Project:
             if doc.kind not in kinds:
                 return Resolved(None, f"{ref!r} is a {doc.kind}, not a {what}")
             return Resolved(doc, f"the file {ref!r}")
-        if UUID.match(ref):
+        if is_platform_id(ref):
             return Resolved(None, f"{ref!r} is a platform id, not a file or name in the project")
         doc = self.named(ref, kinds)
         if doc is None:
@@ -212,6 +213,11 @@ class Project:
     def _record(self, real: str):
         for reads in self._recordings:
             reads.add(real)
+
+
+def is_platform_id(ref: str) -> bool:
+    """Whether `ref` is a platform id (a UUID), not a file or a name in the project."""
+    return re.match(_UUID, ref) is not None
 
 
 class _Recording:

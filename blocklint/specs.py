@@ -28,12 +28,13 @@ from blocklint.words import SPEC_SUFFIXES
 BLOCK_SPEC_KINDS = ("block-spec", "block-spec-release")
 APP_SPEC_KINDS = ("app-spec", "app-spec-release")
 DEPLOYMENT_FILE_KINDS = ("block-deployment", "app-deployment")
-HEADER = re.compile(r"#\s*blocklint:\s*(spec|deployment)\s*=\s*(\S+)")
+# compiled on first use (`re` keeps it): a run answered from the result cache reads no header
+HEADER = r"#\s*blocklint:\s*(spec|deployment)\s*=\s*(\S+)"
 
 
 def header_refs(source: str) -> dict:
     """The `# blocklint: spec=REF` / `deployment=REF` headers of a file's text."""
-    return {match.group(1): match.group(2) for match in HEADER.finditer(source or "")}
+    return {match.group(1): match.group(2) for match in re.finditer(HEADER, source or "")}
 
 
 def _kind_of(data) -> str:
