@@ -19,7 +19,7 @@ MAX_FACTS = 4096
 _store: dict | None = None
 
 
-class run_store:  # noqa: N801 (called as a function)
+class run_store:  # noqa: N801 - used as a function (`with run_store(store):`)
     """Answer `once_per_run` calls from `store` (a dict the run keeps) while the `with` block runs.
     A class rather than a `contextlib.contextmanager`: a run answered from the result cache
     imports no `contextlib` (~3 M instructions at every start)."""

@@ -105,7 +105,7 @@ class Tick:
             self._drawn = False
 
 
-class progress:  # noqa: N801 (called as a function)
+class progress:  # noqa: N801 - used as a function (`with progress(n) as tick:`)
     """A context manager yielding a `Tick`: call it once per file done. A class rather than a
     `contextlib.contextmanager`: a run answered from the result cache imports no `contextlib`."""
 
