@@ -251,7 +251,6 @@ def _known_codes(codes, rules: RuleSet, where: str):
 
 
 def _load_settings(overrides: Overrides, config: Config):
-    from blocklint.kinds import Claims
     from blocklint.load import LoadSettings
 
     params_path = overrides.params_file or config.params_file
@@ -264,7 +263,11 @@ def _load_settings(overrides: Overrides, config: Config):
     from blocklint.project_root import project_root
 
     root = project_root(None, config.path) if config.path else None
-    claims = Claims(str(config.root), tuple(config.kinds.items())) if config.kinds else None
+    claims = None
+    if config.kinds:
+        from blocklint.kinds import Claims  # only with [tool.blocklint.kinds]: a warm run imports no kinds
+
+        claims = Claims(str(config.root), tuple(config.kinds.items()))
     return LoadSettings(params=params, template=overrides.template, kind=overrides.kind, env=env,
                         include_root=str(root) if root is not None else None, claims=claims)
 
@@ -306,16 +309,8 @@ def _related_specs(overrides: Overrides, load, project=None):
 
     lookup = overrides.spec_lookup if overrides.registry else None
     # --spec files are specs, not documents of a forced --kind
-    spec_load = replace_kind(load, None)
+    spec_load = load.with_kind(None)
     return RelatedSpecs.from_files(overrides.spec_files, spec_load, lookup=lookup, project=project)
-
-
-def replace_kind(load, kind):
-    import copy
-
-    changed = copy.copy(load)
-    changed.kind = kind
-    return changed
 
 
 def _read_baseline(path):

@@ -17,12 +17,10 @@ deployment's name. A `Project` answers those references for every front door fro
 
 from __future__ import annotations
 
-import copy
 import os
 import re
 import stat
 from collections import namedtuple
-from contextlib import contextmanager
 from pathlib import Path
 
 from blocklint.words import SPEC_SUFFIXES
@@ -40,7 +38,8 @@ MAX_INDEXED_FILES = 100_000
 # keeping 8 cost 5-8 % more CPU than keeping 2 or none. Two, as the file being checked is
 # adopted before its references are followed: the second is the file checked before it.
 MAX_ADOPTED = 2
-UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+# a platform id, compiled on first use (`re` keeps it): a run answered from the result cache meets none
+_UUID = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 ANY_FILE = "*"  # recorded for a name looked for and not found: what was read is the whole project  # a walk of the project stops here (a name beyond it is not found)
 
 
@@ -60,10 +59,8 @@ class Project:
     def __init__(self, root, load_settings):
         self.root = Path(os.path.realpath(root))
         self._inside_prefix = os.path.join(str(self.root), "")
-        settings = copy.copy(load_settings)
-        if hasattr(settings, "kind"):
-            settings.kind = None  # referenced files are what they are, whatever --kind forces
-        self.load_settings = settings
+        # referenced files are what they are, whatever --kind forces
+        self.load_settings = load_settings.with_kind(None)
         self._loaded: dict[str, object] = {}  # real path -> Document (None: not a document)
         self._adopted: dict[str, object] = {}  # real path -> Document checked lately (`adopt`)
         self._files: list[str] | None = None
@@ -155,7 +152,7 @@ class Project:
             if doc.kind not in kinds:
                 return Resolved(None, f"{ref!r} is a {doc.kind}, not a {what}")
             return Resolved(doc, f"the file {ref!r}")
-        if UUID.match(ref):
+        if is_platform_id(ref):
             return Resolved(None, f"{ref!r} is a platform id, not a file or name in the project")
         doc = self.named(ref, kinds)
         if doc is None:
@@ -208,28 +205,45 @@ class Project:
 
     # --- what a check read -----------------------------------------------------------------
 
-    @contextmanager
-    def recording(self):
-        """Collect the real paths of the documents read (or looked for) while the block runs."""
-        reads: set = set()
-        self._recordings.append(reads)
-        try:
-            yield reads
-        finally:
-            self._recordings.remove(reads)
+    def recording(self) -> _Recording:
+        """Collect the real paths of the documents read (or looked for) while the `with` block
+        runs (a context manager yielding the set of them)."""
+        return _Recording(self._recordings)
 
     def _record(self, real: str):
         for reads in self._recordings:
             reads.add(real)
 
 
-_NAME_VALUE = re.compile(rb"""\bname["']?\s*:\s*["']?([^\s"',}#]+)""")
+def is_platform_id(ref: str) -> bool:
+    """Whether `ref` is a platform id (a UUID), not a file or a name in the project."""
+    return re.match(_UUID, ref) is not None
+
+
+class _Recording:
+    """`Project.recording()`: a class rather than a `contextlib.contextmanager`, so that a run
+    answered from the result cache imports no `contextlib`."""
+
+    def __init__(self, recordings: list):
+        self._recordings = recordings
+        self._reads: set = set()
+
+    def __enter__(self) -> set:
+        self._recordings.append(self._reads)
+        return self._reads
+
+    def __exit__(self, *exception):
+        self._recordings.remove(self._reads)
+
+
+# compiled on first use (`re` keeps it): a run answered from the result cache looks for no name
+_NAME_VALUE = rb"""\bname["']?\s*:\s*["']?([^\s"',}#]+)"""
 
 
 def names_in(prefix: bytes) -> frozenset:
     """Every value given to a `name` key in a file's first bytes, YAML or JSON, block or flow
     style: a superset of its `metadata.name` (a templated name is not found by name)."""
-    return frozenset(match.decode("utf-8", "replace") for match in _NAME_VALUE.findall(prefix))
+    return frozenset(match.decode("utf-8", "replace") for match in re.findall(_NAME_VALUE, prefix))
 
 
 def read_prefix(path: str) -> bytes:

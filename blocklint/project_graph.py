@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
-from blocklint.project import UUID, document_name, looks_like_path
+from blocklint.project import document_name, is_platform_id, looks_like_path
 from blocklint.specs import APP_SPEC_KINDS, BLOCK_SPEC_KINDS, DEPLOYMENT_FILE_KINDS, header_refs
 
 KIND_LABELS = {
@@ -98,7 +98,7 @@ def _resolve(project, ref: str, base: str, kinds, what: str, *, app_block: bool 
     found = project.resolve(ref, base, kinds, what).document
     if found is not None:
         return found
-    platform = bool(UUID.match(ref)) or (app_block and not looks_like_path(ref))
+    platform = is_platform_id(ref) or (app_block and not looks_like_path(ref))
     return Node(ref, "platform id" if platform else "not found")
 
 

@@ -9,7 +9,6 @@ import os
 import re
 from pathlib import Path
 
-from blocklint import kinds
 from blocklint.shared import run_store
 from blocklint.findings import ERROR, Finding
 from blocklint.records import Record, field, record, replace
@@ -51,9 +50,11 @@ def load_target(target: Target, load_settings, *, stdin=None,
         doc = paused_collection(load_path, target.path, load_settings)
     # A file read (warnings aside, such as BL014) yet of no kind is BL006 too: the CLI would send it.
     if doc.kind is None and doc.other is None and target.explicit and (not doc.problems or doc.data is not None):
+        from blocklint.kinds import CLAIM_HINT  # a run answered from the result cache imports no kinds
+
         doc.problems.append(Problem("BL006", FILE_START, (
             "not a Press document blocklint recognises (a block or app spec, a release, a deployment, a "
-            f"revision, metadata or parameters); if it is one, {kinds.CLAIM_HINT}")))
+            f"revision, metadata or parameters); if it is one, {CLAIM_HINT}")))
     return doc
 
 
@@ -65,7 +66,9 @@ def is_skipped(doc: Document, explicit: bool) -> bool:
         return False
     if not doc.problems or doc.other is not None:
         return True
-    return not (explicit or doc.claimed or kinds.looks_like_press(doc.source, doc.path))
+    from blocklint.kinds import looks_like_press
+
+    return not (explicit or doc.claimed or looks_like_press(doc.source, doc.path))
 
 
 def paused_collection(work, *args, **kwargs):
@@ -168,8 +171,9 @@ def check_project(targets, planner, **options):
         yield configuration_result(path, str(error), planner.default)
 
 
-_AT_LINE = re.compile(r"at line (\d+)")
-_QUOTED = re.compile(r"""'([^'\n]+)'|"([^"\n]+)\"""")
+# compiled on first use (`re` keeps them): most runs meet no broken configuration
+_AT_LINE = r"at line (\d+)"
+_QUOTED = r"""'([^'\n]+)'|"([^"\n]+)\""""
 
 
 def configuration_result(path: str, message: str, plan) -> FileResult:
@@ -185,11 +189,11 @@ def configuration_result(path: str, message: str, plan) -> FileResult:
     lines = split_lines(source)
     message = message.removeprefix(f"{path}: ")
     line = 0
-    at_line = _AT_LINE.search(message)
+    at_line = re.search(_AT_LINE, message)
     if at_line:
         line = max(0, min(int(at_line.group(1)) - 1, len(lines) - 1))
     else:
-        quoted = [first or second for first, second in _QUOTED.findall(message)]
+        quoted = [first or second for first, second in re.findall(_QUOTED, message)]
         line = next((number for name in quoted for number, text in enumerate(lines) if name in text), 0)
     end = len(lines[line]) if line < len(lines) else 0
     from blocklint.words import relative_path

@@ -17,7 +17,6 @@ A leaf: it imports nothing of blocklint.
 from __future__ import annotations
 
 import json
-import math
 import re
 from collections import Counter, namedtuple
 from functools import cache, lru_cache
@@ -116,6 +115,8 @@ KEY_QUALIFIERS = frozenset({"api", "access", "private", "secret", "signing", "en
 
 def entropy(text: str) -> float:
     """Shannon entropy in bits per character."""
+    import math  # here: a run answered from the result cache masks, and judges no value
+
     counts = Counter(text)
     return -sum(n / len(text) * math.log2(n / len(text)) for n in counts.values())
 

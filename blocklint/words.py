@@ -10,13 +10,13 @@ from pathlib import Path
 # Files blocklint reads as Press documents, when walking a directory or collecting for pytest.
 SPEC_SUFFIXES = (".yaml", ".yml", ".json", ".j2")
 
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_LINE_BREAK = r"\r\n|\r|\n"  # compiled on first use (`re` keeps it): most texts hold no \r
 
 
 def split_lines(text: str) -> list[str]:
     """Lines as editors count them: at \\n, \\r\\n and \\r only (`str.splitlines` also breaks
     at form feeds, NEL, U+2028...). Without a \\r, `str.split` does it ~10x faster than the regex."""
-    return text.split("\n") if "\r" not in text else _LINE_BREAK.split(text)
+    return text.split("\n") if "\r" not in text else re.split(_LINE_BREAK, text)
 
 
 def closest(word: str, candidates) -> str:

@@ -32,12 +32,12 @@ def _longest_prefix(rule_id: str, prefixes) -> int:
     return max(lengths, default=0)
 
 
-_TOKEN = re.compile(r"\s*(\(|\)|[^\s()]+)")
+_TOKEN = r"\s*(\(|\)|[^\s()]+)"  # compiled on first use (`re` keeps it): only `-k` needs it
 
 
 def compile_keyword(expression: str) -> Callable[[Rule], bool]:
     """pytest's `-k`: words match rule names and ids by substring; `and`, `or`, `not`, parentheses."""
-    tokens = _TOKEN.findall(expression)
+    tokens = re.findall(_TOKEN, expression)
     position = 0
 
     def peek():

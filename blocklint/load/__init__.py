@@ -2,14 +2,15 @@
 
 One job per module: `read` (bounded reads), `template` and `sandbox` (rendering), `source_map`
 (positions in rendered text, back to the source), `json_syntax` and `tree` (parsing), `scalars`
-(YAML 1.1 typing as the peak CLI sees it), `document` (what loading produces) and `loader` (the
-steps, in order). This package imports nothing above it.
+(YAML 1.1 typing as the peak CLI sees it), `settings` (how files are read), `document` (what
+loading produces) and `loader` (the steps, in order). This package imports nothing above it.
 """
 
 # Names are imported on first use (PEP 562): a plan needs `LoadSettings` alone, and a run whose
 # files all come from the result cache parses nothing.
 _HOMES = {
-    **dict.fromkeys(("FILE_START", "Document", "LoadSettings", "Problem", "Span", "UndefinedUse"), "document"),
+    **dict.fromkeys(("FILE_START", "Document", "Problem", "Span", "UndefinedUse"), "document"),
+    "LoadSettings": "settings",
     **dict.fromkeys(("load_bytes", "load_path", "load_stream", "load_text"), "loader"),
     **dict.fromkeys(("MAX_FILE_BYTES", "FileTooLarge", "UnreadableFile", "read_bounded", "read_bounded_stream"),
                     "read"),

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections import namedtuple
 from collections.abc import Mapping
 
-from blocklint.load.read import MAX_FILE_BYTES
 from blocklint.records import Record, field, record
 from blocklint.words import split_lines
 
@@ -145,26 +144,6 @@ class Document(Record):
         if self.source_map is None:
             return span
         return self.source_map.to_source(span)
-
-
-class LoadSettings:
-    """How files are read: template parameters and environment, limits, a forced kind, the kinds
-    the configuration claims (`kinds.Claims`).
-
-    `env` is what templates see as `os_env` (nothing by default: the environment is not the
-    template's to read). `include_root` confines `{% include %}` (default: the directory of the
-    file being rendered).
-    """
-
-    def __init__(self, *, params=None, template=True, kind=None, max_bytes=MAX_FILE_BYTES, env=None,
-                 include_root: str | None = None, claims=None):
-        self.params = dict(params or {})
-        self.template = template
-        self.kind = kind
-        self.max_bytes = max_bytes
-        self.env: dict[str, str] = dict(env or {})
-        self.include_root = include_root
-        self.claims = claims
 
 
 def container_paths(root) -> dict:

@@ -14,7 +14,8 @@ from pathlib import Path
 
 from blocklint import kinds
 from blocklint.load import json_syntax
-from blocklint.load.document import FILE_START, Document, LoadSettings, Problem, Span, UndefinedUse
+from blocklint.load.document import FILE_START, Document, Problem, Span, UndefinedUse
+from blocklint.load.settings import LoadSettings
 from blocklint.load.read import FileTooLarge, UnreadableFile, read_bounded, read_bounded_stream
 from blocklint.load.tree import TreeBuilder
 from blocklint.project_root import folder_root

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import sys
 import time
-from contextlib import contextmanager
 
 MIN_FILES = 200
 BAR_WIDTH = 36
@@ -106,18 +105,25 @@ class Tick:
             self._drawn = False
 
 
-@contextmanager
-def progress(total: int, enabled: bool = True, *, stream=None, label: str = "checking", clock=time.monotonic):
-    """A context manager yielding a `Tick`: call it once per file done."""
-    stream = sys.stderr if stream is None else stream
-    if not enabled or total < MIN_FILES or not _is_terminal(stream):
-        yield Tick()
-        return
-    bar = Bar(total, stream, label, clock)
-    bar.draw(force=True)
-    try:
-        yield Tick(bar)
-    finally:
-        bar.draw(force=True)  # the finished bar stays on its line
-        stream.write("\n")
-        stream.flush()
+class progress:  # noqa: N801 - used as a function (`with progress(n) as tick:`)
+    """A context manager yielding a `Tick`: call it once per file done. A class rather than a
+    `contextlib.contextmanager`: a run answered from the result cache imports no `contextlib`."""
+
+    def __init__(self, total: int, enabled: bool = True, *, stream=None, label: str = "checking",
+                 clock=time.monotonic):
+        self._total, self._enabled, self._stream, self._label, self._clock = total, enabled, stream, label, clock
+        self._bar: Bar | None = None
+
+    def __enter__(self) -> Tick:
+        stream = sys.stderr if self._stream is None else self._stream
+        if not self._enabled or self._total < MIN_FILES or not _is_terminal(stream):
+            return Tick()
+        self._bar = Bar(self._total, stream, self._label, self._clock)
+        self._bar.draw(force=True)
+        return Tick(self._bar)
+
+    def __exit__(self, *exception):
+        if self._bar is not None:
+            self._bar.draw(force=True)  # the finished bar stays on its line
+            self._bar.stream.write("\n")
+            self._bar.stream.flush()

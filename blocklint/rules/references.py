@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
+import re
 
 from blocklint import INFERRED, WARNING, rule
 from blocklint.load import Span
-from blocklint.project import UUID, looks_like_path
+from blocklint.project import is_platform_id, looks_like_path
 from blocklint.specs import HEADER
 from blocklint.words import split_lines
 
@@ -82,10 +83,10 @@ def _headers(source: str):
         return  # no header can match: most files, answered without splitting their lines
     for number, text in enumerate(split_lines(source)):  # as editors count lines: not at \x85 or \f
         if text.lstrip().startswith("#"):
-            match = HEADER.search(text)
+            match = re.search(HEADER, text)
             if match:
                 yield number, match
 
 
 def _is_id(ref: str) -> bool:
-    return bool(UUID.match(ref))
+    return is_platform_id(ref)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from blocklint.project import UUID, looks_like_path  # noqa: F401  (used by the submit handlers)
+from blocklint.project import is_platform_id, looks_like_path  # noqa: F401  (used by the submit handlers)
 
 # Dependency order: a spec before its releases and the deployments of it, a deployment before
 # its revisions, metadata and parameters.

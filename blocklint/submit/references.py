@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 
 from blocklint.submit.errors import Refused
-from blocklint.submit.items import UUID, Item, is_placeholder, looks_like_path
+from blocklint.submit.items import Item, is_placeholder, is_platform_id, looks_like_path
 from blocklint.words import relative_path
 
 DEPLOYMENT_KINDS = ("block-deployment", "app-deployment")
@@ -62,7 +62,7 @@ class References:
             for item in self.items:
                 if item.kind in kinds and item.name == ref and item.created_id:
                     return item.created_id
-            if UUID.match(ref):
+            if is_platform_id(ref):
                 return ref
         found = self.target.find_spec(family, name)
         if found:
@@ -90,7 +90,7 @@ class References:
             if item.created_id:
                 return item.family, item.created_id, self.describe_deployment(item.family, item.created_id)
             name = item.name
-        elif UUID.match(ref):
+        elif is_platform_id(ref):
             for candidate in families:
                 description = self.describe_deployment(candidate, ref, missing_ok=True)
                 if description:
