@@ -130,6 +130,9 @@ def machine_key() -> str | None:
     return key
 
 
+_NO_ENTRY = object()  # `ResultCache._unchanged_hit`: the file has no entry (so no hit, and nothing to read)
+
+
 def _signature(status: os.stat_result) -> list:
     """What a file's stat says of its content: size, mtime, ctime, inode and device."""
     return [status.st_size, status.st_mtime_ns, status.st_ctime_ns, status.st_ino, status.st_dev]
@@ -222,14 +225,13 @@ class ResultCache:
             known = self._plans[id(plan)] = (plan, self._context_of(plan))
         return known[1]
 
-    def _pack_for(self, plan, path: str) -> _Pack | None:
-        """The pack of `path`'s folder in its plan's context: a run over a few files (a
+    def _pack_for(self, plan, folder: str) -> _Pack | None:
+        """The pack of a folder of files in their plan's context: a run over a few files (a
         pre-commit hook's) reads and writes the packs of their folders only, whatever the size
         of the project."""
         context = self._for_plan(plan)
         if context is None:
             return None
-        folder = os.path.dirname(path)
         pack = self._folders.get((context, folder))
         if pack is None:
             pack = self._folders[(context, folder)] = self._pack(_digest(context[0], folder), context[1])
@@ -269,9 +271,50 @@ class ResultCache:
         except Exception:
             return None
 
+    def lookup_window(self, planned) -> list:
+        """What the cache holds for a window of files to check: `planned` holds (target, its
+        folder as named, its plan) triples; each answer is the file's hit ((path, kind,
+        findings, skipped), frame lines or None) or None when the file is to be checked (it is
+        not read then, as `lookup(probe=True)`). An unchanged file's entry (its stat, settled,
+        is the one recorded; its dependencies are as they were) is answered here, in one loop:
+        a warm run's every file; any other goes the whole way (`lookup`)."""
+        settled_before = time.time_ns() - SETTLED_NS  # earlier than each file's own look: never trusts more
+        answers = []
+        for target, folder, plan in planned:
+            try:
+                answer = self._unchanged_hit(target, folder, plan, settled_before)
+            except Exception:
+                answer = None  # the cache only ever saves work: check the file
+            if answer is _NO_ENTRY:
+                answer = None
+            elif answer is None:
+                found = self.lookup(target, plan, probe=True)
+                answer = (found.hit, found.frame) if found is not None and found.hit is not None else None
+            answers.append(answer)
+        return answers
+
+    def _unchanged_hit(self, target, folder: str, plan, settled_before: int):
+        """The hit of a file whose entry's stat and dependencies vouch for it, else None."""
+        pack = self._folder_pack(plan, folder)
+        if pack is None:
+            return None
+        path, explicit = target.path, bool(target.explicit)
+        entry = pack.entries.get(path + "\0named" if explicit else path)
+        if type(entry) is not dict or entry.get("explicit") is not explicit:
+            return _NO_ENTRY
+        status = os.lstat(path)
+        if not (stat.S_ISREG(status.st_mode) and max(status.st_mtime_ns, status.st_ctime_ns) < settled_before
+                and entry.get("stat") == _signature(status) and self._entry_current(pack, entry)):
+            return None
+        hit = hit_of(entry)
+        if hit is None:
+            return None
+        self.hits += 1
+        return hit, frame_of(entry) if hit[2] else None
+
     def _lookup(self, target, plan, probe: bool) -> Lookup | None:
         path = target.path
-        pack = self._folder_pack(plan, path)
+        pack = self._folder_pack(plan, os.path.dirname(path))
         if pack is None:
             return None
         status = os.lstat(path)
@@ -312,24 +355,24 @@ class ResultCache:
             self.misses += 1
         return found
 
-    def _folder_pack(self, plan, path: str) -> _Pack | None:
-        """The pack of `path`'s folder, or None when its files are not for the cache (a folder
-        behind a link: the loader decides whether it may be read, not out of the project; a plan
-        that is not cached): worked out once per folder as named, not once per file."""
-        folder = os.path.dirname(path)
+    def _folder_pack(self, plan, folder: str) -> _Pack | None:
+        """The pack of a folder (as named: `os.path.dirname` of its files' paths), or None when its
+        files are not for the cache (a folder behind a link: the loader decides whether it may be
+        read, not out of the project; a plan that is not cached): worked out once per folder as
+        named, not once per file."""
         known = self._folder_packs.get(folder)
         if known is None or known[0] is not plan:
-            pack = None if self._in_a_linked_folder(path) else self._pack_for(plan, path)
+            pack = None if self._in_a_linked_folder(folder) else self._pack_for(plan, folder)
             known = self._folder_packs[folder] = (plan, pack)
         return known[1]
 
-    def _in_a_linked_folder(self, path: str) -> bool:
-        """Whether a folder on the way to `path` is a symbolic link (its real path is not itself);
-        asked once per folder as named (a run keeps its working directory, as its packs' names do)."""
-        named = os.path.dirname(path)
+    def _in_a_linked_folder(self, named: str) -> bool:
+        """Whether a folder on the way to the files of folder `named` is a symbolic link (its real
+        path is not itself); asked once per folder as named (a run keeps its working directory, as
+        its packs' names do)."""
         linked = self._linked_folders.get(named)
         if linked is None:
-            folder = os.path.dirname(os.path.abspath(path))
+            folder = os.path.abspath(named)
             linked = self._linked_folders[named] = os.path.realpath(folder) != folder
         return linked
 

@@ -251,14 +251,15 @@ def _check_windows(stream, plan_for, cache, workers: int, parallel_from: int, sh
     plans: dict[str, object] = {}
     try:
         while window := list(itertools.islice(stream, WINDOW)):
-            entries = []
+            planned = []
             for target in window:
                 directory = os.path.dirname(target.path)
                 plan = plans.get(directory)
                 if plan is None:
                     plan = plans[directory] = plan_for(target.path)
-                found = cache.lookup(target, plan, probe=True) if cache is not None else None
-                entries.append((target, plan, found if found is not None and found.hit is not None else None))
+                planned.append((target, directory, plan))
+            hits = cache.lookup_window(planned) if cache is not None else [None] * len(planned)
+            entries = [(target, plan, hit) for (target, _, plan), hit in zip(planned, hits)]
             misses = [(target, plan) for target, plan, hit in entries if hit is None]
             first = []
             if len(misses) > parallel_from and executor is None and _worker_count(workers, 2) > 1:
@@ -276,8 +277,9 @@ def _check_windows(stream, plan_for, cache, workers: int, parallel_from: int, sh
                 if hit is None:
                     yield next(checked)
                 else:
-                    path, kind, findings, skipped = hit.hit
-                    yield _with_baseline(FileResult(path, kind, findings, skipped, hit.frame), plan)
+                    (path, kind, findings, skipped), frame = hit
+                    result = FileResult(path, kind, findings, skipped, frame)
+                    yield _with_baseline(result, plan) if findings else result  # no findings: no baseline to apply
     except BaseException:
         # Stopped early (-x, an error, Ctrl-C): do not wait for files nobody will read.
         if executor is not None:

@@ -131,7 +131,8 @@ class TextReporter(Reporter):
 
     def write_file(self, result):
         if self._streaming:
-            self._findings(result)
+            if result.findings:  # none: nothing to print (most files of a long run)
+                self._findings(result)
             return
         line = self._file_line(result)
         if line is None:
