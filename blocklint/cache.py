@@ -130,9 +130,6 @@ def machine_key() -> str | None:
     return key
 
 
-_NO_ENTRY = object()  # `ResultCache._unchanged_hit`: the file has no entry (so no hit, and nothing to read)
-
-
 def _signature(status: os.stat_result) -> list:
     """What a file's stat says of its content: size, mtime, ctime, inode and device."""
     return [status.st_size, status.st_mtime_ns, status.st_ctime_ns, status.st_ino, status.st_dev]
@@ -275,42 +272,41 @@ class ResultCache:
         """What the cache holds for a window of files to check: `planned` holds (target, its
         folder as named, its plan) triples; each answer is the file's hit ((path, kind,
         findings, skipped), frame lines or None) or None when the file is to be checked (it is
-        not read then, as `lookup(probe=True)`). An unchanged file's entry (its stat, settled,
-        is the one recorded; its dependencies are as they were) is answered here, in one loop:
-        a warm run's every file; any other goes the whole way (`lookup`)."""
+        not read then, as `lookup(probe=True)`). An unchanged file (its entry's stat is its
+        settled stat now, its dependencies are as they were) is answered in this one loop: a
+        warm run's every file; any other goes the whole way (`lookup`)."""
         settled_before = time.time_ns() - SETTLED_NS  # earlier than each file's own look: never trusts more
         answers = []
+        folder_of = plan_of = pack = None
         for target, folder, plan in planned:
+            answer = None
             try:
-                answer = self._unchanged_hit(target, folder, plan, settled_before)
+                if folder != folder_of or plan is not plan_of:  # a window's files share a few folders
+                    folder_of, plan_of, pack = folder, plan, self._folder_pack(plan, folder)
+                if pack is None:
+                    answers.append(None)
+                    continue
+                path, explicit = target.path, bool(target.explicit)
+                entry = pack.entries.get(path + "\0named" if explicit else path)
+                if type(entry) is not dict or entry.get("explicit") is not explicit:
+                    answers.append(None)  # no entry: checked, not read here
+                    continue
+                status = os.lstat(path)
+                if (stat.S_ISREG(status.st_mode) and max(status.st_mtime_ns, status.st_ctime_ns) < settled_before
+                        and entry.get("stat") == [status.st_size, status.st_mtime_ns, status.st_ctime_ns,
+                                                  status.st_ino, status.st_dev]  # `_signature`
+                        and self._entry_current(pack, entry)):
+                    hit = hit_of(entry)
+                    if hit is not None:
+                        answer = hit, frame_of(entry) if hit[2] else None
+                        self.hits += 1
             except Exception:
-                answer = None  # the cache only ever saves work: check the file
-            if answer is _NO_ENTRY:
-                answer = None
-            elif answer is None:
+                pass  # the cache only ever saves work: the whole way decides
+            if answer is None:
                 found = self.lookup(target, plan, probe=True)
                 answer = (found.hit, found.frame) if found is not None and found.hit is not None else None
             answers.append(answer)
         return answers
-
-    def _unchanged_hit(self, target, folder: str, plan, settled_before: int):
-        """The hit of a file whose entry's stat and dependencies vouch for it, else None."""
-        pack = self._folder_pack(plan, folder)
-        if pack is None:
-            return None
-        path, explicit = target.path, bool(target.explicit)
-        entry = pack.entries.get(path + "\0named" if explicit else path)
-        if type(entry) is not dict or entry.get("explicit") is not explicit:
-            return _NO_ENTRY
-        status = os.lstat(path)
-        if not (stat.S_ISREG(status.st_mode) and max(status.st_mtime_ns, status.st_ctime_ns) < settled_before
-                and entry.get("stat") == _signature(status) and self._entry_current(pack, entry)):
-            return None
-        hit = hit_of(entry)
-        if hit is None:
-            return None
-        self.hits += 1
-        return hit, frame_of(entry) if hit[2] else None
 
     def _lookup(self, target, plan, probe: bool) -> Lookup | None:
         path = target.path

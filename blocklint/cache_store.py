@@ -28,10 +28,12 @@ def finding_from_json(item) -> Finding:
     """A Finding from an entry's list of its fields; ValueError if it is not one."""
     if not isinstance(item, list) or len(item) != len(Finding._fields):
         raise ValueError("not a finding")
-    for value, name in zip(item, Finding._fields):
-        if name in _FIELD_TYPES and type(value) is not _FIELD_TYPES[name]:
-            raise ValueError(f"finding field {name} of the wrong type")
-    values = list(item)
+    types = [*map(type, item)]
+    types[_FIX] = None
+    if types != _TYPES:  # each field's type, in one comparison
+        name = next(name for name, found, wanted in zip(Finding._fields, types, _TYPES) if found is not wanted)
+        raise ValueError(f"finding field {name} of the wrong type")
+    values = item.copy()
     values[_PATH] = _path(values[_PATH])
     values[_FIX] = _fix(values[_FIX])
     if not all(isinstance(place, list) for place in values[_RELATED]):
@@ -43,6 +45,7 @@ def finding_from_json(item) -> Finding:
 _PATH = Finding._fields.index("path")
 _FIX = Finding._fields.index("fix")
 _RELATED = Finding._fields.index("related")
+_TYPES = [_FIELD_TYPES.get(name) for name in Finding._fields]  # None: the fix, checked on its own
 
 
 def _fix(value) -> Fix | None:
@@ -77,6 +80,10 @@ def finding_to_json(finding: Finding) -> list:
 
 
 def _path(parts) -> tuple:
+    """A node path from JSON: names and indexes as they are (JSON gives exact `str` and `int`; a
+    bool is no index), a `{"key": name}` a `Key`."""
+    if all(type(part) is str or type(part) is int for part in parts):
+        return tuple(parts)
     return tuple(_path_part(part) for part in parts)
 
 
