@@ -52,8 +52,8 @@ from pathlib import Path
 
 from blocklint import __version__
 from blocklint.cache_key import _canonical, _digest, _file_digest, bytes_digest, _stat_stamp, _Uncacheable, plan_fingerprint
-from blocklint.cache_store import (PackStore, finding_from_json, finding_to_json, frame_lines, frame_of, hit_of,
-                                    quotes_a_credential)
+from blocklint.cache_store import (DEPS, DIGEST, EXPLICIT, PACK_FORMAT, STAT, PackStore, finding_from_json,
+                                    finding_to_json, frame_lines, frame_of, hit_of, is_entry, quotes_a_credential)
 
 CACHE_DIR = ".blocklint_cache"
 MAX_ARTIFACT_ENTRIES = 2_000  # above this, a spec's artifact directory is not fingerprinted
@@ -165,31 +165,35 @@ class _Pack:
     def __init__(self, name: str, store: PackStore):
         self.name, self.store = name, store
         pack = store.read(name)
-        valid = pack.get("version") == __version__
+        valid = pack.get("version") == __version__ and pack.get("format") == PACK_FORMAT
         entries, deps = (pack.get("entries"), pack.get("deps")) if valid else (None, None)
         self.entries = entries if isinstance(entries, dict) else {}
         self.deps = deps if isinstance(deps, list) else []
         self.current: dict = {}  # index in `deps` -> whether they are as they were (once per run)
         self.changed: dict = {}
 
-    def dependencies(self, entry: dict):
+    def dependencies(self, entry: list):
         """An entry's list of dependencies (an entry kept in this run holds its own)."""
-        deps = entry.get("deps")
+        deps = entry[DEPS]
         if type(deps) is int:
             return self.deps[deps] if 0 <= deps < len(self.deps) else None
         return deps
 
     def shared(self, entries: dict) -> tuple[dict, list]:
-        """`entries` as written: each list of dependencies once, each entry with its index."""
+        """`entries` as written: each list of dependencies once, each entry with its index (a
+        value of another shape is left out)."""
         written, table, index = {}, [], {}
         for key, entry in entries.items():
+            if not is_entry(entry):
+                continue
             deps = self.dependencies(entry)
             text = json.dumps(deps, ensure_ascii=True, allow_nan=True, separators=(",", ":"))
             position = index.get(text)
             if position is None:
                 position = index[text] = len(table)
                 table.append(deps)
-            written[key] = {**entry, "deps": position}
+            written[key] = entry = entry.copy()
+            entry[DEPS] = position
         return written, table
 
 
@@ -288,12 +292,12 @@ class ResultCache:
                     continue
                 path, explicit = target.path, bool(target.explicit)
                 entry = pack.entries.get(path + "\0named" if explicit else path)
-                if type(entry) is not dict or entry.get("explicit") is not explicit:
+                if not is_entry(entry) or entry[EXPLICIT] is not explicit:
                     answers.append(None)  # no entry: checked, not read here
                     continue
                 status = os.lstat(path)
                 if (stat.S_ISREG(status.st_mode) and max(status.st_mtime_ns, status.st_ctime_ns) < settled_before
-                        and entry.get("stat") == [status.st_size, status.st_mtime_ns, status.st_ctime_ns,
+                        and entry[STAT] == [status.st_size, status.st_mtime_ns, status.st_ctime_ns,
                                                   status.st_ino, status.st_dev]  # `_signature`
                         and self._entry_current(pack, entry)):
                     hit = hit_of(entry)
@@ -319,7 +323,7 @@ class ResultCache:
         explicit = bool(target.explicit)
         key = _entry_key(path, explicit)
         entry = pack.entries.get(key)
-        if not (isinstance(entry, dict) and entry.get("explicit") is explicit):
+        if not (is_entry(entry) and entry[EXPLICIT] is explicit):
             entry = None
             if probe:
                 return None
@@ -328,8 +332,8 @@ class ResultCache:
         settled = max(status.st_mtime_ns, status.st_ctime_ns) < time.time_ns() - SETTLED_NS
         signature = _signature(status) if settled else None
         raw = None
-        if entry is not None and signature is not None and entry.get("stat") == signature:
-            digest = entry.get("digest")
+        if entry is not None and signature is not None and entry[STAT] == signature:
+            digest = entry[DIGEST]
         else:
             from blocklint.load import UnreadableFile, read_bounded
 
@@ -339,12 +343,14 @@ class ResultCache:
                 return None
             digest = bytes_digest(raw)
         found = Lookup(raw, key, explicit, digest, signature, pack)
-        if entry is not None and entry.get("digest") == digest and self._entry_current(pack, entry):
+        if entry is not None and entry[DIGEST] == digest and self._entry_current(pack, entry):
             found.hit = hit_of(entry)
             if found.hit is not None and found.hit[2]:
                 found.frame = frame_of(entry)
-            if found.hit is not None and entry.get("stat") != signature:  # touched, not changed: trust its new stat
-                self._keep(pack, key, {**entry, "stat": signature, "deps": pack.dependencies(entry)})
+            if found.hit is not None and entry[STAT] != signature:  # touched, not changed: trust its new stat
+                kept = entry.copy()
+                kept[STAT], kept[DEPS] = signature, pack.dependencies(entry)
+                self._keep(pack, key, kept)
         if found.hit is not None:
             self.hits += 1
         elif not probe:
@@ -398,11 +404,11 @@ class ResultCache:
                     return  # a value JSON cannot carry exactly: do not risk a different answer
             except (TypeError, ValueError):
                 return
-        self._keep(found.pack, found.key, {"explicit": found.explicit, "digest": found.digest, "stat": found.stat,
-                                           "path": path, "kind": kind, "skipped": skipped, "findings": stored,
-                                           "deps": deps, "frame": frame_lines(found.raw, path, findings)})
+        # in the order of `cache_store.ENTRY_FIELDS`
+        self._keep(found.pack, found.key, [found.explicit, found.digest, found.stat, path, kind, skipped, stored,
+                                           deps, frame_lines(found.raw, path, findings)])
 
-    def _keep(self, pack: _Pack, key: str, entry: dict):
+    def _keep(self, pack: _Pack, key: str, entry: list):
         pack.changed[key] = entry
         self._changed[pack.name] = pack
 
@@ -429,8 +435,8 @@ class ResultCache:
         for pack in changed.values():
             try:
                 entries, deps = pack.shared({**pack.entries, **pack.changed})
-                text = json.dumps({"version": __version__, "deps": deps, "entries": entries}, ensure_ascii=True,
-                                  allow_nan=True, separators=(",", ":"))
+                text = json.dumps({"version": __version__, "format": PACK_FORMAT, "deps": deps, "entries": entries},
+                                  ensure_ascii=True, allow_nan=True, separators=(",", ":"))
             except (TypeError, ValueError):
                 continue
             pack.store.write(pack.name, text)
@@ -501,9 +507,9 @@ class ResultCache:
             raise _Uncacheable(kind)
         return value
 
-    def _entry_current(self, pack: _Pack, entry: dict) -> bool:
+    def _entry_current(self, pack: _Pack, entry: list) -> bool:
         """`_current` for an entry of `pack`: once per list of dependencies the pack holds."""
-        deps = entry.get("deps")
+        deps = entry[DEPS]
         if type(deps) is not int:
             return self._current(deps)
         known = pack.current.get(deps)
