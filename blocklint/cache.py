@@ -130,9 +130,10 @@ def machine_key() -> str | None:
     return key
 
 
-def _signature(status: os.stat_result) -> list:
-    """What a file's stat says of its content: size, mtime, ctime, inode and device."""
-    return [status.st_size, status.st_mtime_ns, status.st_ctime_ns, status.st_ino, status.st_dev]
+def _signature(status: os.stat_result) -> str:
+    """What a file's stat says of its content: size, mtime, ctime, inode and device, as one string
+    (a pack decodes one string faster than five large numbers)."""
+    return f"{status.st_size}:{status.st_mtime_ns}:{status.st_ctime_ns}:{status.st_ino}:{status.st_dev}"
 
 
 class Lookup:
@@ -297,8 +298,8 @@ class ResultCache:
                     continue
                 status = os.lstat(path)
                 if (stat.S_ISREG(status.st_mode) and max(status.st_mtime_ns, status.st_ctime_ns) < settled_before
-                        and entry[STAT] == [status.st_size, status.st_mtime_ns, status.st_ctime_ns,
-                                                  status.st_ino, status.st_dev]  # `_signature`
+                        and entry[STAT] == f"{status.st_size}:{status.st_mtime_ns}:{status.st_ctime_ns}:"
+                                           f"{status.st_ino}:{status.st_dev}"  # `_signature`
                         and self._entry_current(pack, entry)):
                     hit = hit_of(entry)
                     if hit is not None:
