@@ -97,9 +97,33 @@ def code_frame(lines: list[str], finding, masker=DETECTOR_ONLY, paint=lambda car
             " " * (len(gutter) - 2) + "| " + " " * len(before) + paint("^" * max(1, len(flagged)))]
 
 
+class RememberedMasks:
+    """A masker (`blocklint.secrets.Masker`) that masks each distinct text once: a project's
+    findings repeat their messages and the lines they quote from file to file (one rule on the
+    same kind of line), and masking is the most of a finding's cost in a warm run. At most
+    `REMEMBERED` texts are held at a time, so memory stays flat over a long run."""
+
+    REMEMBERED = 1024
+    __slots__ = ("masker", "masked")
+
+    def __init__(self, masker):
+        self.masker = masker
+        self.masked = ({}, {})  # text -> masked, without and with `keep_length`
+
+    def mask(self, text: str, *, keep_length: bool = False) -> str:
+        masked = self.masked[keep_length]
+        shown = masked.get(text)
+        if shown is None:
+            if len(masked) >= self.REMEMBERED:
+                masked.clear()
+            shown = masked[text] = self.masker.mask(text, keep_length=keep_length)
+        return shown
+
+
 class TextReporter(Reporter):
     def __init__(self, stream, *, color=None, sources=None, **options):
         super().__init__(stream, **options)
+        self._masks = RememberedMasks(self.masker)
         self.color = color if isinstance(color, bool) else use_color(stream, color)
         self.sources = sources or {}
         self._listing: list[str] = []  # the per-file lines, held while the run may still be small
@@ -160,10 +184,10 @@ class TextReporter(Reporter):
             written.append(guard_line(
                 f"{self._style(display_path(finding.file), '', bold=True)}:{finding.line}:{finding.column}: "
                 f"{self._style(finding.rule, colour)} {self._style(finding.severity, colour)} "
-                f"{mark}{present_message(finding.message, self.masker)}"))
+                f"{mark}{present_message(finding.message, self._masks)}"))
             if lines is None:
                 lines = self.sources.get(finding.file) or self._kept_lines(result, finding) or source_lines(finding.file)
-            written += map(guard_line, code_frame(lines, finding, self.masker,
+            written += map(guard_line, code_frame(lines, finding, self._masks,
                                                   lambda carets: self._style(carets, colour)))
         if written:
             echo_line("\n".join(written), self.stream, color=self.color)
