@@ -52,8 +52,9 @@ from pathlib import Path
 
 from blocklint import __version__
 from blocklint.cache_key import _canonical, _digest, _file_digest, bytes_digest, _stat_stamp, _Uncacheable, plan_fingerprint
-from blocklint.cache_store import (DEPS, DIGEST, EXPLICIT, PACK_FORMAT, STAT, PackStore, finding_from_json,
-                                    finding_to_json, frame_lines, frame_of, hit_of, is_entry, quotes_a_credential)
+from blocklint.cache_store import (DEPS, DIGEST, ENTRY_SIZE, EXPLICIT, PACK_FORMAT, STAT, PackStore,
+                                    finding_from_json, finding_to_json, frame_lines, frame_of, hit_of, is_entry,
+                                    quotes_a_credential)
 
 CACHE_DIR = ".blocklint_cache"
 MAX_ARTIFACT_ENTRIES = 2_000  # above this, a spec's artifact directory is not fingerprinted
@@ -293,14 +294,14 @@ class ResultCache:
                     continue
                 path, explicit = target.path, bool(target.explicit)
                 entry = pack.entries.get(path + "\0named" if explicit else path)
-                if not is_entry(entry) or entry[EXPLICIT] is not explicit:
+                if type(entry) is not list or len(entry) != ENTRY_SIZE or entry[EXPLICIT] is not explicit:  # `is_entry`
                     answers.append(None)  # no entry: checked, not read here
                     continue
                 status = os.lstat(path)
                 if (stat.S_ISREG(status.st_mode) and max(status.st_mtime_ns, status.st_ctime_ns) < settled_before
                         and entry[STAT] == f"{status.st_size}:{status.st_mtime_ns}:{status.st_ctime_ns}:"
                                            f"{status.st_ino}:{status.st_dev}"  # `_signature`
-                        and self._entry_current(pack, entry)):
+                        and (pack.current.get(entry[DEPS]) or self._entry_current(pack, entry))):
                     hit = hit_of(entry)
                     if hit is not None:
                         answer = hit, frame_of(entry) if hit[2] else None

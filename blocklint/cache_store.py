@@ -181,11 +181,12 @@ PACK_FORMAT = 2
 # every entry, a pack of a thousand files is a fifth smaller and decodes in two thirds of the time).
 ENTRY_FIELDS = ("explicit", "digest", "stat", "path", "kind", "skipped", "findings", "deps", "frame")
 EXPLICIT, DIGEST, STAT, PATH, KIND, SKIPPED, FINDINGS, DEPS, FRAME = range(len(ENTRY_FIELDS))
+ENTRY_SIZE = len(ENTRY_FIELDS)
 
 
 def is_entry(entry) -> bool:
     """Whether a value read from a pack has an entry's shape (its fields are checked where read)."""
-    return type(entry) is list and len(entry) == len(ENTRY_FIELDS)
+    return type(entry) is list and len(entry) == ENTRY_SIZE
 
 
 def hit_of(entry: list):
@@ -194,7 +195,8 @@ def hit_of(entry: list):
         path, kind, skipped = entry[PATH], entry[KIND], entry[SKIPPED]
         if type(path) is not str or not (kind is None or type(kind) is str) or type(skipped) is not bool:
             return None
-        return path, kind, [finding_from_json(item) for item in entry[FINDINGS]], skipped
+        findings = entry[FINDINGS]
+        return path, kind, [] if findings == [] else [finding_from_json(item) for item in findings], skipped
     except (TypeError, ValueError):
         return None
 
