@@ -36,10 +36,14 @@ def finding_from_json(item) -> Finding:
     values = item.copy()
     values[_PATH] = _path(values[_PATH])
     values[_FIX] = _fix(values[_FIX])
-    if not all(isinstance(place, list) for place in values[_RELATED]):
-        raise ValueError("not a list of paths")
-    values[_RELATED] = tuple(_path(place) for place in values[_RELATED])
-    return Finding(*values)
+    related = values[_RELATED]
+    if related:  # most findings relate to no other place
+        if not all(isinstance(place, list) for place in related):
+            raise ValueError("not a list of paths")
+        values[_RELATED] = tuple(_path(place) for place in related)
+    else:
+        values[_RELATED] = ()
+    return Finding._make(values)
 
 
 _PATH = Finding._fields.index("path")

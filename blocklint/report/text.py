@@ -91,7 +91,8 @@ def code_frame(lines: list[str], finding, masker=DETECTOR_ONLY, paint=lambda car
         room = FRAME_WIDTH - FRAME_CONTEXT - len(flagged)
         before = before if len(before) <= FRAME_CONTEXT else "…" + before[-FRAME_CONTEXT:]
         after = after if len(after) <= room else after[:room] + "…"
-    before, flagged, after = (escape_text(part) for part in (before, flagged, after))
+    if not text.isprintable():  # else no part has anything to escape (nearly every line)
+        before, flagged, after = escape_text(before), escape_text(flagged), escape_text(after)
     gutter = f"{finding.line:>5} | "
     return [f"{gutter}{before}{flagged}{after}",
             " " * (len(gutter) - 2) + "| " + " " * len(before) + paint("^" * max(1, len(flagged)))]
