@@ -258,7 +258,8 @@ def _check_windows(stream, plan_for, cache, workers: int, parallel_from: int, sh
                 if plan is None:
                     plan = plans[directory] = plan_for(target.path)
                 planned.append((target, directory, plan))
-            hits = cache.lookup_window(planned) if cache is not None else [None] * len(planned)
+            # the collector paused: what a window's lookups make (a pack, its entries) lives as long as the window
+            hits = paused_collection(cache.lookup_window, planned) if cache is not None else [None] * len(planned)
             entries = [(target, plan, hit) for (target, _, plan), hit in zip(planned, hits)]
             misses = [(target, plan) for target, plan, hit in entries if hit is None]
             first = []
