@@ -102,9 +102,11 @@ class RememberedMasks:
     """A masker (`blocklint.secrets.Masker`) that masks each distinct text once: a project's
     findings repeat their messages and the lines they quote from file to file (one rule on the
     same kind of line), and masking is the most of a finding's cost in a warm run. At most
-    `REMEMBERED` texts are held at a time, so memory stays flat over a long run."""
+    `REMEMBERED` texts of at most `REMEMBERED_LENGTH` characters are held at a time (a longer
+    one is masked each time), so memory stays flat over a long run."""
 
     REMEMBERED = 1024
+    REMEMBERED_LENGTH = 512
     __slots__ = ("masker", "masked")
 
     def __init__(self, masker):
@@ -115,9 +117,11 @@ class RememberedMasks:
         masked = self.masked[keep_length]
         shown = masked.get(text)
         if shown is None:
-            if len(masked) >= self.REMEMBERED:
-                masked.clear()
-            shown = masked[text] = self.masker.mask(text, keep_length=keep_length)
+            shown = self.masker.mask(text, keep_length=keep_length)
+            if len(text) <= self.REMEMBERED_LENGTH:
+                if len(masked) >= self.REMEMBERED:
+                    masked.clear()
+                masked[text] = shown
         return shown
 
 
