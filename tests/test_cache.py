@@ -350,7 +350,8 @@ def test_a_corrupt_or_partial_entry_is_a_miss(project):
                     json.dumps({**good, "format": 1}).encode(),  # the layout of an older blocklint's entries
                     json.dumps({**good, "entries": {path: dict(zip(ENTRY_FIELDS, entry)) for path, entry
                                                     in good["entries"].items()}}).encode(),
-                    json.dumps({**good, "entries": {path: entry[:-1] for path, entry in good["entries"].items()}}).encode()):
+                    json.dumps({**good, "entries": {path: entry[:-1] for path, entry
+                                                    in good["entries"].items()}}).encode()):
         pack.write_bytes(damaged)
         fresh = ResultCache()
         results, plan = lint([project / "spec.yaml"], cache=fresh)
