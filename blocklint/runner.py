@@ -124,7 +124,7 @@ def _check_target(target: Target, plan, cache, stdin) -> FileResult:
         return check_document(load_shared(target, plan), plan, explicit=target.explicit)
     if found.hit is not None:
         path, kind, findings, skipped = found.hit
-        return _with_baseline(FileResult(path, kind, findings, skipped), plan)
+        return _with_baseline(FileResult(path, kind, findings, skipped, found.frame), plan)
     doc = load_shared(target, plan, raw=found.raw)
     with recording(plan) as referenced:
         result = _engine_result(doc, plan, target.explicit)

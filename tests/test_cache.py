@@ -615,15 +615,16 @@ def text_of(results, plan) -> str:
     return stream.getvalue()
 
 
-def test_a_warm_run_frames_its_findings_from_the_lines_the_entries_kept(tmp_path, monkeypatch):
-    """With workers (`jobs=2`), a warm run's code frames come from the lines each entry
-    kept, reading no file, and are exactly those of a run without the cache."""
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_warm_run_frames_its_findings_from_the_lines_the_entries_kept(tmp_path, monkeypatch, jobs):
+    """In one process or with workers (`jobs=2`: a window at a time), a warm run's code frames come
+    from the lines each entry kept, reading no file, and are exactly those of a run without the cache."""
     paths = corpus.corpus(tmp_path, 120)
     assert corpus.add_fixable_findings(paths, share=5) == 24
     monkeypatch.chdir(tmp_path)
-    uncached, plan = lint(["."], jobs=2)
-    lint(["."], cache=ResultCache(), jobs=2)
-    warm, _ = lint(["."], cache=ResultCache(), jobs=2)
+    uncached, plan = lint(["."], jobs=jobs)
+    lint(["."], cache=ResultCache(), jobs=jobs)
+    warm, _ = lint(["."], cache=ResultCache(), jobs=jobs)
     assert sum(result.frame_lines is not None for result in warm) == 24
     expected = text_of(uncached, plan)
     read = []
