@@ -215,7 +215,8 @@ def check_all(targets, plan_for, *, jobs=None, cache=None, **stdin):
     `Planner.for_path`); `cache`, a `blocklint.cache.ResultCache` or None (see `check_target`).
 
     Above `PARALLEL_FROM` files, files are checked in worker processes (forked, so they share the
-    rules already loaded, plugins and `--rules-dir` modules included), a window at a time.
+    rules already loaded, plugins and `--rules-dir` modules included), a window at a time; with a
+    cache, files go a window at a time in one process too (looked up in one loop).
     Neither targets nor results are kept: memory stays flat in the number of files.
     """
     import itertools
@@ -227,7 +228,7 @@ def check_all(targets, plan_for, *, jobs=None, cache=None, **stdin):
     workers = _worker_count(jobs, len(head), check_fork=cache is None)
     shared: dict = {}  # what the files of this run share (`blocklint.shared`)
     try:
-        if workers <= 1 or stdin:
+        if (workers <= 1 and cache is None) or stdin:
             for target in stream:
                 with run_store(shared):
                     result = check_target(target, plan_for(target.path), cache=cache, **stdin)
