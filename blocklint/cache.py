@@ -52,9 +52,8 @@ from pathlib import Path
 
 from blocklint import __version__
 from blocklint.cache_key import _canonical, _digest, _file_digest, bytes_digest, _stat_stamp, _Uncacheable, plan_fingerprint
-from blocklint.cache_store import (DEPS, DIGEST, ENTRY_SIZE, EXPLICIT, PACK_FORMAT, STAT, PackStore,
-                                    finding_from_json, finding_to_json, frame_lines, frame_of, hit_of, is_entry,
-                                    quotes_a_credential)
+from blocklint.cache_store import (DEPS, DIGEST, ENTRY_SIZE, EXPLICIT, STAT, Pack, PackStore, finding_from_json,
+                                    finding_to_json, frame_lines, frame_of, hit_of, is_entry, quotes_a_credential)
 
 CACHE_DIR = ".blocklint_cache"
 MAX_ARTIFACT_ENTRIES = 2_000  # above this, a spec's artifact directory is not fingerprinted
@@ -154,51 +153,6 @@ class Lookup:
         self.hit = hit  # (path, kind, findings, skipped) or None
 
 
-class _Pack:
-    """The entries of one run context (a plan's fingerprint, a working directory) as loaded at its
-    first use, and those this process changed since, written back at the end of the run.
-
-    The files of a folder share their dependencies (the artifact directory their specs name, the
-    registry): a pack holds each list of dependencies once (`deps`), and an entry read from disk
-    its index there. Read in one piece, that halves a pack, and each list is checked once a run."""
-
-    __slots__ = ("name", "store", "entries", "changed", "deps", "current")
-
-    def __init__(self, name: str, store: PackStore):
-        self.name, self.store = name, store
-        pack = store.read(name)
-        valid = pack.get("version") == __version__ and pack.get("format") == PACK_FORMAT
-        entries, deps = (pack.get("entries"), pack.get("deps")) if valid else (None, None)
-        self.entries = entries if isinstance(entries, dict) else {}
-        self.deps = deps if isinstance(deps, list) else []
-        self.current: dict = {}  # index in `deps` -> whether they are as they were (once per run)
-        self.changed: dict = {}
-
-    def dependencies(self, entry: list):
-        """An entry's list of dependencies (an entry kept in this run holds its own)."""
-        deps = entry[DEPS]
-        if type(deps) is int:
-            return self.deps[deps] if 0 <= deps < len(self.deps) else None
-        return deps
-
-    def shared(self, entries: dict) -> tuple[dict, list]:
-        """`entries` as written: each list of dependencies once, each entry with its index (a
-        value of another shape is left out)."""
-        written, table, index = {}, [], {}
-        for key, entry in entries.items():
-            if not is_entry(entry):
-                continue
-            deps = self.dependencies(entry)
-            text = json.dumps(deps, ensure_ascii=True, allow_nan=True, separators=(",", ":"))
-            position = index.get(text)
-            if position is None:
-                position = index[text] = len(table)
-                table.append(deps)
-            written[key] = entry = entry.copy()
-            entry[DEPS] = position
-        return written, table
-
-
 class ResultCache:
     """The result caches of one run: one pack per plan, working directory and folder of files,
     fingerprints computed once.
@@ -210,9 +164,9 @@ class ResultCache:
 
     def __init__(self):
         self._plans: dict[int, tuple] = {}  # id(plan) -> (plan, its context: (name, cache directory) or None)
-        self._folders: dict[tuple, _Pack] = {}  # (context, folder as named) -> its pack
-        self._packs: dict[str, _Pack] = {}
-        self._changed: dict[str, _Pack] = {}  # the packs with entries not yet handed on or written
+        self._folders: dict[tuple, Pack] = {}  # (context, folder as named) -> its pack
+        self._packs: dict[str, Pack] = {}
+        self._changed: dict[str, Pack] = {}  # the packs with entries not yet handed on or written
         self._stores: dict[str, PackStore] = {}
         self._stamps: dict = {}  # dependency -> digest of its state, computed once per run
         self._digests: dict = {}  # file read through a reference -> digest of its bytes, once per run
@@ -228,7 +182,7 @@ class ResultCache:
             known = self._plans[id(plan)] = (plan, self._context_of(plan))
         return known[1]
 
-    def _pack_for(self, plan, folder: str) -> _Pack | None:
+    def _pack_for(self, plan, folder: str) -> Pack | None:
         """The pack of a folder of files in their plan's context: a run over a few files (a
         pre-commit hook's) reads and writes the packs of their folders only, whatever the size
         of the project."""
@@ -251,13 +205,13 @@ class ResultCache:
         name = _digest(secret, __version__, fingerprint, os.getcwd())
         return name, os.path.join(os.path.abspath(plan.root), CACHE_DIR)
 
-    def _pack(self, name: str, directory: str) -> _Pack:
+    def _pack(self, name: str, directory: str) -> Pack:
         pack = self._packs.get(name)
         if pack is None:
             store = self._stores.get(directory)
             if store is None:
                 store = self._stores[directory] = PackStore(Path(directory))
-            pack = self._packs[name] = _Pack(name, store)
+            pack = self._packs[name] = Pack(name, store, __version__)
         return pack
 
     def prepare(self, plan):
@@ -359,7 +313,7 @@ class ResultCache:
             self.misses += 1
         return found
 
-    def _folder_pack(self, plan, folder: str) -> _Pack | None:
+    def _folder_pack(self, plan, folder: str) -> Pack | None:
         """The pack of a folder (as named: `os.path.dirname` of its files' paths), or None when its
         files are not for the cache (a folder behind a link: the loader decides whether it may be
         read, not out of the project; a plan that is not cached): worked out once per folder as
@@ -410,7 +364,7 @@ class ResultCache:
         self._keep(found.pack, found.key, [found.explicit, found.digest, found.stat, path, kind, skipped, stored,
                                            deps, frame_lines(found.raw, path, findings)])
 
-    def _keep(self, pack: _Pack, key: str, entry: list):
+    def _keep(self, pack: Pack, key: str, entry: list):
         pack.changed[key] = entry
         self._changed[pack.name] = pack
 
@@ -435,14 +389,7 @@ class ResultCache:
         those of the same files. Never raises: a pack that cannot be written is simply missed."""
         changed, self._changed = self._changed, {}
         for pack in changed.values():
-            try:
-                entries, deps = pack.shared({**pack.entries, **pack.changed})
-                text = json.dumps({"version": __version__, "format": PACK_FORMAT, "deps": deps, "entries": entries},
-                                  ensure_ascii=True, allow_nan=True, separators=(",", ":"))
-            except (TypeError, ValueError):
-                continue
-            pack.store.write(pack.name, text)
-            pack.entries, pack.deps, pack.current, pack.changed = entries, deps, {}, {}
+            pack.save()
 
     def _dependencies(self, doc, plan, referenced) -> list:
         deps = []
@@ -509,7 +456,7 @@ class ResultCache:
             raise _Uncacheable(kind)
         return value
 
-    def _entry_current(self, pack: _Pack, entry: list) -> bool:
+    def _entry_current(self, pack: Pack, entry: list) -> bool:
         """`_current` for an entry of `pack`: once per list of dependencies the pack holds."""
         deps = entry[DEPS]
         if type(deps) is not int:

@@ -1,5 +1,6 @@
 """One `.blocklint_cache` directory on disk (`blocklint/cache.py` decides what goes in it): packs
-of entries as plain JSON files, written atomically, and findings in and out of JSON, checked field by field
+of entries as plain JSON files, written atomically (`PackStore`), a pack as a run holds it and writes
+it back (`Pack`), and findings in and out of JSON, checked field by field
 on the way in (an entry is never trusted: a checkout may carry a crafted one); an entry's result,
 what may not be kept in one (a credential), and the lines its findings are framed with."""
 
@@ -168,6 +169,63 @@ class PackStore:
                     stream.write(text)
                 os.replace(temporary, marker)
         self._ready = True
+
+
+class Pack:
+    """The entries of one run context (a plan's fingerprint, a working directory) as loaded at its
+    first use, and those this process changed since, written back at the end of the run.
+
+    The files of a folder share their dependencies (the artifact directory their specs name, the
+    registry): a pack holds each list of dependencies once (`deps`), and an entry read from disk
+    its index there. Read in one piece, that halves a pack, and each list is checked once a run."""
+
+    __slots__ = ("name", "store", "version", "entries", "changed", "deps", "current")
+
+    def __init__(self, name: str, store: PackStore, version: str):
+        self.name, self.store, self.version = name, store, version  # the version: blocklint's, of the entries
+        pack = store.read(name)
+        valid = pack.get("version") == version and pack.get("format") == PACK_FORMAT
+        entries, deps = (pack.get("entries"), pack.get("deps")) if valid else (None, None)
+        self.entries = entries if isinstance(entries, dict) else {}
+        self.deps = deps if isinstance(deps, list) else []
+        self.current: dict = {}  # index in `deps` -> whether they are as they were (once per run)
+        self.changed: dict = {}
+
+    def dependencies(self, entry: list):
+        """An entry's list of dependencies (an entry kept in this run holds its own)."""
+        deps = entry[DEPS]
+        if type(deps) is int:
+            return self.deps[deps] if 0 <= deps < len(self.deps) else None
+        return deps
+
+    def shared(self, entries: dict) -> tuple[dict, list]:
+        """`entries` as written: each list of dependencies once, each entry with its index (a
+        value of another shape is left out)."""
+        written, table, index = {}, [], {}
+        for key, entry in entries.items():
+            if not is_entry(entry):
+                continue
+            deps = self.dependencies(entry)
+            text = json.dumps(deps, ensure_ascii=True, allow_nan=True, separators=(",", ":"))
+            position = index.get(text)
+            if position is None:
+                position = index[text] = len(table)
+                table.append(deps)
+            written[key] = entry = entry.copy()
+            entry[DEPS] = position
+        return written, table
+
+    def save(self):
+        """Write the pack once: what it held, with this run's entries in place of those of the same
+        files. Never raises: a pack that cannot be written is simply missed."""
+        try:
+            entries, deps = self.shared({**self.entries, **self.changed})
+            text = json.dumps({"version": self.version, "format": PACK_FORMAT, "deps": deps, "entries": entries},
+                              ensure_ascii=True, allow_nan=True, separators=(",", ":"))
+        except (TypeError, ValueError):
+            return
+        self.store.write(self.name, text)
+        self.entries, self.deps, self.current, self.changed = entries, deps, {}, {}
 
 
 def _remove(path):
