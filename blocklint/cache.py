@@ -52,8 +52,8 @@ from pathlib import Path
 
 from blocklint import __version__
 from blocklint.cache_key import _canonical, _digest, _file_digest, bytes_digest, _stat_stamp, _Uncacheable, plan_fingerprint
-from blocklint.cache_store import (PackStore, finding_from_json, finding_to_json, frame_lines, frame_of, hit_of,
-                                    quotes_a_credential)
+from blocklint.cache_store import (DEPS, DIGEST, ENTRY_SIZE, EXPLICIT, STAT, Pack, PackStore, finding_from_json,
+                                    finding_to_json, frame_lines, frame_of, hit_of, is_entry, quotes_a_credential)
 
 CACHE_DIR = ".blocklint_cache"
 MAX_ARTIFACT_ENTRIES = 2_000  # above this, a spec's artifact directory is not fingerprinted
@@ -130,9 +130,10 @@ def machine_key() -> str | None:
     return key
 
 
-def _signature(status: os.stat_result) -> list:
-    """What a file's stat says of its content: size, mtime, ctime, inode and device."""
-    return [status.st_size, status.st_mtime_ns, status.st_ctime_ns, status.st_ino, status.st_dev]
+def _signature(status: os.stat_result) -> str:
+    """What a file's stat says of its content: size, mtime, ctime, inode and device, as one string
+    (a pack decodes one string faster than five large numbers)."""
+    return f"{status.st_size}:{status.st_mtime_ns}:{status.st_ctime_ns}:{status.st_ino}:{status.st_dev}"
 
 
 class Lookup:
@@ -152,47 +153,6 @@ class Lookup:
         self.hit = hit  # (path, kind, findings, skipped) or None
 
 
-class _Pack:
-    """The entries of one run context (a plan's fingerprint, a working directory) as loaded at its
-    first use, and those this process changed since, written back at the end of the run.
-
-    The files of a folder share their dependencies (the artifact directory their specs name, the
-    registry): a pack holds each list of dependencies once (`deps`), and an entry read from disk
-    its index there. Read in one piece, that halves a pack, and each list is checked once a run."""
-
-    __slots__ = ("name", "store", "entries", "changed", "deps", "current")
-
-    def __init__(self, name: str, store: PackStore):
-        self.name, self.store = name, store
-        pack = store.read(name)
-        valid = pack.get("version") == __version__
-        entries, deps = (pack.get("entries"), pack.get("deps")) if valid else (None, None)
-        self.entries = entries if isinstance(entries, dict) else {}
-        self.deps = deps if isinstance(deps, list) else []
-        self.current: dict = {}  # index in `deps` -> whether they are as they were (once per run)
-        self.changed: dict = {}
-
-    def dependencies(self, entry: dict):
-        """An entry's list of dependencies (an entry kept in this run holds its own)."""
-        deps = entry.get("deps")
-        if type(deps) is int:
-            return self.deps[deps] if 0 <= deps < len(self.deps) else None
-        return deps
-
-    def shared(self, entries: dict) -> tuple[dict, list]:
-        """`entries` as written: each list of dependencies once, each entry with its index."""
-        written, table, index = {}, [], {}
-        for key, entry in entries.items():
-            deps = self.dependencies(entry)
-            text = json.dumps(deps, ensure_ascii=True, allow_nan=True, separators=(",", ":"))
-            position = index.get(text)
-            if position is None:
-                position = index[text] = len(table)
-                table.append(deps)
-            written[key] = {**entry, "deps": position}
-        return written, table
-
-
 class ResultCache:
     """The result caches of one run: one pack per plan, working directory and folder of files,
     fingerprints computed once.
@@ -204,9 +164,9 @@ class ResultCache:
 
     def __init__(self):
         self._plans: dict[int, tuple] = {}  # id(plan) -> (plan, its context: (name, cache directory) or None)
-        self._folders: dict[tuple, _Pack] = {}  # (context, folder as named) -> its pack
-        self._packs: dict[str, _Pack] = {}
-        self._changed: dict[str, _Pack] = {}  # the packs with entries not yet handed on or written
+        self._folders: dict[tuple, Pack] = {}  # (context, folder as named) -> its pack
+        self._packs: dict[str, Pack] = {}
+        self._changed: dict[str, Pack] = {}  # the packs with entries not yet handed on or written
         self._stores: dict[str, PackStore] = {}
         self._stamps: dict = {}  # dependency -> digest of its state, computed once per run
         self._digests: dict = {}  # file read through a reference -> digest of its bytes, once per run
@@ -222,14 +182,13 @@ class ResultCache:
             known = self._plans[id(plan)] = (plan, self._context_of(plan))
         return known[1]
 
-    def _pack_for(self, plan, path: str) -> _Pack | None:
-        """The pack of `path`'s folder in its plan's context: a run over a few files (a
+    def _pack_for(self, plan, folder: str) -> Pack | None:
+        """The pack of a folder of files in their plan's context: a run over a few files (a
         pre-commit hook's) reads and writes the packs of their folders only, whatever the size
         of the project."""
         context = self._for_plan(plan)
         if context is None:
             return None
-        folder = os.path.dirname(path)
         pack = self._folders.get((context, folder))
         if pack is None:
             pack = self._folders[(context, folder)] = self._pack(_digest(context[0], folder), context[1])
@@ -246,13 +205,13 @@ class ResultCache:
         name = _digest(secret, __version__, fingerprint, os.getcwd())
         return name, os.path.join(os.path.abspath(plan.root), CACHE_DIR)
 
-    def _pack(self, name: str, directory: str) -> _Pack:
+    def _pack(self, name: str, directory: str) -> Pack:
         pack = self._packs.get(name)
         if pack is None:
             store = self._stores.get(directory)
             if store is None:
                 store = self._stores[directory] = PackStore(Path(directory))
-            pack = self._packs[name] = _Pack(name, store)
+            pack = self._packs[name] = Pack(name, store, __version__)
         return pack
 
     def prepare(self, plan):
@@ -269,9 +228,49 @@ class ResultCache:
         except Exception:
             return None
 
+    def lookup_window(self, planned) -> list:
+        """What the cache holds for a window of files to check: `planned` holds (target, its
+        folder as named, its plan) triples; each answer is the file's hit ((path, kind,
+        findings, skipped), frame lines or None) or None when the file is to be checked (it is
+        not read then, as `lookup(probe=True)`). An unchanged file (its entry's stat is its
+        settled stat now, its dependencies are as they were) is answered in this one loop: a
+        warm run's every file; any other goes the whole way (`lookup`)."""
+        settled_before = time.time_ns() - SETTLED_NS  # earlier than each file's own look: never trusts more
+        answers = []
+        folder_of = plan_of = pack = None
+        for target, folder, plan in planned:
+            answer = None
+            try:
+                if folder != folder_of or plan is not plan_of:  # a window's files share a few folders
+                    folder_of, plan_of, pack = folder, plan, self._folder_pack(plan, folder)
+                if pack is None:
+                    answers.append(None)
+                    continue
+                path, explicit = target.path, bool(target.explicit)
+                entry = pack.entries.get(path + "\0named" if explicit else path)
+                if type(entry) is not list or len(entry) != ENTRY_SIZE or entry[EXPLICIT] is not explicit:  # `is_entry`
+                    answers.append(None)  # no entry: checked, not read here
+                    continue
+                status = os.lstat(path)
+                if (stat.S_ISREG(status.st_mode) and max(status.st_mtime_ns, status.st_ctime_ns) < settled_before
+                        and entry[STAT] == f"{status.st_size}:{status.st_mtime_ns}:{status.st_ctime_ns}:"
+                                           f"{status.st_ino}:{status.st_dev}"  # `_signature`
+                        and (pack.current.get(entry[DEPS]) or self._entry_current(pack, entry))):
+                    hit = hit_of(entry)
+                    if hit is not None:
+                        answer = hit, frame_of(entry) if hit[2] else None
+                        self.hits += 1
+            except Exception:
+                pass  # the cache only ever saves work: the whole way decides
+            if answer is None:
+                found = self.lookup(target, plan, probe=True)
+                answer = (found.hit, found.frame) if found is not None and found.hit is not None else None
+            answers.append(answer)
+        return answers
+
     def _lookup(self, target, plan, probe: bool) -> Lookup | None:
         path = target.path
-        pack = self._folder_pack(plan, path)
+        pack = self._folder_pack(plan, os.path.dirname(path))
         if pack is None:
             return None
         status = os.lstat(path)
@@ -280,7 +279,7 @@ class ResultCache:
         explicit = bool(target.explicit)
         key = _entry_key(path, explicit)
         entry = pack.entries.get(key)
-        if not (isinstance(entry, dict) and entry.get("explicit") is explicit):
+        if not (is_entry(entry) and entry[EXPLICIT] is explicit):
             entry = None
             if probe:
                 return None
@@ -289,8 +288,8 @@ class ResultCache:
         settled = max(status.st_mtime_ns, status.st_ctime_ns) < time.time_ns() - SETTLED_NS
         signature = _signature(status) if settled else None
         raw = None
-        if entry is not None and signature is not None and entry.get("stat") == signature:
-            digest = entry.get("digest")
+        if entry is not None and signature is not None and entry[STAT] == signature:
+            digest = entry[DIGEST]
         else:
             from blocklint.load import UnreadableFile, read_bounded
 
@@ -300,36 +299,38 @@ class ResultCache:
                 return None
             digest = bytes_digest(raw)
         found = Lookup(raw, key, explicit, digest, signature, pack)
-        if entry is not None and entry.get("digest") == digest and self._entry_current(pack, entry):
+        if entry is not None and entry[DIGEST] == digest and self._entry_current(pack, entry):
             found.hit = hit_of(entry)
             if found.hit is not None and found.hit[2]:
                 found.frame = frame_of(entry)
-            if found.hit is not None and entry.get("stat") != signature:  # touched, not changed: trust its new stat
-                self._keep(pack, key, {**entry, "stat": signature, "deps": pack.dependencies(entry)})
+            if found.hit is not None and entry[STAT] != signature:  # touched, not changed: trust its new stat
+                kept = entry.copy()
+                kept[STAT], kept[DEPS] = signature, pack.dependencies(entry)
+                self._keep(pack, key, kept)
         if found.hit is not None:
             self.hits += 1
         elif not probe:
             self.misses += 1
         return found
 
-    def _folder_pack(self, plan, path: str) -> _Pack | None:
-        """The pack of `path`'s folder, or None when its files are not for the cache (a folder
-        behind a link: the loader decides whether it may be read, not out of the project; a plan
-        that is not cached): worked out once per folder as named, not once per file."""
-        folder = os.path.dirname(path)
+    def _folder_pack(self, plan, folder: str) -> Pack | None:
+        """The pack of a folder (as named: `os.path.dirname` of its files' paths), or None when its
+        files are not for the cache (a folder behind a link: the loader decides whether it may be
+        read, not out of the project; a plan that is not cached): worked out once per folder as
+        named, not once per file."""
         known = self._folder_packs.get(folder)
         if known is None or known[0] is not plan:
-            pack = None if self._in_a_linked_folder(path) else self._pack_for(plan, path)
+            pack = None if self._in_a_linked_folder(folder) else self._pack_for(plan, folder)
             known = self._folder_packs[folder] = (plan, pack)
         return known[1]
 
-    def _in_a_linked_folder(self, path: str) -> bool:
-        """Whether a folder on the way to `path` is a symbolic link (its real path is not itself);
-        asked once per folder as named (a run keeps its working directory, as its packs' names do)."""
-        named = os.path.dirname(path)
+    def _in_a_linked_folder(self, named: str) -> bool:
+        """Whether a folder on the way to the files of folder `named` is a symbolic link (its real
+        path is not itself); asked once per folder as named (a run keeps its working directory, as
+        its packs' names do)."""
         linked = self._linked_folders.get(named)
         if linked is None:
-            folder = os.path.dirname(os.path.abspath(path))
+            folder = os.path.abspath(named)
             linked = self._linked_folders[named] = os.path.realpath(folder) != folder
         return linked
 
@@ -359,11 +360,11 @@ class ResultCache:
                     return  # a value JSON cannot carry exactly: do not risk a different answer
             except (TypeError, ValueError):
                 return
-        self._keep(found.pack, found.key, {"explicit": found.explicit, "digest": found.digest, "stat": found.stat,
-                                           "path": path, "kind": kind, "skipped": skipped, "findings": stored,
-                                           "deps": deps, "frame": frame_lines(found.raw, path, findings)})
+        # in the order of `cache_store.ENTRY_FIELDS`
+        self._keep(found.pack, found.key, [found.explicit, found.digest, found.stat, path, kind, skipped, stored,
+                                           deps, frame_lines(found.raw, path, findings)])
 
-    def _keep(self, pack: _Pack, key: str, entry: dict):
+    def _keep(self, pack: Pack, key: str, entry: list):
         pack.changed[key] = entry
         self._changed[pack.name] = pack
 
@@ -388,14 +389,7 @@ class ResultCache:
         those of the same files. Never raises: a pack that cannot be written is simply missed."""
         changed, self._changed = self._changed, {}
         for pack in changed.values():
-            try:
-                entries, deps = pack.shared({**pack.entries, **pack.changed})
-                text = json.dumps({"version": __version__, "deps": deps, "entries": entries}, ensure_ascii=True,
-                                  allow_nan=True, separators=(",", ":"))
-            except (TypeError, ValueError):
-                continue
-            pack.store.write(pack.name, text)
-            pack.entries, pack.deps, pack.current, pack.changed = entries, deps, {}, {}
+            pack.save()
 
     def _dependencies(self, doc, plan, referenced) -> list:
         deps = []
@@ -462,9 +456,9 @@ class ResultCache:
             raise _Uncacheable(kind)
         return value
 
-    def _entry_current(self, pack: _Pack, entry: dict) -> bool:
+    def _entry_current(self, pack: Pack, entry: list) -> bool:
         """`_current` for an entry of `pack`: once per list of dependencies the pack holds."""
-        deps = entry.get("deps")
+        deps = entry[DEPS]
         if type(deps) is not int:
             return self._current(deps)
         known = pack.current.get(deps)

@@ -127,7 +127,7 @@ def _check_target(target: Target, plan, cache, stdin) -> FileResult:
         return check_document(load_shared(target, plan), plan, explicit=target.explicit)
     if found.hit is not None:
         path, kind, findings, skipped = found.hit
-        return _with_baseline(FileResult(path, kind, findings, skipped), plan)
+        return _with_baseline(FileResult(path, kind, findings, skipped, found.frame), plan)
     doc = load_shared(target, plan, raw=found.raw)
     with recording(plan) as referenced:
         result = _engine_result(doc, plan, target.explicit)
@@ -219,7 +219,8 @@ def check_all(targets, plan_for, *, jobs=None, cache=None, **stdin):
     `Planner.for_path`); `cache`, a `blocklint.cache.ResultCache` or None (see `check_target`).
 
     Above `PARALLEL_FROM` files, files are checked in worker processes (forked, so they share the
-    rules already loaded, plugins and `--rules-dir` modules included), a window at a time.
+    rules already loaded, plugins and `--rules-dir` modules included), a window at a time; with a
+    cache, files go a window at a time in one process too (looked up in one loop).
     Neither targets nor results are kept: memory stays flat in the number of files.
     """
     import itertools
@@ -231,7 +232,7 @@ def check_all(targets, plan_for, *, jobs=None, cache=None, **stdin):
     workers = _worker_count(jobs, len(head), check_fork=cache is None)
     shared: dict = {}  # what the files of this run share (`blocklint.shared`)
     try:
-        if workers <= 1 or stdin:
+        if (workers <= 1 and cache is None) or stdin:
             for target in stream:
                 with run_store(shared):
                     result = check_target(target, plan_for(target.path), cache=cache, **stdin)
@@ -255,14 +256,16 @@ def _check_windows(stream, plan_for, cache, workers: int, parallel_from: int, sh
     plans: dict[str, object] = {}
     try:
         while window := list(itertools.islice(stream, WINDOW)):
-            entries = []
+            planned = []
             for target in window:
                 directory = os.path.dirname(target.path)
                 plan = plans.get(directory)
                 if plan is None:
                     plan = plans[directory] = plan_for(target.path)
-                found = cache.lookup(target, plan, probe=True) if cache is not None else None
-                entries.append((target, plan, found if found is not None and found.hit is not None else None))
+                planned.append((target, directory, plan))
+            # the collector paused: what a window's lookups make (a pack, its entries) lives as long as the window
+            hits = paused_collection(cache.lookup_window, planned) if cache is not None else [None] * len(planned)
+            entries = [(target, plan, hit) for (target, _, plan), hit in zip(planned, hits)]
             misses = [(target, plan) for target, plan, hit in entries if hit is None]
             first = []
             if len(misses) > parallel_from and executor is None and _worker_count(workers, 2) > 1:
@@ -280,8 +283,9 @@ def _check_windows(stream, plan_for, cache, workers: int, parallel_from: int, sh
                 if hit is None:
                     yield next(checked)
                 else:
-                    path, kind, findings, skipped = hit.hit
-                    yield _with_baseline(FileResult(path, kind, findings, skipped, hit.frame), plan)
+                    (path, kind, findings, skipped), frame = hit
+                    result = FileResult(path, kind, findings, skipped, frame)
+                    yield _with_baseline(result, plan) if findings else result  # no findings: no baseline to apply
     except BaseException:
         # Stopped early (-x, an error, Ctrl-C): do not wait for files nobody will read.
         if executor is not None:

@@ -36,7 +36,7 @@ class Session:
         reported. `before_output`: called first when a reporter may write (a progress bar clears).
         A result without findings, when nothing is being fixed, has nothing to mark or fail on:
         its plan is not asked for (most files of a warm run)."""
-        shown = []
+        shown = ()
         if result.findings or (self.fixer is not None and self.fixer.summary is not None):
             plan = self.planner.for_path(result.path)  # strictness is the file's configuration's
             if self.fixer is not None:

@@ -24,6 +24,7 @@ from blocklint import cache as cache_module
 from blocklint.clean import clean
 from blocklint import runner, walk
 from blocklint.cache import CACHE_DIR, ResultCache
+from blocklint.cache_store import ENTRY_FIELDS
 from blocklint.plan import Overrides, Planner
 from blocklint.report import reporter_class
 
@@ -125,8 +126,16 @@ def packs(directory: Path) -> list[Path]:
 
 
 def stored(directory: Path) -> list[dict]:
-    """Every entry of the cache's packs beside `directory`'s configuration."""
-    return [entry for pack in packs(directory) for entry in json.loads(pack.read_text())["entries"].values()]
+    """Every entry of the cache's packs beside `directory`'s configuration, by field name."""
+    return [dict(zip(ENTRY_FIELDS, entry, strict=True))
+            for pack in packs(directory) for entry in json.loads(pack.read_text())["entries"].values()]
+
+
+def with_field(entry: list, field: str, value) -> list:
+    """A pack's entry with one field, by name, set to `value`."""
+    edited = list(entry)
+    edited[ENTRY_FIELDS.index(field)] = value
+    return edited
 
 
 def findings_of(results):
@@ -332,12 +341,17 @@ def test_a_corrupt_or_partial_entry_is_a_miss(project):
     good = json.loads(pack.read_text())
 
     def edited(field, value) -> bytes:
-        entries = {path: {**entry, field: value} for path, entry in good["entries"].items()}
+        entries = {path: with_field(entry, field, value) for path, entry in good["entries"].items()}
         return json.dumps({**good, "entries": entries}).encode()
 
     for damaged in (b"", pack.read_bytes()[:40], b"\xff\xfe not json", b'{"version": "0.1.0"}', b"[1, 2]",
                     json.dumps({**good, "entries": [1]}).encode(), edited("findings", [7]), edited("deps", None),
-                    edited("digest", "0" * 64), edited("explicit", 1), edited("path", None)):
+                    edited("digest", "0" * 64), edited("explicit", 1), edited("path", None),
+                    json.dumps({**good, "format": 1}).encode(),  # the layout of an older blocklint's entries
+                    json.dumps({**good, "entries": {path: dict(zip(ENTRY_FIELDS, entry)) for path, entry
+                                                    in good["entries"].items()}}).encode(),
+                    json.dumps({**good, "entries": {path: entry[:-1] for path, entry
+                                                    in good["entries"].items()}}).encode()):
         pack.write_bytes(damaged)
         fresh = ResultCache()
         results, plan = lint([project / "spec.yaml"], cache=fresh)
@@ -377,7 +391,7 @@ def test_a_pack_holds_the_dependencies_its_files_share_once(project):
     first, _ = lint(paths, cache=ResultCache())
     (pack,) = packs(project)
     written = json.loads(pack.read_text())
-    assert len(written["deps"]) == 1 and [entry["deps"] for entry in written["entries"].values()] == [0, 0]
+    assert len(written["deps"]) == 1 and [entry["deps"] for entry in stored(project)] == [0, 0]
     assert written["deps"][0][0][0] == "artifact"
     warm = ResultCache()
     assert lint(paths, cache=warm)[0] == first and warm.hits == 2
@@ -492,8 +506,7 @@ def test_an_entry_made_elsewhere_is_never_read_so_a_committed_cache_cannot_hide_
     assert findings_of(truth), "the spec must have findings for this test to mean anything"
     for pack in packs(project):  # the attacker's entries say: all clean
         planted = json.loads(pack.read_text())
-        for entry in planted["entries"].values():
-            entry["findings"] = []
+        planted["entries"] = {path: with_field(entry, "findings", []) for path, entry in planted["entries"].items()}
         pack.write_text(json.dumps(planted))
     fooled = ResultCache()
     assert findings_of(lint([spec], cache=fooled)[0]) == []  # with the attacker's key, it would hide them
@@ -602,15 +615,16 @@ def text_of(results, plan) -> str:
     return stream.getvalue()
 
 
-def test_a_warm_run_frames_its_findings_from_the_lines_the_entries_kept(tmp_path, monkeypatch):
-    """With workers (`jobs=2`), a warm run's code frames come from the lines each entry
-    kept, reading no file, and are exactly those of a run without the cache."""
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_warm_run_frames_its_findings_from_the_lines_the_entries_kept(tmp_path, monkeypatch, jobs):
+    """In one process or with workers (`jobs=2`: a window at a time), a warm run's code frames come
+    from the lines each entry kept, reading no file, and are exactly those of a run without the cache."""
     paths = corpus.corpus(tmp_path, 120)
     assert corpus.add_fixable_findings(paths, share=5) == 24
     monkeypatch.chdir(tmp_path)
-    uncached, plan = lint(["."], jobs=2)
-    lint(["."], cache=ResultCache(), jobs=2)
-    warm, _ = lint(["."], cache=ResultCache(), jobs=2)
+    uncached, plan = lint(["."], jobs=jobs)
+    lint(["."], cache=ResultCache(), jobs=jobs)
+    warm, _ = lint(["."], cache=ResultCache(), jobs=jobs)
     assert sum(result.frame_lines is not None for result in warm) == 24
     expected = text_of(uncached, plan)
     read = []

@@ -77,7 +77,7 @@ def test_a_file_touched_but_unchanged_is_hashed_once_then_trusted_again(project,
     reads.clear()
     touched = ResultCache()
     assert lint([spec], cache=touched)[0] == first and touched.hits == 1 and reads == ["spec.yaml"]
-    assert stored(project)[0]["stat"][1] == spec.stat().st_mtime_ns  # the new stat, kept
+    assert stored(project)[0]["stat"].split(":")[1] == str(spec.stat().st_mtime_ns)  # the new stat, kept
     reads.clear()
     lint([spec], cache=ResultCache())
     assert reads == []
@@ -93,6 +93,33 @@ def test_a_file_written_just_now_is_read_every_time(project, reads):
     warm = ResultCache()
     lint([spec], cache=warm)
     assert warm.hits == 1 and reads == ["spec.yaml"]
+
+
+def test_a_window_of_files_is_answered_from_their_stats_and_a_changed_or_touched_one_is_seen(project, later, reads):
+    """Above one file with workers allowed (`jobs`), files are looked up a window at a time
+    (`ResultCache.lookup_window`): settled, unchanged files are answered without a read; one changed
+    with its size and mtime kept (its ctime moved) is checked again; one touched is hashed, found
+    unchanged and answered."""
+    (project / "spec.yaml").unlink()
+    specs = [project / f"{name}-spec.yaml" for name in "abc"]
+    for spec in specs:
+        spec.write_text(WORKFLOW.replace("name: ", f"name: {spec.name[0]}-", 1))
+    first, plan = lint(specs, cache=ResultCache(), jobs=2)
+    reads.clear()
+    warm = ResultCache()
+    assert lint(specs, cache=warm, jobs=2)[0] == first and (warm.hits, warm.misses) == (3, 0) and reads == []
+    before = specs[1].stat()
+    specs[1].write_text(specs[1].read_text().replace("instanceTypeId: 21", "instanceTypeId: ab"))
+    os.utime(specs[1], ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert specs[1].stat().st_size == before.st_size
+    changed = ResultCache()
+    results, _ = lint(specs, cache=changed, jobs=2)
+    uncached = rendered(lint(specs, jobs=2)[0], plan)
+    assert changed.hits == 2 and rendered(results, plan) == uncached != rendered(first, plan)
+    os.utime(specs[2])
+    reads.clear()
+    touched = ResultCache()
+    assert lint(specs, cache=touched, jobs=2)[0] == results and touched.hits == 3 and reads == ["c-spec.yaml"]
 
 
 def test_a_file_named_and_the_same_file_found_by_walking_keep_an_entry_each(project):

@@ -299,6 +299,28 @@ def test_code_frames_read_only_regular_files_and_only_so_much(tmp_path):
     assert shown[carets.index("^"):].startswith('"trigers"') and carets.endswith("^" * 9)
 
 
+def test_the_text_formats_remembered_masks_mask_as_the_masker_does_and_hold_only_so_many(monkeypatch):
+    """The text format masks each distinct message or quoted line once (they repeat from file to
+    file): a text seen again is masked the same, with and without keeping its length, also once
+    the texts it remembers were dropped to keep memory flat; a long text is not held."""
+    from blocklint.report.text import RememberedMasks
+    from blocklint.secrets import Masker
+
+    monkeypatch.setattr(RememberedMasks, "REMEMBERED", 3)
+    secret = "s3cr3t-from-the-environment"
+    token = "gh" + "p_" + "aB3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1xY3zA5"
+    masker = Masker({secret})
+    remembered = RememberedMasks(masker)
+    texts = [f"key {secret}: 1", f"parents: [{token}]", "a plain line", *(f"line {n}" for n in range(5)),
+             f"a long line {secret} " + "x" * RememberedMasks.REMEMBERED_LENGTH]
+    for text in [*texts, *texts]:
+        for keep_length in (False, True):
+            assert remembered.mask(text, keep_length=keep_length) == masker.mask(text, keep_length=keep_length)
+    assert remembered.mask(f"key {secret}: 1", keep_length=True) == "key " + "*" * len(secret) + ": 1"
+    assert all(len(masked) <= 3 for masked in remembered.masked)
+    assert not any(len(text) > RememberedMasks.REMEMBERED_LENGTH for masked in remembered.masked for text in masked)
+
+
 def test_a_secret_cut_short_by_a_message_is_hidden_too():
     from blocklint.secrets import Masker
 

@@ -18,6 +18,7 @@ import pytest
 
 from blocklint import check_run, entry
 from blocklint import cli as command_line
+from blocklint.cache_store import STAT
 from blocklint.cli import check
 from blocklint.report import echo_line
 from test_entry_exit import CLEAN  # a clean workflow spec
@@ -66,7 +67,7 @@ def _caches(directory: Path) -> dict:
         if path.suffix == ".json":
             data = json.loads(data)
             for entry_ in data["entries"].values():
-                entry_["stat"] = None
+                entry_[STAT] = None
         caches[str(path.relative_to(directory))] = data
     return caches
 

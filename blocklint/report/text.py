@@ -91,15 +91,44 @@ def code_frame(lines: list[str], finding, masker=DETECTOR_ONLY, paint=lambda car
         room = FRAME_WIDTH - FRAME_CONTEXT - len(flagged)
         before = before if len(before) <= FRAME_CONTEXT else "…" + before[-FRAME_CONTEXT:]
         after = after if len(after) <= room else after[:room] + "…"
-    before, flagged, after = (escape_text(part) for part in (before, flagged, after))
+    if not text.isprintable():  # else no part has anything to escape (nearly every line)
+        before, flagged, after = escape_text(before), escape_text(flagged), escape_text(after)
     gutter = f"{finding.line:>5} | "
     return [f"{gutter}{before}{flagged}{after}",
             " " * (len(gutter) - 2) + "| " + " " * len(before) + paint("^" * max(1, len(flagged)))]
 
 
+class RememberedMasks:
+    """A masker (`blocklint.secrets.Masker`) that masks each distinct text once: a project's
+    findings repeat their messages and the lines they quote from file to file (one rule on the
+    same kind of line), and masking is the most of a finding's cost in a warm run. At most
+    `REMEMBERED` texts of at most `REMEMBERED_LENGTH` characters are held at a time (a longer
+    one is masked each time), so memory stays flat over a long run."""
+
+    REMEMBERED = 1024
+    REMEMBERED_LENGTH = 512
+    __slots__ = ("masker", "masked")
+
+    def __init__(self, masker):
+        self.masker = masker
+        self.masked = ({}, {})  # text -> masked, without and with `keep_length`
+
+    def mask(self, text: str, *, keep_length: bool = False) -> str:
+        masked = self.masked[keep_length]
+        shown = masked.get(text)
+        if shown is None:
+            shown = self.masker.mask(text, keep_length=keep_length)
+            if len(text) <= self.REMEMBERED_LENGTH:
+                if len(masked) >= self.REMEMBERED:
+                    masked.clear()
+                masked[text] = shown
+        return shown
+
+
 class TextReporter(Reporter):
     def __init__(self, stream, *, color=None, sources=None, **options):
         super().__init__(stream, **options)
+        self._masks = RememberedMasks(self.masker)
         self.color = color if isinstance(color, bool) else use_color(stream, color)
         self.sources = sources or {}
         self._listing: list[str] = []  # the per-file lines, held while the run may still be small
@@ -131,7 +160,8 @@ class TextReporter(Reporter):
 
     def write_file(self, result):
         if self._streaming:
-            self._findings(result)
+            if result.findings:  # none: nothing to print (most files of a long run)
+                self._findings(result)
             return
         line = self._file_line(result)
         if line is None:
@@ -159,10 +189,10 @@ class TextReporter(Reporter):
             written.append(guard_line(
                 f"{self._style(display_path(finding.file), '', bold=True)}:{finding.line}:{finding.column}: "
                 f"{self._style(finding.rule, colour)} {self._style(finding.severity, colour)} "
-                f"{mark}{present_message(finding.message, self.masker)}"))
+                f"{mark}{present_message(finding.message, self._masks)}"))
             if lines is None:
                 lines = self.sources.get(finding.file) or self._kept_lines(result, finding) or source_lines(finding.file)
-            written += map(guard_line, code_frame(lines, finding, self.masker,
+            written += map(guard_line, code_frame(lines, finding, self._masks,
                                                   lambda carets: self._style(carets, colour)))
         if written:
             echo_line("\n".join(written), self.stream, color=self.color)
