@@ -247,14 +247,13 @@ class ResultCache:
                     answers.append(None)
                     continue
                 path, explicit = target.path, bool(target.explicit)
-                entry = pack.entries.get(path + "\0named" if explicit else path)
+                entry = pack.entries.get(_entry_key(path, explicit))
                 if type(entry) is not list or len(entry) != ENTRY_SIZE or entry[EXPLICIT] is not explicit:  # `is_entry`
                     answers.append(None)  # no entry: checked, not read here
                     continue
                 status = os.lstat(path)
                 if (stat.S_ISREG(status.st_mode) and max(status.st_mtime_ns, status.st_ctime_ns) < settled_before
-                        and entry[STAT] == f"{status.st_size}:{status.st_mtime_ns}:{status.st_ctime_ns}:"
-                                           f"{status.st_ino}:{status.st_dev}"  # `_signature`
+                        and entry[STAT] == _signature(status)
                         and (pack.current.get(entry[DEPS]) or self._entry_current(pack, entry))):
                     hit = hit_of(entry)
                     if hit is not None:
