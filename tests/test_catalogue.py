@@ -144,11 +144,26 @@ def test_the_newest_catalogues_are_kept(tmp_path, monkeypatch):
 
 
 def _lying_catalogue(path: Path):
-    """A catalogue of one made-up rule, which no real collection has."""
+    """A catalogue of one made-up rule (a function of blocklint's own, as a catalogue must name),
+    which no real collection has."""
+    import blocklint.words
+
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps({"format": 1, "no_plugins_on": [], "rules": {
-        "rules": [["BL999", "made-up", "error", "os", "getcwd", os.__file__, [], None, "os", [], None, [], False]],
+        "rules": [["BL999", "made-up", "error", "blocklint.words", "did_you_mean", blocklint.words.__file__, [], None,
+                   "blocklint.words", [], None, [], False]],
         "evidence": [], "fixtures": [], "fanouts": []}}))
+
+
+def test_the_lying_catalogue_is_one_a_plain_run_would_use(tmp_path, monkeypatch):
+    """The control for the tests that plant `_lying_catalogue`: without a rules directory, a plan
+    is built from it (and its engine refuses it), so a run that shows no BL999 did not read it."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))
+    _lying_catalogue(Path(catalogue.catalogue_path()))
+    plan = build_plan(Overrides(isolated=True))
+    assert [found.id for found in plan.rules] == ["BL999"]
+    with pytest.raises(PlanError, match="did not describe blocklint's rules"):
+        plan.engine
 
 
 def test_a_rules_directory_run_never_uses_the_catalogue(tmp_path, monkeypatch):
