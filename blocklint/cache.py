@@ -52,7 +52,7 @@ from pathlib import Path
 
 from blocklint import __version__
 from blocklint.cache_key import _canonical, _digest, _file_digest, bytes_digest, _stat_stamp, _Uncacheable, plan_fingerprint
-from blocklint.cache_store import (DEPS, DIGEST, ENTRY_SIZE, EXPLICIT, STAT, Pack, PackStore, finding_from_json,
+from blocklint.cache_store import (DEPS, DIGEST, EXPLICIT, STAT, Pack, PackStore, finding_from_json,
                                     finding_to_json, frame_lines, frame_of, hit_of, is_entry, quotes_a_credential)
 
 CACHE_DIR = ".blocklint_cache"
@@ -228,13 +228,15 @@ class ResultCache:
         except Exception:
             return None
 
-    def lookup_window(self, planned) -> list:
+    def lookup_window(self, planned, *, whole_way: bool = True) -> list:
         """What the cache holds for a window of files to check: `planned` holds (target, its
         folder as named, its plan) triples; each answer is the file's hit ((path, kind,
         findings, skipped), frame lines or None) or None when the file is to be checked (it is
         not read then, as `lookup(probe=True)`). An unchanged file (its entry's stat is its
         settled stat now, its dependencies are as they were) is answered in this one loop: a
-        warm run's every file; any other goes the whole way (`lookup`)."""
+        warm run's every file. Any other goes the whole way (`lookup`: read and hashed, so a
+        touched file is answered without a check) when `whole_way`; else it is left to the
+        check (`runner.check_target` looks it up the whole way, reading it once)."""
         settled_before = time.time_ns() - SETTLED_NS  # earlier than each file's own look: never trusts more
         answers = []
         folder_of = plan_of = pack = None
@@ -248,20 +250,19 @@ class ResultCache:
                     continue
                 path, explicit = target.path, bool(target.explicit)
                 entry = pack.entries.get(_entry_key(path, explicit))
-                if type(entry) is not list or len(entry) != ENTRY_SIZE or entry[EXPLICIT] is not explicit:  # `is_entry`
+                if not (is_entry(entry) and entry[EXPLICIT] is explicit):
                     answers.append(None)  # no entry: checked, not read here
                     continue
                 status = os.lstat(path)
                 if (stat.S_ISREG(status.st_mode) and max(status.st_mtime_ns, status.st_ctime_ns) < settled_before
-                        and entry[STAT] == _signature(status)
-                        and (pack.current.get(entry[DEPS]) or self._entry_current(pack, entry))):
+                        and entry[STAT] == _signature(status) and self._entry_current(pack, entry)):
                     hit = hit_of(entry)
                     if hit is not None:
                         answer = hit, frame_of(entry) if hit[2] else None
                         self.hits += 1
             except Exception:
                 pass  # the cache only ever saves work: the whole way decides
-            if answer is None:
+            if answer is None and whole_way:
                 found = self.lookup(target, plan, probe=True)
                 answer = (found.hit, found.frame) if found is not None and found.hit is not None else None
             answers.append(answer)

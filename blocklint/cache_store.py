@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import sys
 from pathlib import Path
 
 from blocklint.findings import Edit, Finding, Fix
@@ -258,6 +259,8 @@ def hit_of(entry: list):
         if type(path) is not str or not (kind is None or type(kind) is str) or type(skipped) is not bool:
             return None
         findings = entry[FINDINGS]
+        if type(findings) is not list:
+            return None
         return path, kind, [] if findings == [] else [finding_from_json(item) for item in findings], skipped
     except (TypeError, ValueError):
         return None
@@ -319,8 +322,11 @@ def frame_lines(raw, path: str, findings) -> list | None:
 
 
 def frame_of(entry: list) -> FrameLines | None:
+    """An entry's `FrameLines`; None when it holds none, or holds what is not one (a line count
+    `len()` could not return: a code frame asks for it)."""
     frame = entry[FRAME]
-    if not (isinstance(frame, list) and len(frame) == 2 and type(frame[0]) is int and isinstance(frame[1], dict)):
+    if not (isinstance(frame, list) and len(frame) == 2 and type(frame[0]) is int and 0 <= frame[0] <= sys.maxsize
+            and isinstance(frame[1], dict)):
         return None
     if not all(type(text) is str for text in frame[1].values()):
         return None

@@ -103,7 +103,7 @@ def _engine_result(doc: Document, plan, explicit: bool) -> FileResult:
 
 
 def _with_baseline(result: FileResult, plan) -> FileResult:
-    if not result.skipped:
+    if result.findings and not result.skipped:  # no findings: no baseline to apply
         result.findings = plan.known_findings(result.findings)
     return result
 
@@ -263,8 +263,11 @@ def _check_windows(stream, plan_for, cache, workers: int, parallel_from: int, sh
                 if plan is None:
                     plan = plans[directory] = plan_for(target.path)
                 planned.append((target, directory, plan))
-            # the collector paused: what a window's lookups make (a pack, its entries) lives as long as the window
-            hits = paused_collection(cache.lookup_window, planned) if cache is not None else [None] * len(planned)
+            # The collector paused: the packs and entries the lookups read live as long as the run.
+            # With no worker to start, a file the quick look cannot answer is looked up by its
+            # check, which reads it once (not here and there again).
+            hits = paused_collection(cache.lookup_window, planned, whole_way=workers > 1) if cache is not None \
+                else [None] * len(planned)
             entries = [(target, plan, hit) for (target, _, plan), hit in zip(planned, hits)]
             misses = [(target, plan) for target, plan, hit in entries if hit is None]
             first = []
@@ -284,8 +287,7 @@ def _check_windows(stream, plan_for, cache, workers: int, parallel_from: int, sh
                     yield next(checked)
                 else:
                     (path, kind, findings, skipped), frame = hit
-                    result = FileResult(path, kind, findings, skipped, frame)
-                    yield _with_baseline(result, plan) if findings else result  # no findings: no baseline to apply
+                    yield _with_baseline(FileResult(path, kind, findings, skipped, frame), plan)
     except BaseException:
         # Stopped early (-x, an error, Ctrl-C): do not wait for files nobody will read.
         if executor is not None:

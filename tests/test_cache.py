@@ -361,6 +361,46 @@ def test_a_corrupt_or_partial_entry_is_a_miss(project):
     assert lint([project / "spec.yaml"], cache=fresh)[0] == first and fresh.hits == 1
 
 
+def test_a_changed_file_is_read_once_in_a_run_of_one_process(project, monkeypatch):
+    """The window's quick look leaves a file it cannot answer to its check, which reads it once
+    (the cache hashes those bytes and the loader loads them)."""
+    import blocklint.load
+    from blocklint.load.read import read_bounded
+
+    lint([project / "spec.yaml"], cache=ResultCache())
+    (project / "spec.yaml").write_text(WORKFLOW.replace("python main.py", "python app.py"))
+    reads = []
+
+    def counted(path, *args, **kwargs):
+        if os.path.basename(os.fspath(path)) == "spec.yaml":
+            reads.append(path)
+        return read_bounded(path, *args, **kwargs)
+
+    monkeypatch.setattr(blocklint.load, "read_bounded", counted)
+    fresh = ResultCache()
+    lint([project / "spec.yaml"], cache=fresh)
+    assert fresh.misses == 1 and len(reads) == 1
+
+
+def test_an_entry_holding_what_is_no_result_or_no_frame_gives_none_of_either():
+    """Fields a pack may hold that would break a report later: findings of another type than a
+    list, a frame whose line count `len()` could not return (a code frame asks for it)."""
+    from blocklint.cache_store import FINDINGS, FRAME, frame_of, hit_of
+
+    entry = [None] * len(ENTRY_FIELDS)
+    entry[ENTRY_FIELDS.index("path")], entry[ENTRY_FIELDS.index("skipped")] = "spec.yaml", False
+    for findings in ("", {}):
+        entry[FINDINGS] = findings
+        assert hit_of(entry) is None
+    entry[FINDINGS] = []
+    assert hit_of(entry) == ("spec.yaml", None, [], False)
+    for count in (2**70, -1):
+        entry[FRAME] = [count, {"1": "name: x"}]
+        assert frame_of(entry) is None
+    entry[FRAME] = [3, {"1": "name: x"}]
+    assert len(frame_of(entry)) == 3
+
+
 def test_a_pack_too_large_or_no_regular_file_is_a_miss_and_never_read_whole(project, monkeypatch):
     from blocklint import cache_store
 
