@@ -13,7 +13,7 @@ from blocklint import __version__
 from blocklint.findings import Finding
 
 MAX_RULES_DIR_FILES = 1_000  # above this many .py files in the rules folders, nothing is cached
-_FORMAT = 4  # bump when the entry layout changes
+_FORMAT = 4  # bump when what a fingerprint describes changes (an entry's layout: `cache_store.PACK_FORMAT`)
 _OWN_SUFFIXES = (".py", ".json", *EXTENSION_SUFFIXES)  # the files of blocklint a result depends on
 
 

@@ -23,7 +23,8 @@ _COUNTER = itertools.count()  # temporary file names, unique within a process
 _FIELD_TYPES = {"file": str, "line": int, "column": int, "end_line": int, "end_column": int, "rule": str,
                 "name": str, "severity": str, "message": str, "path": list, "evidence": str, "suggestion": str,
                 "related": list}
-# others: any JSON value; `fix` is checked by `_fix`
+# every field of a Finding but `fix`, which `_fix` checks (tests/test_cache.py holds this list complete:
+# a field missing here would make every cached finding a miss)
 
 
 def finding_from_json(item) -> Finding:

@@ -27,6 +27,7 @@ from blocklint.words import SPEC_SUFFIXES
 
 BLOCK_SPEC_KINDS = ("block-spec", "block-spec-release")
 APP_SPEC_KINDS = ("app-spec", "app-spec-release")
+SPEC_KINDS = BLOCK_SPEC_KINDS + APP_SPEC_KINDS  # `kinds.SPEC_KINDS`, without importing the kind table (tested)
 DEPLOYMENT_FILE_KINDS = ("block-deployment", "app-deployment")
 # compiled on first use (`re` keeps it): a run answered from the result cache reads no header
 HEADER = r"#\s*blocklint:\s*(spec|deployment)\s*=\s*(\S+)"
@@ -42,15 +43,6 @@ def _kind_of(data) -> str:
 
     body = data.get("body") if isinstance(data, dict) else None
     return kinds.detect(data) or ("app-spec" if isinstance(body, dict) and body.get("kind") == "app" else "block-spec")
-
-
-def _spec_kinds(wanted):
-    """`wanted`, or every spec kind when None."""
-    if wanted is not None:
-        return wanted
-    from blocklint.kinds import SPEC_KINDS
-
-    return SPEC_KINDS
 
 
 @record
@@ -93,8 +85,6 @@ def spec_name(data) -> str | None:
 
 def as_spec_document(doc) -> SpecDocument | None:
     """A loaded `Document` as a SpecDocument, if it is a spec that loaded cleanly enough."""
-    from blocklint.kinds import SPEC_KINDS
-
     if doc.kind not in SPEC_KINDS or not isinstance(doc.data, dict):
         return None
     data = doc.data if doc.cli else {"body": doc.data}
@@ -153,9 +143,9 @@ class RelatedSpecs:
         found = self.find_document(ref, base=base, version=version)
         return found.data if found is not None else None
 
-    def find_document(self, ref, *, base=None, version=None, wanted=None) -> SpecDocument | None:
+    def find_document(self, ref, *, base=None, version=None, wanted=SPEC_KINDS) -> SpecDocument | None:
         """`find`, as a SpecDocument (its `path` None when it came from the lookup); `wanted`: the
-        kinds a project's document may be (default: every spec kind)."""
+        kinds a project's document may be."""
         if not isinstance(ref, str) or not ref:
             return None
         is_path = base is not None and ref.endswith(SPEC_SUFFIXES)
@@ -168,14 +158,14 @@ class RelatedSpecs:
             if document.name == ref:
                 return document
         if self.project is not None and (base is not None or not is_path):
-            resolved = self.project.resolve(ref, base, _spec_kinds(wanted), "spec")
+            resolved = self.project.resolve(ref, base, wanted, "spec")
             found = as_spec_document(resolved.document) if resolved.document is not None else None
             if found is not None:
                 return found
         data = self.lookup(ref, version) if not is_path else None
         return SpecDocument(_kind_of(data), data) if data is not None else None
 
-    def explain(self, ref, *, base=None, wanted=None, what="spec") -> str | None:
+    def explain(self, ref, *, base=None, wanted=SPEC_KINDS, what="spec") -> str | None:
         """Why `ref` names no spec: what was tried, in order; None when it names one."""
         if self.find_document(ref, base=base, wanted=wanted) is not None:
             return None
@@ -183,7 +173,7 @@ class RelatedSpecs:
         if self.documents:
             tried.append("the --spec files and the files of this run")
         if self.project is not None:
-            tried.append(self.project.resolve(ref, base, _spec_kinds(wanted), what).tried)
+            tried.append(self.project.resolve(ref, base, wanted, what).tried)
         if self._lookup is not None and not (base is not None and ref.endswith(SPEC_SUFFIXES)):
             tried.append("the local registry")
         return "; ".join(tried) or "nothing: no project or registry to look in"

@@ -361,6 +361,13 @@ def test_a_corrupt_or_partial_entry_is_a_miss(project):
     assert lint([project / "spec.yaml"], cache=fresh)[0] == first and fresh.hits == 1
 
 
+def test_every_field_of_a_finding_is_checked_when_read_from_a_pack():
+    from blocklint.cache_store import _FIELD_TYPES
+    from blocklint.findings import Finding
+
+    assert set(Finding._fields) - set(_FIELD_TYPES) == {"fix"} and set(_FIELD_TYPES) <= set(Finding._fields)
+
+
 def test_a_changed_file_is_read_once_in_a_run_of_one_process(project, monkeypatch):
     """The window's quick look leaves a file it cannot answer to its check, which reads it once
     (the cache hashes those bytes and the loader loads them)."""

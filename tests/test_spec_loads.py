@@ -105,3 +105,12 @@ def test_the_registry_checks_a_received_deployment_against_its_spec_without_writ
     assert [finding.rule for finding in findings] == ["BL406"], findings  # checked against the spec
     assert "num_iterations" in findings[0].message
     assert list(scratch.iterdir()) == []
+
+
+def test_the_spec_kinds_are_the_kind_tables():
+    """`specs` names the spec kinds without importing the kind table (a warm run imports no
+    `kinds`): the same kinds, in the same order."""
+    from blocklint import kinds, specs
+
+    assert specs.SPEC_KINDS == kinds.SPEC_KINDS
+    assert set(specs.BLOCK_SPEC_KINDS) | set(specs.APP_SPEC_KINDS) == set(kinds.SPEC_KINDS)

@@ -3,10 +3,9 @@ every argument a rule asks for known."""
 
 from __future__ import annotations
 
-
 from blocklint.engine.api import Rule, RuleError, fixture_names, place
 from blocklint.engine.select import select_rules
-from blocklint.records import FrozenRecord, field, record
+from blocklint.records import FrozenRecord, field, record, replace
 from blocklint.words import did_you_mean
 
 # Fixtures the engine itself provides to every rule.
@@ -36,11 +35,11 @@ class RuleSet(FrozenRecord):
 
     def select(self, *, select=(), ignore=(), keyword_expr: str | None = None) -> RuleSet:
         chosen = select_rules(self.rules, select=select, ignore=ignore, keyword_expr=keyword_expr)
-        return RuleSet(tuple(chosen), self.fixtures, self.fanouts, self.real)
+        return self.only(chosen)
 
     def only(self, rules) -> RuleSet:
         """The same fixtures with these rules (for callers that picked rules themselves)."""
-        return RuleSet(tuple(rules), self.fixtures, self.fanouts, self.real)
+        return replace(self, rules=tuple(rules))
 
     def loaded(self) -> RuleSet:
         """The rule set to run rules with: itself, or for a catalogue's stand-in the same rules

@@ -8,11 +8,9 @@ import re
 from blocklint import INFERRED, WARNING, rule
 from blocklint.load import Span
 from blocklint.project import is_platform_id, looks_like_path
-from blocklint.specs import HEADER
+from blocklint.specs import APP_SPEC_KINDS, BLOCK_SPEC_KINDS, HEADER, SPEC_KINDS
 from blocklint.words import split_lines
 
-_SPEC_KINDS = ("block-spec", "block-spec-release", "app-spec", "app-spec-release")
-_BLOCK_SPEC_KINDS = ("block-spec", "block-spec-release")
 _DEPLOYMENT_KINDS = ("block-deployment", "app-deployment")
 
 
@@ -53,23 +51,23 @@ def unresolved_reference(doc, body, settings):
     base = os.path.dirname(doc.path) or "."
     spec_ref = body.get("spec")
     if doc.kind in _DEPLOYMENT_KINDS and isinstance(spec_ref, dict) and isinstance(spec_ref.get("id"), str):
-        wanted = ("app-spec", "app-spec-release") if doc.kind.startswith("app") else _BLOCK_SPEC_KINDS
+        wanted = APP_SPEC_KINDS if doc.kind.startswith("app") else BLOCK_SPEC_KINDS
         tried = specs.explain(spec_ref["id"], base=base, wanted=wanted)
-        if tried is not None and not _is_id(spec_ref["id"]):
+        if tried is not None and not is_platform_id(spec_ref["id"]):
             yield (spec_ref, "id"), f"spec {spec_ref['id']!r} not found (tried {tried}); fix the path or name"
-    if doc.kind in ("app-spec", "app-spec-release") and isinstance(body.get("config"), list):
+    if doc.kind in APP_SPEC_KINDS and isinstance(body.get("config"), list):
         for entry in body["config"]:
             ref = entry.get("id") if isinstance(entry, dict) else None
             if isinstance(ref, str) and looks_like_path(ref):  # else a platform id, or a name found
-                tried = specs.explain(ref, base=base, wanted=_BLOCK_SPEC_KINDS, what="block spec")
+                tried = specs.explain(ref, base=base, wanted=BLOCK_SPEC_KINDS, what="block spec")
                 if tried is not None:
                     yield (entry, "id"), f"block spec {ref!r} not found (tried {tried}); fix the path or name"
     for line, match in _headers(doc.source):
         what, ref = match.group(1), match.group(2)
-        if _is_id(ref):
+        if is_platform_id(ref):
             continue
         if what == "spec":
-            tried = specs.explain(ref, base=base, wanted=_SPEC_KINDS)
+            tried = specs.explain(ref, base=base, wanted=SPEC_KINDS)
         else:
             resolved = specs.project.resolve(ref, base, _DEPLOYMENT_KINDS, "deployment")
             tried = None if resolved.document is not None else resolved.tried
@@ -86,7 +84,3 @@ def _headers(source: str):
             match = re.search(HEADER, text)
             if match:
                 yield number, match
-
-
-def _is_id(ref: str) -> bool:
-    return is_platform_id(ref)

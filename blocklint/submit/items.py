@@ -6,8 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from blocklint.project import is_platform_id, looks_like_path  # noqa: F401  (used by the submit handlers)
-
 # Dependency order: a spec before its releases and the deployments of it, a deployment before
 # its revisions, metadata and parameters.
 ORDER = {"block-spec": 0, "block-spec-release": 1, "app-spec": 2, "app-spec-release": 3, "spec-metadata": 4,

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import copy
 
+from blocklint.project import is_platform_id, looks_like_path
 from blocklint.submit.errors import Refused
-from blocklint.submit.items import Item, is_placeholder, is_platform_id, looks_like_path
+from blocklint.submit.items import Item, is_placeholder
 from blocklint.words import relative_path
 
 DEPLOYMENT_KINDS = ("block-deployment", "app-deployment")
